@@ -1,0 +1,63 @@
+//! Every way the math can refuse. The program maps each variant to its own `BackstopError` code.
+
+/// A reason the functional core refuses an input. Each has one program error code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MathError {
+    /// An intermediate or result left its integer range.
+    Overflow,
+    /// A division by zero (a zero denominator in a share price or a ratio).
+    DivisionByZero,
+    /// The oracle's aggregate status is not Trading.
+    OracleNotTrading,
+    /// The oracle price is zero or negative.
+    OracleNonPositivePrice,
+    /// The oracle's publish time is older than the market allows.
+    OracleStale,
+    /// The oracle's confidence interval is too wide relative to its price.
+    OracleUncertain,
+    /// The oracle's publish time is older than the last price the market used.
+    OracleOutOfOrder,
+    /// The oracle's exponent is outside what can be normalised.
+    OracleBadExponent,
+    /// The LP pool is worth nothing or less: shares cannot be priced.
+    PoolInsolvent,
+    /// An order below the market's minimum size that does not close the position.
+    OrderTooSmall,
+    /// The market is reduce-only and the trade would increase risk.
+    MarketReduceOnly,
+    /// The trade would take open interest on one side above the market's cap.
+    OpenInterestCapExceeded,
+    /// The account would be below initial margin after a risk-increasing trade or a withdrawal.
+    InitialMarginBreached,
+    /// The LP pool would be below initial margin on its net position.
+    PoolMarginBreached,
+    /// The LP pool does not have that much free cash (its balance is owed to traders or backs a pending deficit).
+    InsufficientPoolLiquidity,
+    /// More collateral requested than the account holds as cash (profit is not cash until settled).
+    InsufficientCollateral,
+    /// More LP shares requested than the position holds.
+    InsufficientShares,
+    /// The account is bankrupt: only bankruptcy cover may touch it.
+    AccountBankrupt,
+    /// A zero amount, or one too large for the books.
+    InvalidAmount,
+    /// Margin ratios must satisfy 0 < maintenance < initial <= 100 %.
+    InvalidMarginRatios,
+    /// The liquidation penalty must be positive and strictly inside maintenance margin; the liquidator's share of
+    /// it at most 100 %.
+    InvalidLiquidationPenalty,
+    /// The taker fee is above its ceiling.
+    InvalidTakerFee,
+    /// The fee split (insurance fund, LP pool, treasury) must sum to 10 000 bps.
+    InvalidFeeSplit,
+    /// Oracle bounds: maximum age and maximum confidence must be positive and under their ceilings.
+    InvalidOracleBounds,
+    /// The execution spread (confidence scale) is above its ceiling.
+    InvalidExecutionSpread,
+    /// Open-interest cap and minimum order size must be positive, the minimum no larger than the cap.
+    InvalidSizeLimits,
+    /// The share of unrealized profit counted toward initial margin must be at most 100 %.
+    InvalidProfitCap,
+}
+
+pub type MathResult<T> = core::result::Result<T, MathError>;

@@ -1,0 +1,184 @@
+//! Margin health of an isolated-margin account (SPEC §5).
+//!
+//! Equity is collateral plus unrealized PnL at the conservative side of the oracle band, plus profit the pool
+//! already owes but has not paid. For initial margin, profit (unrealized plus unsettled) counts only up to
+//! `unrealized_profit_cap_bps` of the account's collateral: borrowing against a pumped mark is how Mango lost
+//! ~$114M in October 2022.
+
+use crate::constants::BPS_DENOMINATOR;
+use crate::error::{MathError, MathResult};
+use crate::oracle::OraclePrice;
+use crate::params::MarketParams;
+use crate::position::{notional, Position};
+use crate::safe_math::{mul_div_ceil, mul_div_floor, to_i64, to_u64};
+
+/// The balances of one trader in one market, as margin sees them.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct TraderBalances {
+    /// Cash: deposits, realized and settled PnL, minus fees and penalties. Negative only when bankrupt.
+    /// precision: QUOTE_PRECISION.
+    pub collateral: i64,
+    pub position: Position,
+    /// Realized profit the pool could not pay yet; paid when the pool has cash. precision: QUOTE_PRECISION.
+    pub unsettled_pnl: u64,
+}
+
+/// Margin health at one price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Health {
+    /// collateral + unsettled + unrealized PnL at the conservative price. precision: QUOTE_PRECISION.
+    pub maintenance_equity: i64,
+    /// As `maintenance_equity`, with profit capped. precision: QUOTE_PRECISION.
+    pub initial_equity: i64,
+    /// |size| × oracle price × maintenance ratio, rounded up. precision: QUOTE_PRECISION.
+    pub maintenance_requirement: u64,
+    /// |size| × oracle price × initial ratio, rounded up. precision: QUOTE_PRECISION.
+    pub initial_requirement: u64,
+}
+
+impl Health {
+    pub fn meets_initial(&self) -> bool {
+        i128::from(self.initial_equity) >= i128::from(self.initial_requirement)
+    }
+
+    pub fn meets_maintenance(&self) -> bool {
+        i128::from(self.maintenance_equity) >= i128::from(self.maintenance_requirement)
+    }
+}
+
+/// `notional × ratio_bps`, rounded up. precision: QUOTE_PRECISION.
+pub fn margin_requirement(base: i64, price: i64, ratio_bps: u32) -> MathResult<u64> {
+    let notional = notional(base, price)?;
+    to_u64(mul_div_ceil(
+        i128::from(notional),
+        i128::from(ratio_bps),
+        i128::from(BPS_DENOMINATOR),
+    )?)
+}
+
+impl TraderBalances {
+    /// Health against `price` under `params`.
+    pub fn health(&self, price: &OraclePrice, params: &MarketParams) -> MathResult<Health> {
+        let base = self.position.base;
+        let unrealized = self.position.unrealized_pnl(price.margin_price(base)?)?;
+        let profit = i128::from(unrealized)
+            .checked_add(i128::from(self.unsettled_pnl))
+            .ok_or(MathError::Overflow)?;
+        let collateral = i128::from(self.collateral);
+        let cap = mul_div_floor(
+            collateral.max(0),
+            i128::from(params.unrealized_profit_cap_bps),
+            i128::from(BPS_DENOMINATOR),
+        )?;
+        Ok(Health {
+            maintenance_equity: to_i64(collateral.checked_add(profit).ok_or(MathError::Overflow)?)?,
+            initial_equity: to_i64(
+                collateral
+                    .checked_add(profit.min(cap))
+                    .ok_or(MathError::Overflow)?,
+            )?,
+            maintenance_requirement: margin_requirement(
+                base,
+                price.price,
+                params.maintenance_margin_bps,
+            )?,
+            initial_requirement: margin_requirement(base, price.price, params.initial_margin_bps)?,
+        })
+    }
+
+    /// Bankrupt: no position left and negative cash. Nothing but cover may touch it (SPEC §7).
+    pub fn is_bankrupt(&self) -> bool {
+        self.position.is_flat() && self.collateral < 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::constants::{BASE_PRECISION, PRICE_PRECISION};
+    use crate::params::tests::sample;
+
+    const USD: i64 = PRICE_PRECISION;
+
+    fn price(p: i64, conf: i64) -> OraclePrice {
+        OraclePrice {
+            price: p,
+            conf,
+            publish_time: 0,
+        }
+    }
+
+    fn long(size: i64, entry_price: i64, collateral: i64) -> TraderBalances {
+        let position = Position::default()
+            .apply_fill(size, entry_price)
+            .unwrap()
+            .position;
+        TraderBalances {
+            collateral,
+            position,
+            unsettled_pnl: 0,
+        }
+    }
+
+    #[test]
+    fn a_flat_account_is_healthy_and_bankrupt_only_with_negative_cash() {
+        let flat = TraderBalances {
+            collateral: 5,
+            ..Default::default()
+        };
+        let h = flat.health(&price(100 * USD, 0), &sample()).unwrap();
+        assert!(h.meets_initial() && h.meets_maintenance());
+        assert!(!flat.is_bankrupt());
+        assert!(TraderBalances {
+            collateral: -1,
+            ..Default::default()
+        }
+        .is_bankrupt());
+    }
+
+    #[test]
+    fn ten_x_long_sits_exactly_on_initial_margin() {
+        // 10 units at 100 = 1000 notional, 100 collateral: 10 % initial.
+        let account = long(10 * BASE_PRECISION, 100 * USD, 100 * USD);
+        let h = account.health(&price(100 * USD, 0), &sample()).unwrap();
+        assert_eq!(h.initial_requirement, 100_000_000);
+        assert_eq!(h.maintenance_requirement, 50_000_000);
+        assert_eq!(h.initial_equity, 100 * USD);
+        assert!(h.meets_initial());
+    }
+
+    #[test]
+    fn confidence_counts_against_the_holder() {
+        let account = long(10 * BASE_PRECISION, 100 * USD, 100 * USD);
+        let h = account
+            .health(&price(100 * USD, USD / 10), &sample())
+            .unwrap();
+        // Valued at 99.9: -1 of unrealized PnL.
+        assert_eq!(h.maintenance_equity, 99 * USD);
+        assert!(!h.meets_initial());
+    }
+
+    #[test]
+    fn profit_counts_for_initial_margin_only_up_to_the_cap() {
+        // Price doubles: +1000 unrealized on 100 collateral; the cap (50 %) counts only 50.
+        let account = long(10 * BASE_PRECISION, 100 * USD, 100 * USD);
+        let h = account.health(&price(200 * USD, 0), &sample()).unwrap();
+        assert_eq!(h.maintenance_equity, 1_100 * USD);
+        assert_eq!(h.initial_equity, 150 * USD);
+        assert_eq!(h.initial_requirement, 200_000_000);
+        assert!(!h.meets_initial());
+        assert!(h.meets_maintenance());
+    }
+
+    #[test]
+    fn losses_count_in_full() {
+        let account = long(10 * BASE_PRECISION, 100 * USD, 100 * USD);
+        let h = account.health(&price(95 * USD, 0), &sample()).unwrap();
+        assert_eq!(h.maintenance_equity, 50 * USD);
+        assert_eq!(h.maintenance_requirement, 47_500_000);
+        assert!(h.meets_maintenance());
+        let h = account.health(&price(94 * USD, 0), &sample()).unwrap();
+        assert!(!h.meets_maintenance());
+    }
+}

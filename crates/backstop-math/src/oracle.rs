@@ -1,0 +1,274 @@
+//! One normalised price, whatever the oracle kind, and the rules that decide whether it may be used (SPEC §4).
+//!
+//! The program reads an oracle account into a [`RawOracleReading`] (legacy Pyth push account or PriceUpdateV2);
+//! from there on nothing knows which kind it came from.
+
+use crate::constants::{BPS_DENOMINATOR, PRICE_EXPO};
+use crate::error::{MathError, MathResult};
+use crate::safe_math::{div_ceil, div_floor, mul_div_ceil, to_i64};
+
+/// An oracle price exactly as published, before any check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawOracleReading {
+    /// Price mantissa: price = mantissa × 10^expo.
+    pub price: i64,
+    /// Confidence interval, same exponent as `price`.
+    pub conf: u64,
+    pub expo: i32,
+    /// Unix seconds at which the publishers' aggregate was formed.
+    pub publish_time: i64,
+    /// Whether the aggregate is in Trading status (always true for a PriceUpdateV2, which only carries trading
+    /// prices).
+    pub trading: bool,
+}
+
+/// What a market allows of its oracle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OracleGuards {
+    /// Oldest acceptable publish time, as an age in seconds relative to `now`.
+    pub max_age_secs: u32,
+    /// Widest acceptable confidence, as basis points of the price.
+    pub max_conf_bps: u32,
+    /// Publish time of the last price the market used; a reading older than this is refused.
+    pub last_publish_time: i64,
+}
+
+/// A validated price in Backstop's precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OraclePrice {
+    /// precision: PRICE_PRECISION; always > 0.
+    pub price: i64,
+    /// precision: PRICE_PRECISION; always < price.
+    pub conf: i64,
+    /// Unix seconds.
+    pub publish_time: i64,
+}
+
+/// Exponents Backstop normalises. Every Pyth feed uses -5..=-10; the margin either side is headroom.
+pub const MIN_ORACLE_EXPO: i32 = -18;
+pub const MAX_ORACLE_EXPO: i32 = 6;
+
+/// Checks a reading against the market's guards and normalises it to PRICE_PRECISION.
+///
+/// Order of checks is part of the contract (tests pin which error a reading with several faults gets):
+/// status, sign, exponent, staleness, ordering, confidence.
+pub fn validate_reading(
+    reading: &RawOracleReading,
+    guards: &OracleGuards,
+    now: i64,
+) -> MathResult<OraclePrice> {
+    if !reading.trading {
+        return Err(MathError::OracleNotTrading);
+    }
+    if reading.price <= 0 {
+        return Err(MathError::OracleNonPositivePrice);
+    }
+    if !(MIN_ORACLE_EXPO..=MAX_ORACLE_EXPO).contains(&reading.expo) {
+        return Err(MathError::OracleBadExponent);
+    }
+    // A publish time slightly ahead of the validator clock is normal (different clocks), so only age counts.
+    let age = now
+        .checked_sub(reading.publish_time)
+        .ok_or(MathError::Overflow)?;
+    if age > i64::from(guards.max_age_secs) {
+        return Err(MathError::OracleStale);
+    }
+    if reading.publish_time < guards.last_publish_time {
+        return Err(MathError::OracleOutOfOrder);
+    }
+    // Price rounds down and confidence up: the normalised band is never narrower than the published one.
+    let price = to_i64(rescale(i128::from(reading.price), reading.expo, false)?)?;
+    let conf = to_i64(rescale(i128::from(reading.conf), reading.expo, true)?)?;
+    if price <= 0 {
+        // A positive price below one PRICE_PRECISION atom cannot be represented.
+        return Err(MathError::OracleNonPositivePrice);
+    }
+    let widest = mul_div_ceil(
+        i128::from(price),
+        i128::from(guards.max_conf_bps),
+        i128::from(BPS_DENOMINATOR),
+    )?;
+    if i128::from(conf) > widest || conf >= price {
+        return Err(MathError::OracleUncertain);
+    }
+    Ok(OraclePrice {
+        price,
+        conf,
+        publish_time: reading.publish_time,
+    })
+}
+
+/// Moves `mantissa × 10^expo` to PRICE_PRECISION, rounding up or down when digits are dropped.
+fn rescale(mantissa: i128, expo: i32, round_up: bool) -> MathResult<i128> {
+    let shift = expo.checked_sub(PRICE_EXPO).ok_or(MathError::Overflow)?;
+    let factor = 10i128
+        .checked_pow(shift.unsigned_abs())
+        .ok_or(MathError::Overflow)?;
+    if shift >= 0 {
+        mantissa.checked_mul(factor).ok_or(MathError::Overflow)
+    } else if round_up {
+        div_ceil(mantissa, factor)
+    } else {
+        div_floor(mantissa, factor)
+    }
+}
+
+impl OraclePrice {
+    /// The price a taker fills at: moved against the taker by `conf × conf_scale_bps / 10_000`.
+    /// precision: PRICE_PRECISION.
+    pub fn execution_price(&self, taker_buys: bool, conf_scale_bps: u32) -> MathResult<i64> {
+        let widening = to_i64(mul_div_ceil(
+            i128::from(self.conf),
+            i128::from(conf_scale_bps),
+            i128::from(BPS_DENOMINATOR),
+        )?)?;
+        let price = if taker_buys {
+            self.price.checked_add(widening)
+        } else {
+            self.price.checked_sub(widening)
+        }
+        .ok_or(MathError::Overflow)?;
+        if price <= 0 {
+            return Err(MathError::OracleUncertain);
+        }
+        Ok(price)
+    }
+
+    /// The price at which margin values a position: the side of the confidence interval that hurts its holder
+    /// (lower for a long, higher for a short). precision: PRICE_PRECISION.
+    pub fn margin_price(&self, base: i64) -> MathResult<i64> {
+        if base >= 0 {
+            self.low()
+        } else {
+            self.high()
+        }
+    }
+
+    /// price - conf, > 0 by validation.
+    pub fn low(&self) -> MathResult<i64> {
+        self.price.checked_sub(self.conf).ok_or(MathError::Overflow)
+    }
+
+    /// price + conf.
+    pub fn high(&self) -> MathResult<i64> {
+        self.price.checked_add(self.conf).ok_or(MathError::Overflow)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_700_000_000;
+
+    fn reading(price: i64, conf: u64, expo: i32) -> RawOracleReading {
+        RawOracleReading {
+            price,
+            conf,
+            expo,
+            publish_time: NOW - 5,
+            trading: true,
+        }
+    }
+
+    fn guards() -> OracleGuards {
+        OracleGuards {
+            max_age_secs: 30,
+            max_conf_bps: 200,
+            last_publish_time: 0,
+        }
+    }
+
+    #[test]
+    fn normalises_pyth_sol_usd_to_six_decimals() {
+        // The real legacy SOL/USD account: 159.3354425 ± 0.115166 at expo -8.
+        let price =
+            validate_reading(&reading(15_933_544_250, 11_516_600, -8), &guards(), NOW).unwrap();
+        assert_eq!(price.price, 159_335_442); // floor
+        assert_eq!(price.conf, 115_166); // exact
+    }
+
+    #[test]
+    fn confidence_rounds_up_and_price_down() {
+        let price = validate_reading(&reading(1_999, 1, -9), &guards(), NOW);
+        // 0.000001999 -> 1 atom of price, conf 1e-9 -> 1 atom: conf >= price, so refused as uncertain.
+        assert_eq!(price, Err(MathError::OracleUncertain));
+    }
+
+    #[test]
+    fn positive_exponent_scales_up() {
+        let price = validate_reading(&reading(3, 0, 2), &guards(), NOW).unwrap();
+        assert_eq!(price.price, 300 * crate::constants::PRICE_PRECISION);
+    }
+
+    #[test]
+    fn each_fault_has_its_error() {
+        let g = guards();
+        let mut r = reading(100_000_000, 10_000, -8);
+        r.trading = false;
+        assert_eq!(
+            validate_reading(&r, &g, NOW),
+            Err(MathError::OracleNotTrading)
+        );
+        assert_eq!(
+            validate_reading(&reading(0, 0, -8), &g, NOW),
+            Err(MathError::OracleNonPositivePrice)
+        );
+        assert_eq!(
+            validate_reading(&reading(-5, 0, -8), &g, NOW),
+            Err(MathError::OracleNonPositivePrice)
+        );
+        assert_eq!(
+            validate_reading(&reading(1, 0, -19), &g, NOW),
+            Err(MathError::OracleBadExponent)
+        );
+        assert_eq!(
+            validate_reading(&reading(1, 0, 7), &g, NOW),
+            Err(MathError::OracleBadExponent)
+        );
+        assert_eq!(
+            validate_reading(&reading(100_000_000, 10_000, -8), &g, NOW + 26),
+            Err(MathError::OracleStale)
+        );
+        let ordered = OracleGuards {
+            last_publish_time: NOW - 4,
+            ..g
+        };
+        assert_eq!(
+            validate_reading(&reading(100_000_000, 10_000, -8), &ordered, NOW),
+            Err(MathError::OracleOutOfOrder)
+        );
+        // 2.01 % confidence against a 2 % bound.
+        assert_eq!(
+            validate_reading(&reading(100_000_000, 2_010_000, -8), &g, NOW),
+            Err(MathError::OracleUncertain)
+        );
+    }
+
+    #[test]
+    fn boundaries_are_inclusive() {
+        let g = guards();
+        assert!(validate_reading(&reading(100_000_000, 2_000_000, -8), &g, NOW).is_ok()); // exactly 2 %
+        assert!(validate_reading(&reading(100_000_000, 0, -8), &g, NOW + 25).is_ok()); // exactly 30 s old
+        let same_time = OracleGuards {
+            last_publish_time: NOW - 5,
+            ..g
+        };
+        assert!(validate_reading(&reading(100_000_000, 0, -8), &same_time, NOW).is_ok());
+    }
+
+    #[test]
+    fn execution_and_margin_prices_move_against_the_holder() {
+        let p = OraclePrice {
+            price: 100_000_000,
+            conf: 50_000,
+            publish_time: NOW,
+        };
+        assert_eq!(p.execution_price(true, 10_000), Ok(100_050_000));
+        assert_eq!(p.execution_price(false, 10_000), Ok(99_950_000));
+        assert_eq!(p.execution_price(true, 5_000), Ok(100_025_000));
+        assert_eq!(p.execution_price(true, 0), Ok(100_000_000));
+        assert_eq!(p.margin_price(5), Ok(99_950_000));
+        assert_eq!(p.margin_price(-5), Ok(100_050_000));
+    }
+}

@@ -1,0 +1,200 @@
+//! A market's risk parameters and their hard bounds (SPEC §5, §6, §8). The same struct is stored in the market
+//! account (Pod) and passed to instructions (Borsh, behind the `borsh` feature), so there is one definition.
+
+use crate::constants::BPS_DENOMINATOR;
+use crate::error::{MathError, MathResult};
+use bytemuck::{Pod, Zeroable};
+
+/// Highest taker fee governance may set: 1 %.
+pub const MAX_TAKER_FEE_BPS: u32 = 100;
+/// Widest confidence a market may accept: 10 % of price.
+pub const MAX_ORACLE_CONF_BPS: u32 = 1_000;
+/// Oldest price a market may accept: 5 minutes.
+pub const MAX_ORACLE_AGE_SECS: u32 = 300;
+/// Largest execution spread: 3 confidence intervals.
+pub const MAX_EXEC_CONF_SCALE_BPS: u32 = 30_000;
+/// Loosest maintenance margin a market may have: 0.5 % (200x is where oracle noise alone liquidates).
+pub const MIN_MAINTENANCE_MARGIN_BPS: u32 = 50;
+
+/// Risk parameters of one market. Every ratio is in basis points (10 000 = 100 %).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+#[cfg_attr(
+    feature = "borsh",
+    derive(borsh::BorshSerialize, borsh::BorshDeserialize)
+)]
+pub struct MarketParams {
+    /// Equity / notional that must hold after any risk-increasing trade or withdrawal.
+    pub initial_margin_bps: u32,
+    /// Below this equity / notional an account is liquidatable.
+    pub maintenance_margin_bps: u32,
+    /// Penalty on liquidated notional, paid from the liquidated account's collateral.
+    pub liquidation_penalty_bps: u32,
+    /// Liquidator's share of the penalty; the rest goes to the insurance fund.
+    pub liquidator_reward_share_bps: u32,
+    /// Taker fee on every fill's notional.
+    pub taker_fee_bps: u32,
+    /// Insurance fund's share of each fee.
+    pub fee_fund_share_bps: u32,
+    /// LP pool's share of each fee.
+    pub fee_lp_share_bps: u32,
+    /// Treasury's share of each fee.
+    pub fee_treasury_share_bps: u32,
+    /// Fills move against the taker by this many bps of the oracle confidence interval.
+    pub exec_conf_scale_bps: u32,
+    /// Widest oracle confidence accepted, as bps of price.
+    pub oracle_max_conf_bps: u32,
+    /// Oldest oracle publish time accepted, in seconds.
+    pub oracle_max_age_secs: u32,
+    /// Share of the account's collateral up to which unrealized (and unsettled) profit counts toward initial
+    /// margin. Profit never counts as withdrawable cash.
+    pub unrealized_profit_cap_bps: u32,
+    /// Largest open interest per side. precision: BASE_PRECISION.
+    pub max_open_interest: u64,
+    /// Smallest order, except one that closes a position outright. precision: BASE_PRECISION.
+    pub min_order_size: u64,
+}
+
+const BPS: u32 = 10_000;
+const _: () = assert!(BPS_DENOMINATOR == BPS as i64);
+
+impl MarketParams {
+    /// Checks every hard bound; each violation has its own error.
+    pub fn validate(&self) -> MathResult<()> {
+        let margins_ok = self.maintenance_margin_bps >= MIN_MAINTENANCE_MARGIN_BPS
+            && self.maintenance_margin_bps < self.initial_margin_bps
+            && self.initial_margin_bps <= BPS;
+        check(margins_ok, MathError::InvalidMarginRatios)?;
+        // A liquidation at the maintenance boundary must never create bad debt by itself (SPEC §5).
+        let penalty_ok = self.liquidation_penalty_bps > 0
+            && self.liquidation_penalty_bps < self.maintenance_margin_bps
+            && self.liquidator_reward_share_bps <= BPS;
+        check(penalty_ok, MathError::InvalidLiquidationPenalty)?;
+        check(
+            self.taker_fee_bps <= MAX_TAKER_FEE_BPS,
+            MathError::InvalidTakerFee,
+        )?;
+        let split = u64::from(self.fee_fund_share_bps)
+            + u64::from(self.fee_lp_share_bps)
+            + u64::from(self.fee_treasury_share_bps);
+        check(split == u64::from(BPS), MathError::InvalidFeeSplit)?;
+        let oracle_ok = (1..=MAX_ORACLE_CONF_BPS).contains(&self.oracle_max_conf_bps)
+            && (1..=MAX_ORACLE_AGE_SECS).contains(&self.oracle_max_age_secs);
+        check(oracle_ok, MathError::InvalidOracleBounds)?;
+        check(
+            self.exec_conf_scale_bps <= MAX_EXEC_CONF_SCALE_BPS,
+            MathError::InvalidExecutionSpread,
+        )?;
+        let sizes_ok = self.min_order_size > 0
+            && self.min_order_size <= self.max_open_interest
+            && i64::try_from(self.max_open_interest).is_ok();
+        check(sizes_ok, MathError::InvalidSizeLimits)?;
+        check(
+            self.unrealized_profit_cap_bps <= BPS,
+            MathError::InvalidProfitCap,
+        )
+    }
+}
+
+fn check(condition: bool, error: MathError) -> MathResult<()> {
+    if condition {
+        Ok(())
+    } else {
+        Err(error)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::constants::BASE_PRECISION_U64;
+
+    /// A 10x market: 10 % initial, 5 % maintenance, 2.5 % penalty, 5 bps fee split 50/40/10.
+    pub(crate) fn sample() -> MarketParams {
+        MarketParams {
+            initial_margin_bps: 1_000,
+            maintenance_margin_bps: 500,
+            liquidation_penalty_bps: 250,
+            liquidator_reward_share_bps: 5_000,
+            taker_fee_bps: 5,
+            fee_fund_share_bps: 5_000,
+            fee_lp_share_bps: 4_000,
+            fee_treasury_share_bps: 1_000,
+            exec_conf_scale_bps: 10_000,
+            oracle_max_conf_bps: 200,
+            oracle_max_age_secs: 30,
+            unrealized_profit_cap_bps: 5_000,
+            max_open_interest: 1_000_000 * BASE_PRECISION_U64,
+            min_order_size: BASE_PRECISION_U64 / 1_000,
+        }
+    }
+
+    #[test]
+    fn sample_is_valid() {
+        assert_eq!(sample().validate(), Ok(()));
+    }
+
+    #[test]
+    fn every_bound_has_its_error() {
+        let cases: [(fn(&mut MarketParams), MathError); 14] = [
+            (
+                |p| p.maintenance_margin_bps = p.initial_margin_bps,
+                MathError::InvalidMarginRatios,
+            ),
+            (
+                |p| p.initial_margin_bps = 10_001,
+                MathError::InvalidMarginRatios,
+            ),
+            (
+                |p| p.maintenance_margin_bps = 49,
+                MathError::InvalidMarginRatios,
+            ),
+            (
+                |p| p.liquidation_penalty_bps = p.maintenance_margin_bps,
+                MathError::InvalidLiquidationPenalty,
+            ),
+            (
+                |p| p.liquidation_penalty_bps = 0,
+                MathError::InvalidLiquidationPenalty,
+            ),
+            (
+                |p| p.liquidator_reward_share_bps = 10_001,
+                MathError::InvalidLiquidationPenalty,
+            ),
+            (
+                |p| p.taker_fee_bps = MAX_TAKER_FEE_BPS + 1,
+                MathError::InvalidTakerFee,
+            ),
+            (
+                |p| p.fee_treasury_share_bps += 1,
+                MathError::InvalidFeeSplit,
+            ),
+            (
+                |p| p.oracle_max_conf_bps = 0,
+                MathError::InvalidOracleBounds,
+            ),
+            (
+                |p| p.oracle_max_age_secs = MAX_ORACLE_AGE_SECS + 1,
+                MathError::InvalidOracleBounds,
+            ),
+            (
+                |p| p.exec_conf_scale_bps = MAX_EXEC_CONF_SCALE_BPS + 1,
+                MathError::InvalidExecutionSpread,
+            ),
+            (|p| p.min_order_size = 0, MathError::InvalidSizeLimits),
+            (
+                |p| p.max_open_interest = u64::MAX,
+                MathError::InvalidSizeLimits,
+            ),
+            (
+                |p| p.unrealized_profit_cap_bps = 10_001,
+                MathError::InvalidProfitCap,
+            ),
+        ];
+        for (mutate, expected) in cases {
+            let mut params = sample();
+            mutate(&mut params);
+            assert_eq!(params.validate(), Err(expected), "{params:?}");
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Every way Backstop refuses, one code each (6000 + index: the order is ABI, append only).
+
+use anchor_lang::prelude::*;
+use backstop_math::MathError;
+
+#[error_code]
+pub enum BackstopError {
+    #[msg("Arithmetic overflow")]
+    Overflow,
+    #[msg("Division by zero")]
+    DivisionByZero,
+    #[msg("Oracle price is not in Trading status")]
+    OracleNotTrading,
+    #[msg("Oracle price is zero or negative")]
+    OracleNonPositivePrice,
+    #[msg("Oracle price is older than the market's maximum age")]
+    OracleStale,
+    #[msg("Oracle confidence interval is wider than the market allows")]
+    OracleUncertain,
+    #[msg("Oracle publish time is older than the last price the market used")]
+    OracleOutOfOrder,
+    #[msg("Oracle exponent is outside the supported range")]
+    OracleBadExponent,
+    #[msg("Oracle account is not the market's configured oracle")]
+    OracleMismatch,
+    #[msg("Oracle account is not owned by the expected oracle program")]
+    OracleWrongOwner,
+    #[msg("Oracle account data is not a valid price account")]
+    OracleInvalidData,
+    #[msg("Oracle kind is not supported")]
+    UnsupportedOracleKind,
+    #[msg("LP pool is worth nothing or less: shares cannot be priced")]
+    PoolInsolvent,
+    #[msg("Order is below the market's minimum size and does not close the position")]
+    OrderTooSmall,
+    #[msg("Market is reduce-only: the trade would increase risk")]
+    MarketReduceOnly,
+    #[msg("Market is paused")]
+    MarketPaused,
+    #[msg("Trade would exceed the market's open-interest cap")]
+    OpenInterestCapExceeded,
+    #[msg("Account would be below initial margin")]
+    InitialMarginBreached,
+    #[msg("LP pool would be below initial margin on its net position")]
+    PoolMarginBreached,
+    #[msg("LP pool has not enough free cash")]
+    InsufficientPoolLiquidity,
+    #[msg("Amount exceeds the account's collateral (profit is not withdrawable until settled)")]
+    InsufficientCollateral,
+    #[msg("More LP shares requested than held")]
+    InsufficientShares,
+    #[msg("Account is bankrupt: only bankruptcy cover may touch it")]
+    AccountBankrupt,
+    #[msg("Amount is zero or too large")]
+    InvalidAmount,
+    #[msg("Margin ratios must satisfy 0.5% <= maintenance < initial <= 100%")]
+    InvalidMarginRatios,
+    #[msg("Liquidation penalty must be positive and below maintenance margin; liquidator share at most 100%")]
+    InvalidLiquidationPenalty,
+    #[msg("Taker fee is above its ceiling")]
+    InvalidTakerFee,
+    #[msg("Fee split (fund, LP, treasury) must sum to 10000 bps")]
+    InvalidFeeSplit,
+    #[msg("Oracle bounds (max age, max confidence) out of range")]
+    InvalidOracleBounds,
+    #[msg("Execution spread (confidence scale) above its ceiling")]
+    InvalidExecutionSpread,
+    #[msg(
+        "Open-interest cap and minimum order size must be positive, the minimum at most the cap"
+    )]
+    InvalidSizeLimits,
+    #[msg("Unrealized profit cap must be at most 100%")]
+    InvalidProfitCap,
+    #[msg("Signer is not the exchange's governance authority")]
+    Unauthorized,
+    #[msg("Collateral mint must have 6 decimals")]
+    InvalidCollateralMint,
+    #[msg("Token account or mint does not match the market's collateral mint")]
+    MintMismatch,
+    #[msg("Token account is not owned by the signer")]
+    TokenOwnerMismatch,
+    #[msg("Vault does not match the market's or fund's vault")]
+    VaultMismatch,
+    #[msg("Account belongs to a different market")]
+    MarketMismatch,
+    #[msg("Insurance fund does not match")]
+    FundMismatch,
+    #[msg("Id is not the exchange's next free id")]
+    InvalidId,
+    #[msg("Timelock delay out of bounds")]
+    InvalidTimelockDelay,
+    #[msg("Vault holds less than the program owes from it")]
+    VaultUndercollateralized,
+    #[msg("Exchange initializer must be the program's upgrade authority")]
+    InitializerNotUpgradeAuthority,
+    #[msg("Margin account or LP position does not belong to the signer")]
+    AccountOwnerMismatch,
+    #[msg("Internal accounting changed the market's total liability without a transfer")]
+    ConservationViolated,
+}
+
+impl From<MathError> for BackstopError {
+    fn from(error: MathError) -> Self {
+        match error {
+            MathError::Overflow => Self::Overflow,
+            MathError::DivisionByZero => Self::DivisionByZero,
+            MathError::OracleNotTrading => Self::OracleNotTrading,
+            MathError::OracleNonPositivePrice => Self::OracleNonPositivePrice,
+            MathError::OracleStale => Self::OracleStale,
+            MathError::OracleUncertain => Self::OracleUncertain,
+            MathError::OracleOutOfOrder => Self::OracleOutOfOrder,
+            MathError::OracleBadExponent => Self::OracleBadExponent,
+            MathError::PoolInsolvent => Self::PoolInsolvent,
+            MathError::OrderTooSmall => Self::OrderTooSmall,
+            MathError::MarketReduceOnly => Self::MarketReduceOnly,
+            MathError::OpenInterestCapExceeded => Self::OpenInterestCapExceeded,
+            MathError::InitialMarginBreached => Self::InitialMarginBreached,
+            MathError::PoolMarginBreached => Self::PoolMarginBreached,
+            MathError::InsufficientPoolLiquidity => Self::InsufficientPoolLiquidity,
+            MathError::InsufficientCollateral => Self::InsufficientCollateral,
+            MathError::InsufficientShares => Self::InsufficientShares,
+            MathError::AccountBankrupt => Self::AccountBankrupt,
+            MathError::InvalidAmount => Self::InvalidAmount,
+            MathError::InvalidMarginRatios => Self::InvalidMarginRatios,
+            MathError::InvalidLiquidationPenalty => Self::InvalidLiquidationPenalty,
+            MathError::InvalidTakerFee => Self::InvalidTakerFee,
+            MathError::InvalidFeeSplit => Self::InvalidFeeSplit,
+            MathError::InvalidOracleBounds => Self::InvalidOracleBounds,
+            MathError::InvalidExecutionSpread => Self::InvalidExecutionSpread,
+            MathError::InvalidSizeLimits => Self::InvalidSizeLimits,
+            MathError::InvalidProfitCap => Self::InvalidProfitCap,
+        }
+    }
+}
+
+/// Turns a functional-core result into a program result, logging where the refusal surfaced.
+pub trait OrReject<T> {
+    fn or_reject(self) -> Result<T>;
+}
+
+impl<T> OrReject<T> for core::result::Result<T, MathError> {
+    #[track_caller]
+    fn or_reject(self) -> Result<T> {
+        self.map_err(|error| {
+            let location = core::panic::Location::caller();
+            msg!(
+                "rejected: {:?} at {}:{}",
+                error,
+                location.file(),
+                location.line()
+            );
+            BackstopError::from(error).into()
+        })
+    }
+}

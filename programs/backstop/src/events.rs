@@ -1,0 +1,107 @@
+//! Every event Backstop emits, emitted with `emit_cpi!` so logs cannot truncate them. Each carries the same
+//! header and before/after values where a balance moves.
+
+use anchor_lang::prelude::*;
+
+/// When an event happened.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventHeader {
+    pub slot: u64,
+    pub unix_timestamp: i64,
+}
+
+impl EventHeader {
+    pub fn now(clock: &Clock) -> Self {
+        Self {
+            slot: clock.slot,
+            unix_timestamp: clock.unix_timestamp,
+        }
+    }
+}
+
+#[event]
+pub struct ExchangeInitialized {
+    pub header: EventHeader,
+    pub authority: Pubkey,
+    pub guardian: Pubkey,
+    pub treasury: Pubkey,
+    pub timelock_delay_secs: i64,
+}
+
+#[event]
+pub struct InsuranceFundInitialized {
+    pub header: EventHeader,
+    pub fund: Pubkey,
+    pub fund_id: u16,
+    pub mint: Pubkey,
+    pub vault: Pubkey,
+}
+
+#[event]
+pub struct MarketInitialized {
+    pub header: EventHeader,
+    pub market: Pubkey,
+    pub market_id: u16,
+    pub collateral_mint: Pubkey,
+    pub oracle: Pubkey,
+    pub insurance_fund: Pubkey,
+}
+
+/// A deposit into or withdrawal from a margin account. precision of amounts: QUOTE_PRECISION.
+#[event]
+pub struct CollateralRecord {
+    pub header: EventHeader,
+    pub market: Pubkey,
+    pub owner: Pubkey,
+    pub direction: CollateralDirection,
+    pub amount: u64,
+    pub collateral_before: i64,
+    pub collateral_after: i64,
+}
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CollateralDirection {
+    Deposit,
+    Withdraw,
+}
+
+/// One fill against the pool.
+#[event]
+pub struct TradeRecord {
+    pub header: EventHeader,
+    pub market: Pubkey,
+    pub owner: Pubkey,
+    /// precision: BASE_PRECISION; > 0 bought.
+    pub base_delta: i64,
+    /// precision: PRICE_PRECISION.
+    pub oracle_price: i64,
+    pub oracle_conf: i64,
+    pub fill_price: i64,
+    /// precision: QUOTE_PRECISION.
+    pub fill_notional: u64,
+    pub realized_pnl: i64,
+    pub fee_due: u64,
+    pub fee_to_fund: u64,
+    pub fee_to_lp: u64,
+    pub fee_to_treasury: u64,
+    pub base_before: i64,
+    pub base_after: i64,
+    pub collateral_before: i64,
+    pub collateral_after: i64,
+    pub unsettled_pnl_after: u64,
+}
+
+/// A deposit into or withdrawal from the LP pool.
+#[event]
+pub struct LpRecord {
+    pub header: EventHeader,
+    pub market: Pubkey,
+    pub owner: Pubkey,
+    pub direction: CollateralDirection,
+    /// precision: QUOTE_PRECISION.
+    pub amount: u64,
+    pub shares: u64,
+    pub pool_balance_before: u64,
+    pub pool_balance_after: u64,
+    pub lp_shares_after: u64,
+}

@@ -1,0 +1,68 @@
+use crate::error::{BackstopError, OrReject};
+use crate::events::{CollateralDirection, CollateralRecord, EventHeader};
+use crate::state::{MarginAccount, Market};
+use crate::vault;
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Mint, Token, TokenAccount};
+use backstop_math::ledger;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct Deposit<'info> {
+    #[account(
+        mut,
+        has_one = vault @ BackstopError::VaultMismatch,
+        has_one = collateral_mint @ BackstopError::MintMismatch
+    )]
+    pub market: AccountLoader<'info, Market>,
+    #[account(
+        mut,
+        has_one = owner @ BackstopError::AccountOwnerMismatch,
+        has_one = market @ BackstopError::MarketMismatch
+    )]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+    pub owner: Signer<'info>,
+    #[account(
+        mut,
+        constraint = owner_token.mint == collateral_mint.key() @ BackstopError::MintMismatch,
+        constraint = owner_token.owner == owner.key() @ BackstopError::TokenOwnerMismatch
+    )]
+    pub owner_token: Box<Account<'info, TokenAccount>>,
+    #[account(mut)]
+    pub vault: Box<Account<'info, TokenAccount>>,
+    pub collateral_mint: Box<Account<'info, Mint>>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
+    let mut market = ctx.accounts.market.load_mut()?;
+    let mut account = ctx.accounts.margin_account.load_mut()?;
+    let before = account.balances;
+    let books = ledger::deposit(&account.balances, &market.books, amount).or_reject()?;
+    account.balances = books.trader;
+    market.books = books.market;
+    let owed = market.books.vault_liability().or_reject()?;
+    drop((market, account));
+
+    let accounts = &ctx.accounts;
+    vault::pull(
+        &accounts.token_program,
+        &accounts.owner_token,
+        &accounts.vault,
+        &accounts.collateral_mint,
+        &accounts.owner,
+        amount,
+    )?;
+    vault::require_covers(&mut ctx.accounts.vault, owed)?;
+
+    emit_cpi!(CollateralRecord {
+        header: EventHeader::now(&Clock::get()?),
+        market: ctx.accounts.market.key(),
+        owner: ctx.accounts.owner.key(),
+        direction: CollateralDirection::Deposit,
+        amount,
+        collateral_before: before.collateral,
+        collateral_after: books.trader.collateral,
+    });
+    Ok(())
+}

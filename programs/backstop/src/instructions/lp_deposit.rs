@@ -1,0 +1,86 @@
+use crate::error::{BackstopError, OrReject};
+use crate::events::{CollateralDirection, EventHeader, LpRecord};
+use crate::oracle;
+use crate::state::{LpPosition, Market, MarketStatus};
+use crate::vault;
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Mint, Token, TokenAccount};
+use backstop_math::ledger;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct LpDeposit<'info> {
+    #[account(
+        mut,
+        has_one = vault @ BackstopError::VaultMismatch,
+        has_one = collateral_mint @ BackstopError::MintMismatch
+    )]
+    pub market: AccountLoader<'info, Market>,
+    #[account(
+        mut,
+        has_one = owner @ BackstopError::AccountOwnerMismatch,
+        has_one = market @ BackstopError::MarketMismatch
+    )]
+    pub lp_position: AccountLoader<'info, LpPosition>,
+    pub owner: Signer<'info>,
+    #[account(
+        mut,
+        constraint = owner_token.mint == collateral_mint.key() @ BackstopError::MintMismatch,
+        constraint = owner_token.owner == owner.key() @ BackstopError::TokenOwnerMismatch
+    )]
+    pub owner_token: Box<Account<'info, TokenAccount>>,
+    #[account(mut)]
+    pub vault: Box<Account<'info, TokenAccount>>,
+    pub collateral_mint: Box<Account<'info, Mint>>,
+    /// CHECK: must be the market's oracle. checked at #oracle
+    pub oracle: UncheckedAccount<'info>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handle_lp_deposit(ctx: Context<LpDeposit>, amount: u64) -> Result<()> {
+    let clock = Clock::get()?;
+    let mut market = ctx.accounts.market.load_mut()?;
+    require!(
+        market.status() != MarketStatus::Paused,
+        BackstopError::MarketPaused
+    );
+    let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
+    let pool_before = market.books.pool_balance;
+    let outcome = ledger::lp_deposit(&market.books, amount, &price).or_reject()?;
+    market.books = outcome.market;
+    market.record_oracle(&price);
+    let owed = market.books.vault_liability().or_reject()?;
+    drop(market);
+
+    let mut position = ctx.accounts.lp_position.load_mut()?;
+    position.shares = position
+        .shares
+        .checked_add(outcome.shares)
+        .ok_or(BackstopError::Overflow)?;
+    position.deposited = position.deposited.saturating_add(amount);
+    drop(position);
+
+    let accounts = &ctx.accounts;
+    vault::pull(
+        &accounts.token_program,
+        &accounts.owner_token,
+        &accounts.vault,
+        &accounts.collateral_mint,
+        &accounts.owner,
+        amount,
+    )?;
+    vault::require_covers(&mut ctx.accounts.vault, owed)?;
+
+    emit_cpi!(LpRecord {
+        header: EventHeader::now(&clock),
+        market: ctx.accounts.market.key(),
+        owner: ctx.accounts.owner.key(),
+        direction: CollateralDirection::Deposit,
+        amount,
+        shares: outcome.shares,
+        pool_balance_before: pool_before,
+        pool_balance_after: outcome.market.pool_balance,
+        lp_shares_after: outcome.market.lp_shares,
+    });
+    Ok(())
+}

@@ -1,0 +1,85 @@
+use crate::error::{BackstopError, OrReject};
+use crate::events::{CollateralDirection, EventHeader, LpRecord};
+use crate::oracle;
+use crate::state::{LpPosition, Market};
+use crate::vault;
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Mint, Token, TokenAccount};
+use backstop_math::ledger;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct LpWithdraw<'info> {
+    #[account(
+        mut,
+        has_one = vault @ BackstopError::VaultMismatch,
+        has_one = collateral_mint @ BackstopError::MintMismatch
+    )]
+    pub market: AccountLoader<'info, Market>,
+    #[account(
+        mut,
+        has_one = owner @ BackstopError::AccountOwnerMismatch,
+        has_one = market @ BackstopError::MarketMismatch
+    )]
+    pub lp_position: AccountLoader<'info, LpPosition>,
+    pub owner: Signer<'info>,
+    #[account(mut, constraint = destination.mint == collateral_mint.key() @ BackstopError::MintMismatch)]
+    pub destination: Box<Account<'info, TokenAccount>>,
+    #[account(mut)]
+    pub vault: Box<Account<'info, TokenAccount>>,
+    pub collateral_mint: Box<Account<'info, Mint>>,
+    /// CHECK: must be the market's oracle. checked at #oracle
+    pub oracle: UncheckedAccount<'info>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handle_lp_withdraw(ctx: Context<LpWithdraw>, shares: u64) -> Result<()> {
+    let clock = Clock::get()?;
+    let mut market = ctx.accounts.market.load_mut()?;
+    let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
+    let mut position = ctx.accounts.lp_position.load_mut()?;
+    let pool_before = market.books.pool_balance;
+    let outcome = ledger::lp_withdraw(
+        &market.books,
+        shares,
+        position.shares,
+        &price,
+        market.params.initial_margin_bps,
+    )
+    .or_reject()?;
+    market.books = outcome.market;
+    market.record_oracle(&price);
+    position.shares = position
+        .shares
+        .checked_sub(shares)
+        .ok_or(BackstopError::InsufficientShares)?;
+    position.withdrawn = position.withdrawn.saturating_add(outcome.amount);
+    let owed = market.books.vault_liability().or_reject()?;
+    let signer = market.signer();
+    drop((market, position));
+
+    let accounts = &ctx.accounts;
+    vault::push(
+        &accounts.token_program,
+        &accounts.vault,
+        &accounts.destination,
+        &accounts.collateral_mint,
+        accounts.market.to_account_info(),
+        &signer.seeds(),
+        outcome.amount,
+    )?;
+    vault::require_covers(&mut ctx.accounts.vault, owed)?;
+
+    emit_cpi!(LpRecord {
+        header: EventHeader::now(&clock),
+        market: ctx.accounts.market.key(),
+        owner: ctx.accounts.owner.key(),
+        direction: CollateralDirection::Withdraw,
+        amount: outcome.amount,
+        shares,
+        pool_balance_before: pool_before,
+        pool_balance_after: outcome.market.pool_balance,
+        lp_shares_after: outcome.market.lp_shares,
+    });
+    Ok(())
+}

@@ -1,0 +1,91 @@
+use crate::error::{BackstopError, OrReject};
+use crate::events::{CollateralDirection, CollateralRecord, EventHeader};
+use crate::oracle;
+use crate::state::{MarginAccount, Market};
+use crate::vault;
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Mint, Token, TokenAccount};
+use backstop_math::ledger;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct Withdraw<'info> {
+    #[account(
+        mut,
+        has_one = vault @ BackstopError::VaultMismatch,
+        has_one = collateral_mint @ BackstopError::MintMismatch
+    )]
+    pub market: AccountLoader<'info, Market>,
+    #[account(
+        mut,
+        has_one = owner @ BackstopError::AccountOwnerMismatch,
+        has_one = market @ BackstopError::MarketMismatch
+    )]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+    pub owner: Signer<'info>,
+    /// Any token account of the collateral mint: the owner chooses where their money goes.
+    #[account(mut, constraint = destination.mint == collateral_mint.key() @ BackstopError::MintMismatch)]
+    pub destination: Box<Account<'info, TokenAccount>>,
+    #[account(mut)]
+    pub vault: Box<Account<'info, TokenAccount>>,
+    pub collateral_mint: Box<Account<'info, Mint>>,
+    /// CHECK: must be the market's oracle; read only when a position is open. checked at #oracle
+    pub oracle: UncheckedAccount<'info>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handle_withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
+    let clock = Clock::get()?;
+    let mut market = ctx.accounts.market.load_mut()?;
+    let mut account = ctx.accounts.margin_account.load_mut()?;
+    let before = account.balances;
+    // A flat account owes nothing to margin, so it can leave even when the oracle is down.
+    let price = if before.position.is_flat() {
+        None
+    } else {
+        Some(oracle::read_market_oracle(
+            &ctx.accounts.oracle,
+            &market,
+            clock.unix_timestamp,
+        )?)
+    };
+    let books = ledger::withdraw(
+        &before,
+        &market.books,
+        amount,
+        price.as_ref(),
+        &market.params,
+    )
+    .or_reject()?;
+    if let Some(price) = &price {
+        market.record_oracle(price);
+    }
+    account.balances = books.trader;
+    market.books = books.market;
+    let owed = market.books.vault_liability().or_reject()?;
+    let signer = market.signer();
+    drop((market, account));
+
+    let accounts = &ctx.accounts;
+    vault::push(
+        &accounts.token_program,
+        &accounts.vault,
+        &accounts.destination,
+        &accounts.collateral_mint,
+        accounts.market.to_account_info(),
+        &signer.seeds(),
+        amount,
+    )?;
+    vault::require_covers(&mut ctx.accounts.vault, owed)?;
+
+    emit_cpi!(CollateralRecord {
+        header: EventHeader::now(&clock),
+        market: ctx.accounts.market.key(),
+        owner: ctx.accounts.owner.key(),
+        direction: CollateralDirection::Withdraw,
+        amount,
+        collateral_before: before.collateral,
+        collateral_after: books.trader.collateral,
+    });
+    Ok(())
+}

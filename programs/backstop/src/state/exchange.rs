@@ -1,0 +1,32 @@
+use anchor_lang::prelude::*;
+use static_assertions::const_assert_eq;
+
+/// Longest timelock governance may set: 30 days.
+pub const MAX_TIMELOCK_DELAY_SECS: i64 = 30 * 24 * 3600;
+/// Shortest: 1 hour, so a compromised authority cannot slip a loosening change past watchers.
+pub const MIN_TIMELOCK_DELAY_SECS: i64 = 3600;
+
+/// The exchange singleton. PDA `[EXCHANGE]`.
+#[account(zero_copy)]
+pub struct Exchange {
+    /// Governance: in practice a multisig vault PDA, which signs through CPI. offset 8.
+    pub authority: Pubkey,
+    /// Proposed next authority; must accept to take over (two-step transfer). Default when none.
+    pub pending_authority: Pubkey,
+    /// May only make things safer at once (reduce-only, pause).
+    pub guardian: Pubkey,
+    /// Owner of the treasury's fee share.
+    pub treasury: Pubkey,
+    /// Delay before a queued loosening change may be applied, in seconds.
+    pub timelock_delay_secs: i64,
+    /// Next market id; market ids are dense from 0.
+    pub market_count: u16,
+    /// Next insurance fund id.
+    pub fund_count: u16,
+    pub bump: u8,
+    pub _padding: [u8; 3],
+    pub reserved: [u8; 128],
+}
+
+const_assert_eq!(core::mem::size_of::<Exchange>(), 4 * 32 + 8 + 8 + 128);
+const_assert_eq!(core::mem::size_of::<Exchange>() % 8, 0);

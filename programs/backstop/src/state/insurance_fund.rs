@@ -1,0 +1,31 @@
+use anchor_lang::prelude::*;
+use static_assertions::const_assert_eq;
+
+/// An insurance fund. PDA `[INSURANCE_FUND, fund_id (u16 LE)]`; its vault `[FUND_VAULT, fund]` is a token account
+/// owned by the fund PDA.
+#[account(zero_copy)]
+pub struct InsuranceFund {
+    /// offset 8.
+    pub mint: Pubkey,
+    pub vault: Pubkey,
+    /// What the program owes out of the vault: the fund's capital. Never the vault's raw token balance, so a
+    /// donation changes nothing. precision: QUOTE_PRECISION.
+    pub balance: u64,
+    /// Lifetime inflows by source. precision: QUOTE_PRECISION.
+    pub inflow_fees: u64,
+    pub inflow_penalties: u64,
+    pub inflow_stakes: u64,
+    /// Lifetime deficits paid by the fund. precision: QUOTE_PRECISION.
+    pub deficits_covered: u64,
+    pub fund_id: u16,
+    pub bump: u8,
+    pub vault_bump: u8,
+    pub _padding: [u8; 4],
+    pub reserved: [u8; 256],
+}
+
+const_assert_eq!(
+    core::mem::size_of::<InsuranceFund>(),
+    2 * 32 + 5 * 8 + 8 + 256
+);
+const_assert_eq!(core::mem::size_of::<InsuranceFund>() % 8, 0);

@@ -1,0 +1,29 @@
+use anchor_lang::prelude::*;
+use backstop_math::margin::TraderBalances;
+use static_assertions::const_assert_eq;
+
+/// One trader's isolated-margin account in one market. PDA `[MARGIN_ACCOUNT, market, owner]`.
+/// Keepers find every account of a market with a data-size filter and `memcmp` on the market at offset 40.
+#[account(zero_copy)]
+pub struct MarginAccount {
+    /// offset 8.
+    pub owner: Pubkey,
+    /// offset 40.
+    pub market: Pubkey,
+    /// Collateral (signed: negative is a deficit awaiting cover), position, unsettled profit. offset 72.
+    pub balances: TraderBalances,
+    /// Lifetime realized PnL. precision: QUOTE_PRECISION.
+    pub realized_pnl: i64,
+    /// Lifetime fees paid. precision: QUOTE_PRECISION.
+    pub fees_paid: u64,
+    pub bump: u8,
+    pub _padding: [u8; 7],
+    pub reserved: [u8; 128],
+}
+
+const_assert_eq!(core::mem::size_of::<TraderBalances>(), 32);
+const_assert_eq!(
+    core::mem::size_of::<MarginAccount>(),
+    2 * 32 + 32 + 2 * 8 + 8 + 128
+);
+const_assert_eq!(core::mem::size_of::<MarginAccount>() % 8, 0);

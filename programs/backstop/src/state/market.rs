@@ -1,0 +1,114 @@
+use crate::error::BackstopError;
+use anchor_lang::prelude::*;
+use backstop_math::ledger::MarketLedger;
+use backstop_math::oracle::OraclePrice;
+use backstop_math::params::MarketParams;
+use static_assertions::const_assert_eq;
+
+/// What a market allows. Stored as a `u8`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum MarketStatus {
+    Active = 0,
+    /// Only risk-reducing trades.
+    ReduceOnly = 1,
+    /// No trades and no LP deposits; withdrawals of free collateral still work.
+    Paused = 2,
+}
+
+/// Which oracle format the market reads. Stored as a `u8`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum OracleKind {
+    /// Pyth's legacy push price account (pyth-sdk-solana layout).
+    PythLegacy = 0,
+}
+
+impl TryFrom<u8> for OracleKind {
+    type Error = BackstopError;
+    fn try_from(value: u8) -> core::result::Result<Self, Self::Error> {
+        match value {
+            0 => Ok(Self::PythLegacy),
+            _ => Err(BackstopError::UnsupportedOracleKind),
+        }
+    }
+}
+
+/// A perpetual market. PDA `[MARKET, market_id (u16 LE)]`; its vault `[MARKET_VAULT, market]` is a token account
+/// owned by the market PDA.
+#[account(zero_copy)]
+pub struct Market {
+    /// The insurance fund that backs this market. offset 8.
+    pub insurance_fund: Pubkey,
+    pub collateral_mint: Pubkey,
+    pub vault: Pubkey,
+    pub oracle: Pubkey,
+    pub params: MarketParams,
+    /// Open interest, pool, collateral totals and fee accruals. The vault must hold at least
+    /// `books.vault_liability()`.
+    pub books: MarketLedger,
+    /// Last oracle price used. precision: PRICE_PRECISION.
+    pub last_oracle_price: i64,
+    pub last_oracle_conf: i64,
+    /// Publish time of the last oracle price used; older prices are refused.
+    pub last_oracle_publish_time: i64,
+    /// Lifetime traded notional and fees charged. precision: QUOTE_PRECISION.
+    pub cumulative_volume: u64,
+    pub cumulative_fees: u64,
+    pub market_id: u16,
+    /// [`MarketStatus`].
+    pub status: u8,
+    /// [`OracleKind`].
+    pub oracle_kind: u8,
+    pub bump: u8,
+    pub vault_bump: u8,
+    pub _padding: [u8; 2],
+    pub reserved: [u8; 512],
+}
+
+const_assert_eq!(core::mem::size_of::<MarketParams>(), 64);
+const_assert_eq!(core::mem::size_of::<MarketLedger>(), 80);
+const_assert_eq!(
+    core::mem::size_of::<Market>(),
+    4 * 32 + 64 + 80 + 5 * 8 + 8 + 512
+);
+const_assert_eq!(core::mem::size_of::<Market>() % 8, 0);
+
+impl Market {
+    pub fn status(&self) -> MarketStatus {
+        match self.status {
+            0 => MarketStatus::Active,
+            1 => MarketStatus::ReduceOnly,
+            _ => MarketStatus::Paused,
+        }
+    }
+
+    /// The market PDA's seeds, copied out so no borrow of the account is held across a CPI.
+    pub fn signer(&self) -> PdaSigner {
+        PdaSigner {
+            prefix: crate::seeds::MARKET,
+            id: self.market_id.to_le_bytes(),
+            bump: [self.bump],
+        }
+    }
+
+    /// Remembers the oracle price used, so an older one is refused next time.
+    pub fn record_oracle(&mut self, price: &OraclePrice) {
+        self.last_oracle_price = price.price;
+        self.last_oracle_conf = price.conf;
+        self.last_oracle_publish_time = price.publish_time;
+    }
+}
+
+/// Seeds of an id-addressed PDA (market or insurance fund), owned so they outlive the account borrow.
+pub struct PdaSigner {
+    pub prefix: &'static [u8],
+    pub id: [u8; 2],
+    pub bump: [u8; 1],
+}
+
+impl PdaSigner {
+    pub fn seeds(&self) -> [&[u8]; 3] {
+        [self.prefix, &self.id, &self.bump]
+    }
+}

@@ -1,0 +1,14 @@
+//! Program state: zero-copy accounts with frozen layouts. Offsets given in each file count the 8-byte Anchor
+//! discriminator.
+
+pub mod exchange;
+pub mod insurance_fund;
+pub mod lp_position;
+pub mod margin_account;
+pub mod market;
+
+pub use exchange::*;
+pub use insurance_fund::*;
+pub use lp_position::*;
+pub use margin_account::*;
+pub use market::*;

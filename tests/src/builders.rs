@@ -1,0 +1,257 @@
+//! One builder per instruction: the accounts a client passes, and the PDAs they derive from.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::{InstructionData, ToAccountMetas};
+use anchor_spl::token::spl_token;
+use backstop::seeds;
+use backstop_math::params::MarketParams;
+
+pub mod pda {
+    use super::*;
+
+    fn find(seeds: &[&[u8]]) -> Pubkey {
+        Pubkey::find_program_address(seeds, &backstop::ID).0
+    }
+
+    pub fn exchange() -> Pubkey {
+        find(&[seeds::EXCHANGE])
+    }
+    pub fn insurance_fund(id: u16) -> Pubkey {
+        find(&[seeds::INSURANCE_FUND, &id.to_le_bytes()])
+    }
+    pub fn fund_vault(fund: &Pubkey) -> Pubkey {
+        find(&[seeds::FUND_VAULT, fund.as_ref()])
+    }
+    pub fn market(id: u16) -> Pubkey {
+        find(&[seeds::MARKET, &id.to_le_bytes()])
+    }
+    pub fn market_vault(market: &Pubkey) -> Pubkey {
+        find(&[seeds::MARKET_VAULT, market.as_ref()])
+    }
+    pub fn margin_account(market: &Pubkey, owner: &Pubkey) -> Pubkey {
+        find(&[seeds::MARGIN_ACCOUNT, market.as_ref(), owner.as_ref()])
+    }
+    pub fn lp_position(market: &Pubkey, owner: &Pubkey) -> Pubkey {
+        find(&[seeds::LP_POSITION, market.as_ref(), owner.as_ref()])
+    }
+    pub fn event_authority() -> Pubkey {
+        find(&[b"__event_authority"])
+    }
+}
+
+fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    Instruction {
+        program_id: backstop::ID,
+        accounts: accounts.to_account_metas(None),
+        data: data.data(),
+    }
+}
+
+pub fn initialize_exchange(
+    payer: Pubkey,
+    args: backstop::instructions::InitializeExchangeArgs,
+) -> Instruction {
+    build(
+        backstop::accounts::InitializeExchange {
+            exchange: pda::exchange(),
+            payer,
+            backstop_program: backstop::ID,
+            program_data: None,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: pda::event_authority(),
+            program: backstop::ID,
+        },
+        backstop::instruction::InitializeExchange { args },
+    )
+}
+
+pub fn initialize_insurance_fund(
+    authority: Pubkey,
+    payer: Pubkey,
+    mint: Pubkey,
+    fund_id: u16,
+) -> Instruction {
+    let fund = pda::insurance_fund(fund_id);
+    build(
+        backstop::accounts::InitializeInsuranceFund {
+            exchange: pda::exchange(),
+            authority,
+            insurance_fund: fund,
+            vault: pda::fund_vault(&fund),
+            mint,
+            payer,
+            token_program: spl_token::ID,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: pda::event_authority(),
+            program: backstop::ID,
+        },
+        backstop::instruction::InitializeInsuranceFund { fund_id },
+    )
+}
+
+/// Accounts of a market listing, separate from its arguments so tests can substitute any of them.
+#[derive(Clone, Copy, Debug)]
+pub struct ListMarket {
+    pub authority: Pubkey,
+    pub payer: Pubkey,
+    pub collateral_mint: Pubkey,
+    pub insurance_fund: Pubkey,
+    pub oracle: Pubkey,
+    pub market_id: u16,
+    pub params: MarketParams,
+}
+
+impl ListMarket {
+    pub fn instruction(&self) -> Instruction {
+        let market = pda::market(self.market_id);
+        build(
+            backstop::accounts::InitializeMarket {
+                exchange: pda::exchange(),
+                authority: self.authority,
+                market,
+                vault: pda::market_vault(&market),
+                collateral_mint: self.collateral_mint,
+                insurance_fund: self.insurance_fund,
+                oracle: self.oracle,
+                payer: self.payer,
+                token_program: spl_token::ID,
+                system_program: anchor_lang::system_program::ID,
+                event_authority: pda::event_authority(),
+                program: backstop::ID,
+            },
+            backstop::instruction::InitializeMarket {
+                args: backstop::instructions::InitializeMarketArgs {
+                    market_id: self.market_id,
+                    oracle_kind: 0,
+                    params: self.params,
+                },
+            },
+        )
+    }
+}
+
+pub fn create_margin_account(market: Pubkey, owner: Pubkey) -> Instruction {
+    build(
+        backstop::accounts::CreateMarginAccount {
+            market,
+            margin_account: pda::margin_account(&market, &owner),
+            owner,
+            system_program: anchor_lang::system_program::ID,
+        },
+        backstop::instruction::CreateMarginAccount {},
+    )
+}
+
+pub fn create_lp_position(market: Pubkey, owner: Pubkey) -> Instruction {
+    build(
+        backstop::accounts::CreateLpPosition {
+            market,
+            lp_position: pda::lp_position(&market, &owner),
+            owner,
+            system_program: anchor_lang::system_program::ID,
+        },
+        backstop::instruction::CreateLpPosition {},
+    )
+}
+
+/// The accounts every collateral or LP flow names. Fields are public so a test can substitute one.
+#[derive(Clone, Copy, Debug)]
+pub struct Flow {
+    pub market: Pubkey,
+    /// Margin account or LP position.
+    pub position: Pubkey,
+    pub owner: Pubkey,
+    /// The owner's token account (source of deposits, destination of withdrawals).
+    pub token: Pubkey,
+    pub vault: Pubkey,
+    pub mint: Pubkey,
+    pub oracle: Pubkey,
+}
+
+impl Flow {
+    pub fn deposit(&self, amount: u64) -> Instruction {
+        build(
+            backstop::accounts::Deposit {
+                market: self.market,
+                margin_account: self.position,
+                owner: self.owner,
+                owner_token: self.token,
+                vault: self.vault,
+                collateral_mint: self.mint,
+                token_program: spl_token::ID,
+                event_authority: pda::event_authority(),
+                program: backstop::ID,
+            },
+            backstop::instruction::Deposit { amount },
+        )
+    }
+
+    pub fn withdraw(&self, amount: u64) -> Instruction {
+        build(
+            backstop::accounts::Withdraw {
+                market: self.market,
+                margin_account: self.position,
+                owner: self.owner,
+                destination: self.token,
+                vault: self.vault,
+                collateral_mint: self.mint,
+                oracle: self.oracle,
+                token_program: spl_token::ID,
+                event_authority: pda::event_authority(),
+                program: backstop::ID,
+            },
+            backstop::instruction::Withdraw { amount },
+        )
+    }
+
+    pub fn trade(&self, base_delta: i64) -> Instruction {
+        build(
+            backstop::accounts::Trade {
+                market: self.market,
+                margin_account: self.position,
+                owner: self.owner,
+                oracle: self.oracle,
+                event_authority: pda::event_authority(),
+                program: backstop::ID,
+            },
+            backstop::instruction::Trade { base_delta },
+        )
+    }
+
+    pub fn lp_deposit(&self, amount: u64) -> Instruction {
+        build(
+            backstop::accounts::LpDeposit {
+                market: self.market,
+                lp_position: self.position,
+                owner: self.owner,
+                owner_token: self.token,
+                vault: self.vault,
+                collateral_mint: self.mint,
+                oracle: self.oracle,
+                token_program: spl_token::ID,
+                event_authority: pda::event_authority(),
+                program: backstop::ID,
+            },
+            backstop::instruction::LpDeposit { amount },
+        )
+    }
+
+    pub fn lp_withdraw(&self, shares: u64) -> Instruction {
+        build(
+            backstop::accounts::LpWithdraw {
+                market: self.market,
+                lp_position: self.position,
+                owner: self.owner,
+                destination: self.token,
+                vault: self.vault,
+                collateral_mint: self.mint,
+                oracle: self.oracle,
+                token_program: spl_token::ID,
+                event_authority: pda::event_authority(),
+                program: backstop::ID,
+            },
+            backstop::instruction::LpWithdraw { shares },
+        )
+    }
+}

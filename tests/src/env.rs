@@ -1,0 +1,563 @@
+//! The test bank and its fixtures: one exchange, one insurance fund, one SOL-PERP market on a real Pyth legacy
+//! account, funded traders and LPs, and a clock and price that tests move.
+
+use crate::builders::{self, pda, Flow, ListMarket};
+use crate::pyth::{LegacyPrice, LEGACY_SOL_USD};
+use anchor_lang::prelude::{AccountInfo, Clock, Pubkey};
+use anchor_lang::solana_program::entrypoint::ProgramResult;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_spl::token::spl_token;
+use backstop::instructions::InitializeExchangeArgs;
+use backstop::oracle::PYTH_LEGACY_PROGRAM_ID;
+use backstop::state::{InsuranceFund, LpPosition, MarginAccount, Market};
+use backstop_math::constants::BASE_PRECISION_U64;
+use backstop_math::params::MarketParams;
+use solana_account::Account;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_keypair::Keypair;
+use solana_program_pack::Pack;
+use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+
+/// The clock every test starts at (2025-06-15).
+pub const T0: i64 = 1_750_000_000;
+/// One collateral token (USDC, 6 decimals) in atoms.
+pub const USDC: u64 = 1_000_000;
+/// One base unit in BASE_PRECISION.
+pub const ONE: i64 = 1_000_000_000;
+/// Dollars as a Pyth mantissa at the fixture's exponent (-8).
+pub const fn usd(dollars: i64) -> i64 {
+    dollars * 100_000_000
+}
+/// The price every market starts at: $100.00 ± $0.01.
+pub const START_PRICE: i64 = usd(100);
+pub const START_CONF: u64 = 1_000_000;
+
+/// Anchor's `entry` takes one lifetime for the accounts slice and the accounts in it; `processor!` hands them
+/// with independent ones. The slice cannot outlive its elements, so shortening the elements' lifetime to the
+/// slice's is sound.
+fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    backstop::entry(program_id, shorten(accounts), data)
+}
+
+fn shorten<'x>(accounts: &'x [AccountInfo<'_>]) -> &'x [AccountInfo<'x>] {
+    // SAFETY: see `process`; the transmute changes only a lifetime parameter.
+    unsafe { core::mem::transmute(accounts) }
+}
+
+/// Anchor 1.2's `init` on an address that already holds lamports calls the System program's
+/// `CreateAccountAllowPrefund`, which this bank's System program does not know: it answers
+/// `InvalidInstructionData`. That is the refusal every re-initialisation gets here.
+pub fn assert_already_initialized(result: Result<(), BanksClientError>) {
+    use solana_transaction::{InstructionError, TransactionError};
+    match result {
+        Err(BanksClientError::TransactionError(TransactionError::InstructionError(
+            _,
+            InstructionError::InvalidInstructionData,
+        ))) => {}
+        other => panic!("expected the System program to refuse re-initialisation, got {other:?}"),
+    }
+}
+
+/// The custom error code inside a failed transaction, if it failed with one.
+pub fn custom_error_code(failure: &BanksClientError) -> Option<u32> {
+    use solana_transaction::{InstructionError, TransactionError};
+    match failure {
+        BanksClientError::TransactionError(TransactionError::InstructionError(
+            _,
+            InstructionError::Custom(code),
+        ))
+        | BanksClientError::SimulationError {
+            err: TransactionError::InstructionError(_, InstructionError::Custom(code)),
+            ..
+        } => Some(*code),
+        _ => None,
+    }
+}
+
+/// A 10x SOL-PERP: 10 % initial, 5 % maintenance, 2.5 % penalty (half to the liquidator), 10 bps taker fee split
+/// 50 % fund / 40 % LP / 10 % treasury, fills one confidence interval away from the oracle.
+pub fn default_params() -> MarketParams {
+    MarketParams {
+        initial_margin_bps: 1_000,
+        maintenance_margin_bps: 500,
+        liquidation_penalty_bps: 250,
+        liquidator_reward_share_bps: 5_000,
+        taker_fee_bps: 10,
+        fee_fund_share_bps: 5_000,
+        fee_lp_share_bps: 4_000,
+        fee_treasury_share_bps: 1_000,
+        exec_conf_scale_bps: 10_000,
+        oracle_max_conf_bps: 200,
+        oracle_max_age_secs: 60,
+        unrealized_profit_cap_bps: 5_000,
+        max_open_interest: 10_000 * BASE_PRECISION_U64,
+        min_order_size: BASE_PRECISION_U64 / 1_000,
+    }
+}
+
+/// A wallet with SOL for fees and a token account of the collateral mint.
+pub struct Actor {
+    pub keypair: Keypair,
+    pub token: Pubkey,
+}
+
+impl Actor {
+    pub fn pubkey(&self) -> Pubkey {
+        self.keypair.pubkey()
+    }
+}
+
+pub struct Env {
+    pub ctx: ProgramTestContext,
+    pub governance: Keypair,
+    pub mint_authority: Keypair,
+    pub mint: Pubkey,
+    pub fund: Pubkey,
+    pub market: Pubkey,
+    pub vault: Pubkey,
+    pub oracle: Pubkey,
+    pub price: LegacyPrice,
+    pub now: i64,
+    nonce: u32,
+}
+
+impl Env {
+    /// The bank with the program, a collateral mint, a Pyth oracle at $100 and the clock at T0; nothing of
+    /// Backstop initialised.
+    pub async fn bare() -> Self {
+        let mut test = ProgramTest::new("backstop", backstop::ID, processor!(process));
+        test.prefer_bpf(false);
+        let oracle = Pubkey::new_unique();
+        let mut price = LegacyPrice::from_fixture(LEGACY_SOL_USD);
+        price.set(START_PRICE, START_CONF, T0);
+        test.add_account(oracle, price.account(PYTH_LEGACY_PROGRAM_ID));
+        let ctx = test.start_with_context().await;
+        let mut env = Self {
+            ctx,
+            governance: Keypair::new(),
+            mint_authority: Keypair::new(),
+            mint: Pubkey::default(),
+            fund: pda::insurance_fund(0),
+            market: pda::market(0),
+            vault: pda::market_vault(&pda::market(0)),
+            oracle,
+            price,
+            now: T0,
+            nonce: 0,
+        };
+        env.set_clock(T0).await;
+        env.mint = env.create_mint(6).await;
+        env
+    }
+
+    /// Exchange, insurance fund 0 and market 0 (SOL-PERP, [`default_params`]).
+    pub async fn new() -> Self {
+        Self::with_params(default_params()).await
+    }
+
+    pub async fn with_params(params: MarketParams) -> Self {
+        let mut env = Self::bare().await;
+        env.initialize_exchange().await;
+        let payer = env.payer();
+        let ix = builders::initialize_insurance_fund(env.governance.pubkey(), payer, env.mint, 0);
+        let governance = env.governance.insecure_clone();
+        env.send(&[ix], &[&governance])
+            .await
+            .expect("initialize fund");
+        let ix = env.list_market(params).instruction();
+        env.send(&[ix], &[&governance])
+            .await
+            .expect("initialize market");
+        env
+    }
+
+    pub async fn initialize_exchange(&mut self) {
+        let args = InitializeExchangeArgs {
+            authority: self.governance.pubkey(),
+            guardian: Pubkey::new_unique(),
+            treasury: Pubkey::new_unique(),
+            timelock_delay_secs: 86_400,
+        };
+        let ix = builders::initialize_exchange(self.payer(), args);
+        self.send(&[ix], &[]).await.expect("initialize exchange");
+    }
+
+    /// The listing of market 0 with this env's accounts.
+    pub fn list_market(&self, params: MarketParams) -> ListMarket {
+        ListMarket {
+            authority: self.governance.pubkey(),
+            payer: self.payer(),
+            collateral_mint: self.mint,
+            insurance_fund: self.fund,
+            oracle: self.oracle,
+            market_id: 0,
+            params,
+        }
+    }
+
+    pub fn payer(&self) -> Pubkey {
+        self.ctx.payer.pubkey()
+    }
+
+    /// Sends one transaction signed by the payer and `signers`. A compute-budget instruction with a fresh value
+    /// makes every transaction unique, so repeating an instruction is never deduplicated.
+    pub async fn send(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<(), BanksClientError> {
+        let tx = self.transaction(instructions, signers).await;
+        self.ctx.banks_client.process_transaction(tx).await
+    }
+
+    pub async fn transaction(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Transaction {
+        self.nonce += 1;
+        let mut all = vec![ComputeBudgetInstruction::set_compute_unit_limit(
+            1_400_000 - self.nonce,
+        )];
+        all.extend_from_slice(instructions);
+        let mut keys: Vec<&Keypair> = vec![&self.ctx.payer];
+        keys.extend_from_slice(signers);
+        let blockhash = self
+            .ctx
+            .banks_client
+            .get_latest_blockhash()
+            .await
+            .expect("blockhash");
+        Transaction::new_signed_with_payer(&all, Some(&self.ctx.payer.pubkey()), &keys, blockhash)
+    }
+
+    pub async fn set_clock(&mut self, unix_timestamp: i64) {
+        let mut clock: Clock = self.ctx.banks_client.get_sysvar().await.expect("clock");
+        clock.unix_timestamp = unix_timestamp;
+        self.ctx.set_sysvar(&clock);
+        self.now = unix_timestamp;
+    }
+
+    /// Moves the clock forward without a new oracle price.
+    pub async fn advance(&mut self, seconds: i64) {
+        self.set_clock(self.now + seconds).await;
+    }
+
+    /// Publishes a new oracle price (mantissa at expo -8) stamped with the current clock.
+    pub async fn set_price(&mut self, price: i64, conf: u64) {
+        let now = self.now;
+        self.price.set(price, conf, now);
+        self.write_oracle().await;
+    }
+
+    /// Writes the oracle account as `self.price` now holds it.
+    pub async fn write_oracle(&mut self) {
+        let account = self.price.account(PYTH_LEGACY_PROGRAM_ID);
+        self.ctx.set_account(&self.oracle, &account.into());
+    }
+
+    pub async fn create_mint(&mut self, decimals: u8) -> Pubkey {
+        let mint = Keypair::new();
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let create = solana_system_interface::instruction::create_account(
+            &self.payer(),
+            &mint.pubkey(),
+            rent.minimum_balance(spl_token::state::Mint::LEN),
+            spl_token::state::Mint::LEN as u64,
+            &spl_token::ID,
+        );
+        let init = spl_token::instruction::initialize_mint2(
+            &spl_token::ID,
+            &mint.pubkey(),
+            &self.mint_authority.pubkey(),
+            None,
+            decimals,
+        )
+        .expect("mint ix");
+        self.send(&[create, init], &[&mint])
+            .await
+            .expect("create mint");
+        mint.pubkey()
+    }
+
+    pub async fn create_token_account(&mut self, mint: Pubkey, owner: Pubkey) -> Pubkey {
+        let account = Keypair::new();
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let create = solana_system_interface::instruction::create_account(
+            &self.payer(),
+            &account.pubkey(),
+            rent.minimum_balance(spl_token::state::Account::LEN),
+            spl_token::state::Account::LEN as u64,
+            &spl_token::ID,
+        );
+        let init = spl_token::instruction::initialize_account3(
+            &spl_token::ID,
+            &account.pubkey(),
+            &mint,
+            &owner,
+        )
+        .expect("account ix");
+        self.send(&[create, init], &[&account])
+            .await
+            .expect("create token account");
+        account.pubkey()
+    }
+
+    pub async fn mint_to(&mut self, token: Pubkey, amount: u64) {
+        let ix = spl_token::instruction::mint_to(
+            &spl_token::ID,
+            &self.mint,
+            &token,
+            &self.mint_authority.pubkey(),
+            &[],
+            amount,
+        )
+        .expect("mint_to ix");
+        let authority = self.mint_authority.insecure_clone();
+        self.send(&[ix], &[&authority]).await.expect("mint to");
+    }
+
+    /// A wallet with 1 SOL and `tokens` atoms of collateral.
+    pub async fn actor(&mut self, tokens: u64) -> Actor {
+        let keypair = Keypair::new();
+        let fund = solana_system_interface::instruction::transfer(
+            &self.payer(),
+            &keypair.pubkey(),
+            1_000_000_000,
+        );
+        self.send(&[fund], &[]).await.expect("fund wallet");
+        let token = self.create_token_account(self.mint, keypair.pubkey()).await;
+        if tokens > 0 {
+            self.mint_to(token, tokens).await;
+        }
+        Actor { keypair, token }
+    }
+
+    /// An actor with a margin account holding `collateral` atoms (and nothing left in the wallet).
+    pub async fn trader(&mut self, collateral: u64) -> Actor {
+        let actor = self.actor(collateral).await;
+        let create = builders::create_margin_account(self.market, actor.pubkey());
+        self.send(&[create], &[&actor.keypair])
+            .await
+            .expect("create margin account");
+        if collateral > 0 {
+            let deposit = self.flow(&actor).deposit(collateral);
+            self.send(&[deposit], &[&actor.keypair])
+                .await
+                .expect("deposit");
+        }
+        actor
+    }
+
+    /// An actor with an LP position holding `amount` atoms of the pool.
+    pub async fn lp(&mut self, amount: u64) -> Actor {
+        let actor = self.actor(amount).await;
+        let create = builders::create_lp_position(self.market, actor.pubkey());
+        self.send(&[create], &[&actor.keypair])
+            .await
+            .expect("create lp position");
+        if amount > 0 {
+            let deposit = self.lp_flow(&actor).lp_deposit(amount);
+            self.send(&[deposit], &[&actor.keypair])
+                .await
+                .expect("lp deposit");
+        }
+        actor
+    }
+
+    /// The accounts of `actor`'s margin-account flows in market 0.
+    pub fn flow(&self, actor: &Actor) -> Flow {
+        Flow {
+            market: self.market,
+            position: pda::margin_account(&self.market, &actor.pubkey()),
+            owner: actor.pubkey(),
+            token: actor.token,
+            vault: self.vault,
+            mint: self.mint,
+            oracle: self.oracle,
+        }
+    }
+
+    /// The accounts of `actor`'s LP flows in market 0.
+    pub fn lp_flow(&self, actor: &Actor) -> Flow {
+        Flow {
+            position: pda::lp_position(&self.market, &actor.pubkey()),
+            ..self.flow(actor)
+        }
+    }
+
+    /// Sends `instruction` signed by `actor`.
+    pub async fn act(
+        &mut self,
+        actor: &Actor,
+        instruction: Instruction,
+    ) -> Result<(), BanksClientError> {
+        let keypair = actor.keypair.insecure_clone();
+        self.send(&[instruction], &[&keypair]).await
+    }
+
+    pub async fn account(&mut self, address: Pubkey) -> Option<Account> {
+        self.ctx
+            .banks_client
+            .get_account(address)
+            .await
+            .expect("get account")
+    }
+
+    /// A zero-copy program account, read after its 8-byte discriminator.
+    pub async fn load<T: bytemuck::Pod>(&mut self, address: Pubkey) -> T {
+        let account = self.account(address).await.expect("account exists");
+        bytemuck::pod_read_unaligned(&account.data[8..8 + core::mem::size_of::<T>()])
+    }
+
+    pub async fn market_state(&mut self) -> Market {
+        self.load(self.market).await
+    }
+
+    pub async fn fund_state(&mut self) -> InsuranceFund {
+        self.load(self.fund).await
+    }
+
+    pub async fn margin(&mut self, actor: &Actor) -> MarginAccount {
+        self.load(pda::margin_account(&self.market, &actor.pubkey()))
+            .await
+    }
+
+    pub async fn lp_position(&mut self, actor: &Actor) -> LpPosition {
+        self.load(pda::lp_position(&self.market, &actor.pubkey()))
+            .await
+    }
+
+    pub async fn token_balance(&mut self, token: Pubkey) -> u64 {
+        let account = self.account(token).await.expect("token account");
+        spl_token::state::Account::unpack(&account.data)
+            .expect("token layout")
+            .amount
+    }
+
+    /// Every byte and lamport of these accounts, to prove a rejected transaction changed nothing.
+    pub async fn snapshot(&mut self, addresses: &[Pubkey]) -> Vec<Option<Account>> {
+        let mut accounts = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            accounts.push(self.account(*address).await);
+        }
+        accounts
+    }
+
+    /// The accounts an actor's failed flow could have touched.
+    pub fn touched_by(&self, actor: &Actor) -> Vec<Pubkey> {
+        vec![
+            self.market,
+            self.vault,
+            actor.token,
+            pda::margin_account(&self.market, &actor.pubkey()),
+            pda::lp_position(&self.market, &actor.pubkey()),
+            self.fund,
+        ]
+    }
+
+    /// Conservation in tokens: the market vault holds exactly what the books owe from it.
+    pub async fn assert_vault_matches_books(&mut self) {
+        let market = self.market_state().await;
+        let vault = self.token_balance(self.vault).await;
+        assert_eq!(
+            vault,
+            market.books.vault_liability().expect("liability"),
+            "vault vs books: {:?}",
+            market.books
+        );
+    }
+}
+
+impl Env {
+    /// Sends `instruction` as `actor`, asserts it fails with exactly `expected`, and that none of the accounts
+    /// the flow could touch changed by a byte.
+    pub async fn assert_rejected(
+        &mut self,
+        actor: &Actor,
+        instruction: Instruction,
+        expected: impl Into<u32> + core::fmt::Debug + Copy,
+    ) {
+        let keypair = actor.keypair.insecure_clone();
+        let watched = self.touched_by(actor);
+        self.assert_rejected_by(&watched, &[&keypair], instruction, expected)
+            .await;
+    }
+
+    /// As [`Env::assert_rejected`], with explicit signers (besides the payer) and watched accounts.
+    pub async fn assert_rejected_by(
+        &mut self,
+        watched: &[Pubkey],
+        signers: &[&Keypair],
+        instruction: Instruction,
+        expected: impl Into<u32> + core::fmt::Debug + Copy,
+    ) {
+        let before = self.snapshot(watched).await;
+        let result = self.send(&[instruction], signers).await;
+        let code: u32 = expected.into();
+        match result {
+            Err(failure) => assert_eq!(
+                custom_error_code(&failure),
+                Some(code),
+                "expected {expected:?} ({code}), got {failure:?}"
+            ),
+            Ok(()) => panic!("expected {expected:?}, but the transaction succeeded"),
+        }
+        assert!(
+            before == self.snapshot(watched).await,
+            "a rejected transaction changed state"
+        );
+    }
+
+    /// Overwrites market 0's status byte, standing in for governance (issue 4) in tests of the trade path.
+    pub async fn force_market_status(&mut self, status: backstop::state::MarketStatus) {
+        let mut market = self.market_state().await;
+        market.status = status as u8;
+        let mut account = self.account(self.market).await.expect("market");
+        account.data[8..8 + core::mem::size_of::<Market>()]
+            .copy_from_slice(bytemuck::bytes_of(&market));
+        self.ctx.set_account(&self.market, &account.into());
+    }
+
+    /// The events the program emitted (via `emit_cpi!`) when simulating `instruction` as `actor`.
+    pub async fn simulate_events(
+        &mut self,
+        actor: &Actor,
+        instruction: Instruction,
+    ) -> Vec<Vec<u8>> {
+        let keypair = actor.keypair.insecure_clone();
+        let tx = self.transaction(&[instruction], &[&keypair]).await;
+        let simulation = self
+            .ctx
+            .banks_client
+            .simulate_transaction(tx)
+            .await
+            .expect("simulate");
+        assert!(
+            matches!(simulation.result, Some(Ok(()))),
+            "simulation failed: {:?}",
+            simulation.result
+        );
+        let details = simulation.simulation_details.expect("details");
+        let inner = details.inner_instructions.unwrap_or_default();
+        inner
+            .into_iter()
+            .flatten()
+            .map(|ix| ix.instruction.data)
+            .filter(|data| data.starts_with(anchor_lang::event::EVENT_IX_TAG_LE))
+            .map(|data| data[8..].to_vec())
+            .collect()
+    }
+}
+
+/// Decodes an event of type `E` from `emit_cpi!` data (discriminator, then Borsh).
+pub fn decode_event<E: anchor_lang::Event + anchor_lang::AnchorDeserialize>(
+    events: &[Vec<u8>],
+) -> Option<E> {
+    events.iter().find_map(|data| {
+        let body = data.strip_prefix(E::DISCRIMINATOR)?;
+        E::deserialize(&mut &body[..]).ok()
+    })
+}
