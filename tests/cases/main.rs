@@ -5,6 +5,6 @@
 mod accounts_layout;
 mod collateral;
 mod initialize;
-//mod lp_pool;
-//mod oracle;
-//mod trade;
+mod lp_pool;
+mod oracle;
+mod trade;
