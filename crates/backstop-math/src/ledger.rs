@@ -159,7 +159,10 @@ impl MarketLedger {
         }
         let profit = u64::try_from(pnl.max(0)).map_err(|_| MathError::Overflow)?;
         let owed = add_u64(trader.unsettled_pnl, profit)?;
-        let paid = owed.min(self.pool_free_cash().saturating_add(trader.unsettled_pnl));
+        // Cash this trader may draw: the pool less what backs pending deficits and less other traders' claims.
+        let others_claims = sub_u64(self.total_unsettled_pnl, trader.unsettled_pnl)?;
+        let available = self.pool_balance.saturating_sub(self.pending_deficit).saturating_sub(others_claims);
+        let paid = owed.min(available);
         self.total_unsettled_pnl = add_u64(
             sub_u64(self.total_unsettled_pnl, trader.unsettled_pnl)?,
             owed - paid,
@@ -418,4 +421,37 @@ pub fn lp_withdraw(
         shares,
         amount,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unsettled_claim_is_never_paid_from_cash_that_backs_a_pending_deficit() {
+        // Found by the conservation property test: the pool holds 100, of which 80 is a credited loss nobody paid.
+        let market = MarketLedger {
+            pool_balance: 100,
+            pending_deficit: 80,
+            total_unsettled_pnl: 50,
+            total_collateral: -80,
+            ..Default::default()
+        };
+        let claimant = TraderBalances { unsettled_pnl: 50, ..Default::default() };
+        let books = settle_owed_profit(&claimant, &market).unwrap();
+        assert_eq!(books.trader.collateral, 20);
+        assert_eq!(books.trader.unsettled_pnl, 30);
+        assert_eq!(books.market.pool_balance, 80);
+        assert_eq!(books.market.total_unsettled_pnl, 30);
+    }
+
+    #[test]
+    fn claims_of_others_are_not_leapfrogged_beyond_the_free_cash() {
+        let market = MarketLedger { pool_balance: 100, total_unsettled_pnl: 90, ..Default::default() };
+        let claimant = TraderBalances { unsettled_pnl: 30, ..Default::default() };
+        // 60 of the claims are someone else's: 40 is free for this claimant, who is owed 30.
+        let books = settle_owed_profit(&claimant, &market).unwrap();
+        assert_eq!((books.trader.collateral, books.trader.unsettled_pnl), (30, 0));
+        assert_eq!(books.market.total_unsettled_pnl, 60);
+    }
 }
