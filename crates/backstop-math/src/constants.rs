@@ -8,7 +8,7 @@ pub const PRICE_EXPO: i32 = -6;
 pub const BASE_PRECISION: i64 = 1_000_000_000;
 /// [`BASE_PRECISION`] as an unsigned size (open-interest caps and order sizes are unsigned).
 pub const BASE_PRECISION_U64: u64 = 1_000_000_000;
-const _: () = assert!(BASE_PRECISION_U64 as i64 == BASE_PRECISION);
+const _: () = assert!(BASE_PRECISION_U64.cast_signed() == BASE_PRECISION);
 /// Quote amounts are atoms of the collateral token, which must have [`QUOTE_DECIMALS`] decimals (USDC, USDT).
 pub const QUOTE_PRECISION: i64 = 1_000_000;
 /// Decimals the collateral mint must have, so that one quote atom is one token atom.

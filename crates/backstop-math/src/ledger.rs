@@ -161,7 +161,10 @@ impl MarketLedger {
         let owed = add_u64(trader.unsettled_pnl, profit)?;
         // Cash this trader may draw: the pool less what backs pending deficits and less other traders' claims.
         let others_claims = sub_u64(self.total_unsettled_pnl, trader.unsettled_pnl)?;
-        let available = self.pool_balance.saturating_sub(self.pending_deficit).saturating_sub(others_claims);
+        let available = self
+            .pool_balance
+            .saturating_sub(self.pending_deficit)
+            .saturating_sub(others_claims);
         let paid = owed.min(available);
         self.total_unsettled_pnl = add_u64(
             sub_u64(self.total_unsettled_pnl, trader.unsettled_pnl)?,
@@ -437,7 +440,10 @@ mod tests {
             total_collateral: -80,
             ..Default::default()
         };
-        let claimant = TraderBalances { unsettled_pnl: 50, ..Default::default() };
+        let claimant = TraderBalances {
+            unsettled_pnl: 50,
+            ..Default::default()
+        };
         let books = settle_owed_profit(&claimant, &market).unwrap();
         assert_eq!(books.trader.collateral, 20);
         assert_eq!(books.trader.unsettled_pnl, 30);
@@ -447,11 +453,21 @@ mod tests {
 
     #[test]
     fn claims_of_others_are_not_leapfrogged_beyond_the_free_cash() {
-        let market = MarketLedger { pool_balance: 100, total_unsettled_pnl: 90, ..Default::default() };
-        let claimant = TraderBalances { unsettled_pnl: 30, ..Default::default() };
+        let market = MarketLedger {
+            pool_balance: 100,
+            total_unsettled_pnl: 90,
+            ..Default::default()
+        };
+        let claimant = TraderBalances {
+            unsettled_pnl: 30,
+            ..Default::default()
+        };
         // 60 of the claims are someone else's: 40 is free for this claimant, who is owed 30.
         let books = settle_owed_profit(&claimant, &market).unwrap();
-        assert_eq!((books.trader.collateral, books.trader.unsettled_pnl), (30, 0));
+        assert_eq!(
+            (books.trader.collateral, books.trader.unsettled_pnl),
+            (30, 0)
+        );
         assert_eq!(books.market.total_unsettled_pnl, 60);
     }
 }

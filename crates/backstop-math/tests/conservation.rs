@@ -34,20 +34,41 @@ fn params() -> MarketParams {
 
 #[derive(Debug, Clone)]
 enum Step {
-    Deposit { trader: usize, amount: u64 },
-    Withdraw { trader: usize, amount: u64 },
-    Trade { trader: usize, delta: i64 },
-    LpDeposit { lp: usize, amount: u64 },
-    LpWithdraw { lp: usize, shares_bps: u64 },
+    Deposit {
+        trader: usize,
+        amount: u64,
+    },
+    Withdraw {
+        trader: usize,
+        amount: u64,
+    },
+    Trade {
+        trader: usize,
+        delta: i64,
+    },
+    LpDeposit {
+        lp: usize,
+        amount: u64,
+    },
+    LpWithdraw {
+        lp: usize,
+        shares_bps: u64,
+    },
     /// New price as a percentage move from the current one (gaps included), and confidence in bps.
-    Price { move_pct: i64, conf_bps: i64 },
+    Price {
+        move_pct: i64,
+        conf_bps: i64,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        (0..TRADERS, 1..10_000 * USDC).prop_map(|(trader, amount)| Step::Deposit { trader, amount }),
-        (0..TRADERS, 1..10_000 * USDC).prop_map(|(trader, amount)| Step::Withdraw { trader, amount }),
-        (0..TRADERS, -200 * BASE_PRECISION..200 * BASE_PRECISION).prop_map(|(trader, delta)| Step::Trade { trader, delta }),
+        (0..TRADERS, 1..10_000 * USDC)
+            .prop_map(|(trader, amount)| Step::Deposit { trader, amount }),
+        (0..TRADERS, 1..10_000 * USDC)
+            .prop_map(|(trader, amount)| Step::Withdraw { trader, amount }),
+        (0..TRADERS, -200 * BASE_PRECISION..200 * BASE_PRECISION)
+            .prop_map(|(trader, delta)| Step::Trade { trader, delta }),
         (0..LPS, 1..100_000 * USDC).prop_map(|(lp, amount)| Step::LpDeposit { lp, amount }),
         (0..LPS, 1..=10_000u64).prop_map(|(lp, shares_bps)| Step::LpWithdraw { lp, shares_bps }),
         (-60i64..60, 0i64..150).prop_map(|(move_pct, conf_bps)| Step::Price { move_pct, conf_bps }),
@@ -73,7 +94,11 @@ impl World {
             vault: 0,
             deposited: 0,
             withdrawn: 0,
-            price: OraclePrice { price: 100 * PRICE_PRECISION, conf: 10_000, publish_time: 0 },
+            price: OraclePrice {
+                price: 100 * PRICE_PRECISION,
+                conf: 10_000,
+                publish_time: 0,
+            },
         }
     }
 
@@ -90,14 +115,23 @@ impl World {
             }
             Step::Withdraw { trader, amount } => {
                 let price = Some(&self.price);
-                if let Ok(books) = ledger::withdraw(&self.traders[trader], &self.market, amount, price, &params) {
+                if let Ok(books) =
+                    ledger::withdraw(&self.traders[trader], &self.market, amount, price, &params)
+                {
                     self.commit_trader(trader, books);
                     self.vault -= amount;
                     self.withdrawn += amount;
                 }
             }
             Step::Trade { trader, delta } => {
-                if let Ok(outcome) = ledger::trade(&self.traders[trader], &self.market, delta, &self.price, &params, false) {
+                if let Ok(outcome) = ledger::trade(
+                    &self.traders[trader],
+                    &self.market,
+                    delta,
+                    &self.price,
+                    &params,
+                    false,
+                ) {
                     self.commit_trader(trader, outcome.books);
                 }
             }
@@ -110,9 +144,13 @@ impl World {
                 }
             }
             Step::LpWithdraw { lp, shares_bps } => {
-                let shares = u64::try_from(u128::from(self.lp_shares[lp]) * u128::from(shares_bps) / 10_000).unwrap();
+                let shares =
+                    u64::try_from(u128::from(self.lp_shares[lp]) * u128::from(shares_bps) / 10_000)
+                        .unwrap();
                 let imr = params.initial_margin_bps;
-                if let Ok(outcome) = ledger::lp_withdraw(&self.market, shares, self.lp_shares[lp], &self.price, imr) {
+                if let Ok(outcome) =
+                    ledger::lp_withdraw(&self.market, shares, self.lp_shares[lp], &self.price, imr)
+                {
                     self.market = outcome.market;
                     self.lp_shares[lp] -= shares;
                     self.vault -= outcome.amount;
@@ -121,7 +159,11 @@ impl World {
             }
             Step::Price { move_pct, conf_bps } => {
                 let price = (self.price.price * (100 + move_pct) / 100).max(1_000);
-                self.price = OraclePrice { price, conf: price * conf_bps / 10_000, publish_time: 0 };
+                self.price = OraclePrice {
+                    price,
+                    conf: price * conf_bps / 10_000,
+                    publish_time: 0,
+                };
             }
         }
     }
@@ -133,17 +175,54 @@ impl World {
 
     fn check_books(&self) {
         let m = &self.market;
-        assert_eq!(self.vault, m.vault_liability().unwrap(), "vault vs liability");
-        assert_eq!(m.total_collateral, self.traders.iter().map(|t| t.collateral).sum::<i64>());
-        let deficit: u64 = self.traders.iter().map(|t| if t.collateral < 0 { t.collateral.unsigned_abs() } else { 0 }).sum();
+        assert_eq!(
+            self.vault,
+            m.vault_liability().unwrap(),
+            "vault vs liability"
+        );
+        assert_eq!(
+            m.total_collateral,
+            self.traders.iter().map(|t| t.collateral).sum::<i64>()
+        );
+        let deficit: u64 = self
+            .traders
+            .iter()
+            .map(|t| {
+                if t.collateral < 0 {
+                    t.collateral.unsigned_abs()
+                } else {
+                    0
+                }
+            })
+            .sum();
         assert_eq!(m.pending_deficit, deficit);
-        let long: u64 = self.traders.iter().map(|t| u64::try_from(t.position.base.max(0)).unwrap()).sum();
-        let short: u64 = self.traders.iter().map(|t| t.position.base.min(0).unsigned_abs()).sum();
+        let long: u64 = self
+            .traders
+            .iter()
+            .map(|t| u64::try_from(t.position.base.max(0)).unwrap())
+            .sum();
+        let short: u64 = self
+            .traders
+            .iter()
+            .map(|t| t.position.base.min(0).unsigned_abs())
+            .sum();
         assert_eq!((m.open_interest_long, m.open_interest_short), (long, short));
-        assert_eq!(m.net_entry_notional, self.traders.iter().map(|t| t.position.entry_notional).sum::<i64>());
-        assert_eq!(m.total_unsettled_pnl, self.traders.iter().map(|t| t.unsettled_pnl).sum::<u64>());
+        assert_eq!(
+            m.net_entry_notional,
+            self.traders
+                .iter()
+                .map(|t| t.position.entry_notional)
+                .sum::<i64>()
+        );
+        assert_eq!(
+            m.total_unsettled_pnl,
+            self.traders.iter().map(|t| t.unsettled_pnl).sum::<u64>()
+        );
         assert_eq!(m.lp_shares, self.lp_shares.iter().sum::<u64>());
-        assert!(m.pool_balance >= m.pending_deficit, "pool cash never pays out a loss it has not received");
+        assert!(
+            m.pool_balance >= m.pending_deficit,
+            "pool cash never pays out a loss it has not received"
+        );
     }
 
     /// Everyone leaves: close every position, withdraw all cash, redeem all shares.
@@ -151,22 +230,34 @@ impl World {
         for trader in 0..TRADERS {
             let base = self.traders[trader].position.base;
             if base != 0 {
-                self.apply(&Step::Trade { trader, delta: -base });
+                self.apply(&Step::Trade {
+                    trader,
+                    delta: -base,
+                });
             }
             let cash = u64::try_from(self.traders[trader].collateral.max(0)).unwrap();
             if cash > 0 {
-                self.apply(&Step::Withdraw { trader, amount: cash });
+                self.apply(&Step::Withdraw {
+                    trader,
+                    amount: cash,
+                });
             }
         }
         for lp in 0..LPS {
-            self.apply(&Step::LpWithdraw { lp, shares_bps: 10_000 });
+            self.apply(&Step::LpWithdraw {
+                lp,
+                shares_bps: 10_000,
+            });
         }
     }
 }
 
 /// Cases per run: fast by default, deeper with `BACKSTOP_PROPTEST_CASES=100000`.
 fn config() -> ProptestConfig {
-    let cases = std::env::var("BACKSTOP_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512);
+    let cases = std::env::var("BACKSTOP_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(512);
     ProptestConfig::with_cases(cases)
 }
 
