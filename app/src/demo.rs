@@ -12,11 +12,7 @@ fn dollars(atoms: i128) -> String {
 fn units(base: i64) -> String {
     let sign = if base < 0 { "-" } else { "" };
     let abs = base.unsigned_abs();
-    format!(
-        "{sign}{}.{:03}",
-        abs / 1_000_000_000,
-        abs % 1_000_000_000 / 1_000_000
-    )
+    format!("{sign}{}.{:03}", abs / 1_000_000_000, abs % 1_000_000_000 / 1_000_000)
 }
 
 async fn show(env: &mut Env, title: &str) {
@@ -62,20 +58,13 @@ pub async fn run() {
     println!("1. Exchange, insurance fund and SOL-PERP listed at $100.00 ± $0.01 (10x max, 10 bps taker fee)");
 
     let lp = env.lp(100_000 * USDC).await;
-    println!(
-        "2. An LP deposits $100,000 into the pool: {} shares",
-        env.lp_position(&lp).await.shares
-    );
+    println!("2. An LP deposits $100,000 into the pool: {} shares", env.lp_position(&lp).await.shares);
 
     let alice = env.trader(1_000 * USDC).await;
     let bob = env.trader(1_000 * USDC).await;
     println!("3. Alice and Bob each deposit $1,000");
-    env.act(&alice, env.flow(&alice).trade(20 * ONE))
-        .await
-        .expect("alice buys");
-    env.act(&bob, env.flow(&bob).trade(-10 * ONE))
-        .await
-        .expect("bob sells");
+    env.act(&alice, env.flow(&alice).trade(20 * ONE)).await.expect("alice buys");
+    env.act(&bob, env.flow(&bob).trade(-10 * ONE)).await.expect("bob sells");
     println!("4. Alice buys 20 SOL at the ask; Bob sells 10 SOL at the bid; the pool holds the other side");
     show(&mut env, "after opening").await;
     show_trader(&mut env, "alice", &alice).await;
@@ -84,13 +73,9 @@ pub async fn run() {
     env.advance(60).await;
     env.set_price(usd(112), 1_500_000).await;
     println!("5. One minute later SOL trades at $112.00 ± $0.015");
-    env.act(&alice, env.flow(&alice).trade(-20 * ONE))
-        .await
-        .expect("alice closes");
+    env.act(&alice, env.flow(&alice).trade(-20 * ONE)).await.expect("alice closes");
     let cash = u64::try_from(env.margin(&alice).await.balances.collateral).unwrap_or(0);
-    env.act(&alice, env.flow(&alice).withdraw(cash))
-        .await
-        .expect("alice withdraws");
+    env.act(&alice, env.flow(&alice).withdraw(cash)).await.expect("alice withdraws");
     println!(
         "6. Alice closes at the bid, realising her profit against the pool, and withdraws {}",
         dollars(cash.into())
@@ -100,22 +85,9 @@ pub async fn run() {
     show_trader(&mut env, "bob", &bob).await;
 
     let vault = env.token_balance(env.vault).await;
-    let owed = env
-        .market_state()
-        .await
-        .books
-        .vault_liability()
-        .unwrap_or(u64::MAX);
-    let verdict = if vault == owed {
-        "balanced to the atom"
-    } else {
-        "MISMATCH"
-    };
-    println!(
-        "7. Conservation: vault {} = owed {}: {verdict}",
-        dollars(vault.into()),
-        dollars(owed.into())
-    );
+    let owed = env.market_state().await.books.vault_liability().unwrap_or(u64::MAX);
+    let verdict = if vault == owed { "balanced to the atom" } else { "MISMATCH" };
+    println!("7. Conservation: vault {} = owed {}: {verdict}", dollars(vault.into()), dollars(owed.into()));
     if vault != owed {
         std::process::exit(1);
     }

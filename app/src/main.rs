@@ -8,14 +8,10 @@ fn main() {
     if std::env::var_os("RUST_LOG").is_none() {
         std::env::set_var("RUST_LOG", "error");
     }
-    let command = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "demo".to_string());
+    let command = std::env::args().nth(1).unwrap_or_else(|| "demo".to_string());
     match command.as_str() {
         "demo" => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
             match runtime {
                 Ok(runtime) => runtime.block_on(demo::run()),
                 Err(error) => {

@@ -41,9 +41,7 @@ async fn exchange_cannot_be_initialized_twice() {
         treasury: Pubkey::new_unique(),
         timelock_delay_secs: 86_400,
     };
-    let result = env
-        .send(&[initialize_exchange(env.payer(), args)], &[])
-        .await;
+    let result = env.send(&[initialize_exchange(env.payer(), args)], &[]).await;
     assert_already_initialized(result);
     let exchange: backstop::state::Exchange = env.load(pda::exchange()).await;
     assert_eq!(exchange.authority, env.governance.pubkey());
@@ -59,9 +57,7 @@ async fn timelock_delay_is_bounded() {
             treasury: Pubkey::new_unique(),
             timelock_delay_secs: delay,
         };
-        let result = env
-            .send(&[initialize_exchange(env.payer(), args)], &[])
-            .await;
+        let result = env.send(&[initialize_exchange(env.payer(), args)], &[]).await;
         assert_backstop_error!(result, BackstopError::InvalidTimelockDelay);
         assert!(env.account(pda::exchange()).await.is_none());
     }
@@ -73,30 +69,19 @@ async fn fund_requires_governance_the_next_id_and_a_six_decimal_mint() {
     env.initialize_exchange().await;
     let intruder = Keypair::new();
     let ix = initialize_insurance_fund(intruder.pubkey(), env.payer(), env.mint, 0);
-    assert_backstop_error!(
-        env.send(&[ix], &[&intruder]).await,
-        BackstopError::Unauthorized
-    );
+    assert_backstop_error!(env.send(&[ix], &[&intruder]).await, BackstopError::Unauthorized);
 
     let governance = env.governance.insecure_clone();
     let ix = initialize_insurance_fund(governance.pubkey(), env.payer(), env.mint, 1);
-    assert_backstop_error!(
-        env.send(&[ix], &[&governance]).await,
-        BackstopError::InvalidId
-    );
+    assert_backstop_error!(env.send(&[ix], &[&governance]).await, BackstopError::InvalidId);
 
     let nine_decimals = env.create_mint(9).await;
     let ix = initialize_insurance_fund(governance.pubkey(), env.payer(), nine_decimals, 0);
-    assert_backstop_error!(
-        env.send(&[ix], &[&governance]).await,
-        BackstopError::InvalidCollateralMint
-    );
+    assert_backstop_error!(env.send(&[ix], &[&governance]).await, BackstopError::InvalidCollateralMint);
     assert!(env.account(pda::insurance_fund(0)).await.is_none());
 
     let ix = initialize_insurance_fund(governance.pubkey(), env.payer(), env.mint, 0);
-    env.send(&[ix.clone()], &[&governance])
-        .await
-        .expect("fund 0");
+    env.send(&[ix.clone()], &[&governance]).await.expect("fund 0");
     assert_already_initialized(env.send(&[ix], &[&governance]).await);
 }
 
@@ -125,123 +110,67 @@ async fn market_listing_rejects_each_bad_input_and_changes_nothing() {
     let good = env.list_market(default_params());
 
     let intruder = Keypair::new();
-    let listing = ListMarket {
-        authority: intruder.pubkey(),
-        ..good
-    };
-    assert_backstop_error!(
-        list(&mut env, listing, &intruder).await,
-        BackstopError::Unauthorized
-    );
+    let listing = ListMarket { authority: intruder.pubkey(), ..good };
+    assert_backstop_error!(list(&mut env, listing, &intruder).await, BackstopError::Unauthorized);
 
-    let listing = ListMarket {
-        market_id: 1,
-        ..good
-    };
-    assert_backstop_error!(
-        list(&mut env, listing, &governance).await,
-        BackstopError::InvalidId
-    );
+    let listing = ListMarket { market_id: 1, ..good };
+    assert_backstop_error!(list(&mut env, listing, &governance).await, BackstopError::InvalidId);
 
     let mut params = default_params();
     params.maintenance_margin_bps = params.initial_margin_bps;
     let listing = ListMarket { params, ..good };
-    assert_backstop_error!(
-        list(&mut env, listing, &governance).await,
-        BackstopError::InvalidMarginRatios
-    );
+    assert_backstop_error!(list(&mut env, listing, &governance).await, BackstopError::InvalidMarginRatios);
 
     let mut params = default_params();
     params.liquidation_penalty_bps = params.maintenance_margin_bps;
     let listing = ListMarket { params, ..good };
-    assert_backstop_error!(
-        list(&mut env, listing, &governance).await,
-        BackstopError::InvalidLiquidationPenalty
-    );
+    assert_backstop_error!(list(&mut env, listing, &governance).await, BackstopError::InvalidLiquidationPenalty);
 
     let mut params = default_params();
     params.fee_lp_share_bps += 1;
     let listing = ListMarket { params, ..good };
-    assert_backstop_error!(
-        list(&mut env, listing, &governance).await,
-        BackstopError::InvalidFeeSplit
-    );
+    assert_backstop_error!(list(&mut env, listing, &governance).await, BackstopError::InvalidFeeSplit);
 
     let mut params = default_params();
     params.min_order_size = 0;
     let listing = ListMarket { params, ..good };
-    assert_backstop_error!(
-        list(&mut env, listing, &governance).await,
-        BackstopError::InvalidSizeLimits
-    );
+    assert_backstop_error!(list(&mut env, listing, &governance).await, BackstopError::InvalidSizeLimits);
 
     // An oracle owned by someone other than Pyth, with perfectly valid bytes.
     let fake_oracle = Pubkey::new_unique();
     let account = env.price.account(Pubkey::new_unique());
     env.ctx.set_account(&fake_oracle, &account.into());
-    let listing = ListMarket {
-        oracle: fake_oracle,
-        ..good
-    };
-    assert_backstop_error!(
-        list(&mut env, listing, &governance).await,
-        BackstopError::OracleWrongOwner
-    );
+    let listing = ListMarket { oracle: fake_oracle, ..good };
+    assert_backstop_error!(list(&mut env, listing, &governance).await, BackstopError::OracleWrongOwner);
 
     // Owned by Pyth but not a price account.
     let garbage = Pubkey::new_unique();
     let mut account = env.price.account(backstop::oracle::PYTH_LEGACY_PROGRAM_ID);
     account.data[0] = 0;
     env.ctx.set_account(&garbage, &account.into());
-    let listing = ListMarket {
-        oracle: garbage,
-        ..good
-    };
-    assert_backstop_error!(
-        list(&mut env, listing, &governance).await,
-        BackstopError::OracleInvalidData
-    );
+    let listing = ListMarket { oracle: garbage, ..good };
+    assert_backstop_error!(list(&mut env, listing, &governance).await, BackstopError::OracleInvalidData);
 
     let short = Pubkey::new_unique();
     let mut account = env.price.account(backstop::oracle::PYTH_LEGACY_PROGRAM_ID);
     account.data.truncate(3_000);
     env.ctx.set_account(&short, &account.into());
-    let listing = ListMarket {
-        oracle: short,
-        ..good
-    };
-    assert_backstop_error!(
-        list(&mut env, listing, &governance).await,
-        BackstopError::OracleInvalidData
-    );
+    let listing = ListMarket { oracle: short, ..good };
+    assert_backstop_error!(list(&mut env, listing, &governance).await, BackstopError::OracleInvalidData);
 
     let nine_decimals = env.create_mint(9).await;
-    let listing = ListMarket {
-        collateral_mint: nine_decimals,
-        ..good
-    };
-    assert_backstop_error!(
-        list(&mut env, listing, &governance).await,
-        BackstopError::InvalidCollateralMint
-    );
+    let listing = ListMarket { collateral_mint: nine_decimals, ..good };
+    assert_backstop_error!(list(&mut env, listing, &governance).await, BackstopError::InvalidCollateralMint);
 
     // A fund in another token cannot back this market.
     let other_mint = env.create_mint(6).await;
     let ix = initialize_insurance_fund(governance.pubkey(), env.payer(), other_mint, 1);
     env.send(&[ix], &[&governance]).await.expect("fund 1");
-    let listing = ListMarket {
-        insurance_fund: pda::insurance_fund(1),
-        ..good
-    };
-    assert_backstop_error!(
-        list(&mut env, listing, &governance).await,
-        BackstopError::MintMismatch
-    );
+    let listing = ListMarket { insurance_fund: pda::insurance_fund(1), ..good };
+    assert_backstop_error!(list(&mut env, listing, &governance).await, BackstopError::MintMismatch);
 
     assert!(env.account(pda::market(0)).await.is_none());
-    list(&mut env, good, &governance)
-        .await
-        .expect("the good listing");
+    list(&mut env, good, &governance).await.expect("the good listing");
     assert_already_initialized(list(&mut env, good, &governance).await);
 }
 
@@ -271,10 +200,7 @@ async fn margin_account_and_lp_position_are_created_once() {
 
     let bob = env.lp(0).await;
     let position = env.lp_position(&bob).await;
-    assert_eq!(
-        (position.owner, position.market, position.shares),
-        (bob.pubkey(), env.market, 0)
-    );
+    assert_eq!((position.owner, position.market, position.shares), (bob.pubkey(), env.market, 0));
     let again = create_lp_position(env.market, bob.pubkey());
     assert_already_initialized(env.act(&bob, again).await);
 }

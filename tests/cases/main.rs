@@ -3,8 +3,11 @@
 #![allow(deprecated)] // see tests/src/lib.rs
 
 mod accounts_layout;
+mod bankruptcy;
 mod collateral;
+mod fund;
 mod initialize;
+mod liquidation;
 mod lp_pool;
 mod oracle;
 mod trade;

@@ -64,10 +64,7 @@ pub fn assert_already_initialized(result: Result<(), BanksClientError>) {
 pub fn custom_error_code(failure: &BanksClientError) -> Option<u32> {
     use solana_transaction::{InstructionError, TransactionError};
     match failure {
-        BanksClientError::TransactionError(TransactionError::InstructionError(
-            _,
-            InstructionError::Custom(code),
-        ))
+        BanksClientError::TransactionError(TransactionError::InstructionError(_, InstructionError::Custom(code)))
         | BanksClientError::SimulationError {
             err: TransactionError::InstructionError(_, InstructionError::Custom(code)),
             ..
@@ -94,6 +91,9 @@ pub fn default_params() -> MarketParams {
         unrealized_profit_cap_bps: 5_000,
         max_open_interest: 10_000 * BASE_PRECISION_U64,
         min_order_size: BASE_PRECISION_U64 / 1_000,
+        fund_draw_cap: 1_000_000 * USDC,
+        fund_draw_window_secs: 86_400,
+        _padding: 0,
     }
 }
 
@@ -163,13 +163,9 @@ impl Env {
         let payer = env.payer();
         let ix = builders::initialize_insurance_fund(env.governance.pubkey(), payer, env.mint, 0);
         let governance = env.governance.insecure_clone();
-        env.send(&[ix], &[&governance])
-            .await
-            .expect("initialize fund");
+        env.send(&[ix], &[&governance]).await.expect("initialize fund");
         let ix = env.list_market(params).instruction();
-        env.send(&[ix], &[&governance])
-            .await
-            .expect("initialize market");
+        env.send(&[ix], &[&governance]).await.expect("initialize market");
         env
     }
 
@@ -203,33 +199,18 @@ impl Env {
 
     /// Sends one transaction signed by the payer and `signers`. A compute-budget instruction with a fresh value
     /// makes every transaction unique, so repeating an instruction is never deduplicated.
-    pub async fn send(
-        &mut self,
-        instructions: &[Instruction],
-        signers: &[&Keypair],
-    ) -> Result<(), BanksClientError> {
+    pub async fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<(), BanksClientError> {
         let tx = self.transaction(instructions, signers).await;
         self.ctx.banks_client.process_transaction(tx).await
     }
 
-    pub async fn transaction(
-        &mut self,
-        instructions: &[Instruction],
-        signers: &[&Keypair],
-    ) -> Transaction {
+    pub async fn transaction(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Transaction {
         self.nonce += 1;
-        let mut all = vec![ComputeBudgetInstruction::set_compute_unit_limit(
-            1_400_000 - self.nonce,
-        )];
+        let mut all = vec![ComputeBudgetInstruction::set_compute_unit_limit(1_400_000 - self.nonce)];
         all.extend_from_slice(instructions);
         let mut keys: Vec<&Keypair> = vec![&self.ctx.payer];
         keys.extend_from_slice(signers);
-        let blockhash = self
-            .ctx
-            .banks_client
-            .get_latest_blockhash()
-            .await
-            .expect("blockhash");
+        let blockhash = self.ctx.banks_client.get_latest_blockhash().await.expect("blockhash");
         Transaction::new_signed_with_payer(&all, Some(&self.ctx.payer.pubkey()), &keys, blockhash)
     }
 
@@ -276,9 +257,7 @@ impl Env {
             decimals,
         )
         .expect("mint ix");
-        self.send(&[create, init], &[&mint])
-            .await
-            .expect("create mint");
+        self.send(&[create, init], &[&mint]).await.expect("create mint");
         mint.pubkey()
     }
 
@@ -292,16 +271,9 @@ impl Env {
             spl_token::state::Account::LEN as u64,
             &spl_token::ID,
         );
-        let init = spl_token::instruction::initialize_account3(
-            &spl_token::ID,
-            &account.pubkey(),
-            &mint,
-            &owner,
-        )
-        .expect("account ix");
-        self.send(&[create, init], &[&account])
-            .await
-            .expect("create token account");
+        let init = spl_token::instruction::initialize_account3(&spl_token::ID, &account.pubkey(), &mint, &owner)
+            .expect("account ix");
+        self.send(&[create, init], &[&account]).await.expect("create token account");
         account.pubkey()
     }
 
@@ -322,11 +294,7 @@ impl Env {
     /// A wallet with 1 SOL and `tokens` atoms of collateral.
     pub async fn actor(&mut self, tokens: u64) -> Actor {
         let keypair = Keypair::new();
-        let fund = solana_system_interface::instruction::transfer(
-            &self.payer(),
-            &keypair.pubkey(),
-            1_000_000_000,
-        );
+        let fund = solana_system_interface::instruction::transfer(&self.payer(), &keypair.pubkey(), 1_000_000_000);
         self.send(&[fund], &[]).await.expect("fund wallet");
         let token = self.create_token_account(self.mint, keypair.pubkey()).await;
         if tokens > 0 {
@@ -339,14 +307,10 @@ impl Env {
     pub async fn trader(&mut self, collateral: u64) -> Actor {
         let actor = self.actor(collateral).await;
         let create = builders::create_margin_account(self.market, actor.pubkey());
-        self.send(&[create], &[&actor.keypair])
-            .await
-            .expect("create margin account");
+        self.send(&[create], &[&actor.keypair]).await.expect("create margin account");
         if collateral > 0 {
             let deposit = self.flow(&actor).deposit(collateral);
-            self.send(&[deposit], &[&actor.keypair])
-                .await
-                .expect("deposit");
+            self.send(&[deposit], &[&actor.keypair]).await.expect("deposit");
         }
         actor
     }
@@ -355,14 +319,10 @@ impl Env {
     pub async fn lp(&mut self, amount: u64) -> Actor {
         let actor = self.actor(amount).await;
         let create = builders::create_lp_position(self.market, actor.pubkey());
-        self.send(&[create], &[&actor.keypair])
-            .await
-            .expect("create lp position");
+        self.send(&[create], &[&actor.keypair]).await.expect("create lp position");
         if amount > 0 {
             let deposit = self.lp_flow(&actor).lp_deposit(amount);
-            self.send(&[deposit], &[&actor.keypair])
-                .await
-                .expect("lp deposit");
+            self.send(&[deposit], &[&actor.keypair]).await.expect("lp deposit");
         }
         actor
     }
@@ -382,28 +342,17 @@ impl Env {
 
     /// The accounts of `actor`'s LP flows in market 0.
     pub fn lp_flow(&self, actor: &Actor) -> Flow {
-        Flow {
-            position: pda::lp_position(&self.market, &actor.pubkey()),
-            ..self.flow(actor)
-        }
+        Flow { position: pda::lp_position(&self.market, &actor.pubkey()), ..self.flow(actor) }
     }
 
     /// Sends `instruction` signed by `actor`.
-    pub async fn act(
-        &mut self,
-        actor: &Actor,
-        instruction: Instruction,
-    ) -> Result<(), BanksClientError> {
+    pub async fn act(&mut self, actor: &Actor, instruction: Instruction) -> Result<(), BanksClientError> {
         let keypair = actor.keypair.insecure_clone();
         self.send(&[instruction], &[&keypair]).await
     }
 
     pub async fn account(&mut self, address: Pubkey) -> Option<Account> {
-        self.ctx
-            .banks_client
-            .get_account(address)
-            .await
-            .expect("get account")
+        self.ctx.banks_client.get_account(address).await.expect("get account")
     }
 
     /// A zero-copy program account, read after its 8-byte discriminator.
@@ -421,20 +370,16 @@ impl Env {
     }
 
     pub async fn margin(&mut self, actor: &Actor) -> MarginAccount {
-        self.load(pda::margin_account(&self.market, &actor.pubkey()))
-            .await
+        self.load(pda::margin_account(&self.market, &actor.pubkey())).await
     }
 
     pub async fn lp_position(&mut self, actor: &Actor) -> LpPosition {
-        self.load(pda::lp_position(&self.market, &actor.pubkey()))
-            .await
+        self.load(pda::lp_position(&self.market, &actor.pubkey())).await
     }
 
     pub async fn token_balance(&mut self, token: Pubkey) -> u64 {
         let account = self.account(token).await.expect("token account");
-        spl_token::state::Account::unpack(&account.data)
-            .expect("token layout")
-            .amount
+        spl_token::state::Account::unpack(&account.data).expect("token layout").amount
     }
 
     /// Every byte and lamport of these accounts, to prove a rejected transaction changed nothing.
@@ -455,6 +400,7 @@ impl Env {
             pda::margin_account(&self.market, &actor.pubkey()),
             pda::lp_position(&self.market, &actor.pubkey()),
             self.fund,
+            pda::fund_vault(&self.fund),
         ]
     }
 
@@ -462,12 +408,7 @@ impl Env {
     pub async fn assert_vault_matches_books(&mut self) {
         let market = self.market_state().await;
         let vault = self.token_balance(self.vault).await;
-        assert_eq!(
-            vault,
-            market.books.vault_liability().expect("liability"),
-            "vault vs books: {:?}",
-            market.books
-        );
+        assert_eq!(vault, market.books.vault_liability().expect("liability"), "vault vs books: {:?}", market.books);
     }
 }
 
@@ -482,8 +423,7 @@ impl Env {
     ) {
         let keypair = actor.keypair.insecure_clone();
         let watched = self.touched_by(actor);
-        self.assert_rejected_by(&watched, &[&keypair], instruction, expected)
-            .await;
+        self.assert_rejected_by(&watched, &[&keypair], instruction, expected).await;
     }
 
     /// As [`Env::assert_rejected`], with explicit signers (besides the payer) and watched accounts.
@@ -498,17 +438,54 @@ impl Env {
         let result = self.send(&[instruction], signers).await;
         let code: u32 = expected.into();
         match result {
-            Err(failure) => assert_eq!(
-                custom_error_code(&failure),
-                Some(code),
-                "expected {expected:?} ({code}), got {failure:?}"
-            ),
+            Err(failure) => {
+                assert_eq!(custom_error_code(&failure), Some(code), "expected {expected:?} ({code}), got {failure:?}")
+            }
             Ok(()) => panic!("expected {expected:?}, but the transaction succeeded"),
         }
-        assert!(
-            before == self.snapshot(watched).await,
-            "a rejected transaction changed state"
-        );
+        assert!(before == self.snapshot(watched).await, "a rejected transaction changed state");
+    }
+
+    /// The oracle's current price as the program normalises it (the fixture's exponent is -8).
+    pub fn oracle_price(&self) -> backstop_math::oracle::OraclePrice {
+        let conf = u64::from_le_bytes(self.price.data[216..224].try_into().expect("8 bytes"));
+        backstop_math::oracle::OraclePrice {
+            price: self.price.price() / 100,
+            conf: i64::try_from(conf.div_ceil(100)).expect("conf fits"),
+            publish_time: self.price.publish_time(),
+        }
+    }
+
+    /// Gives insurance fund 0 `amount` of capital: tokens into its vault and the same on its books, standing in
+    /// for stakers (issue 9).
+    pub async fn seed_fund(&mut self, amount: u64) {
+        let vault = pda::fund_vault(&self.fund);
+        self.mint_to(vault, amount).await;
+        let mut fund = self.fund_state().await;
+        fund.balance += amount;
+        fund.inflow_stakes += amount;
+        let mut account = self.account(self.fund).await.expect("fund");
+        account.data[8..8 + core::mem::size_of::<InsuranceFund>()].copy_from_slice(bytemuck::bytes_of(&fund));
+        self.ctx.set_account(&self.fund, &account.into());
+    }
+
+    /// The fund vault holds exactly the fund's balance.
+    pub async fn assert_fund_vault_matches_books(&mut self) {
+        let fund = self.fund_state().await;
+        let vault = self.token_balance(pda::fund_vault(&self.fund)).await;
+        assert_eq!(vault, fund.balance, "fund vault vs fund balance");
+    }
+
+    /// The keeper accounts of market 0's fund flows.
+    pub fn keeper_accounts(&self) -> crate::builders::KeeperAccounts {
+        crate::builders::KeeperAccounts {
+            market: self.market,
+            insurance_fund: self.fund,
+            fund_vault: pda::fund_vault(&self.fund),
+            vault: self.vault,
+            mint: self.mint,
+            oracle: self.oracle,
+        }
     }
 
     /// Overwrites market 0's status byte, standing in for governance (issue 4) in tests of the trade path.
@@ -516,30 +493,21 @@ impl Env {
         let mut market = self.market_state().await;
         market.status = status as u8;
         let mut account = self.account(self.market).await.expect("market");
-        account.data[8..8 + core::mem::size_of::<Market>()]
-            .copy_from_slice(bytemuck::bytes_of(&market));
+        account.data[8..8 + core::mem::size_of::<Market>()].copy_from_slice(bytemuck::bytes_of(&market));
         self.ctx.set_account(&self.market, &account.into());
     }
 
     /// The events the program emitted (via `emit_cpi!`) when simulating `instruction` as `actor`.
-    pub async fn simulate_events(
-        &mut self,
-        actor: &Actor,
-        instruction: Instruction,
-    ) -> Vec<Vec<u8>> {
+    pub async fn simulate_events(&mut self, actor: &Actor, instruction: Instruction) -> Vec<Vec<u8>> {
         let keypair = actor.keypair.insecure_clone();
-        let tx = self.transaction(&[instruction], &[&keypair]).await;
-        let simulation = self
-            .ctx
-            .banks_client
-            .simulate_transaction(tx)
-            .await
-            .expect("simulate");
-        assert!(
-            matches!(simulation.result, Some(Ok(()))),
-            "simulation failed: {:?}",
-            simulation.result
-        );
+        self.simulate_events_by(&[&keypair], instruction).await
+    }
+
+    /// As [`Env::simulate_events`], signed by `signers` besides the payer.
+    pub async fn simulate_events_by(&mut self, signers: &[&Keypair], instruction: Instruction) -> Vec<Vec<u8>> {
+        let tx = self.transaction(&[instruction], signers).await;
+        let simulation = self.ctx.banks_client.simulate_transaction(tx).await.expect("simulate");
+        assert!(matches!(simulation.result, Some(Ok(()))), "simulation failed: {:?}", simulation.result);
         let details = simulation.simulation_details.expect("details");
         let inner = details.inner_instructions.unwrap_or_default();
         inner
@@ -553,9 +521,7 @@ impl Env {
 }
 
 /// Decodes an event of type `E` from `emit_cpi!` data (discriminator, then Borsh).
-pub fn decode_event<E: anchor_lang::Event + anchor_lang::AnchorDeserialize>(
-    events: &[Vec<u8>],
-) -> Option<E> {
+pub fn decode_event<E: anchor_lang::Event + anchor_lang::AnchorDeserialize>(events: &[Vec<u8>]) -> Option<E> {
     events.iter().find_map(|data| {
         let body = data.strip_prefix(E::DISCRIMINATOR)?;
         E::deserialize(&mut &body[..]).ok()

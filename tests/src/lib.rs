@@ -38,12 +38,7 @@ macro_rules! assert_anchor_error {
     ($result:expr, $error:expr) => {{
         let expected: u32 = $error.into();
         match $result {
-            Err(failure) => assert_eq!(
-                $crate::env::custom_error_code(&failure),
-                Some(expected),
-                "got {:?}",
-                failure
-            ),
+            Err(failure) => assert_eq!($crate::env::custom_error_code(&failure), Some(expected), "got {:?}", failure),
             Ok(_) => panic!("expected {:?}, but the transaction succeeded", $error),
         }
     }};

@@ -18,8 +18,7 @@ pub const STATUS_HALTED: u32 = 2;
 /// SOL/USD as published on 2024-06-09 (159.3354425 ± 0.115166, expo -8, Trading).
 pub const LEGACY_SOL_USD: &[u8] = include_bytes!("../fixtures/pyth/legacy-sol-usd.bin");
 /// SOL/USD after the legacy feeds were wound down (status Unknown).
-pub const LEGACY_SOL_USD_UNKNOWN: &[u8] =
-    include_bytes!("../fixtures/pyth/legacy-sol-usd-unknown-2024-11.bin");
+pub const LEGACY_SOL_USD_UNKNOWN: &[u8] = include_bytes!("../fixtures/pyth/legacy-sol-usd-unknown-2024-11.bin");
 
 /// A legacy price account built from fixture bytes.
 #[derive(Clone)]
@@ -29,9 +28,7 @@ pub struct LegacyPrice {
 
 impl LegacyPrice {
     pub fn from_fixture(bytes: &[u8]) -> Self {
-        Self {
-            data: bytes.to_vec(),
-        }
+        Self { data: bytes.to_vec() }
     }
 
     /// Price and confidence as mantissas at the account's exponent.
@@ -57,28 +54,14 @@ impl LegacyPrice {
     }
 
     pub fn price(&self) -> i64 {
-        i64::from_le_bytes(
-            self.data[AGG_PRICE..AGG_PRICE + 8]
-                .try_into()
-                .expect("8 bytes"),
-        )
+        i64::from_le_bytes(self.data[AGG_PRICE..AGG_PRICE + 8].try_into().expect("8 bytes"))
     }
 
     pub fn publish_time(&self) -> i64 {
-        i64::from_le_bytes(
-            self.data[TIMESTAMP..TIMESTAMP + 8]
-                .try_into()
-                .expect("8 bytes"),
-        )
+        i64::from_le_bytes(self.data[TIMESTAMP..TIMESTAMP + 8].try_into().expect("8 bytes"))
     }
 
     pub fn account(&self, owner: Pubkey) -> Account {
-        Account {
-            lamports: 23_942_400,
-            data: self.data.clone(),
-            owner,
-            executable: false,
-            rent_epoch: 0,
-        }
+        Account { lamports: 23_942_400, data: self.data.clone(), owner, executable: false, rent_epoch: 0 }
     }
 }

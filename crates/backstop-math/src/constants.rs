@@ -25,5 +25,4 @@ pub const VIRTUAL_ASSETS: u64 = 1;
 
 /// Quote atoms per (base atom × price atom): notional = base × price / NOTIONAL_DIVISOR.
 /// Since PRICE_PRECISION == QUOTE_PRECISION this is BASE_PRECISION.
-pub const NOTIONAL_DIVISOR: i128 =
-    (BASE_PRECISION as i128) * (PRICE_PRECISION as i128) / (QUOTE_PRECISION as i128);
+pub const NOTIONAL_DIVISOR: i128 = (BASE_PRECISION as i128) * (PRICE_PRECISION as i128) / (QUOTE_PRECISION as i128);

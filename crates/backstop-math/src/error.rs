@@ -41,6 +41,12 @@ pub enum MathError {
     AccountBankrupt,
     /// A zero amount, or one too large for the books.
     InvalidAmount,
+    /// The account is at or above maintenance margin (or flat): nothing to liquidate.
+    NotLiquidatable,
+    /// The account is not bankrupt: nothing to cover.
+    NotBankrupt,
+    /// Insurance-fund draw cap and window must be positive, the window at most 30 days.
+    InvalidFundDrawLimits,
     /// Margin ratios must satisfy 0 < maintenance < initial <= 100 %.
     InvalidMarginRatios,
     /// The liquidation penalty must be positive and strictly inside maintenance margin; the liquidator's share of

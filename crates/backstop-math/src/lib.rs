@@ -9,15 +9,12 @@
 //! - Precisions are in [`constants`]; every function documents the precision of what it takes and returns.
 
 #![no_std]
-#![deny(
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap
-)]
+#![deny(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_possible_wrap)]
 
 pub mod constants;
 pub mod error;
 pub mod fees;
+pub mod fund;
 pub mod ledger;
 pub mod lp;
 pub mod margin;
@@ -25,5 +22,6 @@ pub mod oracle;
 pub mod params;
 pub mod position;
 pub mod safe_math;
+pub mod waterfall;
 
 pub use error::{MathError, MathResult};

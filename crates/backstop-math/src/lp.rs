@@ -7,9 +7,7 @@ use crate::error::{MathError, MathResult};
 use crate::safe_math::{mul_div_floor, to_u64};
 
 fn offset(value: i128, virtual_amount: u64) -> MathResult<i128> {
-    value
-        .checked_add(i128::from(virtual_amount))
-        .ok_or(MathError::Overflow)
+    value.checked_add(i128::from(virtual_amount)).ok_or(MathError::Overflow)
 }
 
 /// Shares minted for `amount` quote atoms into a pool worth `pool_value` with `total_shares` outstanding,
@@ -53,20 +51,14 @@ mod tests {
         // Pool doubled in value: the same amount buys half the shares (less the virtual offset's rounding).
         let second = shares_for_deposit(1_000_000, 2_000_000, first).unwrap();
         assert_eq!(second, 500_000_249);
-        assert_eq!(
-            amount_for_shares(first, 2_000_000, first).unwrap(),
-            1_999_999
-        );
+        assert_eq!(amount_for_shares(first, 2_000_000, first).unwrap(), 1_999_999);
     }
 
     #[test]
     fn insolvent_pool_refuses_both_ways() {
         assert_eq!(shares_for_deposit(1, -1, 10), Err(MathError::PoolInsolvent));
         assert_eq!(amount_for_shares(1, -1, 10), Err(MathError::PoolInsolvent));
-        assert_eq!(
-            amount_for_shares(11, 5, 10),
-            Err(MathError::InsufficientShares)
-        );
+        assert_eq!(amount_for_shares(11, 5, 10), Err(MathError::InsufficientShares));
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub struct TraderBalances {
     pub position: Position,
     /// Realized profit the pool could not pay yet; paid when the pool has cash. precision: QUOTE_PRECISION.
     pub unsettled_pnl: u64,
+    /// The market's socialized-loss index and epoch when this account was last touched (see
+    /// `ledger::social`). precision: SOCIAL_INDEX_ONE; 0 stands for SOCIAL_INDEX_ONE.
+    pub social_loss_index: u64,
+    pub social_loss_epoch: u64,
 }
 
 /// Margin health at one price.
@@ -50,11 +54,7 @@ impl Health {
 /// `notional × ratio_bps`, rounded up. precision: QUOTE_PRECISION.
 pub fn margin_requirement(base: i64, price: i64, ratio_bps: u32) -> MathResult<u64> {
     let notional = notional(base, price)?;
-    to_u64(mul_div_ceil(
-        i128::from(notional),
-        i128::from(ratio_bps),
-        i128::from(BPS_DENOMINATOR),
-    )?)
+    to_u64(mul_div_ceil(i128::from(notional), i128::from(ratio_bps), i128::from(BPS_DENOMINATOR))?)
 }
 
 impl TraderBalances {
@@ -62,9 +62,7 @@ impl TraderBalances {
     pub fn health(&self, price: &OraclePrice, params: &MarketParams) -> MathResult<Health> {
         let base = self.position.base;
         let unrealized = self.position.unrealized_pnl(price.margin_price(base)?)?;
-        let profit = i128::from(unrealized)
-            .checked_add(i128::from(self.unsettled_pnl))
-            .ok_or(MathError::Overflow)?;
+        let profit = i128::from(unrealized).checked_add(i128::from(self.unsettled_pnl)).ok_or(MathError::Overflow)?;
         let collateral = i128::from(self.collateral);
         let cap = mul_div_floor(
             collateral.max(0),
@@ -73,16 +71,8 @@ impl TraderBalances {
         )?;
         Ok(Health {
             maintenance_equity: to_i64(collateral.checked_add(profit).ok_or(MathError::Overflow)?)?,
-            initial_equity: to_i64(
-                collateral
-                    .checked_add(profit.min(cap))
-                    .ok_or(MathError::Overflow)?,
-            )?,
-            maintenance_requirement: margin_requirement(
-                base,
-                price.price,
-                params.maintenance_margin_bps,
-            )?,
+            initial_equity: to_i64(collateral.checked_add(profit.min(cap)).ok_or(MathError::Overflow)?)?,
+            maintenance_requirement: margin_requirement(base, price.price, params.maintenance_margin_bps)?,
             initial_requirement: margin_requirement(base, price.price, params.initial_margin_bps)?,
         })
     }
@@ -102,39 +92,21 @@ mod tests {
     const USD: i64 = PRICE_PRECISION;
 
     fn price(p: i64, conf: i64) -> OraclePrice {
-        OraclePrice {
-            price: p,
-            conf,
-            publish_time: 0,
-        }
+        OraclePrice { price: p, conf, publish_time: 0 }
     }
 
     fn long(size: i64, entry_price: i64, collateral: i64) -> TraderBalances {
-        let position = Position::default()
-            .apply_fill(size, entry_price)
-            .unwrap()
-            .position;
-        TraderBalances {
-            collateral,
-            position,
-            unsettled_pnl: 0,
-        }
+        let position = Position::default().apply_fill(size, entry_price).unwrap().position;
+        TraderBalances { collateral, position, ..Default::default() }
     }
 
     #[test]
     fn a_flat_account_is_healthy_and_bankrupt_only_with_negative_cash() {
-        let flat = TraderBalances {
-            collateral: 5,
-            ..Default::default()
-        };
+        let flat = TraderBalances { collateral: 5, ..Default::default() };
         let h = flat.health(&price(100 * USD, 0), &sample()).unwrap();
         assert!(h.meets_initial() && h.meets_maintenance());
         assert!(!flat.is_bankrupt());
-        assert!(TraderBalances {
-            collateral: -1,
-            ..Default::default()
-        }
-        .is_bankrupt());
+        assert!(TraderBalances { collateral: -1, ..Default::default() }.is_bankrupt());
     }
 
     #[test]
@@ -151,9 +123,7 @@ mod tests {
     #[test]
     fn confidence_counts_against_the_holder() {
         let account = long(10 * BASE_PRECISION, 100 * USD, 100 * USD);
-        let h = account
-            .health(&price(100 * USD, USD / 10), &sample())
-            .unwrap();
+        let h = account.health(&price(100 * USD, USD / 10), &sample()).unwrap();
         // Valued at 99.9: -1 of unrealized PnL.
         assert_eq!(h.maintenance_equity, 99 * USD);
         assert!(!h.meets_initial());

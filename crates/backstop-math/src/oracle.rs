@@ -52,11 +52,7 @@ pub const MAX_ORACLE_EXPO: i32 = 6;
 ///
 /// Order of checks is part of the contract (tests pin which error a reading with several faults gets):
 /// status, sign, exponent, staleness, ordering, confidence.
-pub fn validate_reading(
-    reading: &RawOracleReading,
-    guards: &OracleGuards,
-    now: i64,
-) -> MathResult<OraclePrice> {
+pub fn validate_reading(reading: &RawOracleReading, guards: &OracleGuards, now: i64) -> MathResult<OraclePrice> {
     if !reading.trading {
         return Err(MathError::OracleNotTrading);
     }
@@ -67,9 +63,7 @@ pub fn validate_reading(
         return Err(MathError::OracleBadExponent);
     }
     // A publish time slightly ahead of the validator clock is normal (different clocks), so only age counts.
-    let age = now
-        .checked_sub(reading.publish_time)
-        .ok_or(MathError::Overflow)?;
+    let age = now.checked_sub(reading.publish_time).ok_or(MathError::Overflow)?;
     if age > i64::from(guards.max_age_secs) {
         return Err(MathError::OracleStale);
     }
@@ -83,27 +77,17 @@ pub fn validate_reading(
         // A positive price below one PRICE_PRECISION atom cannot be represented.
         return Err(MathError::OracleNonPositivePrice);
     }
-    let widest = mul_div_ceil(
-        i128::from(price),
-        i128::from(guards.max_conf_bps),
-        i128::from(BPS_DENOMINATOR),
-    )?;
+    let widest = mul_div_ceil(i128::from(price), i128::from(guards.max_conf_bps), i128::from(BPS_DENOMINATOR))?;
     if i128::from(conf) > widest || conf >= price {
         return Err(MathError::OracleUncertain);
     }
-    Ok(OraclePrice {
-        price,
-        conf,
-        publish_time: reading.publish_time,
-    })
+    Ok(OraclePrice { price, conf, publish_time: reading.publish_time })
 }
 
 /// Moves `mantissa × 10^expo` to PRICE_PRECISION, rounding up or down when digits are dropped.
 fn rescale(mantissa: i128, expo: i32, round_up: bool) -> MathResult<i128> {
     let shift = expo.checked_sub(PRICE_EXPO).ok_or(MathError::Overflow)?;
-    let factor = 10i128
-        .checked_pow(shift.unsigned_abs())
-        .ok_or(MathError::Overflow)?;
+    let factor = 10i128.checked_pow(shift.unsigned_abs()).ok_or(MathError::Overflow)?;
     if shift >= 0 {
         mantissa.checked_mul(factor).ok_or(MathError::Overflow)
     } else if round_up {
@@ -117,17 +101,10 @@ impl OraclePrice {
     /// The price a taker fills at: moved against the taker by `conf × conf_scale_bps / 10_000`.
     /// precision: PRICE_PRECISION.
     pub fn execution_price(&self, taker_buys: bool, conf_scale_bps: u32) -> MathResult<i64> {
-        let widening = to_i64(mul_div_ceil(
-            i128::from(self.conf),
-            i128::from(conf_scale_bps),
-            i128::from(BPS_DENOMINATOR),
-        )?)?;
-        let price = if taker_buys {
-            self.price.checked_add(widening)
-        } else {
-            self.price.checked_sub(widening)
-        }
-        .ok_or(MathError::Overflow)?;
+        let widening =
+            to_i64(mul_div_ceil(i128::from(self.conf), i128::from(conf_scale_bps), i128::from(BPS_DENOMINATOR))?)?;
+        let price = if taker_buys { self.price.checked_add(widening) } else { self.price.checked_sub(widening) }
+            .ok_or(MathError::Overflow)?;
         if price <= 0 {
             return Err(MathError::OracleUncertain);
         }
@@ -162,28 +139,17 @@ mod tests {
     const NOW: i64 = 1_700_000_000;
 
     fn reading(price: i64, conf: u64, expo: i32) -> RawOracleReading {
-        RawOracleReading {
-            price,
-            conf,
-            expo,
-            publish_time: NOW - 5,
-            trading: true,
-        }
+        RawOracleReading { price, conf, expo, publish_time: NOW - 5, trading: true }
     }
 
     fn guards() -> OracleGuards {
-        OracleGuards {
-            max_age_secs: 30,
-            max_conf_bps: 200,
-            last_publish_time: 0,
-        }
+        OracleGuards { max_age_secs: 30, max_conf_bps: 200, last_publish_time: 0 }
     }
 
     #[test]
     fn normalises_pyth_sol_usd_to_six_decimals() {
         // The real legacy SOL/USD account: 159.3354425 ± 0.115166 at expo -8.
-        let price =
-            validate_reading(&reading(15_933_544_250, 11_516_600, -8), &guards(), NOW).unwrap();
+        let price = validate_reading(&reading(15_933_544_250, 11_516_600, -8), &guards(), NOW).unwrap();
         assert_eq!(price.price, 159_335_442); // floor
         assert_eq!(price.conf, 115_166); // exact
     }
@@ -206,43 +172,19 @@ mod tests {
         let g = guards();
         let mut r = reading(100_000_000, 10_000, -8);
         r.trading = false;
-        assert_eq!(
-            validate_reading(&r, &g, NOW),
-            Err(MathError::OracleNotTrading)
-        );
-        assert_eq!(
-            validate_reading(&reading(0, 0, -8), &g, NOW),
-            Err(MathError::OracleNonPositivePrice)
-        );
-        assert_eq!(
-            validate_reading(&reading(-5, 0, -8), &g, NOW),
-            Err(MathError::OracleNonPositivePrice)
-        );
-        assert_eq!(
-            validate_reading(&reading(1, 0, -19), &g, NOW),
-            Err(MathError::OracleBadExponent)
-        );
-        assert_eq!(
-            validate_reading(&reading(1, 0, 7), &g, NOW),
-            Err(MathError::OracleBadExponent)
-        );
-        assert_eq!(
-            validate_reading(&reading(100_000_000, 10_000, -8), &g, NOW + 26),
-            Err(MathError::OracleStale)
-        );
-        let ordered = OracleGuards {
-            last_publish_time: NOW - 4,
-            ..g
-        };
+        assert_eq!(validate_reading(&r, &g, NOW), Err(MathError::OracleNotTrading));
+        assert_eq!(validate_reading(&reading(0, 0, -8), &g, NOW), Err(MathError::OracleNonPositivePrice));
+        assert_eq!(validate_reading(&reading(-5, 0, -8), &g, NOW), Err(MathError::OracleNonPositivePrice));
+        assert_eq!(validate_reading(&reading(1, 0, -19), &g, NOW), Err(MathError::OracleBadExponent));
+        assert_eq!(validate_reading(&reading(1, 0, 7), &g, NOW), Err(MathError::OracleBadExponent));
+        assert_eq!(validate_reading(&reading(100_000_000, 10_000, -8), &g, NOW + 26), Err(MathError::OracleStale));
+        let ordered = OracleGuards { last_publish_time: NOW - 4, ..g };
         assert_eq!(
             validate_reading(&reading(100_000_000, 10_000, -8), &ordered, NOW),
             Err(MathError::OracleOutOfOrder)
         );
         // 2.01 % confidence against a 2 % bound.
-        assert_eq!(
-            validate_reading(&reading(100_000_000, 2_010_000, -8), &g, NOW),
-            Err(MathError::OracleUncertain)
-        );
+        assert_eq!(validate_reading(&reading(100_000_000, 2_010_000, -8), &g, NOW), Err(MathError::OracleUncertain));
     }
 
     #[test]
@@ -250,20 +192,13 @@ mod tests {
         let g = guards();
         assert!(validate_reading(&reading(100_000_000, 2_000_000, -8), &g, NOW).is_ok()); // exactly 2 %
         assert!(validate_reading(&reading(100_000_000, 0, -8), &g, NOW + 25).is_ok()); // exactly 30 s old
-        let same_time = OracleGuards {
-            last_publish_time: NOW - 5,
-            ..g
-        };
+        let same_time = OracleGuards { last_publish_time: NOW - 5, ..g };
         assert!(validate_reading(&reading(100_000_000, 0, -8), &same_time, NOW).is_ok());
     }
 
     #[test]
     fn execution_and_margin_prices_move_against_the_holder() {
-        let p = OraclePrice {
-            price: 100_000_000,
-            conf: 50_000,
-            publish_time: NOW,
-        };
+        let p = OraclePrice { price: 100_000_000, conf: 50_000, publish_time: NOW };
         assert_eq!(p.execution_price(true, 10_000), Ok(100_050_000));
         assert_eq!(p.execution_price(false, 10_000), Ok(99_950_000));
         assert_eq!(p.execution_price(true, 5_000), Ok(100_025_000));

@@ -13,16 +13,15 @@ pub const MAX_ORACLE_CONF_BPS: u32 = 1_000;
 pub const MAX_ORACLE_AGE_SECS: u32 = 300;
 /// Largest execution spread: 3 confidence intervals.
 pub const MAX_EXEC_CONF_SCALE_BPS: u32 = 30_000;
+/// Longest fund draw window: 30 days.
+pub const MAX_FUND_DRAW_WINDOW_SECS: u32 = 30 * 24 * 3600;
 /// Loosest maintenance margin a market may have: 0.5 % (200x is where oracle noise alone liquidates).
 pub const MIN_MAINTENANCE_MARGIN_BPS: u32 = 50;
 
 /// Risk parameters of one market. Every ratio is in basis points (10 000 = 100 %).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
-#[cfg_attr(
-    feature = "borsh",
-    derive(borsh::BorshSerialize, borsh::BorshDeserialize)
-)]
+#[cfg_attr(feature = "borsh", derive(borsh::BorshSerialize, borsh::BorshDeserialize))]
 pub struct MarketParams {
     /// Equity / notional that must hold after any risk-increasing trade or withdrawal.
     pub initial_margin_bps: u32,
@@ -53,6 +52,12 @@ pub struct MarketParams {
     pub max_open_interest: u64,
     /// Smallest order, except one that closes a position outright. precision: BASE_PRECISION.
     pub min_order_size: u64,
+    /// Most this market may draw from its insurance fund per window, so one market cannot drain a fund that
+    /// backs several. precision: QUOTE_PRECISION.
+    pub fund_draw_cap: u64,
+    /// Length of the draw window, in seconds.
+    pub fund_draw_window_secs: u32,
+    pub _padding: u32,
 }
 
 const BPS: u32 = 10_000;
@@ -70,10 +75,7 @@ impl MarketParams {
             && self.liquidation_penalty_bps < self.maintenance_margin_bps
             && self.liquidator_reward_share_bps <= BPS;
         check(penalty_ok, MathError::InvalidLiquidationPenalty)?;
-        check(
-            self.taker_fee_bps <= MAX_TAKER_FEE_BPS,
-            MathError::InvalidTakerFee,
-        )?;
+        check(self.taker_fee_bps <= MAX_TAKER_FEE_BPS, MathError::InvalidTakerFee)?;
         let split = u64::from(self.fee_fund_share_bps)
             + u64::from(self.fee_lp_share_bps)
             + u64::from(self.fee_treasury_share_bps);
@@ -81,18 +83,14 @@ impl MarketParams {
         let oracle_ok = (1..=MAX_ORACLE_CONF_BPS).contains(&self.oracle_max_conf_bps)
             && (1..=MAX_ORACLE_AGE_SECS).contains(&self.oracle_max_age_secs);
         check(oracle_ok, MathError::InvalidOracleBounds)?;
-        check(
-            self.exec_conf_scale_bps <= MAX_EXEC_CONF_SCALE_BPS,
-            MathError::InvalidExecutionSpread,
-        )?;
+        check(self.exec_conf_scale_bps <= MAX_EXEC_CONF_SCALE_BPS, MathError::InvalidExecutionSpread)?;
         let sizes_ok = self.min_order_size > 0
             && self.min_order_size <= self.max_open_interest
             && i64::try_from(self.max_open_interest).is_ok();
         check(sizes_ok, MathError::InvalidSizeLimits)?;
-        check(
-            self.unrealized_profit_cap_bps <= BPS,
-            MathError::InvalidProfitCap,
-        )
+        check(self.unrealized_profit_cap_bps <= BPS, MathError::InvalidProfitCap)?;
+        let draw_ok = self.fund_draw_cap > 0 && (1..=MAX_FUND_DRAW_WINDOW_SECS).contains(&self.fund_draw_window_secs);
+        check(draw_ok, MathError::InvalidFundDrawLimits)
     }
 }
 
@@ -126,6 +124,9 @@ pub(crate) mod tests {
             unrealized_profit_cap_bps: 5_000,
             max_open_interest: 1_000_000 * BASE_PRECISION_U64,
             min_order_size: BASE_PRECISION_U64 / 1_000,
+            fund_draw_cap: 1_000_000_000_000,
+            fund_draw_window_secs: 86_400,
+            _padding: 0,
         }
     }
 
@@ -142,10 +143,7 @@ pub(crate) mod tests {
 
     #[test]
     fn every_bound_has_its_error() {
-        let cases = [BoundCase {
-            breaks: |p| p.min_order_size = 0,
-            expected: MathError::InvalidSizeLimits,
-        }];
+        let cases = [BoundCase { breaks: |p| p.min_order_size = 0, expected: MathError::InvalidSizeLimits }];
         for case in cases {
             let mut params = sample();
             (case.breaks)(&mut params);

@@ -30,22 +30,12 @@ pub struct FillOutcome {
 
 /// Signed quote value of `base` at `price`, rounded down. precision: QUOTE_PRECISION.
 pub fn value_floor(base: i64, price: i64) -> MathResult<i128> {
-    div_floor(
-        i128::from(base)
-            .checked_mul(i128::from(price))
-            .ok_or(MathError::Overflow)?,
-        NOTIONAL_DIVISOR,
-    )
+    div_floor(i128::from(base).checked_mul(i128::from(price)).ok_or(MathError::Overflow)?, NOTIONAL_DIVISOR)
 }
 
 /// Signed quote value of `base` at `price`, rounded up. precision: QUOTE_PRECISION.
 pub fn value_ceil(base: i64, price: i64) -> MathResult<i128> {
-    div_ceil(
-        i128::from(base)
-            .checked_mul(i128::from(price))
-            .ok_or(MathError::Overflow)?,
-        NOTIONAL_DIVISOR,
-    )
+    div_ceil(i128::from(base).checked_mul(i128::from(price)).ok_or(MathError::Overflow)?, NOTIONAL_DIVISOR)
 }
 
 /// |base| × price, rounded up. precision: QUOTE_PRECISION.
@@ -61,19 +51,14 @@ impl Position {
 
     /// Unrealized PnL at `price`, rounded against the holder. precision: QUOTE_PRECISION.
     pub fn unrealized_pnl(&self, price: i64) -> MathResult<i64> {
-        to_i64(
-            value_floor(self.base, price)?
-                .checked_sub(i128::from(self.entry_notional))
-                .ok_or(MathError::Overflow)?,
-        )
+        to_i64(value_floor(self.base, price)?.checked_sub(i128::from(self.entry_notional)).ok_or(MathError::Overflow)?)
     }
 
     /// Whether `delta` makes the position riskier: anything but a pure reduction toward zero (a flip counts as
     /// risk-increasing, because it opens a new position on the other side).
     pub fn fill_increases_risk(&self, delta: i64) -> bool {
-        let reduces = self.base != 0
-            && (self.base > 0) != (delta > 0)
-            && delta.unsigned_abs() <= self.base.unsigned_abs();
+        let reduces =
+            self.base != 0 && (self.base > 0) != (delta > 0) && delta.unsigned_abs() <= self.base.unsigned_abs();
         !reduces
     }
 
@@ -88,18 +73,8 @@ impl Position {
             let base = self.base.checked_add(delta).ok_or(MathError::Overflow)?;
             // Ceil for both sides: a long's cost goes up, a short's (negative) proceeds shrink.
             let added = to_i64(value_ceil(delta, price)?)?;
-            let entry_notional = self
-                .entry_notional
-                .checked_add(added)
-                .ok_or(MathError::Overflow)?;
-            return Ok(FillOutcome {
-                position: Position {
-                    base,
-                    entry_notional,
-                },
-                realized_pnl: 0,
-                fill_notional,
-            });
+            let entry_notional = self.entry_notional.checked_add(added).ok_or(MathError::Overflow)?;
+            return Ok(FillOutcome { position: Position { base, entry_notional }, realized_pnl: 0, fill_notional });
         }
 
         // The fill closes `closed` of the old position (signed like the old position), then opens the rest.
@@ -110,38 +85,21 @@ impl Position {
         };
         // Floor the value received (or ceil the value paid) and ceil the cost released: both against the trader.
         let closed_value = value_floor(closed, price)?;
-        let entry_released = mul_div_ceil(
-            i128::from(self.entry_notional),
-            i128::from(closed),
-            i128::from(self.base),
-        )?;
-        let realized_pnl = to_i64(
-            closed_value
-                .checked_sub(entry_released)
-                .ok_or(MathError::Overflow)?,
-        )?;
+        let entry_released = mul_div_ceil(i128::from(self.entry_notional), i128::from(closed), i128::from(self.base))?;
+        let realized_pnl = to_i64(closed_value.checked_sub(entry_released).ok_or(MathError::Overflow)?)?;
         let remaining = Position {
             base: self.base.checked_sub(closed).ok_or(MathError::Overflow)?,
             entry_notional: to_i64(
-                i128::from(self.entry_notional)
-                    .checked_sub(entry_released)
-                    .ok_or(MathError::Overflow)?,
+                i128::from(self.entry_notional).checked_sub(entry_released).ok_or(MathError::Overflow)?,
             )?,
         };
         let opened = delta.checked_add(closed).ok_or(MathError::Overflow)?;
         let position = if opened == 0 {
             remaining
         } else {
-            Position {
-                base: opened,
-                entry_notional: to_i64(value_ceil(opened, price)?)?,
-            }
+            Position { base: opened, entry_notional: to_i64(value_ceil(opened, price)?)? }
         };
-        Ok(FillOutcome {
-            position,
-            realized_pnl,
-            fill_notional,
-        })
+        Ok(FillOutcome { position, realized_pnl, fill_notional })
     }
 }
 
@@ -158,32 +116,14 @@ mod tests {
     fn open_extend_reduce_close_long() {
         let flat = Position::default();
         let open = flat.apply_fill(2 * ONE, 100 * USD).unwrap();
-        assert_eq!(
-            open.position,
-            Position {
-                base: 2 * ONE,
-                entry_notional: 200 * USD
-            }
-        );
+        assert_eq!(open.position, Position { base: 2 * ONE, entry_notional: 200 * USD });
         assert_eq!(open.fill_notional, 200_000_000);
         let extend = open.position.apply_fill(ONE, 130 * USD).unwrap();
-        assert_eq!(
-            extend.position,
-            Position {
-                base: 3 * ONE,
-                entry_notional: 330 * USD
-            }
-        );
+        assert_eq!(extend.position, Position { base: 3 * ONE, entry_notional: 330 * USD });
         // Sell one third at 120: releases 110 of cost, receives 120.
         let reduce = extend.position.apply_fill(-ONE, 120 * USD).unwrap();
         assert_eq!(reduce.realized_pnl, 10 * USD);
-        assert_eq!(
-            reduce.position,
-            Position {
-                base: 2 * ONE,
-                entry_notional: 220 * USD
-            }
-        );
+        assert_eq!(reduce.position, Position { base: 2 * ONE, entry_notional: 220 * USD });
         let close = reduce.position.apply_fill(-2 * ONE, 100 * USD).unwrap();
         assert_eq!(close.realized_pnl, -20 * USD);
         assert_eq!(close.position, Position::default());
@@ -191,46 +131,28 @@ mod tests {
 
     #[test]
     fn short_profits_when_price_falls_and_flip_opens_at_fill_price() {
-        let short = Position::default()
-            .apply_fill(-ONE, 100 * USD)
-            .unwrap()
-            .position;
+        let short = Position::default().apply_fill(-ONE, 100 * USD).unwrap().position;
         assert_eq!(short.entry_notional, -100 * USD);
         assert_eq!(short.unrealized_pnl(90 * USD), Ok(10 * USD));
         let flip = short.apply_fill(3 * ONE, 90 * USD).unwrap();
         assert_eq!(flip.realized_pnl, 10 * USD);
-        assert_eq!(
-            flip.position,
-            Position {
-                base: 2 * ONE,
-                entry_notional: 180 * USD
-            }
-        );
+        assert_eq!(flip.position, Position { base: 2 * ONE, entry_notional: 180 * USD });
     }
 
     #[test]
     fn rounding_goes_against_the_trader_on_dust() {
         // 1 base atom at 1.5 quote atoms per unit-of-precision: value 1.5e-9 quote → entry rounds up to 1 atom.
-        let long = Position::default()
-            .apply_fill(1, 1_500_000)
-            .unwrap()
-            .position;
+        let long = Position::default().apply_fill(1, 1_500_000).unwrap().position;
         assert_eq!(long.entry_notional, 1);
         assert_eq!(long.unrealized_pnl(1_500_000), Ok(-1));
-        let short = Position::default()
-            .apply_fill(-1, 1_500_000)
-            .unwrap()
-            .position;
+        let short = Position::default().apply_fill(-1, 1_500_000).unwrap().position;
         assert_eq!(short.entry_notional, 0);
         assert_eq!(short.unrealized_pnl(1_500_000), Ok(-1));
     }
 
     #[test]
     fn risk_classification() {
-        let long = Position {
-            base: 5,
-            entry_notional: 5,
-        };
+        let long = Position { base: 5, entry_notional: 5 };
         assert!(!long.fill_increases_risk(-3));
         assert!(!long.fill_increases_risk(-5));
         assert!(long.fill_increases_risk(-6)); // flip

@@ -8,12 +8,8 @@ pub fn div_floor(numerator: i128, denominator: i128) -> MathResult<i128> {
     if denominator == 0 {
         return Err(MathError::DivisionByZero);
     }
-    let quotient = numerator
-        .checked_div(denominator)
-        .ok_or(MathError::Overflow)?;
-    let remainder = numerator
-        .checked_rem(denominator)
-        .ok_or(MathError::Overflow)?;
+    let quotient = numerator.checked_div(denominator).ok_or(MathError::Overflow)?;
+    let remainder = numerator.checked_rem(denominator).ok_or(MathError::Overflow)?;
     if remainder != 0 && ((remainder < 0) != (denominator < 0)) {
         quotient.checked_sub(1).ok_or(MathError::Overflow)
     } else {
@@ -24,25 +20,17 @@ pub fn div_floor(numerator: i128, denominator: i128) -> MathResult<i128> {
 /// Ceiling division (toward positive infinity) for signed values.
 pub fn div_ceil(numerator: i128, denominator: i128) -> MathResult<i128> {
     let negated = numerator.checked_neg().ok_or(MathError::Overflow)?;
-    div_floor(negated, denominator)?
-        .checked_neg()
-        .ok_or(MathError::Overflow)
+    div_floor(negated, denominator)?.checked_neg().ok_or(MathError::Overflow)
 }
 
 /// `value * numerator / denominator`, rounded down, in i128.
 pub fn mul_div_floor(value: i128, numerator: i128, denominator: i128) -> MathResult<i128> {
-    div_floor(
-        value.checked_mul(numerator).ok_or(MathError::Overflow)?,
-        denominator,
-    )
+    div_floor(value.checked_mul(numerator).ok_or(MathError::Overflow)?, denominator)
 }
 
 /// `value * numerator / denominator`, rounded up, in i128.
 pub fn mul_div_ceil(value: i128, numerator: i128, denominator: i128) -> MathResult<i128> {
-    div_ceil(
-        value.checked_mul(numerator).ok_or(MathError::Overflow)?,
-        denominator,
-    )
+    div_ceil(value.checked_mul(numerator).ok_or(MathError::Overflow)?, denominator)
 }
 
 /// Narrows an i128 to i64, refusing values that do not fit.

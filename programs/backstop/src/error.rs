@@ -65,9 +65,7 @@ pub enum BackstopError {
     InvalidOracleBounds,
     #[msg("Execution spread (confidence scale) above its ceiling")]
     InvalidExecutionSpread,
-    #[msg(
-        "Open-interest cap and minimum order size must be positive, the minimum at most the cap"
-    )]
+    #[msg("Open-interest cap and minimum order size must be positive, the minimum at most the cap")]
     InvalidSizeLimits,
     #[msg("Unrealized profit cap must be at most 100%")]
     InvalidProfitCap,
@@ -97,6 +95,16 @@ pub enum BackstopError {
     AccountOwnerMismatch,
     #[msg("Internal accounting changed the market's total liability without a transfer")]
     ConservationViolated,
+    #[msg("Account is at or above maintenance margin, or has no position: nothing to liquidate")]
+    NotLiquidatable,
+    #[msg("Account is not bankrupt: nothing to cover")]
+    NotBankrupt,
+    #[msg("Liquidator and liquidated account must belong to different owners")]
+    SelfLiquidation,
+    #[msg("Insurance fund draw cap and window must be positive, the window at most 30 days")]
+    InvalidFundDrawLimits,
+    #[msg("Fund health takes the markets the fund backs, each at most once")]
+    InvalidMarketList,
 }
 
 impl From<MathError> for BackstopError {
@@ -129,6 +137,9 @@ impl From<MathError> for BackstopError {
             MathError::InvalidExecutionSpread => Self::InvalidExecutionSpread,
             MathError::InvalidSizeLimits => Self::InvalidSizeLimits,
             MathError::InvalidProfitCap => Self::InvalidProfitCap,
+            MathError::NotLiquidatable => Self::NotLiquidatable,
+            MathError::NotBankrupt => Self::NotBankrupt,
+            MathError::InvalidFundDrawLimits => Self::InvalidFundDrawLimits,
         }
     }
 }
@@ -141,14 +152,9 @@ pub trait OrReject<T> {
 impl<T> OrReject<T> for core::result::Result<T, MathError> {
     #[track_caller]
     fn or_reject(self) -> Result<T> {
+        let location = core::panic::Location::caller();
         self.map_err(|error| {
-            let location = core::panic::Location::caller();
-            msg!(
-                "rejected: {:?} at {}:{}",
-                error,
-                location.file(),
-                location.line()
-            );
+            msg!("rejected: {:?} at {}:{}", error, location.file(), location.line());
             BackstopError::from(error).into()
         })
     }

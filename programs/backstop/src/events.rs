@@ -12,10 +12,7 @@ pub struct EventHeader {
 
 impl EventHeader {
     pub fn now(clock: &Clock) -> Self {
-        Self {
-            slot: clock.slot,
-            unix_timestamp: clock.unix_timestamp,
-        }
+        Self { slot: clock.slot, unix_timestamp: clock.unix_timestamp }
     }
 }
 
@@ -104,4 +101,86 @@ pub struct LpRecord {
     pub pool_balance_before: u64,
     pub pool_balance_after: u64,
     pub lp_shares_after: u64,
+}
+
+/// One liquidation.
+#[event]
+pub struct LiquidationRecord {
+    pub header: EventHeader,
+    pub market: Pubkey,
+    pub liquidatee: Pubkey,
+    pub liquidator: Pubkey,
+    /// Health before, at the conservative price. precision: QUOTE_PRECISION.
+    pub maintenance_equity_before: i64,
+    pub maintenance_requirement_before: u64,
+    /// precision: BASE_PRECISION; signed like the move of the liquidated position.
+    pub base_closed: i64,
+    pub base_after: i64,
+    /// precision: PRICE_PRECISION.
+    pub fill_price: i64,
+    pub realized_pnl: i64,
+    pub penalty_due: u64,
+    pub penalty_charged: u64,
+    pub liquidator_reward: u64,
+    pub fund_penalty: u64,
+    pub collateral_after: i64,
+    pub full: bool,
+    pub bankrupt: bool,
+}
+
+/// Which waterfall layer a [`WaterfallStep`] reports.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaterfallLayer {
+    InsuranceFund,
+    LpClawback,
+    SocializedLoss,
+    Uncovered,
+}
+
+/// One layer of a bankruptcy cover, emitted for every layer in order, even when it paid nothing.
+#[event]
+pub struct WaterfallStep {
+    pub header: EventHeader,
+    pub market: Pubkey,
+    pub account: Pubkey,
+    pub layer: WaterfallLayer,
+    /// What this layer bore. precision: QUOTE_PRECISION.
+    pub amount: u64,
+    /// Deficit still open after this layer.
+    pub remaining: u64,
+}
+
+/// A completed bankruptcy cover.
+#[event]
+pub struct BankruptcyCovered {
+    pub header: EventHeader,
+    pub market: Pubkey,
+    pub account: Pubkey,
+    pub keeper: Pubkey,
+    pub deficit: u64,
+    pub paid_by_fund: u64,
+    pub clawed_back_from_lps: u64,
+    pub socialized: u64,
+    pub uncovered: u64,
+    pub fund_balance_after: u64,
+    pub social_loss_index_after: u64,
+}
+
+/// Fee and penalty revenue moved from a market vault into its insurance fund.
+#[event]
+pub struct FundRevenueSwept {
+    pub header: EventHeader,
+    pub market: Pubkey,
+    pub fund: Pubkey,
+    pub fees: u64,
+    pub penalties: u64,
+    pub fund_balance_before: u64,
+    pub fund_balance_after: u64,
+}
+
+/// A fund's health at one moment, as computed by `fund_health`.
+#[event]
+pub struct FundHealthReport {
+    pub header: EventHeader,
+    pub health: crate::instructions::FundHealth,
 }

@@ -22,27 +22,18 @@ pub mod backstop {
     use super::*;
 
     /// Creates the exchange singleton: governance authority, guardian, treasury and timelock delay.
-    pub fn initialize_exchange(
-        ctx: Context<InitializeExchange>,
-        args: InitializeExchangeArgs,
-    ) -> Result<()> {
+    pub fn initialize_exchange(ctx: Context<InitializeExchange>, args: InitializeExchangeArgs) -> Result<()> {
         instructions::initialize_exchange::handle_initialize_exchange(ctx, args)
     }
 
     /// Creates insurance fund `fund_id` (the next free id) with its token vault. Governance only.
-    pub fn initialize_insurance_fund(
-        ctx: Context<InitializeInsuranceFund>,
-        fund_id: u16,
-    ) -> Result<()> {
+    pub fn initialize_insurance_fund(ctx: Context<InitializeInsuranceFund>, fund_id: u16) -> Result<()> {
         instructions::initialize_insurance_fund::handle_initialize_insurance_fund(ctx, fund_id)
     }
 
     /// Lists perp market `market_id` (the next free id): collateral mint and vault, oracle, risk parameters and
     /// the insurance fund that backs it. Governance only.
-    pub fn initialize_market(
-        ctx: Context<InitializeMarket>,
-        args: InitializeMarketArgs,
-    ) -> Result<()> {
+    pub fn initialize_market(ctx: Context<InitializeMarket>, args: InitializeMarketArgs) -> Result<()> {
         instructions::initialize_market::handle_initialize_market(ctx, args)
     }
 
@@ -80,5 +71,27 @@ pub mod backstop {
     /// Trades `base_delta` (signed: > 0 buys) against the LP pool at the oracle price moved against the taker.
     pub fn trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
         instructions::trade::handle_trade(ctx, base_delta)
+    }
+
+    /// Keeper: closes an account below maintenance margin against the pool at the conservative price, partially
+    /// when that restores a buffer, and pays the keeper's margin account its share of the penalty.
+    pub fn liquidate(ctx: Context<Liquidate>) -> Result<()> {
+        instructions::liquidate::handle_liquidate(ctx)
+    }
+
+    /// Keeper: pays a bankrupt account's deficit through the waterfall (fund, LP clawback, socialized loss).
+    pub fn cover_bankruptcy(ctx: Context<CoverBankruptcy>) -> Result<()> {
+        instructions::cover_bankruptcy::handle_cover_bankruptcy(ctx)
+    }
+
+    /// Keeper: sweeps the fund's accrued fee and penalty shares from a market vault into the fund vault.
+    pub fn settle_fund_revenue(ctx: Context<SettleFundRevenue>) -> Result<()> {
+        instructions::settle_fund_revenue::handle_settle_fund_revenue(ctx)
+    }
+
+    /// Read-only: a fund's balance, coverage ratio, inflows, deficits covered and draw remaining per market
+    /// (pass the markets it backs as remaining accounts), as return data.
+    pub fn fund_health<'info>(ctx: Context<'info, FundHealthView<'info>>) -> Result<FundHealth> {
+        instructions::fund_health::handle_fund_health(ctx)
     }
 }

@@ -19,11 +19,7 @@ pub fn pull<'info>(
         to: to.to_account_info(),
         authority: authority.to_account_info(),
     };
-    transfer_checked(
-        CpiContext::new(token_program.key(), accounts),
-        amount,
-        mint.decimals,
-    )
+    transfer_checked(CpiContext::new(token_program.key(), accounts), amount, mint.decimals)
 }
 
 /// Moves `amount` out of a vault owned by the PDA `vault_authority` (whose seeds are `seeds`).
@@ -43,11 +39,7 @@ pub fn push<'info>(
         authority: vault_authority,
     };
     let signer = &[seeds];
-    transfer_checked(
-        CpiContext::new_with_signer(token_program.key(), accounts, signer),
-        amount,
-        mint.decimals,
-    )
+    transfer_checked(CpiContext::new_with_signer(token_program.key(), accounts, signer), amount, mint.decimals)
 }
 
 /// After a transfer: the vault must still hold at least what the program owes from it. More is allowed (anyone

@@ -33,15 +33,8 @@ impl InitializeExchange<'_> {
         // the deploy could front-run it. A program loaded without an upgrade authority (a builtin in native
         // tests) has no deployer to check.
         if let Some(expected) = self.backstop_program.programdata_address()? {
-            let program_data = self
-                .program_data
-                .as_ref()
-                .ok_or(BackstopError::InitializerNotUpgradeAuthority)?;
-            require_keys_eq!(
-                program_data.key(),
-                expected,
-                BackstopError::InitializerNotUpgradeAuthority
-            );
+            let program_data = self.program_data.as_ref().ok_or(BackstopError::InitializerNotUpgradeAuthority)?;
+            require_keys_eq!(program_data.key(), expected, BackstopError::InitializerNotUpgradeAuthority);
             require!(
                 program_data.upgrade_authority_address == Some(self.payer.key()),
                 BackstopError::InitializerNotUpgradeAuthority
@@ -56,10 +49,7 @@ impl InitializeExchange<'_> {
 }
 
 #[access_control(ctx.accounts.validate(&args))]
-pub fn handle_initialize_exchange(
-    ctx: Context<InitializeExchange>,
-    args: InitializeExchangeArgs,
-) -> Result<()> {
+pub fn handle_initialize_exchange(ctx: Context<InitializeExchange>, args: InitializeExchangeArgs) -> Result<()> {
     let mut exchange = ctx.accounts.exchange.load_init()?;
     exchange.authority = args.authority;
     exchange.guardian = args.guardian;

@@ -43,25 +43,15 @@ pub struct InitializeInsuranceFund<'info> {
 impl InitializeInsuranceFund<'_> {
     pub fn validate(&self, fund_id: u16) -> Result<()> {
         // #1 Ids are dense, so every fund's address is predictable from the exchange.
-        require_eq!(
-            fund_id,
-            self.exchange.load()?.fund_count,
-            BackstopError::InvalidId
-        );
+        require_eq!(fund_id, self.exchange.load()?.fund_count, BackstopError::InvalidId);
         Ok(())
     }
 }
 
 #[access_control(ctx.accounts.validate(fund_id))]
-pub fn handle_initialize_insurance_fund(
-    ctx: Context<InitializeInsuranceFund>,
-    fund_id: u16,
-) -> Result<()> {
+pub fn handle_initialize_insurance_fund(ctx: Context<InitializeInsuranceFund>, fund_id: u16) -> Result<()> {
     let mut exchange = ctx.accounts.exchange.load_mut()?;
-    exchange.fund_count = exchange
-        .fund_count
-        .checked_add(1)
-        .ok_or(BackstopError::Overflow)?;
+    exchange.fund_count = exchange.fund_count.checked_add(1).ok_or(BackstopError::Overflow)?;
     drop(exchange);
 
     let mut fund = ctx.accounts.insurance_fund.load_init()?;

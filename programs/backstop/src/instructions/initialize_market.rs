@@ -59,31 +59,18 @@ pub struct InitializeMarket<'info> {
 impl InitializeMarket<'_> {
     pub fn validate(&self, args: &InitializeMarketArgs) -> Result<()> {
         // #1 Ids are dense, so every market's address is predictable from the exchange.
-        require_eq!(
-            args.market_id,
-            self.exchange.load()?.market_count,
-            BackstopError::InvalidId
-        );
+        require_eq!(args.market_id, self.exchange.load()?.market_count, BackstopError::InvalidId);
         args.params.validate().or_reject()?;
         // #2 The oracle must decode as the declared kind now; freshness is judged at each use.
-        oracle::decode(
-            &self.oracle.to_account_info(),
-            OracleKind::try_from(args.oracle_kind)?,
-        )?;
+        oracle::decode(&self.oracle.to_account_info(), OracleKind::try_from(args.oracle_kind)?)?;
         Ok(())
     }
 }
 
 #[access_control(ctx.accounts.validate(&args))]
-pub fn handle_initialize_market(
-    ctx: Context<InitializeMarket>,
-    args: InitializeMarketArgs,
-) -> Result<()> {
+pub fn handle_initialize_market(ctx: Context<InitializeMarket>, args: InitializeMarketArgs) -> Result<()> {
     let mut exchange = ctx.accounts.exchange.load_mut()?;
-    exchange.market_count = exchange
-        .market_count
-        .checked_add(1)
-        .ok_or(BackstopError::Overflow)?;
+    exchange.market_count = exchange.market_count.checked_add(1).ok_or(BackstopError::Overflow)?;
     drop(exchange);
 
     let mut market = ctx.accounts.market.load_init()?;

@@ -40,10 +40,7 @@ pub struct LpDeposit<'info> {
 pub fn handle_lp_deposit(ctx: Context<LpDeposit>, amount: u64) -> Result<()> {
     let clock = Clock::get()?;
     let mut market = ctx.accounts.market.load_mut()?;
-    require!(
-        market.status() != MarketStatus::Paused,
-        BackstopError::MarketPaused
-    );
+    require!(market.status() != MarketStatus::Paused, BackstopError::MarketPaused);
     let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
     let pool_before = market.books.pool_balance;
     let outcome = ledger::lp_deposit(&market.books, amount, &price).or_reject()?;
@@ -53,10 +50,7 @@ pub fn handle_lp_deposit(ctx: Context<LpDeposit>, amount: u64) -> Result<()> {
     drop(market);
 
     let mut position = ctx.accounts.lp_position.load_mut()?;
-    position.shares = position
-        .shares
-        .checked_add(outcome.shares)
-        .ok_or(BackstopError::Overflow)?;
+    position.shares = position.shares.checked_add(outcome.shares).ok_or(BackstopError::Overflow)?;
     position.deposited = position.deposited.saturating_add(amount);
     drop(position);
 

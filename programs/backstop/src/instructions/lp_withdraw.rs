@@ -39,20 +39,11 @@ pub fn handle_lp_withdraw(ctx: Context<LpWithdraw>, shares: u64) -> Result<()> {
     let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
     let mut position = ctx.accounts.lp_position.load_mut()?;
     let pool_before = market.books.pool_balance;
-    let outcome = ledger::lp_withdraw(
-        &market.books,
-        shares,
-        position.shares,
-        &price,
-        market.params.initial_margin_bps,
-    )
-    .or_reject()?;
+    let outcome = ledger::lp_withdraw(&market.books, shares, position.shares, &price, market.params.initial_margin_bps)
+        .or_reject()?;
     market.books = outcome.market;
     market.record_oracle(&price);
-    position.shares = position
-        .shares
-        .checked_sub(shares)
-        .ok_or(BackstopError::InsufficientShares)?;
+    position.shares = position.shares.checked_sub(shares).ok_or(BackstopError::InsufficientShares)?;
     position.withdrawn = position.withdrawn.saturating_add(outcome.amount);
     let owed = market.books.vault_liability().or_reject()?;
     let signer = market.signer();

@@ -1,24 +1,32 @@
 //! One instruction, one file: its accounts with their constraints, then `validate()` for what constraints cannot
 //! say, then the handler.
 
+pub mod cover_bankruptcy;
 pub mod create_lp_position;
 pub mod create_margin_account;
 pub mod deposit;
+pub mod fund_health;
 pub mod initialize_exchange;
 pub mod initialize_insurance_fund;
 pub mod initialize_market;
+pub mod liquidate;
 pub mod lp_deposit;
 pub mod lp_withdraw;
+pub mod settle_fund_revenue;
 pub mod trade;
 pub mod withdraw;
 
+pub use cover_bankruptcy::*;
 pub use create_lp_position::*;
 pub use create_margin_account::*;
 pub use deposit::*;
+pub use fund_health::*;
 pub use initialize_exchange::*;
 pub use initialize_insurance_fund::*;
 pub use initialize_market::*;
+pub use liquidate::*;
 pub use lp_deposit::*;
 pub use lp_withdraw::*;
+pub use settle_fund_revenue::*;
 pub use trade::*;
 pub use withdraw::*;

@@ -32,36 +32,19 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     let before = account.balances;
     let liability_before = market.books.vault_liability().or_reject()?;
     let reduce_only = status == MarketStatus::ReduceOnly;
-    let outcome = ledger::trade(
-        &before,
-        &market.books,
-        base_delta,
-        &price,
-        &market.params,
-        reduce_only,
-    )
-    .or_reject()?;
+    let outcome = ledger::trade(&before, &market.books, base_delta, &price, &market.params, reduce_only).or_reject()?;
     let fee_paid = outcome.fee.total().or_reject()?;
 
     // A trade moves value between the trader, the pool and the fee accruals, never into or out of the vault.
     let liability_after = outcome.books.market.vault_liability().or_reject()?;
-    require_eq!(
-        liability_before,
-        liability_after,
-        BackstopError::ConservationViolated
-    );
+    require_eq!(liability_before, liability_after, BackstopError::ConservationViolated);
 
     market.books = outcome.books.market;
     market.record_oracle(&price);
-    market.cumulative_volume = market
-        .cumulative_volume
-        .saturating_add(outcome.fill_notional);
+    market.cumulative_volume = market.cumulative_volume.saturating_add(outcome.fill_notional);
     market.cumulative_fees = market.cumulative_fees.saturating_add(fee_paid);
     account.balances = outcome.books.trader;
-    account.realized_pnl = account
-        .realized_pnl
-        .checked_add(outcome.realized_pnl)
-        .ok_or(BackstopError::Overflow)?;
+    account.realized_pnl = account.realized_pnl.checked_add(outcome.realized_pnl).ok_or(BackstopError::Overflow)?;
     account.fees_paid = account.fees_paid.saturating_add(fee_paid);
     drop((market, account));
 

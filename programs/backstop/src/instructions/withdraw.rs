@@ -43,20 +43,9 @@ pub fn handle_withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
     let price = if before.position.is_flat() {
         None
     } else {
-        Some(oracle::read_market_oracle(
-            &ctx.accounts.oracle,
-            &market,
-            clock.unix_timestamp,
-        )?)
+        Some(oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?)
     };
-    let books = ledger::withdraw(
-        &before,
-        &market.books,
-        amount,
-        price.as_ref(),
-        &market.params,
-    )
-    .or_reject()?;
+    let books = ledger::withdraw(&before, &market.books, amount, price.as_ref(), &market.params).or_reject()?;
     if let Some(price) = &price {
         market.record_oracle(price);
     }

@@ -14,11 +14,7 @@ const PRICE_ACCOUNT_LEN: usize = 3312;
 pub fn decode(account: &AccountInfo) -> Result<RawOracleReading> {
     // Only the Pyth program writes accounts it owns, so after this check the SDK's in-place cast (which trusts
     // its enum fields) reads bytes Pyth wrote.
-    require_keys_eq!(
-        *account.owner,
-        PYTH_LEGACY_PROGRAM_ID,
-        BackstopError::OracleWrongOwner
-    );
+    require_keys_eq!(*account.owner, PYTH_LEGACY_PROGRAM_ID, BackstopError::OracleWrongOwner);
     let data = account.try_borrow_data()?;
     if data.len() < PRICE_ACCOUNT_LEN {
         return err!(BackstopError::OracleInvalidData);
@@ -31,8 +27,7 @@ pub fn decode(account: &AccountInfo) -> Result<RawOracleReading> {
         aligned = copy_aligned(&data[..PRICE_ACCOUNT_LEN]);
         bytemuck::cast_slice(&aligned)
     };
-    let account = load_price_account::<32, ()>(bytes)
-        .map_err(|_| error!(BackstopError::OracleInvalidData))?;
+    let account = load_price_account::<32, ()>(bytes).map_err(|_| error!(BackstopError::OracleInvalidData))?;
     Ok(RawOracleReading {
         price: account.agg.price,
         conf: account.agg.conf,

@@ -24,8 +24,12 @@ pub struct InsuranceFund {
     pub reserved: [u8; 256],
 }
 
-const_assert_eq!(
-    core::mem::size_of::<InsuranceFund>(),
-    2 * 32 + 5 * 8 + 8 + 256
-);
+const_assert_eq!(core::mem::size_of::<InsuranceFund>(), 2 * 32 + 5 * 8 + 8 + 256);
 const_assert_eq!(core::mem::size_of::<InsuranceFund>() % 8, 0);
+
+impl InsuranceFund {
+    /// The fund PDA's seeds, copied out so no borrow of the account is held across a CPI.
+    pub fn signer(&self) -> super::PdaSigner {
+        super::PdaSigner { prefix: crate::seeds::INSURANCE_FUND, id: self.fund_id.to_le_bytes(), bump: [self.bump] }
+    }
+}

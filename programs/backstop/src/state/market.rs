@@ -3,6 +3,7 @@ use anchor_lang::prelude::*;
 use backstop_math::ledger::MarketLedger;
 use backstop_math::oracle::OraclePrice;
 use backstop_math::params::MarketParams;
+use backstop_math::waterfall::DrawWindow;
 use static_assertions::const_assert_eq;
 
 /// What a market allows. Stored as a `u8`.
@@ -52,9 +53,17 @@ pub struct Market {
     pub last_oracle_conf: i64,
     /// Publish time of the last oracle price used; older prices are refused.
     pub last_oracle_publish_time: i64,
+    /// This market's draws on its insurance fund in the current window (capped by `params.fund_draw_cap`).
+    pub fund_draw: DrawWindow,
     /// Lifetime traded notional and fees charged. precision: QUOTE_PRECISION.
     pub cumulative_volume: u64,
     pub cumulative_fees: u64,
+    /// Lifetime liquidation penalties charged, and the waterfall's totals. precision: QUOTE_PRECISION.
+    pub cumulative_penalties: u64,
+    pub cumulative_fund_cover: u64,
+    pub cumulative_lp_clawback: u64,
+    pub cumulative_socialized: u64,
+    pub cumulative_uncovered: u64,
     pub market_id: u16,
     /// [`MarketStatus`].
     pub status: u8,
@@ -66,12 +75,10 @@ pub struct Market {
     pub reserved: [u8; 512],
 }
 
-const_assert_eq!(core::mem::size_of::<MarketParams>(), 64);
-const_assert_eq!(core::mem::size_of::<MarketLedger>(), 80);
-const_assert_eq!(
-    core::mem::size_of::<Market>(),
-    4 * 32 + 64 + 80 + 5 * 8 + 8 + 512
-);
+const_assert_eq!(core::mem::size_of::<MarketParams>(), 80);
+const_assert_eq!(core::mem::size_of::<MarketLedger>(), 112);
+const_assert_eq!(core::mem::size_of::<DrawWindow>(), 16);
+const_assert_eq!(core::mem::size_of::<Market>(), 4 * 32 + 80 + 112 + 3 * 8 + 16 + 7 * 8 + 8 + 512);
 const_assert_eq!(core::mem::size_of::<Market>() % 8, 0);
 
 impl Market {
@@ -85,11 +92,7 @@ impl Market {
 
     /// The market PDA's seeds, copied out so no borrow of the account is held across a CPI.
     pub fn signer(&self) -> PdaSigner {
-        PdaSigner {
-            prefix: crate::seeds::MARKET,
-            id: self.market_id.to_le_bytes(),
-            bump: [self.bump],
-        }
+        PdaSigner { prefix: crate::seeds::MARKET, id: self.market_id.to_le_bytes(), bump: [self.bump] }
     }
 
     /// Remembers the oracle price used, so an older one is refused next time.

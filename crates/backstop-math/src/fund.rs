@@ -1,0 +1,28 @@
+//! Insurance fund health (SPEC §9).
+
+use crate::constants::BPS_DENOMINATOR;
+use crate::safe_math::mul_div_floor;
+
+/// Fund balance ÷ open-interest notional it backs, in bps, rounded down (health is never overstated).
+/// `u64::MAX` when it backs no open interest.
+pub fn coverage_ratio_bps(fund_balance: u64, backed_notional: u64) -> u64 {
+    if backed_notional == 0 {
+        return u64::MAX;
+    }
+    mul_div_floor(i128::from(fund_balance), i128::from(BPS_DENOMINATOR), i128::from(backed_notional))
+        .ok()
+        .and_then(|v| u64::try_from(v).ok())
+        .unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_ratio_rounds_down() {
+        assert_eq!(coverage_ratio_bps(1_000, 0), u64::MAX);
+        assert_eq!(coverage_ratio_bps(1_000, 100_000), 100);
+        assert_eq!(coverage_ratio_bps(1, 3), 3_333);
+    }
+}

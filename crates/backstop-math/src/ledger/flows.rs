@@ -1,0 +1,197 @@
+//! The flows a trader or LP starts: deposit, withdraw, trade, LP deposit and withdrawal.
+
+use super::{amount_as_i64, touch, Books, MarketLedger};
+use crate::error::{MathError, MathResult};
+use crate::fees::{split_fee, taker_fee, FeeSplit};
+use crate::lp::{amount_for_shares, shares_for_deposit};
+use crate::margin::TraderBalances;
+use crate::oracle::OraclePrice;
+use crate::params::MarketParams;
+use crate::safe_math::{add_u64, sub_u64, to_i64};
+
+/// What a trade did, for the books and for its event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TradeOutcome {
+    pub books: Books,
+    /// precision: PRICE_PRECISION.
+    pub fill_price: i64,
+    /// precision: QUOTE_PRECISION.
+    pub fill_notional: u64,
+    pub realized_pnl: i64,
+    /// Fee due at the market's rate.
+    pub fee_due: u64,
+    /// Fee actually charged (a reduction is never refused, so an account without the cash pays what it has).
+    pub fee: FeeSplit,
+    pub increased_risk: bool,
+}
+
+/// LP flow result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LpOutcome {
+    pub market: MarketLedger,
+    pub shares: u64,
+    pub amount: u64,
+}
+
+/// Adds deposited collateral.
+pub fn deposit(trader: &TraderBalances, market: &MarketLedger, amount: u64) -> MathResult<Books> {
+    let delta = amount_as_i64(amount)?;
+    if trader.is_bankrupt() {
+        return Err(MathError::AccountBankrupt);
+    }
+    let Books { mut trader, mut market } = touch(trader, market)?;
+    market.move_collateral(&mut trader, delta)?;
+    market.vault_liability()?;
+    Ok(Books { trader, market })
+}
+
+/// Withdraws cash. With a position open, `price` is required and initial margin must hold afterwards.
+pub fn withdraw(
+    trader: &TraderBalances,
+    market: &MarketLedger,
+    amount: u64,
+    price: Option<&OraclePrice>,
+    params: &MarketParams,
+) -> MathResult<Books> {
+    let delta = amount_as_i64(amount)?;
+    if trader.is_bankrupt() {
+        return Err(MathError::AccountBankrupt);
+    }
+    let Books { mut trader, mut market } = touch(trader, market)?;
+    if delta > trader.collateral {
+        return Err(MathError::InsufficientCollateral);
+    }
+    market.move_collateral(&mut trader, delta.checked_neg().ok_or(MathError::Overflow)?)?;
+    if !trader.position.is_flat() {
+        let price = price.ok_or(MathError::InitialMarginBreached)?;
+        if !trader.health(price, params)?.meets_initial() {
+            return Err(MathError::InitialMarginBreached);
+        }
+    }
+    Ok(Books { trader, market })
+}
+
+/// Fills `delta` base against the pool at the oracle price moved against the taker, charges the taker fee, and
+/// enforces the risk checks: minimum size, reduce-only, open-interest caps and initial margin (risk-increasing
+/// trades only: reducing is always allowed, SPEC §5), and the pool's own initial margin when its net position
+/// grows.
+pub fn trade(
+    trader: &TraderBalances,
+    market: &MarketLedger,
+    delta: i64,
+    price: &OraclePrice,
+    params: &MarketParams,
+    reduce_only: bool,
+) -> MathResult<TradeOutcome> {
+    if delta == 0 {
+        return Err(MathError::InvalidAmount);
+    }
+    if trader.is_bankrupt() {
+        return Err(MathError::AccountBankrupt);
+    }
+    let closes_outright = delta.checked_add(trader.position.base) == Some(0);
+    if delta.unsigned_abs() < params.min_order_size && !closes_outright {
+        return Err(MathError::OrderTooSmall);
+    }
+    let increased_risk = trader.position.fill_increases_risk(delta);
+    if increased_risk && reduce_only {
+        return Err(MathError::MarketReduceOnly);
+    }
+
+    let market_before = market;
+    let Books { mut trader, mut market } = touch(trader, market)?;
+    let before = trader;
+    let fill_price = price.execution_price(delta > 0, params.exec_conf_scale_bps)?;
+    let fill = trader.position.apply_fill(delta, fill_price)?;
+    trader.position = fill.position;
+    market.record_position_change(&before, &trader)?;
+    market.settle_pnl(&mut trader, fill.realized_pnl)?;
+
+    let fee_due = taker_fee(fill.fill_notional, params.taker_fee_bps)?;
+    let payable = u64::try_from(trader.collateral.max(0)).map_err(|_| MathError::Overflow)?;
+    let fee = split_fee(fee_due.min(payable), params.fee_fund_share_bps, params.fee_treasury_share_bps)?;
+    market.move_collateral(&mut trader, to_i64(i128::from(fee.total()?).checked_neg().ok_or(MathError::Overflow)?)?)?;
+    market.pool_balance = add_u64(market.pool_balance, fee.lp)?;
+    market.fund_fee_accrued = add_u64(market.fund_fee_accrued, fee.fund)?;
+    market.treasury_fee_accrued = add_u64(market.treasury_fee_accrued, fee.treasury)?;
+
+    if increased_risk {
+        check_risk_limits(market_before, &market, &trader, price, params)?;
+    }
+    Ok(TradeOutcome {
+        books: Books { trader, market },
+        fill_price,
+        fill_notional: fill.fill_notional,
+        realized_pnl: fill.realized_pnl,
+        fee_due,
+        fee,
+        increased_risk,
+    })
+}
+
+/// Limits on a risk-increasing trade, checked on the books after it.
+fn check_risk_limits(
+    before: &MarketLedger,
+    after: &MarketLedger,
+    trader: &TraderBalances,
+    price: &OraclePrice,
+    params: &MarketParams,
+) -> MathResult<()> {
+    let long_grew = after.open_interest_long > before.open_interest_long;
+    let short_grew = after.open_interest_short > before.open_interest_short;
+    if (long_grew && after.open_interest_long > params.max_open_interest)
+        || (short_grew && after.open_interest_short > params.max_open_interest)
+    {
+        return Err(MathError::OpenInterestCapExceeded);
+    }
+    if !trader.health(price, params)?.meets_initial() {
+        return Err(MathError::InitialMarginBreached);
+    }
+    let pool_grew = after.net_base()?.unsigned_abs() > before.net_base()?.unsigned_abs();
+    if pool_grew && !after.pool_meets_initial(price, params.initial_margin_bps)? {
+        return Err(MathError::PoolMarginBreached);
+    }
+    Ok(())
+}
+
+/// Mints LP shares for `amount` at the pool's deposit value.
+pub fn lp_deposit(market: &MarketLedger, amount: u64, price: &OraclePrice) -> MathResult<LpOutcome> {
+    amount_as_i64(amount)?;
+    let shares = shares_for_deposit(amount, market.pool_value_for_deposit(price)?, market.lp_shares)?;
+    if shares == 0 {
+        return Err(MathError::InvalidAmount);
+    }
+    let mut after = *market;
+    after.pool_balance = add_u64(after.pool_balance, amount)?;
+    after.lp_shares = add_u64(after.lp_shares, shares)?;
+    after.vault_liability()?;
+    Ok(LpOutcome { market: after, shares, amount })
+}
+
+/// Burns `shares` for their value at the pool's withdrawal value; the pool must keep its free cash non-negative
+/// and its initial margin on its net position.
+pub fn lp_withdraw(
+    market: &MarketLedger,
+    shares: u64,
+    held: u64,
+    price: &OraclePrice,
+    initial_margin_bps: u32,
+) -> MathResult<LpOutcome> {
+    if shares == 0 {
+        return Err(MathError::InvalidAmount);
+    }
+    if shares > held {
+        return Err(MathError::InsufficientShares);
+    }
+    let amount = amount_for_shares(shares, market.pool_value_for_withdrawal(price)?, market.lp_shares)?;
+    if amount > market.pool_free_cash() {
+        return Err(MathError::InsufficientPoolLiquidity);
+    }
+    let mut after = *market;
+    after.pool_balance = sub_u64(after.pool_balance, amount)?;
+    after.lp_shares = sub_u64(after.lp_shares, shares)?;
+    if after.net_base()? != 0 && !after.pool_meets_initial(price, initial_margin_bps)? {
+        return Err(MathError::PoolMarginBreached);
+    }
+    Ok(LpOutcome { market: after, shares, amount })
+}

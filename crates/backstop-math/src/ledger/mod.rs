@@ -1,0 +1,225 @@
+//! The market's books and every flow that moves value inside one market vault: deposits, withdrawals, trades and
+//! LP flows. Each flow is a pure function from (trader, market) to their new state, so the program, the keeper
+//! and the property tests run exactly the same decision.
+//!
+//! Conservation: the market vault must hold at least [`MarketLedger::vault_liability`], which counts every
+//! trader's collateral (negative for a deficit awaiting cover), the LP pool and the accrued fees. Flows inside the
+//! market only move value between these terms; only deposits and withdrawals change their sum, by the amount
+//! transferred.
+
+use crate::error::{MathError, MathResult};
+use crate::margin::{margin_requirement, TraderBalances};
+use crate::oracle::OraclePrice;
+use crate::position::value_floor;
+use crate::safe_math::{add_i64, add_u64, sub_u64, to_u64};
+
+mod bankruptcy;
+mod flows;
+mod liquidation;
+mod social;
+
+pub use bankruptcy::*;
+pub use flows::*;
+pub use liquidation::*;
+pub use social::{pending_social_loss, SOCIAL_INDEX_ONE};
+
+/// The market-wide totals the math needs. precision of every amount: QUOTE_PRECISION; of open interest:
+/// BASE_PRECISION.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct MarketLedger {
+    pub open_interest_long: u64,
+    pub open_interest_short: u64,
+    /// Σ traders' entry notional (signed): with the net size it gives traders' aggregate unrealized PnL.
+    pub net_entry_notional: i64,
+    /// Σ traders' collateral, signed.
+    pub total_collateral: i64,
+    /// Σ of negative collateral balances: losses the pool was credited but no trader has paid yet.
+    pub pending_deficit: u64,
+    /// Σ traders' realized profit the pool still owes.
+    pub total_unsettled_pnl: u64,
+    /// LP pool cash, including `pending_deficit` (credited, not yet received).
+    pub pool_balance: u64,
+    pub lp_shares: u64,
+    /// Insurance fund's fee share, held in the market vault until swept.
+    pub fund_fee_accrued: u64,
+    /// Treasury's fee share, held in the market vault.
+    pub treasury_fee_accrued: u64,
+    /// Insurance fund's share of liquidation penalties, held in the market vault until swept.
+    pub fund_penalty_accrued: u64,
+    /// Σ of positive collateral balances: the base over which a socialized loss is spread. May exceed the exact
+    /// sum by rounding dust from earlier socialized losses (dust stays in the vault, in the protocol's favour).
+    pub total_positive_collateral: u64,
+    /// Socialized-loss index: positive balances are worth `balance × index / index at last touch`.
+    /// precision: SOCIAL_INDEX_ONE (1e18); 0 stands for SOCIAL_INDEX_ONE.
+    pub social_loss_index: u64,
+    /// Bumped when a loss takes every positive balance, resetting the index.
+    pub social_loss_epoch: u64,
+}
+
+/// A trader and their market after a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Books {
+    pub trader: TraderBalances,
+    pub market: MarketLedger,
+}
+
+impl MarketLedger {
+    /// Traders' net size (the pool holds the opposite). precision: BASE_PRECISION.
+    pub fn net_base(&self) -> MathResult<i64> {
+        let long = i64::try_from(self.open_interest_long).map_err(|_| MathError::Overflow)?;
+        let short = i64::try_from(self.open_interest_short).map_err(|_| MathError::Overflow)?;
+        long.checked_sub(short).ok_or(MathError::Overflow)
+    }
+
+    /// Pool value at `price`: cash, less what it owes traders (unsettled profit and their unrealized PnL),
+    /// less the pending deficit unless `count_pending` (a receivable the waterfall may or may not pay).
+    fn pool_value_at(&self, price: i64, count_pending: bool) -> MathResult<i128> {
+        let traders_pnl = value_floor(self.net_base()?, price)?
+            .checked_sub(i128::from(self.net_entry_notional))
+            .ok_or(MathError::Overflow)?;
+        let pending = if count_pending { 0 } else { i128::from(self.pending_deficit) };
+        i128::from(self.pool_balance)
+            .checked_sub(i128::from(self.total_unsettled_pnl))
+            .and_then(|v| v.checked_sub(traders_pnl))
+            .and_then(|v| v.checked_sub(pending))
+            .ok_or(MathError::Overflow)
+    }
+
+    /// Pool value a deposit is priced at: the high side of the band, so the depositor never buys cheap.
+    pub fn pool_value_for_deposit(&self, price: &OraclePrice) -> MathResult<i128> {
+        Ok(self.pool_value_at(price.low()?, true)?.max(self.pool_value_at(price.high()?, true)?))
+    }
+
+    /// Pool value a withdrawal is priced at: the low side of the band, pending deficit excluded.
+    pub fn pool_value_for_withdrawal(&self, price: &OraclePrice) -> MathResult<i128> {
+        Ok(self.pool_value_at(price.low()?, false)?.min(self.pool_value_at(price.high()?, false)?))
+    }
+
+    /// Pool cash that neither backs a pending deficit nor is owed to traders as unsettled profit.
+    pub fn pool_free_cash(&self) -> u64 {
+        self.pool_balance.saturating_sub(self.pending_deficit).saturating_sub(self.total_unsettled_pnl)
+    }
+
+    /// Whether the pool's conservative value covers initial margin on its net position.
+    pub fn pool_meets_initial(&self, price: &OraclePrice, initial_margin_bps: u32) -> MathResult<bool> {
+        let requirement = margin_requirement(self.net_base()?, price.price, initial_margin_bps)?;
+        Ok(self.pool_value_for_withdrawal(price)? >= i128::from(requirement))
+    }
+
+    /// What the market vault owes out, which it must hold at least.
+    pub fn vault_liability(&self) -> MathResult<u64> {
+        let total = i128::from(self.total_collateral)
+            .checked_add(i128::from(self.pool_balance))
+            .and_then(|v| v.checked_add(i128::from(self.fund_fee_accrued)))
+            .and_then(|v| v.checked_add(i128::from(self.treasury_fee_accrued)))
+            .and_then(|v| v.checked_add(i128::from(self.fund_penalty_accrued)))
+            .ok_or(MathError::Overflow)?;
+        to_u64(total)
+    }
+
+    /// Moves a trader's collateral by `delta`, keeping the market's totals in step.
+    fn move_collateral(&mut self, trader: &mut TraderBalances, delta: i64) -> MathResult<()> {
+        let (deficit_before, positive_before) = (deficit_of(trader.collateral), positive_of(trader.collateral));
+        trader.collateral = add_i64(trader.collateral, delta)?;
+        self.total_collateral = add_i64(self.total_collateral, delta)?;
+        self.pending_deficit = add_u64(sub_u64(self.pending_deficit, deficit_before)?, deficit_of(trader.collateral))?;
+        // Saturating: rounding dust from socialized losses can leave the total above the exact sum, never below.
+        self.total_positive_collateral =
+            add_u64(self.total_positive_collateral.saturating_sub(positive_before), positive_of(trader.collateral))?;
+        Ok(())
+    }
+
+    /// Realizes `pnl` against the pool: losses credit the pool at once; profit (and earlier unsettled profit) is
+    /// paid from the pool's free cash, the rest stays owed as unsettled.
+    fn settle_pnl(&mut self, trader: &mut TraderBalances, pnl: i64) -> MathResult<()> {
+        if pnl < 0 {
+            self.move_collateral(trader, pnl)?;
+            self.pool_balance = add_u64(self.pool_balance, pnl.unsigned_abs())?;
+        }
+        let profit = u64::try_from(pnl.max(0)).map_err(|_| MathError::Overflow)?;
+        let owed = add_u64(trader.unsettled_pnl, profit)?;
+        // Cash this trader may draw: the pool less what backs pending deficits and less other traders' claims.
+        let others_claims = sub_u64(self.total_unsettled_pnl, trader.unsettled_pnl)?;
+        let available = self.pool_balance.saturating_sub(self.pending_deficit).saturating_sub(others_claims);
+        let paid = owed.min(available);
+        self.total_unsettled_pnl = add_u64(sub_u64(self.total_unsettled_pnl, trader.unsettled_pnl)?, owed - paid)?;
+        trader.unsettled_pnl = owed - paid;
+        self.pool_balance = sub_u64(self.pool_balance, paid)?;
+        self.move_collateral(trader, i64::try_from(paid).map_err(|_| MathError::Overflow)?)
+    }
+
+    fn record_position_change(&mut self, before: &TraderBalances, after: &TraderBalances) -> MathResult<()> {
+        let (old, new) = (before.position, after.position);
+        let long = |b: i64| u64::try_from(b.max(0)).unwrap_or(0);
+        let short = |b: i64| b.min(0).unsigned_abs();
+        self.open_interest_long = add_u64(sub_u64(self.open_interest_long, long(old.base))?, long(new.base))?;
+        self.open_interest_short = add_u64(sub_u64(self.open_interest_short, short(old.base))?, short(new.base))?;
+        self.net_entry_notional = add_i64(
+            self.net_entry_notional.checked_sub(old.entry_notional).ok_or(MathError::Overflow)?,
+            new.entry_notional,
+        )?;
+        Ok(())
+    }
+}
+
+pub(crate) fn deficit_of(collateral: i64) -> u64 {
+    if collateral < 0 {
+        collateral.unsigned_abs()
+    } else {
+        0
+    }
+}
+
+pub(crate) fn positive_of(collateral: i64) -> u64 {
+    u64::try_from(collateral.max(0)).unwrap_or(0)
+}
+
+pub(crate) fn amount_as_i64(amount: u64) -> MathResult<i64> {
+    if amount == 0 {
+        return Err(MathError::InvalidAmount);
+    }
+    i64::try_from(amount).map_err(|_| MathError::InvalidAmount)
+}
+
+/// Brings an account up to date with its market before any flow: applies socialized losses since its last
+/// touch, then settles whatever unsettled profit the pool can now pay.
+pub fn touch(trader: &TraderBalances, market: &MarketLedger) -> MathResult<Books> {
+    let (mut trader, mut market) = (*trader, *market);
+    market.apply_social_loss(&mut trader)?;
+    market.settle_pnl(&mut trader, 0)?;
+    Ok(Books { trader, market })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unsettled_claim_is_never_paid_from_cash_that_backs_a_pending_deficit() {
+        // Found by the conservation property test: the pool holds 100, of which 80 is a credited loss nobody paid.
+        let market = MarketLedger {
+            pool_balance: 100,
+            pending_deficit: 80,
+            total_unsettled_pnl: 50,
+            total_collateral: -80,
+            ..Default::default()
+        };
+        let claimant = TraderBalances { unsettled_pnl: 50, ..Default::default() };
+        let books = touch(&claimant, &market).unwrap();
+        assert_eq!(books.trader.collateral, 20);
+        assert_eq!(books.trader.unsettled_pnl, 30);
+        assert_eq!(books.market.pool_balance, 80);
+        assert_eq!(books.market.total_unsettled_pnl, 30);
+    }
+
+    #[test]
+    fn claims_of_others_are_not_leapfrogged_beyond_the_free_cash() {
+        let market = MarketLedger { pool_balance: 100, total_unsettled_pnl: 90, ..Default::default() };
+        let claimant = TraderBalances { unsettled_pnl: 30, ..Default::default() };
+        // 60 of the claims are someone else's: 40 is free for this claimant, who is owed 30.
+        let books = touch(&claimant, &market).unwrap();
+        assert_eq!((books.trader.collateral, books.trader.unsettled_pnl), (30, 0));
+        assert_eq!(books.market.total_unsettled_pnl, 60);
+    }
+}

@@ -1,0 +1,130 @@
+//! Socialized loss (SPEC §7.3c): the last step of the waterfall spreads what neither the fund nor the LP pool
+//! could absorb over every positive balance in the market, pro rata, through an index, so no instruction touches
+//! accounts one by one. Each account applies the index change lazily on its next touch.
+
+use super::MarketLedger;
+use crate::error::{MathError, MathResult};
+use crate::margin::TraderBalances;
+use crate::safe_math::{add_u64, mul_div_floor, sub_u64, to_i64};
+
+/// The index's unit: a balance touched at index I and read at index J is worth `balance × J / I`.
+pub const SOCIAL_INDEX_ONE: u64 = 1_000_000_000_000_000_000;
+
+fn or_one(index: u64) -> u64 {
+    if index == 0 {
+        SOCIAL_INDEX_ONE
+    } else {
+        index
+    }
+}
+
+impl MarketLedger {
+    /// Spreads up to `amount` over all positive collateral, moving it into the pool; returns how much it could
+    /// spread (all positive collateral at most).
+    pub(crate) fn socialize(&mut self, amount: u64) -> MathResult<u64> {
+        let base = self.total_positive_collateral;
+        let taken = amount.min(base);
+        if taken == 0 {
+            return Ok(0);
+        }
+        let remaining = base - taken;
+        if remaining == 0 {
+            // Every positive balance is gone: a new epoch, in which every older positive balance reads as zero.
+            self.social_loss_epoch = self.social_loss_epoch.checked_add(1).ok_or(MathError::Overflow)?;
+            self.social_loss_index = SOCIAL_INDEX_ONE;
+        } else {
+            // Rounded down: balances shrink by at least their exact share.
+            let scaled =
+                mul_div_floor(i128::from(or_one(self.social_loss_index)), i128::from(remaining), i128::from(base))?;
+            self.social_loss_index = u64::try_from(scaled).map_err(|_| MathError::Overflow)?.max(1);
+        }
+        self.total_positive_collateral = remaining;
+        let taken_signed = to_i64(i128::from(taken))?;
+        self.total_collateral = self.total_collateral.checked_sub(taken_signed).ok_or(MathError::Overflow)?;
+        self.pool_balance = add_u64(self.pool_balance, taken)?;
+        Ok(taken)
+    }
+
+    /// Applies the losses socialized since `trader` was last touched. The market totals already count them.
+    pub(crate) fn apply_social_loss(&self, trader: &mut TraderBalances) -> MathResult<()> {
+        let (index, epoch) = (or_one(self.social_loss_index), self.social_loss_epoch);
+        if trader.collateral > 0 {
+            if trader.social_loss_epoch != epoch {
+                trader.collateral = 0;
+            } else {
+                let scaled = mul_div_floor(
+                    i128::from(trader.collateral),
+                    i128::from(index),
+                    i128::from(or_one(trader.social_loss_index)),
+                )?;
+                trader.collateral = to_i64(scaled)?;
+            }
+        }
+        trader.social_loss_index = index;
+        trader.social_loss_epoch = epoch;
+        Ok(())
+    }
+}
+
+/// What the socialized loss took from an account since its last touch (for views; nothing is written).
+pub fn pending_social_loss(trader: &TraderBalances, market: &MarketLedger) -> MathResult<u64> {
+    let mut after = *trader;
+    market.apply_social_loss(&mut after)?;
+    sub_u64(super::positive_of(trader.collateral), super::positive_of(after.collateral))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::touch;
+
+    fn holder(collateral: i64) -> TraderBalances {
+        TraderBalances { collateral, social_loss_index: SOCIAL_INDEX_ONE, ..Default::default() }
+    }
+
+    #[test]
+    fn a_loss_is_spread_pro_rata_and_applied_lazily() {
+        let (a, b) = (holder(300), holder(700));
+        let mut market =
+            MarketLedger { total_collateral: 1_000, total_positive_collateral: 1_000, ..Default::default() };
+        assert_eq!(market.socialize(100), Ok(100));
+        assert_eq!((market.total_collateral, market.total_positive_collateral, market.pool_balance), (900, 900, 100));
+        assert_eq!(touch(&a, &market).unwrap().trader.collateral, 270);
+        assert_eq!(touch(&b, &market).unwrap().trader.collateral, 630);
+        assert_eq!(pending_social_loss(&a, &market), Ok(30));
+    }
+
+    #[test]
+    fn a_loss_beyond_every_positive_balance_takes_them_all_and_starts_an_epoch() {
+        let a = holder(10);
+        let mut market = MarketLedger { total_collateral: 10, total_positive_collateral: 10, ..Default::default() };
+        assert_eq!(market.socialize(25), Ok(10));
+        assert_eq!(market.social_loss_epoch, 1);
+        assert_eq!(touch(&a, &market).unwrap().trader.collateral, 0);
+        // A balance deposited after the wipe is untouched by it.
+        let fresh = TraderBalances {
+            collateral: 5,
+            social_loss_index: SOCIAL_INDEX_ONE,
+            social_loss_epoch: 1,
+            ..Default::default()
+        };
+        assert_eq!(touch(&fresh, &market).unwrap().trader.collateral, 5);
+    }
+
+    #[test]
+    fn nothing_to_spread_over_means_nothing_is_taken() {
+        let mut market = MarketLedger::default();
+        assert_eq!(market.socialize(50), Ok(0));
+        assert_eq!(market, MarketLedger::default());
+    }
+
+    #[test]
+    fn successive_losses_compound() {
+        let a = holder(1_000);
+        let mut market =
+            MarketLedger { total_collateral: 1_000, total_positive_collateral: 1_000, ..Default::default() };
+        market.socialize(100).unwrap();
+        market.socialize(90).unwrap();
+        assert_eq!(touch(&a, &market).unwrap().trader.collateral, 810);
+    }
+}

@@ -1,0 +1,136 @@
+use crate::error::{BackstopError, OrReject};
+use crate::events::{BankruptcyCovered, EventHeader, WaterfallLayer, WaterfallStep};
+use crate::oracle;
+use crate::state::{InsuranceFund, MarginAccount, Market};
+use crate::vault;
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Mint, Token, TokenAccount};
+use backstop_math::ledger::{self, SOCIAL_INDEX_ONE};
+use backstop_math::waterfall::WaterfallPlan;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct CoverBankruptcy<'info> {
+    #[account(
+        mut,
+        has_one = vault @ BackstopError::VaultMismatch,
+        has_one = collateral_mint @ BackstopError::MintMismatch,
+        has_one = insurance_fund @ BackstopError::FundMismatch
+    )]
+    pub market: AccountLoader<'info, Market>,
+    #[account(mut, has_one = market @ BackstopError::MarketMismatch)]
+    pub bankrupt_account: AccountLoader<'info, MarginAccount>,
+    #[account(mut, constraint = insurance_fund.load()?.vault == fund_vault.key() @ BackstopError::VaultMismatch)]
+    pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+    #[account(mut)]
+    pub fund_vault: Box<Account<'info, TokenAccount>>,
+    #[account(mut)]
+    pub vault: Box<Account<'info, TokenAccount>>,
+    pub collateral_mint: Box<Account<'info, Mint>>,
+    /// CHECK: must be the market's oracle (the pool's equity depends on the price). checked at #oracle
+    pub oracle: UncheckedAccount<'info>,
+    /// Anyone: cover is permissionless.
+    pub keeper: Signer<'info>,
+    pub token_program: Program<'info, Token>,
+}
+
+/// Covers a bankrupt account through the waterfall (SPEC §7.3):
+///
+/// 1. the insurance fund pays up to its balance and the market's draw cap left in this window (tokens move from
+///    the fund vault to the market vault);
+/// 2. the LP pool writes off the credit it took for the rest of the loss, as far as its equity goes;
+/// 3. what would take the pool below zero is socialized over every positive balance in the market, through an
+///    index applied lazily;
+/// 4. what exceeds even that is recorded as uncovered.
+///
+/// Every layer emits a `WaterfallStep`; the account ends at zero, usable again. A second cover of the same account
+/// finds nothing to cover (`NotBankrupt`).
+pub fn handle_cover_bankruptcy(ctx: Context<CoverBankruptcy>) -> Result<()> {
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
+    let mut market = ctx.accounts.market.load_mut()?;
+    let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
+    let mut account = ctx.accounts.bankrupt_account.load_mut()?;
+    let mut fund = ctx.accounts.insurance_fund.load_mut()?;
+
+    let (cap, window) = (market.params.fund_draw_cap, market.params.fund_draw_window_secs);
+    let fund_available = fund.balance.min(market.fund_draw.remaining(now, cap, window));
+    let outcome = ledger::cover_bankruptcy(&account.balances, &market.books, &price, fund_available).or_reject()?;
+    let plan = outcome.plan;
+
+    market.books = outcome.books.market;
+    market.record_oracle(&price);
+    market.fund_draw = market.fund_draw.record(now, window, plan.fund);
+    market.cumulative_fund_cover = market.cumulative_fund_cover.saturating_add(plan.fund);
+    market.cumulative_lp_clawback = market.cumulative_lp_clawback.saturating_add(plan.lp_clawback);
+    market.cumulative_socialized = market.cumulative_socialized.saturating_add(plan.socialized);
+    market.cumulative_uncovered = market.cumulative_uncovered.saturating_add(plan.uncovered);
+    account.balances = outcome.books.trader;
+    fund.balance = fund.balance.checked_sub(plan.fund).ok_or(BackstopError::Overflow)?;
+    fund.deficits_covered = fund.deficits_covered.saturating_add(plan.fund);
+    let owed = market.books.vault_liability().or_reject()?;
+    let index_after =
+        if market.books.social_loss_index == 0 { SOCIAL_INDEX_ONE } else { market.books.social_loss_index };
+    let (fund_balance_after, fund_owed, owner) = (fund.balance, fund.balance, account.owner);
+    let signer = fund.signer();
+    drop((market, account, fund));
+
+    if plan.fund > 0 {
+        let accounts = &ctx.accounts;
+        vault::push(
+            &accounts.token_program,
+            &accounts.fund_vault,
+            &accounts.vault,
+            &accounts.collateral_mint,
+            accounts.insurance_fund.to_account_info(),
+            &signer.seeds(),
+            plan.fund,
+        )?;
+    }
+    vault::require_covers(&mut ctx.accounts.vault, owed)?;
+    vault::require_covers(&mut ctx.accounts.fund_vault, fund_owed)?;
+
+    emit_steps(&ctx, &clock, owner, outcome.deficit, &plan)?;
+    emit_cpi!(BankruptcyCovered {
+        header: EventHeader::now(&clock),
+        market: ctx.accounts.market.key(),
+        account: owner,
+        keeper: ctx.accounts.keeper.key(),
+        deficit: outcome.deficit,
+        paid_by_fund: plan.fund,
+        clawed_back_from_lps: plan.lp_clawback,
+        socialized: plan.socialized,
+        uncovered: plan.uncovered,
+        fund_balance_after,
+        social_loss_index_after: index_after,
+    });
+    Ok(())
+}
+
+fn emit_steps(
+    ctx: &Context<CoverBankruptcy>,
+    clock: &Clock,
+    owner: Pubkey,
+    deficit: u64,
+    plan: &WaterfallPlan,
+) -> Result<()> {
+    let layers = [
+        (WaterfallLayer::InsuranceFund, plan.fund),
+        (WaterfallLayer::LpClawback, plan.lp_clawback),
+        (WaterfallLayer::SocializedLoss, plan.socialized),
+        (WaterfallLayer::Uncovered, plan.uncovered),
+    ];
+    let mut remaining = deficit;
+    for (layer, amount) in layers {
+        remaining = remaining.saturating_sub(amount);
+        emit_cpi!(WaterfallStep {
+            header: EventHeader::now(clock),
+            market: ctx.accounts.market.key(),
+            account: owner,
+            layer,
+            amount,
+            remaining,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,79 @@
+use crate::error::BackstopError;
+use crate::events::{EventHeader, FundHealthReport};
+use crate::state::{InsuranceFund, Market};
+use anchor_lang::prelude::*;
+use backstop_math::fund::coverage_ratio_bps;
+use backstop_math::position::notional;
+
+/// Most markets one health call reports (return data is limited to 1 KiB).
+pub const MAX_HEALTH_MARKETS: usize = 16;
+
+/// One market's share of the fund's risk.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketDraw {
+    pub market: Pubkey,
+    /// Long + short open interest at the market's last oracle price. precision: QUOTE_PRECISION.
+    pub open_interest_notional: u64,
+    /// What the market may still draw from the fund in its current window.
+    pub draw_remaining: u64,
+}
+
+/// A fund's health, as returned by `fund_health` (and emitted as a `FundHealthReport`).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct FundHealth {
+    pub fund: Pubkey,
+    pub balance: u64,
+    pub backed_notional: u64,
+    /// balance ÷ backed notional in bps; u64::MAX when nothing is backed.
+    pub coverage_ratio_bps: u64,
+    pub inflow_fees: u64,
+    pub inflow_penalties: u64,
+    pub inflow_stakes: u64,
+    pub deficits_covered: u64,
+    pub markets: Vec<MarketDraw>,
+}
+
+/// Pass the markets the fund backs as remaining accounts (read-only).
+#[event_cpi]
+#[derive(Accounts)]
+pub struct FundHealthView<'info> {
+    pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+}
+
+pub fn handle_fund_health<'info>(ctx: Context<'info, FundHealthView<'info>>) -> Result<FundHealth> {
+    let fund_key = ctx.accounts.insurance_fund.key();
+    let fund = ctx.accounts.insurance_fund.load()?;
+    require!(ctx.remaining_accounts.len() <= MAX_HEALTH_MARKETS, BackstopError::InvalidMarketList);
+    let now = Clock::get()?.unix_timestamp;
+    let mut markets: Vec<MarketDraw> = Vec::with_capacity(ctx.remaining_accounts.len());
+    for info in ctx.remaining_accounts {
+        require!(markets.iter().all(|m| m.market != info.key()), BackstopError::InvalidMarketList);
+        let loader = AccountLoader::<Market>::try_from(info)?;
+        let market = loader.load()?;
+        require_keys_eq!(market.insurance_fund, fund_key, BackstopError::FundMismatch);
+        let open_interest = market.books.open_interest_long.saturating_add(market.books.open_interest_short);
+        let base = i64::try_from(open_interest).map_err(|_| BackstopError::Overflow)?;
+        let (cap, window) = (market.params.fund_draw_cap, market.params.fund_draw_window_secs);
+        markets.push(MarketDraw {
+            market: info.key(),
+            open_interest_notional: notional(base, market.last_oracle_price).unwrap_or(u64::MAX),
+            draw_remaining: market.fund_draw.remaining(now, cap, window),
+        });
+    }
+    let backed_notional = markets.iter().fold(0u64, |sum, m| sum.saturating_add(m.open_interest_notional));
+    let health = FundHealth {
+        fund: fund_key,
+        balance: fund.balance,
+        backed_notional,
+        coverage_ratio_bps: coverage_ratio_bps(fund.balance, backed_notional),
+        inflow_fees: fund.inflow_fees,
+        inflow_penalties: fund.inflow_penalties,
+        inflow_stakes: fund.inflow_stakes,
+        deficits_covered: fund.deficits_covered,
+        markets,
+    };
+    drop(fund);
+    // Return data is what programs read through CPI; the event is what indexers and risk dashboards read.
+    emit_cpi!(FundHealthReport { header: EventHeader::now(&Clock::get()?), health: health.clone() });
+    Ok(health)
+}

@@ -1,0 +1,81 @@
+use crate::error::{BackstopError, OrReject};
+use crate::events::{EventHeader, LiquidationRecord};
+use crate::oracle;
+use crate::state::{MarginAccount, Market};
+use anchor_lang::prelude::*;
+use backstop_math::ledger;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct Liquidate<'info> {
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+    /// The unhealthy account. Owner must differ from the liquidator's. checked at #1
+    #[account(mut, has_one = market @ BackstopError::MarketMismatch)]
+    pub liquidatee: AccountLoader<'info, MarginAccount>,
+    /// The keeper's own margin account in this market, which receives the reward.
+    #[account(
+        mut,
+        has_one = market @ BackstopError::MarketMismatch,
+        constraint = liquidator.load()?.owner == keeper.key() @ BackstopError::AccountOwnerMismatch
+    )]
+    pub liquidator: AccountLoader<'info, MarginAccount>,
+    pub keeper: Signer<'info>,
+    /// CHECK: must be the market's oracle. checked at #oracle
+    pub oracle: UncheckedAccount<'info>,
+}
+
+impl Liquidate<'_> {
+    pub fn validate(&self) -> Result<()> {
+        // #1 The same account twice would alias one balance; the same owner would pay themself the reward.
+        require_keys_neq!(self.liquidatee.key(), self.liquidator.key(), BackstopError::SelfLiquidation);
+        require_keys_neq!(self.liquidatee.load()?.owner, self.keeper.key(), BackstopError::SelfLiquidation);
+        Ok(())
+    }
+}
+
+#[access_control(ctx.accounts.validate())]
+pub fn handle_liquidate(ctx: Context<Liquidate>) -> Result<()> {
+    let clock = Clock::get()?;
+    let mut market = ctx.accounts.market.load_mut()?;
+    let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
+    let mut liquidatee = ctx.accounts.liquidatee.load_mut()?;
+    let mut liquidator = ctx.accounts.liquidator.load_mut()?;
+
+    let liability_before = market.books.vault_liability().or_reject()?;
+    let outcome = ledger::liquidate(&liquidatee.balances, &liquidator.balances, &market.books, &price, &market.params)
+        .or_reject()?;
+    let liability_after = outcome.market.vault_liability().or_reject()?;
+    require_eq!(liability_before, liability_after, BackstopError::ConservationViolated);
+
+    market.books = outcome.market;
+    market.record_oracle(&price);
+    market.cumulative_penalties = market.cumulative_penalties.saturating_add(outcome.penalty_charged);
+    liquidatee.balances = outcome.liquidatee;
+    liquidatee.realized_pnl =
+        liquidatee.realized_pnl.checked_add(outcome.realized_pnl).ok_or(BackstopError::Overflow)?;
+    liquidator.balances = outcome.liquidator;
+    let liquidatee_owner = liquidatee.owner;
+    drop((market, liquidatee, liquidator));
+
+    emit_cpi!(LiquidationRecord {
+        header: EventHeader::now(&clock),
+        market: ctx.accounts.market.key(),
+        liquidatee: liquidatee_owner,
+        liquidator: ctx.accounts.keeper.key(),
+        maintenance_equity_before: outcome.health_before.maintenance_equity,
+        maintenance_requirement_before: outcome.health_before.maintenance_requirement,
+        base_closed: outcome.base_closed,
+        base_after: outcome.liquidatee.position.base,
+        fill_price: outcome.fill_price,
+        realized_pnl: outcome.realized_pnl,
+        penalty_due: outcome.penalty_due,
+        penalty_charged: outcome.penalty_charged,
+        liquidator_reward: outcome.liquidator_reward,
+        fund_penalty: outcome.fund_penalty,
+        collateral_after: outcome.liquidatee.collateral,
+        full: outcome.full,
+        bankrupt: outcome.bankrupt,
+    });
+    Ok(())
+}

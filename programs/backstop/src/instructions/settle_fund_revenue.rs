@@ -1,0 +1,71 @@
+use crate::error::{BackstopError, OrReject};
+use crate::events::{EventHeader, FundRevenueSwept};
+use crate::state::{InsuranceFund, Market};
+use crate::vault;
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Mint, Token, TokenAccount};
+use backstop_math::ledger;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct SettleFundRevenue<'info> {
+    #[account(
+        mut,
+        has_one = vault @ BackstopError::VaultMismatch,
+        has_one = collateral_mint @ BackstopError::MintMismatch,
+        has_one = insurance_fund @ BackstopError::FundMismatch
+    )]
+    pub market: AccountLoader<'info, Market>,
+    #[account(mut, constraint = insurance_fund.load()?.vault == fund_vault.key() @ BackstopError::VaultMismatch)]
+    pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+    #[account(mut)]
+    pub fund_vault: Box<Account<'info, TokenAccount>>,
+    #[account(mut)]
+    pub vault: Box<Account<'info, TokenAccount>>,
+    pub collateral_mint: Box<Account<'info, Mint>>,
+    pub token_program: Program<'info, Token>,
+}
+
+/// Moves the fund's accrued fee and penalty shares from the market vault into the fund vault. Permissionless:
+/// the amounts are the program's own accounting, so the caller can only choose when.
+pub fn handle_settle_fund_revenue(ctx: Context<SettleFundRevenue>) -> Result<()> {
+    let mut market = ctx.accounts.market.load_mut()?;
+    let mut fund = ctx.accounts.insurance_fund.load_mut()?;
+    let sweep = ledger::sweep_fund_revenue(&market.books);
+    let total = sweep.fees.checked_add(sweep.penalties).ok_or(BackstopError::Overflow)?;
+    let fund_balance_before = fund.balance;
+    market.books = sweep.market;
+    fund.balance = fund.balance.checked_add(total).ok_or(BackstopError::Overflow)?;
+    fund.inflow_fees = fund.inflow_fees.saturating_add(sweep.fees);
+    fund.inflow_penalties = fund.inflow_penalties.saturating_add(sweep.penalties);
+    let owed = market.books.vault_liability().or_reject()?;
+    let fund_owed = fund.balance;
+    let signer = market.signer();
+    drop((market, fund));
+
+    if total > 0 {
+        let accounts = &ctx.accounts;
+        vault::push(
+            &accounts.token_program,
+            &accounts.vault,
+            &accounts.fund_vault,
+            &accounts.collateral_mint,
+            accounts.market.to_account_info(),
+            &signer.seeds(),
+            total,
+        )?;
+    }
+    vault::require_covers(&mut ctx.accounts.vault, owed)?;
+    vault::require_covers(&mut ctx.accounts.fund_vault, fund_owed)?;
+
+    emit_cpi!(FundRevenueSwept {
+        header: EventHeader::now(&Clock::get()?),
+        market: ctx.accounts.market.key(),
+        fund: ctx.accounts.insurance_fund.key(),
+        fees: sweep.fees,
+        penalties: sweep.penalties,
+        fund_balance_before,
+        fund_balance_after: fund_owed,
+    });
+    Ok(())
+}

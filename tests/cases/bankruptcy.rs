@@ -1,0 +1,243 @@
+//! cover_bankruptcy: each branch of the waterfall with exact numbers, the account usable afterwards, and every
+//! rejection.
+
+use backstop::error::BackstopError;
+use backstop::events::{BankruptcyCovered, WaterfallLayer, WaterfallStep};
+use backstop_math::ledger::SOCIAL_INDEX_ONE;
+use backstop_tests::*;
+use solana_signer::Signer;
+
+const THOUSAND: u64 = 1_000 * USDC;
+const ENTRY: i64 = 9 * 100_010_000;
+const COLLATERAL: i64 = 100_000_000 - 900_090;
+
+/// Alice, 9x long, gapped to $85 and liquidated: bankrupt with this deficit.
+const DEFICIT: u64 = (ENTRY - 9 * 84_990_000 - COLLATERAL) as u64;
+
+async fn bankrupt_alice(fund: u64) -> (Env, Actor, Actor) {
+    let mut env = Env::new().await;
+    if fund > 0 {
+        env.seed_fund(fund).await;
+    }
+    let _lp = env.lp(100 * THOUSAND).await;
+    let alice = env.trader(100 * USDC).await;
+    env.act(&alice, env.flow(&alice).trade(9 * ONE)).await.expect("open 9x");
+    let keeper = env.trader(0).await;
+    env.advance(5).await;
+    env.set_price(8_500_000_000, 1_000_000).await;
+    env.act(&keeper, env.keeper_accounts().liquidate(keeper.pubkey(), alice.pubkey())).await.expect("liquidate");
+    assert_eq!(env.margin(&alice).await.balances.collateral, -i64::try_from(DEFICIT).unwrap());
+    (env, alice, keeper)
+}
+
+fn steps(events: &[Vec<u8>]) -> Vec<(WaterfallLayer, u64, u64)> {
+    events
+        .iter()
+        .filter_map(|data| {
+            let body = data.strip_prefix(<WaterfallStep as anchor_lang::Discriminator>::DISCRIMINATOR)?;
+            let step = <WaterfallStep as anchor_lang::AnchorDeserialize>::deserialize(&mut &body[..]).ok()?;
+            Some((step.layer, step.amount, step.remaining))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_fund_covers_all() {
+    let (mut env, alice, keeper) = bankrupt_alice(THOUSAND).await;
+    let market_vault_before = env.token_balance(env.vault).await;
+    let pool_before = env.market_state().await.books.pool_balance;
+    let ix = env.keeper_accounts().cover_bankruptcy(keeper.pubkey(), alice.pubkey());
+    let events = env.simulate_events(&keeper, ix.clone()).await;
+    env.act(&keeper, ix).await.expect("cover");
+
+    assert_eq!(
+        steps(&events),
+        vec![
+            (WaterfallLayer::InsuranceFund, DEFICIT, 0),
+            (WaterfallLayer::LpClawback, 0, 0),
+            (WaterfallLayer::SocializedLoss, 0, 0),
+            (WaterfallLayer::Uncovered, 0, 0),
+        ]
+    );
+    let summary: BankruptcyCovered = decode_event(&events).expect("BankruptcyCovered");
+    assert_eq!(
+        (summary.deficit, summary.paid_by_fund, summary.fund_balance_after),
+        (DEFICIT, DEFICIT, THOUSAND - DEFICIT)
+    );
+    assert_eq!(env.margin(&alice).await.balances.collateral, 0);
+    let fund = env.fund_state().await;
+    assert_eq!((fund.balance, fund.deficits_covered), (THOUSAND - DEFICIT, DEFICIT));
+    assert_eq!(env.token_balance(env.vault).await, market_vault_before + DEFICIT);
+    let market = env.market_state().await;
+    // The pool keeps the credit it took for Alice's loss: now it is real tokens.
+    assert_eq!(market.books.pool_balance, pool_before);
+    assert_eq!(market.books.pending_deficit, 0);
+    assert_eq!(market.cumulative_fund_cover, DEFICIT);
+    env.assert_vault_matches_books().await;
+    env.assert_fund_vault_matches_books().await;
+}
+
+#[tokio::test]
+async fn the_fund_covers_part_and_the_pool_the_rest() {
+    let fund = 10 * USDC;
+    let (mut env, alice, keeper) = bankrupt_alice(fund).await;
+    let pool_before = env.market_state().await.books.pool_balance;
+    let ix = env.keeper_accounts().cover_bankruptcy(keeper.pubkey(), alice.pubkey());
+    let events = env.simulate_events(&keeper, ix.clone()).await;
+    env.act(&keeper, ix).await.expect("cover");
+    assert_eq!(
+        steps(&events),
+        vec![
+            (WaterfallLayer::InsuranceFund, fund, DEFICIT - fund),
+            (WaterfallLayer::LpClawback, DEFICIT - fund, 0),
+            (WaterfallLayer::SocializedLoss, 0, 0),
+            (WaterfallLayer::Uncovered, 0, 0),
+        ]
+    );
+    assert_eq!(env.fund_state().await.balance, 0);
+    let market = env.market_state().await;
+    assert_eq!(market.books.pool_balance, pool_before - (DEFICIT - fund));
+    assert_eq!(market.cumulative_lp_clawback, DEFICIT - fund);
+    env.assert_vault_matches_books().await;
+    env.assert_fund_vault_matches_books().await;
+}
+
+#[tokio::test]
+async fn the_market_draw_cap_limits_the_fund_per_window() {
+    let mut params = default_params();
+    params.fund_draw_cap = 5 * USDC;
+    params.fund_draw_window_secs = 3_600;
+    let mut env = Env::with_params(params).await;
+    env.seed_fund(THOUSAND).await;
+    let _lp = env.lp(100 * THOUSAND).await;
+    let alice = env.trader(100 * USDC).await;
+    env.act(&alice, env.flow(&alice).trade(9 * ONE)).await.expect("open");
+    let keeper = env.trader(0).await;
+    env.advance(5).await;
+    env.set_price(8_500_000_000, 1_000_000).await;
+    env.act(&keeper, env.keeper_accounts().liquidate(keeper.pubkey(), alice.pubkey())).await.expect("liquidate");
+    env.act(&keeper, env.keeper_accounts().cover_bankruptcy(keeper.pubkey(), alice.pubkey())).await.expect("cover");
+    let market = env.market_state().await;
+    assert_eq!(market.cumulative_fund_cover, 5 * USDC);
+    assert_eq!(market.cumulative_lp_clawback, DEFICIT - 5 * USDC);
+    assert_eq!(market.fund_draw.drawn, 5 * USDC);
+    assert_eq!(env.fund_state().await.balance, THOUSAND - 5 * USDC);
+}
+
+#[tokio::test]
+async fn fund_and_pool_exhausted_socialize_the_rest_over_every_positive_balance() {
+    let mut env = Env::new().await;
+    let _lp = env.lp(20 * USDC).await; // a thin pool
+    let alice = env.trader(100 * USDC).await;
+    let bob = env.trader(100 * USDC).await;
+    let carol = env.trader(THOUSAND).await; // idle collateral
+    let keeper = env.trader(0).await;
+    // Opposite sides one unit at a time: the pool's net position never exceeds what its $20 margins.
+    for _ in 0..9 {
+        env.act(&alice, env.flow(&alice).trade(ONE)).await.expect("alice long");
+        env.act(&bob, env.flow(&bob).trade(-ONE)).await.expect("bob short");
+    }
+    env.advance(5).await;
+    env.set_price(usd(120), 1_000_000).await; // +20 %: Bob's short is wiped out
+    env.act(&keeper, env.keeper_accounts().liquidate(keeper.pubkey(), bob.pubkey())).await.expect("liquidate bob");
+    let deficit = env.margin(&bob).await.balances.collateral.unsigned_abs();
+    let market = env.market_state().await;
+    let price = env.oracle_price();
+    let equity = market.books.pool_value_for_withdrawal(&price).unwrap();
+    assert!(equity < 0, "the pool owes Alice more than it holds");
+    let shortfall = u64::try_from(-equity).unwrap().min(deficit);
+    let positive = market.books.total_positive_collateral;
+    let before = [env.margin(&alice).await.balances.collateral, env.margin(&carol).await.balances.collateral];
+    assert_eq!(env.margin(&keeper).await.balances.collateral, 0, "a bankrupt liquidation pays no reward");
+
+    let ix = env.keeper_accounts().cover_bankruptcy(keeper.pubkey(), bob.pubkey());
+    let events = env.simulate_events(&keeper, ix.clone()).await;
+    env.act(&keeper, ix).await.expect("cover");
+    assert_eq!(
+        steps(&events),
+        vec![
+            (WaterfallLayer::InsuranceFund, 0, deficit),
+            (WaterfallLayer::LpClawback, deficit - shortfall, shortfall),
+            (WaterfallLayer::SocializedLoss, shortfall, 0),
+            (WaterfallLayer::Uncovered, 0, 0),
+        ]
+    );
+    // Every positive balance is scaled by (positive − shortfall) / positive, rounded down, applied when touched.
+    let index = env.market_state().await.books.social_loss_index;
+    assert_eq!(
+        u128::from(index),
+        u128::from(SOCIAL_INDEX_ONE) * u128::from(positive - shortfall) / u128::from(positive)
+    );
+    for (actor, before) in [(&alice, before[0]), (&carol, before[1])] {
+        let expected = u128::try_from(before).unwrap() * u128::from(index) / u128::from(SOCIAL_INDEX_ONE);
+        // A 1-atom withdrawal touches the account: it applies the loss, then leaves `expected − 1`.
+        env.act(actor, env.flow(actor).withdraw(1)).await.expect("withdraw touches");
+        let after = env.margin(actor).await.balances.collateral;
+        assert_eq!(after, i64::try_from(expected).unwrap() - 1, "pro rata");
+    }
+    assert_eq!(env.margin(&bob).await.balances.collateral, 0);
+    env.assert_vault_matches_books().await;
+}
+
+#[tokio::test]
+async fn after_cover_the_account_is_usable_again() {
+    let (mut env, alice, keeper) = bankrupt_alice(THOUSAND).await;
+    env.act(&keeper, env.keeper_accounts().cover_bankruptcy(keeper.pubkey(), alice.pubkey())).await.expect("cover");
+    env.mint_to(alice.token, 50 * USDC).await;
+    env.act(&alice, env.flow(&alice).deposit(50 * USDC)).await.expect("deposit again");
+    env.act(&alice, env.flow(&alice).trade(ONE)).await.expect("trade again");
+    env.assert_vault_matches_books().await;
+}
+
+#[tokio::test]
+async fn cover_rejections_change_nothing() {
+    let (mut env, alice, keeper) = bankrupt_alice(THOUSAND).await;
+    let accounts = env.keeper_accounts();
+    // A solvent account.
+    env.assert_rejected(
+        &keeper,
+        accounts.cover_bankruptcy(keeper.pubkey(), keeper.pubkey()),
+        BackstopError::NotBankrupt,
+    )
+    .await;
+    // Another fund (same mint) than the market's.
+    let governance = env.governance.insecure_clone();
+    let ix = initialize_insurance_fund(governance.pubkey(), env.payer(), env.mint, 1);
+    env.send(&[ix], &[&governance]).await.expect("fund 1");
+    let other_fund = pda::insurance_fund(1);
+    let wrong = KeeperAccounts { insurance_fund: other_fund, fund_vault: pda::fund_vault(&other_fund), ..accounts };
+    env.assert_rejected(&keeper, wrong.cover_bankruptcy(keeper.pubkey(), alice.pubkey()), BackstopError::FundMismatch)
+        .await;
+    let wrong = KeeperAccounts { fund_vault: pda::fund_vault(&other_fund), ..accounts };
+    env.assert_rejected(&keeper, wrong.cover_bankruptcy(keeper.pubkey(), alice.pubkey()), BackstopError::VaultMismatch)
+        .await;
+    // The fund vault passed as the market vault too: Anchor refuses the same mutable account twice.
+    let wrong = KeeperAccounts { vault: pda::fund_vault(&env.fund), ..accounts };
+    let duplicate = anchor_lang::error::ErrorCode::ConstraintDuplicateMutableAccount;
+    env.assert_rejected(&keeper, wrong.cover_bankruptcy(keeper.pubkey(), alice.pubkey()), duplicate).await;
+    let wrong = KeeperAccounts { vault: alice.token, ..accounts };
+    env.assert_rejected(&keeper, wrong.cover_bankruptcy(keeper.pubkey(), alice.pubkey()), BackstopError::VaultMismatch)
+        .await;
+    env.advance(61).await;
+    env.assert_rejected(
+        &keeper,
+        accounts.cover_bankruptcy(keeper.pubkey(), alice.pubkey()),
+        BackstopError::OracleStale,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn two_keepers_covering_the_same_account_in_one_slot_pay_once() {
+    let (mut env, alice, keeper) = bankrupt_alice(THOUSAND).await;
+    let second = env.trader(0).await;
+    let first_ix = env.keeper_accounts().cover_bankruptcy(keeper.pubkey(), alice.pubkey());
+    let second_ix = env.keeper_accounts().cover_bankruptcy(second.pubkey(), alice.pubkey());
+    // Both in one transaction: the same slot, strictly ordered.
+    let (k1, k2) = (keeper.keypair.insecure_clone(), second.keypair.insecure_clone());
+    let result = env.send(&[first_ix.clone(), second_ix.clone()], &[&k1, &k2]).await;
+    assert_backstop_error!(result, BackstopError::NotBankrupt);
+    env.act(&keeper, first_ix).await.expect("first cover");
+    env.assert_rejected(&second, second_ix, BackstopError::NotBankrupt).await;
+    assert_eq!(env.fund_state().await.deficits_covered, DEFICIT);
+}
