@@ -81,7 +81,7 @@ async fn fund_requires_governance_the_next_id_and_a_six_decimal_mint() {
     assert!(env.account(pda::insurance_fund(0)).await.is_none());
 
     let ix = initialize_insurance_fund(governance.pubkey(), env.payer(), env.mint, 0);
-    env.send(&[ix.clone()], &[&governance]).await.expect("fund 0");
+    env.send(std::slice::from_ref(&ix), &[&governance]).await.expect("fund 0");
     assert_already_initialized(env.send(&[ix], &[&governance]).await);
 }
 

@@ -29,7 +29,7 @@ async fn first_deposit_mints_at_the_virtual_offset_and_full_withdrawal_returns_i
     // (pool + 1) × shares / (shares + 1000) rounds down one atom below the deposit.
     let paid = env.token_balance(lp.token).await;
     assert_eq!(paid, ((u128::from(THOUSAND) + 1) * u128::from(shares) / (u128::from(shares) + 1_000)) as u64);
-    assert!(paid <= THOUSAND && paid >= THOUSAND - 1);
+    assert!((THOUSAND - 1..=THOUSAND).contains(&paid));
     env.assert_vault_matches_books().await;
 }
 

@@ -5,6 +5,7 @@
 mod accounts_layout;
 mod bankruptcy;
 mod collateral;
+mod conservation;
 mod fund;
 mod initialize;
 mod liquidation;
