@@ -121,7 +121,7 @@ impl World {
             _ => env.send(&[env.keeper_accounts().settle_fund_revenue()], &[]).await,
         };
         // Keep the oracle fresh so the sequence is not all staleness rejections.
-        if env.now - env.price.publish_time() > 50 {
+        if env.now - env.oracle_publish_time() > 50 {
             let price = self.price;
             env.set_price(price, u64::try_from(price / 10_000).unwrap()).await;
         }

@@ -11,4 +11,5 @@ mod initialize;
 mod liquidation;
 mod lp_pool;
 mod oracle;
+mod oracle_pull;
 mod trade;

@@ -86,6 +86,7 @@ pub struct ListMarket {
     pub collateral_mint: Pubkey,
     pub insurance_fund: Pubkey,
     pub oracle: Pubkey,
+    pub oracle_config: backstop::state::OracleConfig,
     pub market_id: u16,
     pub params: MarketParams,
 }
@@ -111,7 +112,7 @@ impl ListMarket {
             backstop::instruction::InitializeMarket {
                 args: backstop::instructions::InitializeMarketArgs {
                     market_id: self.market_id,
-                    oracle_kind: 0,
+                    oracle: self.oracle_config,
                     params: self.params,
                 },
             },

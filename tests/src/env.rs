@@ -2,7 +2,7 @@
 //! account, funded traders and LPs, and a clock and price that tests move.
 
 use crate::builders::{self, pda, Flow, ListMarket};
-use crate::pyth::{LegacyPrice, LEGACY_SOL_USD};
+use crate::pyth::{LegacyPrice, PullPrice, LEGACY_SOL_USD, SOL_USD_FEED_ID};
 use anchor_lang::prelude::{AccountInfo, Clock, Pubkey};
 use anchor_lang::solana_program::entrypoint::ProgramResult;
 use anchor_lang::solana_program::instruction::Instruction;
@@ -118,7 +118,12 @@ pub struct Env {
     pub market: Pubkey,
     pub vault: Pubkey,
     pub oracle: Pubkey,
+    /// The legacy price account (the oracle unless `pull` is set).
     pub price: LegacyPrice,
+    /// When set, the market's oracle is this PriceUpdateV2 account instead.
+    pub pull: Option<PullPrice>,
+    /// Partial updates accepted with this many signatures (0: Full only). Pull markets only.
+    pub min_signatures: u8,
     pub now: i64,
     nonce: u32,
 }
@@ -127,12 +132,25 @@ impl Env {
     /// The bank with the program, a collateral mint, a Pyth oracle at $100 and the clock at T0; nothing of
     /// Backstop initialised.
     pub async fn bare() -> Self {
+        Self::bare_with(None, 0).await
+    }
+
+    /// As [`Env::bare`], the oracle being `pull` when given.
+    pub async fn bare_with(pull: Option<PullPrice>, min_signatures: u8) -> Self {
         let mut test = ProgramTest::new("backstop", backstop::ID, processor!(process));
         test.prefer_bpf(false);
         let oracle = Pubkey::new_unique();
         let mut price = LegacyPrice::from_fixture(LEGACY_SOL_USD);
         price.set(START_PRICE, START_CONF, T0);
-        test.add_account(oracle, price.account(PYTH_LEGACY_PROGRAM_ID));
+        let pull = pull.map(|mut update| {
+            update.set(START_PRICE, START_CONF, T0);
+            update
+        });
+        let account = match &pull {
+            Some(update) => update.account(),
+            None => price.account(PYTH_LEGACY_PROGRAM_ID),
+        };
+        test.add_account(oracle, account);
         let ctx = test.start_with_context().await;
         let mut env = Self {
             ctx,
@@ -144,6 +162,8 @@ impl Env {
             vault: pda::market_vault(&pda::market(0)),
             oracle,
             price,
+            pull,
+            min_signatures,
             now: T0,
             nonce: 0,
         };
@@ -158,7 +178,16 @@ impl Env {
     }
 
     pub async fn with_params(params: MarketParams) -> Self {
-        let mut env = Self::bare().await;
+        Self::listed(Self::bare().await, params).await
+    }
+
+    /// Exchange, fund 0 and market 0 on a PriceUpdateV2 account built from `fixture` (owned by `owner`).
+    pub async fn pull(fixture: &[u8], owner: Pubkey, min_signatures: u8) -> Self {
+        let update = PullPrice::from_fixture(fixture, owner);
+        Self::listed(Self::bare_with(Some(update), min_signatures).await, default_params()).await
+    }
+
+    async fn listed(mut env: Self, params: MarketParams) -> Self {
         env.initialize_exchange().await;
         let payer = env.payer();
         let ix = builders::initialize_insurance_fund(env.governance.pubkey(), payer, env.mint, 0);
@@ -188,8 +217,27 @@ impl Env {
             collateral_mint: self.mint,
             insurance_fund: self.fund,
             oracle: self.oracle,
+            oracle_config: self.oracle_config(),
             market_id: 0,
             params,
+        }
+    }
+
+    /// The oracle configuration market 0 is listed with.
+    pub fn oracle_config(&self) -> backstop::state::OracleConfig {
+        match &self.pull {
+            Some(_) => backstop::state::OracleConfig {
+                kind: backstop::state::OracleKind::PythPull as u8,
+                receiver: backstop::oracle::PYTH_RECEIVER_PROGRAM_ID,
+                feed_id: SOL_USD_FEED_ID,
+                min_signatures: self.min_signatures,
+            },
+            None => backstop::state::OracleConfig {
+                kind: backstop::state::OracleKind::PythLegacy as u8,
+                receiver: Pubkey::default(),
+                feed_id: [0; 32],
+                min_signatures: 0,
+            },
         }
     }
 
@@ -229,14 +277,32 @@ impl Env {
     /// Publishes a new oracle price (mantissa at expo -8) stamped with the current clock.
     pub async fn set_price(&mut self, price: i64, conf: u64) {
         let now = self.now;
-        self.price.set(price, conf, now);
+        match &mut self.pull {
+            Some(update) => {
+                update.set(price, conf, now);
+            }
+            None => {
+                self.price.set(price, conf, now);
+            }
+        }
         self.write_oracle().await;
     }
 
-    /// Writes the oracle account as `self.price` now holds it.
+    /// Writes the oracle account as `self.price` (or `self.pull`) now holds it.
     pub async fn write_oracle(&mut self) {
-        let account = self.price.account(PYTH_LEGACY_PROGRAM_ID);
+        let account = match &self.pull {
+            Some(update) => update.account(),
+            None => self.price.account(PYTH_LEGACY_PROGRAM_ID),
+        };
         self.ctx.set_account(&self.oracle, &account.into());
+    }
+
+    /// Publish time of the current oracle account.
+    pub fn oracle_publish_time(&self) -> i64 {
+        match &self.pull {
+            Some(update) => update.publish_time(),
+            None => self.price.publish_time(),
+        }
     }
 
     pub async fn create_mint(&mut self, decimals: u8) -> Pubkey {
@@ -448,11 +514,14 @@ impl Env {
 
     /// The oracle's current price as the program normalises it (the fixture's exponent is -8).
     pub fn oracle_price(&self) -> backstop_math::oracle::OraclePrice {
-        let conf = u64::from_le_bytes(self.price.data[216..224].try_into().expect("8 bytes"));
+        let (price, conf) = match &self.pull {
+            Some(update) => (update.price(), update.conf()),
+            None => (self.price.price(), u64::from_le_bytes(self.price.data[216..224].try_into().expect("8 bytes"))),
+        };
         backstop_math::oracle::OraclePrice {
-            price: self.price.price() / 100,
+            price: price / 100,
             conf: i64::try_from(conf.div_ceil(100)).expect("conf fits"),
-            publish_time: self.price.publish_time(),
+            publish_time: self.oracle_publish_time(),
         }
     }
 

@@ -65,3 +65,89 @@ impl LegacyPrice {
         Account { lamports: 23_942_400, data: self.data.clone(), owner, executable: false, rent_epoch: 0 }
     }
 }
+
+/// SOL/USD PriceUpdateV2 (Full), owned by the Pyth receiver: 215.6813707 ± 0.20134469, expo -8.
+pub const PULL_SOL_USD: &[u8] = include_bytes!("../fixtures/pyth/pull-sol-usd.bin");
+/// SOL/USD PriceUpdateV2 (Partial, 2 signatures), from drift's receiver deployment.
+pub const PULL_SOL_USD_PARTIAL: &[u8] = include_bytes!("../fixtures/pyth/pull-sol-usd-partial.bin");
+/// The SOL/USD feed id.
+pub const SOL_USD_FEED_ID: [u8; 32] = [
+    0xef, 0x0d, 0x8b, 0x6f, 0xda, 0x2c, 0xeb, 0xa4, 0x1d, 0xa1, 0x5d, 0x40, 0x95, 0xd1, 0xda, 0x39, 0x2a, 0x0d, 0x2f,
+    0x8e, 0xd0, 0xc6, 0xc7, 0xbc, 0x0f, 0x4c, 0xfa, 0xc8, 0xc2, 0x80, 0xb5, 0x6d,
+];
+/// drift's own receiver deployment, which writes the same layout: a market on rec5… must refuse its accounts.
+pub const DRIFT_RECEIVER: Pubkey = anchor_lang::pubkey!("G6EoTTTgpkNBtVXo96EQp2m6uwwVh2Kt6YidjkmQqoha");
+
+/// A PriceUpdateV2 account built from fixture bytes. Offsets after the verification tag move by one byte when
+/// the tag is Partial (it carries a signature count), exactly as the Borsh layout says.
+#[derive(Clone)]
+pub struct PullPrice {
+    pub data: Vec<u8>,
+    pub owner: Pubkey,
+}
+
+impl PullPrice {
+    pub fn from_fixture(bytes: &[u8], owner: Pubkey) -> Self {
+        Self { data: bytes.to_vec(), owner }
+    }
+
+    /// Byte offset of `field` (its Full-layout offset) in this account.
+    fn at(&self, full_offset: usize) -> usize {
+        const VERIFICATION_TAG: usize = 40;
+        const PARTIAL: u8 = 0;
+        full_offset + usize::from(self.data[VERIFICATION_TAG] == PARTIAL)
+    }
+
+    fn write(&mut self, full_offset: usize, bytes: &[u8]) {
+        let at = self.at(full_offset);
+        self.data[at..at + bytes.len()].copy_from_slice(bytes);
+    }
+
+    fn read8(&self, full_offset: usize) -> [u8; 8] {
+        let at = self.at(full_offset);
+        self.data[at..at + 8].try_into().expect("8 bytes")
+    }
+
+    pub fn set(&mut self, price: i64, conf: u64, publish_time: i64) -> &mut Self {
+        self.write(73, &price.to_le_bytes());
+        self.write(81, &conf.to_le_bytes());
+        self.write(93, &publish_time.to_le_bytes());
+        self.write(101, &publish_time.to_le_bytes());
+        self
+    }
+
+    pub fn set_feed_id(&mut self, feed_id: [u8; 32]) -> &mut Self {
+        self.write(41, &feed_id);
+        self
+    }
+
+    pub fn feed_id(&self) -> [u8; 32] {
+        let at = self.at(41);
+        self.data[at..at + 32].try_into().expect("32 bytes")
+    }
+
+    pub fn price(&self) -> i64 {
+        i64::from_le_bytes(self.read8(73))
+    }
+
+    pub fn conf(&self) -> u64 {
+        u64::from_le_bytes(self.read8(81))
+    }
+
+    pub fn expo(&self) -> i32 {
+        let at = self.at(89);
+        i32::from_le_bytes(self.data[at..at + 4].try_into().expect("4 bytes"))
+    }
+
+    pub fn publish_time(&self) -> i64 {
+        i64::from_le_bytes(self.read8(93))
+    }
+
+    pub fn is_partial(&self) -> bool {
+        self.data[40] == 0
+    }
+
+    pub fn account(&self) -> Account {
+        Account { lamports: 1_825_020, data: self.data.clone(), owner: self.owner, executable: false, rent_epoch: 0 }
+    }
+}

@@ -105,6 +105,14 @@ pub enum BackstopError {
     InvalidFundDrawLimits,
     #[msg("Fund health takes the markets the fund backs, each at most once")]
     InvalidMarketList,
+    #[msg("Oracle account's discriminator is not a PriceUpdateV2's")]
+    OracleDiscriminatorMismatch,
+    #[msg("Price update is for another Pyth feed than the market's")]
+    OracleFeedMismatch,
+    #[msg("Price update is less verified than the market requires")]
+    OracleVerificationInsufficient,
+    #[msg("Oracle configuration does not fit its kind (receiver and feed id are for pull oracles only, and required)")]
+    InvalidOracleConfig,
 }
 
 impl From<MathError> for BackstopError {

@@ -2,7 +2,7 @@ use crate::error::{BackstopError, OrReject};
 use crate::events::{EventHeader, MarketInitialized};
 use crate::oracle;
 use crate::seeds;
-use crate::state::{Exchange, InsuranceFund, Market, MarketStatus, OracleKind};
+use crate::state::{Exchange, InsuranceFund, Market, MarketStatus, OracleConfig};
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 use backstop_math::constants::QUOTE_DECIMALS;
@@ -12,8 +12,7 @@ use backstop_math::params::MarketParams;
 pub struct InitializeMarketArgs {
     /// Must be the exchange's next market id.
     pub market_id: u16,
-    /// [`OracleKind`] as a byte.
-    pub oracle_kind: u8,
+    pub oracle: OracleConfig,
     pub params: MarketParams,
 }
 
@@ -48,7 +47,7 @@ pub struct InitializeMarket<'info> {
     /// The fund must hold the same token as the market's collateral, since it pays deficits into the vault.
     #[account(constraint = insurance_fund.load()?.mint == collateral_mint.key() @ BackstopError::MintMismatch)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
-    /// CHECK: owner and layout checked by decoding it as `args.oracle_kind` at #2
+    /// CHECK: owner, layout, feed and verification checked by decoding it as `args.oracle` at #2
     pub oracle: UncheckedAccount<'info>,
     #[account(mut)]
     pub payer: Signer<'info>,
@@ -61,8 +60,9 @@ impl InitializeMarket<'_> {
         // #1 Ids are dense, so every market's address is predictable from the exchange.
         require_eq!(args.market_id, self.exchange.load()?.market_count, BackstopError::InvalidId);
         args.params.validate().or_reject()?;
-        // #2 The oracle must decode as the declared kind now; freshness is judged at each use.
-        oracle::decode(&self.oracle.to_account_info(), OracleKind::try_from(args.oracle_kind)?)?;
+        // #2 The oracle must decode as configured now; freshness is judged at each use.
+        oracle::validate_config(&args.oracle)?;
+        oracle::decode(&self.oracle.to_account_info(), &args.oracle)?;
         Ok(())
     }
 }
@@ -81,7 +81,10 @@ pub fn handle_initialize_market(ctx: Context<InitializeMarket>, args: Initialize
     market.params = args.params;
     market.market_id = args.market_id;
     market.status = MarketStatus::Active as u8;
-    market.oracle_kind = args.oracle_kind;
+    market.oracle_kind = args.oracle.kind;
+    market.oracle_receiver = args.oracle.receiver;
+    market.oracle_feed_id = args.oracle.feed_id;
+    market.oracle_min_signatures = args.oracle.min_signatures;
     market.bump = ctx.bumps.market;
     market.vault_bump = ctx.bumps.vault;
     drop(market);

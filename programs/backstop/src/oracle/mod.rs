@@ -2,27 +2,42 @@
 //! functional core against the market's guards (SPEC §4). Nothing downstream knows which kind it came from.
 
 mod pyth_legacy;
+mod pyth_pull;
 
 use crate::error::{BackstopError, OrReject};
-use crate::state::{Market, OracleKind};
+use crate::state::{Market, OracleConfig, OracleKind};
 use anchor_lang::prelude::*;
 use backstop_math::oracle::{validate_reading, OracleGuards, OraclePrice, RawOracleReading};
 
 pub use pyth_legacy::PYTH_LEGACY_PROGRAM_ID;
+pub use pyth_pull::PYTH_RECEIVER_PROGRAM_ID;
 
-/// Decodes `account` as an oracle of `kind`, checking its owner and layout (not its freshness).
-pub fn decode(account: &AccountInfo, kind: OracleKind) -> Result<RawOracleReading> {
-    match kind {
+/// Decodes `account` as the configured oracle, checking its owner, layout, feed and verification (not its
+/// freshness).
+pub fn decode(account: &AccountInfo, config: &OracleConfig) -> Result<RawOracleReading> {
+    match OracleKind::try_from(config.kind)? {
         OracleKind::PythLegacy => pyth_legacy::decode(account),
+        OracleKind::PythPull => pyth_pull::decode(account, config),
     }
+}
+
+/// Checks that a configuration fits its kind before a market is listed on it.
+pub fn validate_config(config: &OracleConfig) -> Result<()> {
+    let fits = match OracleKind::try_from(config.kind)? {
+        OracleKind::PythLegacy => {
+            config.receiver == Pubkey::default() && config.feed_id == [0; 32] && config.min_signatures == 0
+        }
+        OracleKind::PythPull => config.receiver != Pubkey::default() && config.feed_id != [0; 32],
+    };
+    require!(fits, BackstopError::InvalidOracleConfig);
+    Ok(())
 }
 
 /// Reads the market's oracle at `now`: the account must be the configured one, in the configured format, fresh,
 /// certain, trading, positive and not older than the last price the market used.
 pub fn read_market_oracle(account: &AccountInfo, market: &Market, now: i64) -> Result<OraclePrice> {
     require_keys_eq!(account.key(), market.oracle, BackstopError::OracleMismatch); // #oracle
-    let kind = OracleKind::try_from(market.oracle_kind)?;
-    let reading = decode(account, kind)?;
+    let reading = decode(account, &market.oracle_config())?;
     let guards = OracleGuards {
         max_age_secs: market.params.oracle_max_age_secs,
         max_conf_bps: market.params.oracle_max_conf_bps,

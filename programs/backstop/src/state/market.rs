@@ -23,6 +23,8 @@ pub enum MarketStatus {
 pub enum OracleKind {
     /// Pyth's legacy push price account (pyth-sdk-solana layout).
     PythLegacy = 0,
+    /// A PriceUpdateV2 account written by a Pyth receiver program (the pull oracle mainnet runs today).
+    PythPull = 1,
 }
 
 impl TryFrom<u8> for OracleKind {
@@ -30,6 +32,7 @@ impl TryFrom<u8> for OracleKind {
     fn try_from(value: u8) -> core::result::Result<Self, Self::Error> {
         match value {
             0 => Ok(Self::PythLegacy),
+            1 => Ok(Self::PythPull),
             _ => Err(BackstopError::UnsupportedOracleKind),
         }
     }
@@ -44,6 +47,10 @@ pub struct Market {
     pub collateral_mint: Pubkey,
     pub vault: Pubkey,
     pub oracle: Pubkey,
+    /// PythPull only: the receiver program that must own the oracle account. Default for PythLegacy.
+    pub oracle_receiver: Pubkey,
+    /// PythPull only: the Pyth feed id the update must carry. Zero for PythLegacy.
+    pub oracle_feed_id: [u8; 32],
     pub params: MarketParams,
     /// Open interest, pool, collateral totals and fee accruals. The vault must hold at least
     /// `books.vault_liability()`.
@@ -71,17 +78,43 @@ pub struct Market {
     pub oracle_kind: u8,
     pub bump: u8,
     pub vault_bump: u8,
-    pub _padding: [u8; 2],
+    /// PythPull only: 0 requires Full verification; n > 0 also accepts Partial updates with at least n guardian
+    /// signatures.
+    pub oracle_min_signatures: u8,
+    pub _padding: [u8; 1],
     pub reserved: [u8; 512],
 }
 
 const_assert_eq!(core::mem::size_of::<MarketParams>(), 80);
 const_assert_eq!(core::mem::size_of::<MarketLedger>(), 112);
 const_assert_eq!(core::mem::size_of::<DrawWindow>(), 16);
-const_assert_eq!(core::mem::size_of::<Market>(), 4 * 32 + 80 + 112 + 3 * 8 + 16 + 7 * 8 + 8 + 512);
+const_assert_eq!(core::mem::size_of::<Market>(), 6 * 32 + 80 + 112 + 3 * 8 + 16 + 7 * 8 + 8 + 512);
 const_assert_eq!(core::mem::size_of::<Market>() % 8, 0);
 
+/// Where and how a market reads its price.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OracleConfig {
+    /// [`OracleKind`] as a byte.
+    pub kind: u8,
+    /// PythPull: the receiver program that owns the update account (`rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ`
+    /// on mainnet). PythLegacy: default.
+    pub receiver: Pubkey,
+    /// PythPull: the feed id. PythLegacy: zero.
+    pub feed_id: [u8; 32],
+    /// PythPull: 0 = Full verification only; n > 0 = Partial accepted with at least n signatures.
+    pub min_signatures: u8,
+}
+
 impl Market {
+    pub fn oracle_config(&self) -> OracleConfig {
+        OracleConfig {
+            kind: self.oracle_kind,
+            receiver: self.oracle_receiver,
+            feed_id: self.oracle_feed_id,
+            min_signatures: self.oracle_min_signatures,
+        }
+    }
+
     pub fn status(&self) -> MarketStatus {
         match self.status {
             0 => MarketStatus::Active,
