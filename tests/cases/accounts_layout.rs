@@ -7,8 +7,8 @@ use core::mem::{offset_of, size_of};
 fn account_sizes_are_frozen() {
     assert_eq!(size_of::<Exchange>(), 272);
     assert_eq!(size_of::<InsuranceFund>(), 368);
-    assert_eq!(size_of::<Market>(), 1000);
-    assert_eq!(size_of::<MarginAccount>(), 264);
+    assert_eq!(size_of::<Market>(), 1056);
+    assert_eq!(size_of::<MarginAccount>(), 272);
     assert_eq!(size_of::<LpPosition>(), 160);
 }
 

@@ -39,7 +39,7 @@ struct World {
 
 impl World {
     async fn new() -> Self {
-        let mut env = Env::new().await;
+        let mut env = Env::with_params(funding_params()).await;
         env.seed_fund(200 * USDC).await;
         let mut traders = Vec::new();
         for _ in 0..TRADERS {

@@ -75,6 +75,7 @@ async fn fund_health_reports_balance_coverage_and_draw_remaining() {
     assert_eq!(health.inflow_stakes, 50 * USDC);
     assert_eq!(health.markets.len(), 1);
     assert_eq!(health.markets[0].draw_remaining, default_params().fund_draw_cap);
+    assert_eq!(health.markets[0].funding_rate_ppb, 0, "funding is off in default_params");
 
     let twice = env.keeper_accounts().fund_health(&[env.market, env.market]);
     let watched = env.touched_by(&alice);

@@ -7,6 +7,7 @@ mod bankruptcy;
 mod collateral;
 mod conservation;
 mod fund;
+mod funding;
 mod initialize;
 mod liquidation;
 mod lp_pool;

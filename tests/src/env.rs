@@ -74,7 +74,8 @@ pub fn custom_error_code(failure: &BanksClientError) -> Option<u32> {
 }
 
 /// A 10x SOL-PERP: 10 % initial, 5 % maintenance, 2.5 % penalty (half to the liquidator), 10 bps taker fee split
-/// 50 % fund / 40 % LP / 10 % treasury, fills one confidence interval away from the oracle.
+/// 50 % fund / 40 % LP / 10 % treasury, fills one confidence interval away from the oracle. Funding is off here
+/// so the exact numbers of other topics stay simple; `funding_params` turns it on.
 pub fn default_params() -> MarketParams {
     MarketParams {
         initial_margin_bps: 1_000,
@@ -93,7 +94,20 @@ pub fn default_params() -> MarketParams {
         min_order_size: BASE_PRECISION_U64 / 1_000,
         fund_draw_cap: 1_000_000 * USDC,
         fund_draw_window_secs: 86_400,
+        funding_coefficient_ppm: 0,
+        funding_cap_ppm: 0,
         _padding: 0,
+        funding_depth: 100 * BASE_PRECISION_U64,
+    }
+}
+
+/// [`default_params`] with funding on: 100 ppm/hour at full skew, capped at 50 ppm/hour, depth 100 SOL.
+pub fn funding_params() -> MarketParams {
+    MarketParams {
+        funding_coefficient_ppm: 100,
+        funding_cap_ppm: 50,
+        funding_depth: 100 * BASE_PRECISION_U64,
+        ..default_params()
     }
 }
 

@@ -47,6 +47,8 @@ pub enum MathError {
     NotBankrupt,
     /// Insurance-fund draw cap and window must be positive, the window at most 30 days.
     InvalidFundDrawLimits,
+    /// Funding coefficient and cap at most 1 %/hour, depth positive.
+    InvalidFundingParams,
     /// Margin ratios must satisfy 0 < maintenance < initial <= 100 %.
     InvalidMarginRatios,
     /// The liquidation penalty must be positive and strictly inside maintenance margin; the liquidator's share of

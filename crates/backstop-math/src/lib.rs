@@ -15,6 +15,7 @@ pub mod constants;
 pub mod error;
 pub mod fees;
 pub mod fund;
+pub mod funding;
 pub mod ledger;
 pub mod lp;
 pub mod margin;

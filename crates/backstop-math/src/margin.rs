@@ -26,6 +26,9 @@ pub struct TraderBalances {
     /// `ledger::social`). precision: SOCIAL_INDEX_ONE; 0 stands for SOCIAL_INDEX_ONE.
     pub social_loss_index: u64,
     pub social_loss_epoch: u64,
+    /// The market's cumulative funding index when this account last settled funding.
+    /// precision: FUNDING_INDEX_PRECISION.
+    pub funding_index: i64,
 }
 
 /// Margin health at one price.

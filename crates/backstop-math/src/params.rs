@@ -15,6 +15,8 @@ pub const MAX_ORACLE_AGE_SECS: u32 = 300;
 pub const MAX_EXEC_CONF_SCALE_BPS: u32 = 30_000;
 /// Longest fund draw window: 30 days.
 pub const MAX_FUND_DRAW_WINDOW_SECS: u32 = 30 * 24 * 3600;
+/// Highest funding coefficient and cap: 1 % of notional per hour.
+pub const MAX_FUNDING_PPM: u32 = 10_000;
 /// Loosest maintenance margin a market may have: 0.5 % (200x is where oracle noise alone liquidates).
 pub const MIN_MAINTENANCE_MARGIN_BPS: u32 = 50;
 
@@ -57,7 +59,14 @@ pub struct MarketParams {
     pub fund_draw_cap: u64,
     /// Length of the draw window, in seconds.
     pub fund_draw_window_secs: u32,
+    /// Funding rate at full open-interest skew, in parts per million of notional per hour.
+    pub funding_coefficient_ppm: u32,
+    /// Largest funding rate either way, in parts per million of notional per hour.
+    pub funding_cap_ppm: u32,
     pub _padding: u32,
+    /// Open interest below which skew is measured against this depth instead, so a thin market's first trade
+    /// does not pay the full rate. precision: BASE_PRECISION.
+    pub funding_depth: u64,
 }
 
 const BPS: u32 = 10_000;
@@ -90,7 +99,12 @@ impl MarketParams {
         check(sizes_ok, MathError::InvalidSizeLimits)?;
         check(self.unrealized_profit_cap_bps <= BPS, MathError::InvalidProfitCap)?;
         let draw_ok = self.fund_draw_cap > 0 && (1..=MAX_FUND_DRAW_WINDOW_SECS).contains(&self.fund_draw_window_secs);
-        check(draw_ok, MathError::InvalidFundDrawLimits)
+        check(draw_ok, MathError::InvalidFundDrawLimits)?;
+        let funding_ok = self.funding_coefficient_ppm <= MAX_FUNDING_PPM
+            && self.funding_cap_ppm <= MAX_FUNDING_PPM
+            && self.funding_depth > 0
+            && i64::try_from(self.funding_depth).is_ok();
+        check(funding_ok, MathError::InvalidFundingParams)
     }
 }
 
@@ -126,7 +140,10 @@ pub(crate) mod tests {
             min_order_size: BASE_PRECISION_U64 / 1_000,
             fund_draw_cap: 1_000_000_000_000,
             fund_draw_window_secs: 86_400,
+            funding_coefficient_ppm: 100,
+            funding_cap_ppm: 50,
             _padding: 0,
+            funding_depth: 100 * BASE_PRECISION_U64,
         }
     }
 

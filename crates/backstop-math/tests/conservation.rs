@@ -33,7 +33,10 @@ fn params() -> MarketParams {
         min_order_size: BASE_PRECISION_U64 / 1_000,
         fund_draw_cap: 1_000 * USDC,
         fund_draw_window_secs: 3_600,
+        funding_coefficient_ppm: 5_000,
+        funding_cap_ppm: 2_000,
         _padding: 0,
+        funding_depth: 10 * BASE_PRECISION_U64,
     }
 }
 
@@ -74,6 +77,10 @@ enum Step {
         fund_bps: u64,
     },
     Sweep,
+    /// Time passes (up to a day): funding accrues at the current skew.
+    Elapse {
+        secs: i64,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -88,6 +95,7 @@ fn step() -> impl Strategy<Value = Step> {
         (0..TRADERS, 0..TRADERS).prop_map(|(trader, liquidator)| Step::Liquidate { trader, liquidator }),
         (0..TRADERS, 0..=10_000u64).prop_map(|(trader, fund_bps)| Step::Cover { trader, fund_bps }),
         Just(Step::Sweep),
+        (1i64..86_400).prop_map(|secs| Step::Elapse { secs }),
     ]
 }
 
@@ -101,6 +109,7 @@ struct World {
     deposited: u64,
     withdrawn: u64,
     price: OraclePrice,
+    now: i64,
 }
 
 impl World {
@@ -115,6 +124,7 @@ impl World {
             deposited: 0,
             withdrawn: 0,
             price: OraclePrice { price: 100 * PRICE_PRECISION, conf: 10_000, publish_time: 0 },
+            now: 1_000,
         }
     }
 
@@ -189,6 +199,10 @@ impl World {
                     self.socializations += u64::from(plan.socialized > 0);
                 }
             }
+            Step::Elapse { secs } => {
+                self.now += secs;
+                self.market.accrue_funding(self.now, self.price.price, &params).unwrap();
+            }
             Step::Sweep => {
                 let sweep = ledger::sweep_fund_revenue(&self.market);
                 self.market = sweep.market;
@@ -232,6 +246,10 @@ impl World {
         assert_eq!(m.total_unsettled_pnl, self.traders.iter().map(|t| t.unsettled_pnl).sum::<u64>());
         assert_eq!(m.lp_shares, self.lp_shares.iter().sum::<u64>());
         assert!(m.pool_balance >= m.pending_deficit, "pool cash never pays out a loss it has not received");
+        // The market's estimate of unsettled funding matches the accounts' own, to one atom each.
+        let pending: i128 = self.traders.iter().map(|t| i128::from(ledger::pending_funding(t, m).unwrap())).sum();
+        let estimate = m.unsettled_funding().unwrap();
+        assert!((pending - estimate).abs() <= i128::try_from(TRADERS).unwrap(), "funding {pending} vs {estimate}");
     }
 
     /// Everyone leaves: close every position, cover every bankruptcy, withdraw all cash, redeem all shares.

@@ -113,6 +113,8 @@ pub enum BackstopError {
     OracleVerificationInsufficient,
     #[msg("Oracle configuration does not fit its kind (receiver and feed id are for pull oracles only, and required)")]
     InvalidOracleConfig,
+    #[msg("Funding coefficient and cap must be at most 1%/hour and depth positive")]
+    InvalidFundingParams,
 }
 
 impl From<MathError> for BackstopError {
@@ -148,6 +150,7 @@ impl From<MathError> for BackstopError {
             MathError::NotLiquidatable => Self::NotLiquidatable,
             MathError::NotBankrupt => Self::NotBankrupt,
             MathError::InvalidFundDrawLimits => Self::InvalidFundDrawLimits,
+            MathError::InvalidFundingParams => Self::InvalidFundingParams,
         }
     }
 }

@@ -86,6 +86,8 @@ pub struct TradeRecord {
     pub collateral_before: i64,
     pub collateral_after: i64,
     pub unsettled_pnl_after: u64,
+    /// Funding settled on this touch, before the fill (positive: the account paid). precision: QUOTE_PRECISION.
+    pub funding_settled: i64,
 }
 
 /// A deposit into or withdrawal from the LP pool.
@@ -183,4 +185,19 @@ pub struct FundRevenueSwept {
 pub struct FundHealthReport {
     pub header: EventHeader,
     pub health: crate::instructions::FundHealth,
+}
+
+/// The market's funding index advanced.
+#[event]
+pub struct FundingAccrued {
+    pub header: EventHeader,
+    pub market: Pubkey,
+    /// Hourly rate applied, in ppb of notional (positive: longs pay).
+    pub rate_ppb: i64,
+    /// Long minus short open interest. precision: BASE_PRECISION.
+    pub skew: i64,
+    /// Seconds accrued.
+    pub elapsed: i64,
+    /// precision: FUNDING_INDEX_PRECISION.
+    pub index_after: i64,
 }

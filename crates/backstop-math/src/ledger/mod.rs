@@ -15,11 +15,13 @@ use crate::safe_math::{add_i64, add_u64, sub_u64, to_u64};
 
 mod bankruptcy;
 mod flows;
+mod funding;
 mod liquidation;
 mod social;
 
 pub use bankruptcy::*;
 pub use flows::*;
+pub use funding::*;
 pub use liquidation::*;
 pub use social::{pending_social_loss, SOCIAL_INDEX_ONE};
 
@@ -55,6 +57,16 @@ pub struct MarketLedger {
     pub social_loss_index: u64,
     /// Bumped when a loss takes every positive balance, resetting the index.
     pub social_loss_epoch: u64,
+    /// Cumulative funding per base unit paid by longs (received by shorts). precision: FUNDING_INDEX_PRECISION.
+    pub cumulative_funding_index: i64,
+    /// Unix seconds of the last funding accrual.
+    pub last_funding_time: i64,
+    /// The hourly rate of the last accrual, in ppb (positive: longs pay). For views.
+    pub funding_rate_ppb: i64,
+    /// Σ size × funding index at each account's last settlement, as an i128 in two words: with the index and the
+    /// net size it gives the funding accounts owe the pool but have not settled.
+    pub funding_basis_lo: u64,
+    pub funding_basis_hi: u64,
 }
 
 /// A trader and their market after a flow.
@@ -75,8 +87,10 @@ impl MarketLedger {
     /// Pool value at `price`: cash, less what it owes traders (unsettled profit and their unrealized PnL),
     /// less the pending deficit unless `count_pending` (a receivable the waterfall may or may not pay).
     fn pool_value_at(&self, price: i64, count_pending: bool) -> MathResult<i128> {
+        // Funding the accounts owe the pool (negative: the pool owes them) counts like their unrealized PnL.
         let traders_pnl = value_floor(self.net_base()?, price)?
             .checked_sub(i128::from(self.net_entry_notional))
+            .and_then(|v| v.checked_sub(self.unsettled_funding().ok()?))
             .ok_or(MathError::Overflow)?;
         let pending = if count_pending { 0 } else { i128::from(self.pending_deficit) };
         i128::from(self.pool_balance)
@@ -151,6 +165,7 @@ impl MarketLedger {
 
     fn record_position_change(&mut self, before: &TraderBalances, after: &TraderBalances) -> MathResult<()> {
         let (old, new) = (before.position, after.position);
+        self.move_funding_basis(old.base, before.funding_index, new.base, after.funding_index)?;
         let long = |b: i64| u64::try_from(b.max(0)).unwrap_or(0);
         let short = |b: i64| b.min(0).unsigned_abs();
         self.open_interest_long = add_u64(sub_u64(self.open_interest_long, long(old.base))?, long(new.base))?;
@@ -183,10 +198,12 @@ pub(crate) fn amount_as_i64(amount: u64) -> MathResult<i64> {
 }
 
 /// Brings an account up to date with its market before any flow: applies socialized losses since its last
-/// touch, then settles whatever unsettled profit the pool can now pay.
+/// touch, settles funding since then against the pool, then settles whatever unsettled profit the pool can now
+/// pay. Run funding accrual ([`MarketLedger::accrue_funding`]) first, so the index is current.
 pub fn touch(trader: &TraderBalances, market: &MarketLedger) -> MathResult<Books> {
     let (mut trader, mut market) = (*trader, *market);
     market.apply_social_loss(&mut trader)?;
+    market.settle_funding(&mut trader)?;
     market.settle_pnl(&mut trader, 0)?;
     Ok(Books { trader, market })
 }

@@ -50,6 +50,7 @@ pub fn handle_cover_bankruptcy(ctx: Context<CoverBankruptcy>) -> Result<()> {
     let now = clock.unix_timestamp;
     let mut market = ctx.accounts.market.load_mut()?;
     let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
+    market.accrue_funding(now, price.price)?;
     let mut account = ctx.accounts.bankrupt_account.load_mut()?;
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
 

@@ -36,6 +36,8 @@ pub struct Deposit<'info> {
 
 pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let mut market = ctx.accounts.market.load_mut()?;
+    let last_price = market.last_oracle_price;
+    market.accrue_funding(Clock::get()?.unix_timestamp, last_price)?;
     let mut account = ctx.accounts.margin_account.load_mut()?;
     let before = account.balances;
     let books = ledger::deposit(&account.balances, &market.books, amount).or_reject()?;

@@ -3,6 +3,7 @@ use crate::events::{EventHeader, FundHealthReport};
 use crate::state::{InsuranceFund, Market};
 use anchor_lang::prelude::*;
 use backstop_math::fund::coverage_ratio_bps;
+use backstop_math::funding::funding_rate_ppb;
 use backstop_math::position::notional;
 
 /// Most markets one health call reports (return data is limited to 1 KiB).
@@ -16,6 +17,8 @@ pub struct MarketDraw {
     pub open_interest_notional: u64,
     /// What the market may still draw from the fund in its current window.
     pub draw_remaining: u64,
+    /// The market's current hourly funding rate, ppb of notional (positive: longs pay), from its open interest.
+    pub funding_rate_ppb: i64,
 }
 
 /// A fund's health, as returned by `fund_health` (and emitted as a `FundHealthReport`).
@@ -58,6 +61,14 @@ pub fn handle_fund_health<'info>(ctx: Context<'info, FundHealthView<'info>>) -> 
             market: info.key(),
             open_interest_notional: notional(base, market.last_oracle_price).unwrap_or(u64::MAX),
             draw_remaining: market.fund_draw.remaining(now, cap, window),
+            funding_rate_ppb: funding_rate_ppb(
+                market.books.open_interest_long,
+                market.books.open_interest_short,
+                market.params.funding_coefficient_ppm,
+                market.params.funding_cap_ppm,
+                market.params.funding_depth,
+            )
+            .unwrap_or(0),
         });
     }
     let backed_notional = markets.iter().fold(0u64, |sum, m| sum.saturating_add(m.open_interest_notional));

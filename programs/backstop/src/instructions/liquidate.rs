@@ -1,5 +1,5 @@
 use crate::error::{BackstopError, OrReject};
-use crate::events::{EventHeader, LiquidationRecord};
+use crate::events::{EventHeader, FundingAccrued, LiquidationRecord};
 use crate::oracle;
 use crate::state::{MarginAccount, Market};
 use anchor_lang::prelude::*;
@@ -39,6 +39,7 @@ pub fn handle_liquidate(ctx: Context<Liquidate>) -> Result<()> {
     let clock = Clock::get()?;
     let mut market = ctx.accounts.market.load_mut()?;
     let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
+    let accrual = market.accrue_funding(clock.unix_timestamp, price.price)?;
     let mut liquidatee = ctx.accounts.liquidatee.load_mut()?;
     let mut liquidator = ctx.accounts.liquidator.load_mut()?;
 
@@ -58,6 +59,16 @@ pub fn handle_liquidate(ctx: Context<Liquidate>) -> Result<()> {
     let liquidatee_owner = liquidatee.owner;
     drop((market, liquidatee, liquidator));
 
+    if accrual.elapsed > 0 {
+        emit_cpi!(FundingAccrued {
+            header: EventHeader::now(&clock),
+            market: ctx.accounts.market.key(),
+            rate_ppb: accrual.rate_ppb,
+            skew: accrual.skew,
+            elapsed: accrual.elapsed,
+            index_after: accrual.index_after,
+        });
+    }
     emit_cpi!(LiquidationRecord {
         header: EventHeader::now(&clock),
         market: ctx.accounts.market.key(),

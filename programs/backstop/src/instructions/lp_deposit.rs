@@ -42,6 +42,7 @@ pub fn handle_lp_deposit(ctx: Context<LpDeposit>, amount: u64) -> Result<()> {
     let mut market = ctx.accounts.market.load_mut()?;
     require!(market.status() != MarketStatus::Paused, BackstopError::MarketPaused);
     let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
+    market.accrue_funding(clock.unix_timestamp, price.price)?;
     let pool_before = market.books.pool_balance;
     let outcome = ledger::lp_deposit(&market.books, amount, &price).or_reject()?;
     market.books = outcome.market;

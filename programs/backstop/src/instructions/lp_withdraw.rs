@@ -37,6 +37,7 @@ pub fn handle_lp_withdraw(ctx: Context<LpWithdraw>, shares: u64) -> Result<()> {
     let clock = Clock::get()?;
     let mut market = ctx.accounts.market.load_mut()?;
     let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
+    market.accrue_funding(clock.unix_timestamp, price.price)?;
     let mut position = ctx.accounts.lp_position.load_mut()?;
     let pool_before = market.books.pool_balance;
     let outcome = ledger::lp_withdraw(&market.books, shares, position.shares, &price, market.params.initial_margin_bps)

@@ -1,5 +1,5 @@
 use crate::error::{BackstopError, OrReject};
-use crate::events::{EventHeader, TradeRecord};
+use crate::events::{EventHeader, FundingAccrued, TradeRecord};
 use crate::oracle;
 use crate::state::{MarginAccount, Market, MarketStatus};
 use anchor_lang::prelude::*;
@@ -27,9 +27,11 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     let status = market.status();
     require!(status != MarketStatus::Paused, BackstopError::MarketPaused);
     let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
+    let accrual = market.accrue_funding(clock.unix_timestamp, price.price)?;
 
     let mut account = ctx.accounts.margin_account.load_mut()?;
     let before = account.balances;
+    let funding_settled = ledger::pending_funding(&before, &market.books).or_reject()?;
     let liability_before = market.books.vault_liability().or_reject()?;
     let reduce_only = status == MarketStatus::ReduceOnly;
     let outcome = ledger::trade(&before, &market.books, base_delta, &price, &market.params, reduce_only).or_reject()?;
@@ -48,6 +50,16 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     account.fees_paid = account.fees_paid.saturating_add(fee_paid);
     drop((market, account));
 
+    if accrual.elapsed > 0 {
+        emit_cpi!(FundingAccrued {
+            header: EventHeader::now(&clock),
+            market: ctx.accounts.market.key(),
+            rate_ppb: accrual.rate_ppb,
+            skew: accrual.skew,
+            elapsed: accrual.elapsed,
+            index_after: accrual.index_after,
+        });
+    }
     emit_cpi!(TradeRecord {
         header: EventHeader::now(&clock),
         market: ctx.accounts.market.key(),
@@ -67,6 +79,7 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
         collateral_before: before.collateral,
         collateral_after: outcome.books.trader.collateral,
         unsettled_pnl_after: outcome.books.trader.unsettled_pnl,
+        funding_settled,
     });
     Ok(())
 }

@@ -45,6 +45,8 @@ pub fn handle_withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
     } else {
         Some(oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?)
     };
+    let funding_price = price.map_or(market.last_oracle_price, |p| p.price);
+    market.accrue_funding(clock.unix_timestamp, funding_price)?;
     let books = ledger::withdraw(&before, &market.books, amount, price.as_ref(), &market.params).or_reject()?;
     if let Some(price) = &price {
         market.record_oracle(price);

@@ -21,6 +21,6 @@ pub struct MarginAccount {
     pub reserved: [u8; 128],
 }
 
-const_assert_eq!(core::mem::size_of::<TraderBalances>(), 48);
-const_assert_eq!(core::mem::size_of::<MarginAccount>(), 2 * 32 + 48 + 2 * 8 + 8 + 128);
+const_assert_eq!(core::mem::size_of::<TraderBalances>(), 56);
+const_assert_eq!(core::mem::size_of::<MarginAccount>(), 2 * 32 + 56 + 2 * 8 + 8 + 128);
 const_assert_eq!(core::mem::size_of::<MarginAccount>() % 8, 0);

@@ -1,6 +1,7 @@
 use crate::error::BackstopError;
+use crate::error::OrReject;
 use anchor_lang::prelude::*;
-use backstop_math::ledger::MarketLedger;
+use backstop_math::ledger::{FundingAccrual, MarketLedger};
 use backstop_math::oracle::OraclePrice;
 use backstop_math::params::MarketParams;
 use backstop_math::waterfall::DrawWindow;
@@ -85,10 +86,10 @@ pub struct Market {
     pub reserved: [u8; 512],
 }
 
-const_assert_eq!(core::mem::size_of::<MarketParams>(), 80);
-const_assert_eq!(core::mem::size_of::<MarketLedger>(), 112);
+const_assert_eq!(core::mem::size_of::<MarketParams>(), 96);
+const_assert_eq!(core::mem::size_of::<MarketLedger>(), 152);
 const_assert_eq!(core::mem::size_of::<DrawWindow>(), 16);
-const_assert_eq!(core::mem::size_of::<Market>(), 6 * 32 + 80 + 112 + 3 * 8 + 16 + 7 * 8 + 8 + 512);
+const_assert_eq!(core::mem::size_of::<Market>(), 6 * 32 + 96 + 152 + 3 * 8 + 16 + 7 * 8 + 8 + 512);
 const_assert_eq!(core::mem::size_of::<Market>() % 8, 0);
 
 /// Where and how a market reads its price.
@@ -126,6 +127,13 @@ impl Market {
     /// The market PDA's seeds, copied out so no borrow of the account is held across a CPI.
     pub fn signer(&self) -> PdaSigner {
         PdaSigner { prefix: crate::seeds::MARKET, id: self.market_id.to_le_bytes(), bump: [self.bump] }
+    }
+
+    /// Advances funding to `now`, valued at `price` (the oracle price read by the instruction, or the last one
+    /// used when the instruction reads none).
+    pub fn accrue_funding(&mut self, now: i64, price: i64) -> Result<FundingAccrual> {
+        let params = self.params;
+        self.books.accrue_funding(now, price, &params).or_reject()
     }
 
     /// Remembers the oracle price used, so an older one is refused next time.

@@ -1,0 +1,97 @@
+//! Funding (SPEC §6): the crowded side pays a rate that grows with open-interest skew, capped; the other side and
+//! the LP pool, which carries the net imbalance, receive it.
+//!
+//! `rate = clamp(coefficient × (OI_long − OI_short) / max(OI_long + OI_short, depth), −cap, +cap)` per hour,
+//! positive when longs pay. A cumulative index (quote per base unit) advances with elapsed time on every
+//! instruction that touches the market; each account settles `size × (index now − index at its last touch)` when
+//! it is next touched, rounded up (against the payer: a payer pays the atom, a receiver gets one less).
+
+use crate::constants::BASE_PRECISION;
+use crate::error::{MathError, MathResult};
+use crate::safe_math::{div_ceil, to_i64};
+
+/// The index is quote atoms per base unit, times this. precision of `cumulative_funding_index`.
+pub const FUNDING_INDEX_PRECISION: i64 = 1_000_000;
+/// Funding rates are parts per billion of notional per hour.
+pub const FUNDING_RATE_PRECISION: i64 = 1_000_000_000;
+const PPM_TO_PPB: i64 = 1_000;
+const SECONDS_PER_HOUR: i64 = 3_600;
+
+/// The hourly funding rate for this open interest, in ppb (positive: longs pay).
+pub fn funding_rate_ppb(
+    open_interest_long: u64,
+    open_interest_short: u64,
+    coefficient_ppm: u32,
+    cap_ppm: u32,
+    depth: u64,
+) -> MathResult<i64> {
+    let long = i128::from(open_interest_long);
+    let short = i128::from(open_interest_short);
+    let skew = long - short;
+    let denominator = (long + short).max(i128::from(depth)).max(1);
+    let coefficient = i128::from(coefficient_ppm) * i128::from(PPM_TO_PPB);
+    let cap = i128::from(cap_ppm) * i128::from(PPM_TO_PPB);
+    // Truncated toward zero: the rate never exceeds the formula's.
+    let rate = coefficient.checked_mul(skew).ok_or(MathError::Overflow)? / denominator;
+    to_i64(rate.clamp(-cap, cap))
+}
+
+/// How far the index moves in `elapsed` seconds at `rate_ppb` and `price` (PRICE_PRECISION = quote atoms per
+/// base unit). Truncated toward zero.
+pub fn index_delta(rate_ppb: i64, price: i64, elapsed: i64) -> MathResult<i64> {
+    if elapsed <= 0 || rate_ppb == 0 {
+        return Ok(0);
+    }
+    let numerator = i128::from(rate_ppb)
+        .checked_mul(i128::from(price))
+        .and_then(|v| v.checked_mul(i128::from(elapsed)))
+        .and_then(|v| v.checked_mul(i128::from(FUNDING_INDEX_PRECISION)))
+        .ok_or(MathError::Overflow)?;
+    to_i64(numerator / (i128::from(SECONDS_PER_HOUR) * i128::from(FUNDING_RATE_PRECISION)))
+}
+
+/// What a position of `base` owes between two index values (positive: it pays), rounded up.
+/// precision: QUOTE_PRECISION.
+pub fn funding_owed(base: i64, index_then: i64, index_now: i64) -> MathResult<i64> {
+    let delta = i128::from(index_now).checked_sub(i128::from(index_then)).ok_or(MathError::Overflow)?;
+    let owed = i128::from(base).checked_mul(delta).ok_or(MathError::Overflow)?;
+    to_i64(div_ceil(owed, i128::from(BASE_PRECISION) * i128::from(FUNDING_INDEX_PRECISION))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::constants::BASE_PRECISION_U64;
+
+    const UNIT: u64 = BASE_PRECISION_U64;
+
+    #[test]
+    fn rate_follows_skew_and_is_capped() {
+        // 100 ppm/h at full skew, cap 50 ppm/h, depth 100 units.
+        assert_eq!(funding_rate_ppb(300 * UNIT, 100 * UNIT, 100, 50, 100 * UNIT), Ok(50_000)); // skew ½ → 50 ppm
+        assert_eq!(funding_rate_ppb(250 * UNIT, 150 * UNIT, 100, 50, 100 * UNIT), Ok(25_000)); // skew ¼ → 25 ppm
+        assert_eq!(funding_rate_ppb(100 * UNIT, 300 * UNIT, 100, 50, 100 * UNIT), Ok(-50_000));
+        assert_eq!(funding_rate_ppb(0, 0, 100, 50, 100 * UNIT), Ok(0));
+        assert_eq!(funding_rate_ppb(7 * UNIT, 7 * UNIT, 100, 50, 100 * UNIT), Ok(0));
+        // Thin market: 10 long against depth 100 → skew 10 %.
+        assert_eq!(funding_rate_ppb(10 * UNIT, 0, 100, 50, 100 * UNIT), Ok(10_000));
+    }
+
+    #[test]
+    fn index_moves_with_time_and_price() {
+        // 50 ppm/h on a $100 unit is $0.005 per hour = 5 000 quote atoms; index carries ×1e6.
+        assert_eq!(index_delta(50_000, 100_000_000, 3_600), Ok(5_000 * FUNDING_INDEX_PRECISION));
+        assert_eq!(index_delta(50_000, 100_000_000, 6 * 3_600), Ok(30_000 * FUNDING_INDEX_PRECISION));
+        assert_eq!(index_delta(-50_000, 100_000_000, 3_600), Ok(-5_000 * FUNDING_INDEX_PRECISION));
+        assert_eq!(index_delta(50_000, 100_000_000, 0), Ok(0));
+    }
+
+    #[test]
+    fn settlement_rounds_against_the_payer() {
+        let step = 5_000 * FUNDING_INDEX_PRECISION; // $0.005 per unit
+        assert_eq!(funding_owed(10 * BASE_PRECISION, 0, step), Ok(50_000)); // a long pays $0.05
+        assert_eq!(funding_owed(-10 * BASE_PRECISION, 0, step), Ok(-50_000)); // a short receives $0.05
+        assert_eq!(funding_owed(1, 0, 1), Ok(1)); // a payer pays the atom
+        assert_eq!(funding_owed(-1, 0, 1), Ok(0)); // a receiver does not get it
+    }
+}
