@@ -20,8 +20,10 @@ use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestC
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 
-/// The clock every test starts at (2025-06-15).
+/// The clock every market opens at (2025-06-15); the exchange and the listing happen one timelock earlier.
 pub const T0: i64 = 1_750_000_000;
+/// The harness exchange's timelock delay (the shortest allowed).
+pub const TIMELOCK: i64 = 3_600;
 /// One collateral token (USDC, 6 decimals) in atoms.
 pub const USDC: u64 = 1_000_000;
 /// One base unit in BASE_PRECISION.
@@ -98,6 +100,18 @@ pub fn default_params() -> MarketParams {
         funding_cap_ppm: 0,
         _padding: 0,
         funding_depth: 100 * BASE_PRECISION_U64,
+        fee_floor_bps: 10,
+        fee_cap_bps: 10,
+        fee_vol_coefficient: 0,
+        volatility_window_secs: 3_600,
+        fund_share_max_bps: 5_000,
+        coverage_target_bps: 0,
+        treasury_yields_to_fund: 0,
+        breaker_conf_bps: 0,
+        breaker_move_bps: 0,
+        breaker_window_secs: 600,
+        breaker_cooldown_secs: 1_800,
+        _padding2: 0,
     }
 }
 
@@ -126,6 +140,7 @@ impl Actor {
 pub struct Env {
     pub ctx: ProgramTestContext,
     pub governance: Keypair,
+    pub guardian: Keypair,
     pub mint_authority: Keypair,
     pub mint: Pubkey,
     pub fund: Pubkey,
@@ -155,9 +170,9 @@ impl Env {
         test.prefer_bpf(false);
         let oracle = Pubkey::new_unique();
         let mut price = LegacyPrice::from_fixture(LEGACY_SOL_USD);
-        price.set(START_PRICE, START_CONF, T0);
+        price.set(START_PRICE, START_CONF, T0 - TIMELOCK);
         let pull = pull.map(|mut update| {
-            update.set(START_PRICE, START_CONF, T0);
+            update.set(START_PRICE, START_CONF, T0 - TIMELOCK);
             update
         });
         let account = match &pull {
@@ -169,6 +184,7 @@ impl Env {
         let mut env = Self {
             ctx,
             governance: Keypair::new(),
+            guardian: Keypair::new(),
             mint_authority: Keypair::new(),
             mint: Pubkey::default(),
             fund: pda::insurance_fund(0),
@@ -178,10 +194,10 @@ impl Env {
             price,
             pull,
             min_signatures,
-            now: T0,
+            now: T0 - TIMELOCK,
             nonce: 0,
         };
-        env.set_clock(T0).await;
+        env.set_clock(T0 - TIMELOCK).await;
         env.mint = env.create_mint(6).await;
         env
     }
@@ -209,15 +225,19 @@ impl Env {
         env.send(&[ix], &[&governance]).await.expect("initialize fund");
         let ix = env.list_market(params).instruction();
         env.send(&[ix], &[&governance]).await.expect("initialize market");
+        // Listing is timelocked: open the market when the delay has passed, at T0.
+        env.set_clock(T0).await;
+        env.set_price(START_PRICE, START_CONF).await;
+        env.send(&[builders::activate_market(env.market, env.payer())], &[]).await.expect("activate market");
         env
     }
 
     pub async fn initialize_exchange(&mut self) {
         let args = InitializeExchangeArgs {
             authority: self.governance.pubkey(),
-            guardian: Pubkey::new_unique(),
+            guardian: self.guardian.pubkey(),
             treasury: Pubkey::new_unique(),
-            timelock_delay_secs: 86_400,
+            timelock_delay_secs: TIMELOCK,
         };
         let ix = builders::initialize_exchange(self.payer(), args);
         self.send(&[ix], &[]).await.expect("initialize exchange");
@@ -417,6 +437,7 @@ impl Env {
             vault: self.vault,
             mint: self.mint,
             oracle: self.oracle,
+            fund: self.fund,
         }
     }
 

@@ -49,6 +49,12 @@ pub enum MathError {
     InvalidFundDrawLimits,
     /// Funding coefficient and cap at most 1 %/hour, depth positive.
     InvalidFundingParams,
+    /// Dynamic fee: floor ≤ base fee ≤ cap ≤ ceiling, coefficient and window in range.
+    InvalidDynamicFee,
+    /// Dynamic fund share: base ≤ max ≤ what the LP (and a yielding treasury) can give; target ≤ 100 %.
+    InvalidFundShare,
+    /// Circuit breaker thresholds, window and cooldown out of range.
+    InvalidCircuitBreaker,
     /// Margin ratios must satisfy 0 < maintenance < initial <= 100 %.
     InvalidMarginRatios,
     /// The liquidation penalty must be positive and strictly inside maintenance margin; the liquidator's share of

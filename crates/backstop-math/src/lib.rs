@@ -12,10 +12,12 @@
 #![deny(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_possible_wrap)]
 
 pub mod constants;
+pub mod dynamic;
 pub mod error;
 pub mod fees;
 pub mod fund;
 pub mod funding;
+pub mod governance;
 pub mod ledger;
 pub mod lp;
 pub mod margin;

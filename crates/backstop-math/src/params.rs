@@ -15,6 +15,10 @@ pub const MAX_ORACLE_AGE_SECS: u32 = 300;
 pub const MAX_EXEC_CONF_SCALE_BPS: u32 = 30_000;
 /// Longest fund draw window: 30 days.
 pub const MAX_FUND_DRAW_WINDOW_SECS: u32 = 30 * 24 * 3600;
+/// Largest fee-volatility coefficient.
+pub const MAX_FEE_VOL_COEFFICIENT: u32 = 100_000;
+/// Longest volatility window, breaker window and cooldown: 7 days.
+pub const MAX_WINDOW_SECS: u32 = 7 * 24 * 3600;
 /// Highest funding coefficient and cap: 1 % of notional per hour.
 pub const MAX_FUNDING_PPM: u32 = 10_000;
 /// Loosest maintenance margin a market may have: 0.5 % (200x is where oracle noise alone liquidates).
@@ -67,6 +71,28 @@ pub struct MarketParams {
     /// Open interest below which skew is measured against this depth instead, so a thin market's first trade
     /// does not pay the full rate. precision: BASE_PRECISION.
     pub funding_depth: u64,
+    /// Dynamic fee: `taker_fee_bps + fee_vol_coefficient × volatility_ppm / 10⁷`, clamped to [floor, cap] (bps).
+    pub fee_floor_bps: u32,
+    pub fee_cap_bps: u32,
+    /// 1 000 adds 1 bps of fee per 1 % of realised volatility (mean absolute return per window).
+    pub fee_vol_coefficient: u32,
+    /// Time constant of the volatility estimate, in seconds.
+    pub volatility_window_secs: u32,
+    /// Dynamic fund share: the fund's fee share rises linearly to this as its coverage falls from the target to 0.
+    pub fund_share_max_bps: u32,
+    /// Fund balance ÷ open-interest notional below which the fund's share rises, in bps.
+    pub coverage_target_bps: u32,
+    /// 1 if the treasury's share gives way too (after the LP's), 0 if only the LP's does.
+    pub treasury_yields_to_fund: u32,
+    /// Circuit breaker: reduce-only when confidence exceeds this (bps of price; 0 disables this trigger).
+    pub breaker_conf_bps: u32,
+    /// Circuit breaker: reduce-only when the price moved more than this (bps) within `breaker_window_secs`
+    /// (0 disables this trigger).
+    pub breaker_move_bps: u32,
+    pub breaker_window_secs: u32,
+    /// Seconds of calm after which a tripped breaker clears.
+    pub breaker_cooldown_secs: u32,
+    pub _padding2: u32,
 }
 
 const BPS: u32 = 10_000;
@@ -84,7 +110,10 @@ impl MarketParams {
             && self.liquidation_penalty_bps < self.maintenance_margin_bps
             && self.liquidator_reward_share_bps <= BPS;
         check(penalty_ok, MathError::InvalidLiquidationPenalty)?;
-        check(self.taker_fee_bps <= MAX_TAKER_FEE_BPS, MathError::InvalidTakerFee)?;
+        check(
+            self.taker_fee_bps <= MAX_TAKER_FEE_BPS && self.fee_cap_bps <= MAX_TAKER_FEE_BPS,
+            MathError::InvalidTakerFee,
+        )?;
         let split = u64::from(self.fee_fund_share_bps)
             + u64::from(self.fee_lp_share_bps)
             + u64::from(self.fee_treasury_share_bps);
@@ -104,7 +133,27 @@ impl MarketParams {
             && self.funding_cap_ppm <= MAX_FUNDING_PPM
             && self.funding_depth > 0
             && i64::try_from(self.funding_depth).is_ok();
-        check(funding_ok, MathError::InvalidFundingParams)
+        check(funding_ok, MathError::InvalidFundingParams)?;
+        let fee_ok = self.fee_floor_bps <= self.taker_fee_bps
+            && self.taker_fee_bps <= self.fee_cap_bps
+            && self.fee_cap_bps <= MAX_TAKER_FEE_BPS
+            && self.fee_vol_coefficient <= MAX_FEE_VOL_COEFFICIENT
+            && (60..=MAX_WINDOW_SECS).contains(&self.volatility_window_secs);
+        check(fee_ok, MathError::InvalidDynamicFee)?;
+        // The fund's share can only grow into what the LP (and, if it yields, the treasury) can give up.
+        let yieldable = u64::from(self.fee_fund_share_bps)
+            + u64::from(self.fee_lp_share_bps)
+            + if self.treasury_yields_to_fund == 1 { u64::from(self.fee_treasury_share_bps) } else { 0 };
+        let share_ok = self.fund_share_max_bps >= self.fee_fund_share_bps
+            && u64::from(self.fund_share_max_bps) <= yieldable
+            && self.coverage_target_bps <= BPS
+            && self.treasury_yields_to_fund <= 1;
+        check(share_ok, MathError::InvalidFundShare)?;
+        let breaker_ok = self.breaker_conf_bps <= MAX_ORACLE_CONF_BPS
+            && self.breaker_move_bps <= BPS
+            && (1..=MAX_WINDOW_SECS).contains(&self.breaker_window_secs)
+            && (1..=MAX_WINDOW_SECS).contains(&self.breaker_cooldown_secs);
+        check(breaker_ok, MathError::InvalidCircuitBreaker)
     }
 }
 
@@ -144,6 +193,18 @@ pub(crate) mod tests {
             funding_cap_ppm: 50,
             _padding: 0,
             funding_depth: 100 * BASE_PRECISION_U64,
+            fee_floor_bps: 5,
+            fee_cap_bps: 50,
+            fee_vol_coefficient: 1_000,
+            volatility_window_secs: 3_600,
+            fund_share_max_bps: 9_000,
+            coverage_target_bps: 500,
+            treasury_yields_to_fund: 0,
+            breaker_conf_bps: 100,
+            breaker_move_bps: 1_500,
+            breaker_window_secs: 600,
+            breaker_cooldown_secs: 1_800,
+            _padding2: 0,
         }
     }
 

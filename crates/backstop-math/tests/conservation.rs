@@ -37,6 +37,18 @@ fn params() -> MarketParams {
         funding_cap_ppm: 2_000,
         _padding: 0,
         funding_depth: 10 * BASE_PRECISION_U64,
+        fee_floor_bps: 10,
+        fee_cap_bps: 10,
+        fee_vol_coefficient: 0,
+        volatility_window_secs: 3_600,
+        fund_share_max_bps: 5_000,
+        coverage_target_bps: 0,
+        treasury_yields_to_fund: 0,
+        breaker_conf_bps: 0,
+        breaker_move_bps: 0,
+        breaker_window_secs: 600,
+        breaker_cooldown_secs: 1_800,
+        _padding2: 0,
     }
 }
 
@@ -148,9 +160,14 @@ impl World {
                 }
             }
             Step::Trade { trader, delta } => {
-                if let Ok(outcome) =
-                    ledger::trade(&self.traders[trader], &self.market, delta, &self.price, &params, false)
-                {
+                if let Ok(outcome) = ledger::trade(
+                    &self.traders[trader],
+                    &self.market,
+                    delta,
+                    &self.price,
+                    &params,
+                    &ledger::TradeControls::base(&params),
+                ) {
                     self.commit_trader(trader, outcome.books);
                 }
             }

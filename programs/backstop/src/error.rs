@@ -115,6 +115,32 @@ pub enum BackstopError {
     InvalidOracleConfig,
     #[msg("Funding coefficient and cap must be at most 1%/hour and depth positive")]
     InvalidFundingParams,
+    #[msg("Dynamic fee out of bounds: floor <= base fee <= cap <= 1%, coefficient and window in range")]
+    InvalidDynamicFee,
+    #[msg(
+        "Dynamic fund share out of bounds: base <= max <= what LP (and a yielding treasury) can give, target <= 100%"
+    )]
+    InvalidFundShare,
+    #[msg("Circuit breaker thresholds, window or cooldown out of range")]
+    InvalidCircuitBreaker,
+    #[msg("Signer is not the pending authority")]
+    NotPendingAuthority,
+    #[msg("Signer is neither the guardian nor governance")]
+    NotGuardian,
+    #[msg("Only governance can make a market less restricted")]
+    GuardianCannotLoosen,
+    #[msg("That status change is not allowed")]
+    InvalidStatusTransition,
+    #[msg("A change is already queued: apply or cancel it first")]
+    ChangeAlreadyQueued,
+    #[msg("No change is queued")]
+    NoQueuedChange,
+    #[msg("The timelock has not elapsed")]
+    TimelockNotElapsed,
+    #[msg("Market is not live yet (listing is timelocked)")]
+    MarketNotLive,
+    #[msg("Nothing would change")]
+    NoChange,
 }
 
 impl From<MathError> for BackstopError {
@@ -151,6 +177,9 @@ impl From<MathError> for BackstopError {
             MathError::NotBankrupt => Self::NotBankrupt,
             MathError::InvalidFundDrawLimits => Self::InvalidFundDrawLimits,
             MathError::InvalidFundingParams => Self::InvalidFundingParams,
+            MathError::InvalidDynamicFee => Self::InvalidDynamicFee,
+            MathError::InvalidFundShare => Self::InvalidFundShare,
+            MathError::InvalidCircuitBreaker => Self::InvalidCircuitBreaker,
         }
     }
 }

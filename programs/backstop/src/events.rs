@@ -42,6 +42,8 @@ pub struct MarketInitialized {
     pub collateral_mint: Pubkey,
     pub oracle: Pubkey,
     pub insurance_fund: Pubkey,
+    /// The market opens (`activate_market`) no earlier than this.
+    pub listing_eta: i64,
 }
 
 /// A deposit into or withdrawal from a margin account. precision of amounts: QUOTE_PRECISION.
@@ -200,4 +202,62 @@ pub struct FundingAccrued {
     pub elapsed: i64,
     /// precision: FUNDING_INDEX_PRECISION.
     pub index_after: i64,
+}
+
+/// What a governance or guardian instruction did.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GovernanceAction {
+    AuthorityProposed,
+    AuthorityAccepted,
+    ExchangeChangeQueued,
+    ExchangeChangeApplied,
+    ExchangeChangeCancelled,
+    MarketListed,
+    MarketActivated,
+    ParamsQueued,
+    ParamsCancelled,
+    OracleChangeQueued,
+    OracleChangeApplied,
+    OracleChangeCancelled,
+}
+
+/// A governance action on the exchange or a market, with the moment it can take effect.
+#[event]
+pub struct GovernanceRecord {
+    pub header: EventHeader,
+    pub target: Pubkey,
+    pub action: GovernanceAction,
+    pub signer: Pubkey,
+    /// When a queued change may be applied (0 for actions that take effect at once).
+    pub eta: i64,
+}
+
+/// A market's parameters changed (at once when tightening, or when a queued change was applied).
+#[event]
+pub struct ParamsChanged {
+    pub header: EventHeader,
+    pub market: Pubkey,
+    pub old: backstop_math::params::MarketParams,
+    pub new: backstop_math::params::MarketParams,
+}
+
+/// A market's status changed (guardian, governance or the circuit breaker).
+#[event]
+pub struct StatusChanged {
+    pub header: EventHeader,
+    pub market: Pubkey,
+    pub old_status: u8,
+    pub new_status: u8,
+    pub signer: Pubkey,
+}
+
+/// The circuit breaker tripped or cleared.
+#[event]
+pub struct BreakerTransition {
+    pub header: EventHeader,
+    pub market: Pubkey,
+    pub tripped: bool,
+    /// Move over the window and confidence ratio that were observed, bps.
+    pub move_bps: u64,
+    pub conf_bps: u64,
 }

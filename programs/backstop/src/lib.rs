@@ -13,7 +13,9 @@ pub mod seeds;
 pub mod state;
 pub mod vault;
 
+use backstop_math::params::MarketParams;
 use instructions::*;
+use state::OracleConfig;
 
 declare_id!("Cwuhm5HMVGqHjGQqY6sAyBR8ndYwr54iyDRyYjzC7n2T");
 
@@ -87,6 +89,71 @@ pub mod backstop {
     /// Keeper: sweeps the fund's accrued fee and penalty shares from a market vault into the fund vault.
     pub fn settle_fund_revenue(ctx: Context<SettleFundRevenue>) -> Result<()> {
         instructions::settle_fund_revenue::handle_settle_fund_revenue(ctx)
+    }
+
+    /// Keeper: shows the market its oracle so the circuit breaker trips or clears even without trades.
+    pub fn update_circuit_breaker(ctx: Context<UpdateCircuitBreaker>) -> Result<()> {
+        instructions::update_circuit_breaker::handle_update_circuit_breaker(ctx)
+    }
+
+    /// Governance: proposes the next authority (step one of two).
+    pub fn propose_authority(ctx: Context<ProposeAuthority>, new_authority: Pubkey) -> Result<()> {
+        instructions::governance::propose_authority::handle_propose_authority(ctx, new_authority)
+    }
+
+    /// The proposed authority accepts (step two of two).
+    pub fn accept_authority(ctx: Context<AcceptAuthority>) -> Result<()> {
+        instructions::governance::accept_authority::handle_accept_authority(ctx)
+    }
+
+    /// Governance: queues a new guardian, treasury and timelock delay (always timelocked).
+    pub fn propose_exchange_change(ctx: Context<ProposeExchangeChange>, change: ExchangeChange) -> Result<()> {
+        instructions::governance::propose_exchange_change::handle_propose_exchange_change(ctx, change)
+    }
+
+    /// Anyone, after the delay: applies the queued exchange change.
+    pub fn apply_exchange_change(ctx: Context<ApplyExchangeChange>) -> Result<()> {
+        instructions::governance::apply_exchange_change::handle_apply_exchange_change(ctx)
+    }
+
+    /// Governance: drops the queued exchange change.
+    pub fn cancel_exchange_change(ctx: Context<CancelExchangeChange>) -> Result<()> {
+        instructions::governance::cancel_exchange_change::handle_cancel_exchange_change(ctx)
+    }
+
+    /// Governance: new market parameters, within bounds; tightening applies at once, loosening is queued.
+    pub fn update_market_params(ctx: Context<UpdateMarketParams>, params: MarketParams) -> Result<()> {
+        instructions::governance::update_market_params::handle_update_market_params(ctx, params)
+    }
+
+    /// Anyone, after the delay: applies the queued parameter change.
+    pub fn apply_market_params(ctx: Context<ApplyMarketParams>) -> Result<()> {
+        instructions::governance::apply_market_params::handle_apply_market_params(ctx)
+    }
+
+    /// Governance: drops the market's queued parameter and oracle changes.
+    pub fn cancel_market_change(ctx: Context<CancelMarketChange>) -> Result<()> {
+        instructions::governance::cancel_market_change::handle_cancel_market_change(ctx)
+    }
+
+    /// Governance: queues a new oracle for a market (always timelocked).
+    pub fn propose_oracle_change(ctx: Context<ProposeOracleChange>, config: OracleConfig) -> Result<()> {
+        instructions::governance::propose_oracle_change::handle_propose_oracle_change(ctx, config)
+    }
+
+    /// Anyone, after the delay: applies the queued oracle change.
+    pub fn apply_oracle_change(ctx: Context<ApplyOracleChange>) -> Result<()> {
+        instructions::governance::apply_oracle_change::handle_apply_oracle_change(ctx)
+    }
+
+    /// Anyone, after the listing delay: opens a listed market.
+    pub fn activate_market(ctx: Context<ActivateMarket>) -> Result<()> {
+        instructions::governance::activate_market::handle_activate_market(ctx)
+    }
+
+    /// Guardian or governance: reduce-only or pause at once; only governance re-activates.
+    pub fn set_market_status(ctx: Context<SetMarketStatus>, status: u8) -> Result<()> {
+        instructions::governance::set_market_status::handle_set_market_status(ctx, status)
     }
 
     /// Read-only: a fund's balance, coverage ratio, inflows, deficits covered and draw remaining per market

@@ -1,13 +1,46 @@
 //! The flows a trader or LP starts: deposit, withdraw, trade, LP deposit and withdrawal.
 
 use super::{amount_as_i64, touch, Books, MarketLedger};
+use crate::dynamic::{dynamic_fee_bps, dynamic_fund_share_bps, split_fee_dynamic};
 use crate::error::{MathError, MathResult};
-use crate::fees::{split_fee, taker_fee, FeeSplit};
+use crate::fees::{taker_fee, FeeSplit};
 use crate::lp::{amount_for_shares, shares_for_deposit};
 use crate::margin::TraderBalances;
 use crate::oracle::OraclePrice;
 use crate::params::MarketParams;
 use crate::safe_math::{add_u64, sub_u64, to_i64};
+
+/// The market's live controls at the moment of a trade (SPEC §6, §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TradeControls {
+    /// Taker fee rate now (the dynamic fee), bps.
+    pub taker_fee_bps: u32,
+    /// The fund's fee share now (the dynamic fund share), bps.
+    pub fund_share_bps: u32,
+    /// Only risk-reducing trades (governance, guardian or the circuit breaker said so).
+    pub reduce_only: bool,
+}
+
+impl TradeControls {
+    /// The static rates of `params`, nothing reduce-only.
+    pub fn base(params: &MarketParams) -> Self {
+        Self { taker_fee_bps: params.taker_fee_bps, fund_share_bps: params.fee_fund_share_bps, reduce_only: false }
+    }
+
+    /// The dynamic rates for this volatility and fund coverage.
+    pub fn dynamic(
+        params: &MarketParams,
+        volatility_ppm: u64,
+        coverage_bps: u64,
+        reduce_only: bool,
+    ) -> MathResult<Self> {
+        Ok(Self {
+            taker_fee_bps: dynamic_fee_bps(params, volatility_ppm)?,
+            fund_share_bps: dynamic_fund_share_bps(params, coverage_bps)?,
+            reduce_only,
+        })
+    }
+}
 
 /// What a trade did, for the books and for its event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,8 +114,9 @@ pub fn trade(
     delta: i64,
     price: &OraclePrice,
     params: &MarketParams,
-    reduce_only: bool,
+    controls: &TradeControls,
 ) -> MathResult<TradeOutcome> {
+    let reduce_only = controls.reduce_only;
     if delta == 0 {
         return Err(MathError::InvalidAmount);
     }
@@ -107,9 +141,9 @@ pub fn trade(
     market.record_position_change(&before, &trader)?;
     market.settle_pnl(&mut trader, fill.realized_pnl)?;
 
-    let fee_due = taker_fee(fill.fill_notional, params.taker_fee_bps)?;
+    let fee_due = taker_fee(fill.fill_notional, controls.taker_fee_bps)?;
     let payable = u64::try_from(trader.collateral.max(0)).map_err(|_| MathError::Overflow)?;
-    let fee = split_fee(fee_due.min(payable), params.fee_fund_share_bps, params.fee_treasury_share_bps)?;
+    let fee = split_fee_dynamic(fee_due.min(payable), controls.fund_share_bps, params)?;
     market.move_collateral(&mut trader, to_i64(i128::from(fee.total()?).checked_neg().ok_or(MathError::Overflow)?)?)?;
     market.pool_balance = add_u64(market.pool_balance, fee.lp)?;
     market.fund_fee_accrued = add_u64(market.fund_fee_accrued, fee.fund)?;

@@ -36,6 +36,7 @@ pub struct Deposit<'info> {
 
 pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let mut market = ctx.accounts.market.load_mut()?;
+    require!(market.is_live(), BackstopError::MarketNotLive);
     let last_price = market.last_oracle_price;
     market.accrue_funding(Clock::get()?.unix_timestamp, last_price)?;
     let mut account = ctx.accounts.margin_account.load_mut()?;

@@ -71,7 +71,10 @@ impl InitializeMarket<'_> {
 pub fn handle_initialize_market(ctx: Context<InitializeMarket>, args: InitializeMarketArgs) -> Result<()> {
     let mut exchange = ctx.accounts.exchange.load_mut()?;
     exchange.market_count = exchange.market_count.checked_add(1).ok_or(BackstopError::Overflow)?;
+    let delay = exchange.timelock_delay_secs;
     drop(exchange);
+    let now = Clock::get()?.unix_timestamp;
+    let listing_eta = crate::instructions::governance::eta(now, delay)?;
 
     let mut market = ctx.accounts.market.load_init()?;
     market.insurance_fund = ctx.accounts.insurance_fund.key();
@@ -80,7 +83,9 @@ pub fn handle_initialize_market(ctx: Context<InitializeMarket>, args: Initialize
     market.oracle = ctx.accounts.oracle.key();
     market.params = args.params;
     market.market_id = args.market_id;
-    market.status = MarketStatus::Active as u8;
+    // Listing is a loosening change: the market opens only after the timelock (`activate_market`).
+    market.status = MarketStatus::Listing as u8;
+    market.listing_eta = listing_eta;
     market.oracle_kind = args.oracle.kind;
     market.oracle_receiver = args.oracle.receiver;
     market.oracle_feed_id = args.oracle.feed_id;
@@ -96,6 +101,7 @@ pub fn handle_initialize_market(ctx: Context<InitializeMarket>, args: Initialize
         collateral_mint: ctx.accounts.collateral_mint.key(),
         oracle: ctx.accounts.oracle.key(),
         insurance_fund: ctx.accounts.insurance_fund.key(),
+        listing_eta,
     });
     Ok(())
 }

@@ -40,6 +40,8 @@ pub fn handle_liquidate(ctx: Context<Liquidate>) -> Result<()> {
     let mut market = ctx.accounts.market.load_mut()?;
     let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
     let accrual = market.accrue_funding(clock.unix_timestamp, price.price)?;
+    // Liquidations feed the volatility estimate and the breaker; they are never blocked by it.
+    market.observe_price(&price, clock.unix_timestamp)?;
     let mut liquidatee = ctx.accounts.liquidatee.load_mut()?;
     let mut liquidator = ctx.accounts.liquidator.load_mut()?;
 

@@ -40,6 +40,7 @@ pub struct LpDeposit<'info> {
 pub fn handle_lp_deposit(ctx: Context<LpDeposit>, amount: u64) -> Result<()> {
     let clock = Clock::get()?;
     let mut market = ctx.accounts.market.load_mut()?;
+    require!(market.is_live(), BackstopError::MarketNotLive);
     require!(market.status() != MarketStatus::Paused, BackstopError::MarketPaused);
     let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
     market.accrue_funding(clock.unix_timestamp, price.price)?;

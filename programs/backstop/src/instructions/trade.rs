@@ -1,14 +1,16 @@
 use crate::error::{BackstopError, OrReject};
-use crate::events::{EventHeader, FundingAccrued, TradeRecord};
+use crate::events::{BreakerTransition, EventHeader, FundingAccrued, TradeRecord};
 use crate::oracle;
-use crate::state::{MarginAccount, Market, MarketStatus};
+use crate::state::{InsuranceFund, MarginAccount, Market, MarketStatus};
 use anchor_lang::prelude::*;
-use backstop_math::ledger;
+use backstop_math::fund::coverage_ratio_bps;
+use backstop_math::ledger::{self, TradeControls};
+use backstop_math::position::notional;
 
 #[event_cpi]
 #[derive(Accounts)]
 pub struct Trade<'info> {
-    #[account(mut)]
+    #[account(mut, has_one = insurance_fund @ BackstopError::FundMismatch)]
     pub market: AccountLoader<'info, Market>,
     #[account(
         mut,
@@ -19,22 +21,42 @@ pub struct Trade<'info> {
     pub owner: Signer<'info>,
     /// CHECK: must be the market's oracle. checked at #oracle
     pub oracle: UncheckedAccount<'info>,
+    /// Read for its coverage ratio, which sets the fund's share of the fee.
+    pub insurance_fund: AccountLoader<'info, InsuranceFund>,
 }
 
+/// Trades against the pool. On the way it updates the market's live controls from the oracle price it reads:
+/// funding accrues, the volatility estimate moves, the circuit breaker observes the price (reduce-only while
+/// tripped), and the fee and the fund's share of it are set by volatility and the fund's coverage.
 pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let mut market = ctx.accounts.market.load_mut()?;
     let status = market.status();
+    require!(status != MarketStatus::Listing, BackstopError::MarketNotLive);
     require!(status != MarketStatus::Paused, BackstopError::MarketPaused);
-    let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
-    let accrual = market.accrue_funding(clock.unix_timestamp, price.price)?;
+    let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
+    let accrual = market.accrue_funding(now, price.price)?;
+    let observation = market.observe_price(&price, now)?;
+
+    let fund_balance = ctx.accounts.insurance_fund.load()?.balance;
+    let open_interest = market.books.open_interest_long.saturating_add(market.books.open_interest_short);
+    let backed =
+        notional(i64::try_from(open_interest).map_err(|_| BackstopError::Overflow)?, price.price).or_reject()?;
+    let reduce_only = status == MarketStatus::ReduceOnly || observation.breaker.tripped == 1;
+    let controls = TradeControls::dynamic(
+        &market.params,
+        market.volatility_ppm,
+        coverage_ratio_bps(fund_balance, backed),
+        reduce_only,
+    )
+    .or_reject()?;
 
     let mut account = ctx.accounts.margin_account.load_mut()?;
     let before = account.balances;
     let funding_settled = ledger::pending_funding(&before, &market.books).or_reject()?;
     let liability_before = market.books.vault_liability().or_reject()?;
-    let reduce_only = status == MarketStatus::ReduceOnly;
-    let outcome = ledger::trade(&before, &market.books, base_delta, &price, &market.params, reduce_only).or_reject()?;
+    let outcome = ledger::trade(&before, &market.books, base_delta, &price, &market.params, &controls).or_reject()?;
     let fee_paid = outcome.fee.total().or_reject()?;
 
     // A trade moves value between the trader, the pool and the fee accruals, never into or out of the vault.
@@ -50,19 +72,30 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     account.fees_paid = account.fees_paid.saturating_add(fee_paid);
     drop((market, account));
 
+    let header = EventHeader::now(&clock);
+    let market_key = ctx.accounts.market.key();
     if accrual.elapsed > 0 {
         emit_cpi!(FundingAccrued {
-            header: EventHeader::now(&clock),
-            market: ctx.accounts.market.key(),
+            header,
+            market: market_key,
             rate_ppb: accrual.rate_ppb,
             skew: accrual.skew,
             elapsed: accrual.elapsed,
             index_after: accrual.index_after,
         });
     }
+    if observation.tripped_now || observation.cleared_now {
+        emit_cpi!(BreakerTransition {
+            header,
+            market: market_key,
+            tripped: observation.tripped_now,
+            move_bps: observation.move_bps,
+            conf_bps: observation.conf_bps,
+        });
+    }
     emit_cpi!(TradeRecord {
-        header: EventHeader::now(&clock),
-        market: ctx.accounts.market.key(),
+        header,
+        market: market_key,
         owner: ctx.accounts.owner.key(),
         base_delta,
         oracle_price: price.price,

@@ -25,8 +25,13 @@ pub struct Exchange {
     pub fund_count: u16,
     pub bump: u8,
     pub _padding: [u8; 3],
+    /// A queued change of guardian, treasury and timelock delay, and when it may be applied (0: none queued).
+    pub pending_guardian: Pubkey,
+    pub pending_treasury: Pubkey,
+    pub pending_timelock_delay_secs: i64,
+    pub pending_eta: i64,
     pub reserved: [u8; 128],
 }
 
-const_assert_eq!(core::mem::size_of::<Exchange>(), 4 * 32 + 8 + 8 + 128);
+const_assert_eq!(core::mem::size_of::<Exchange>(), 4 * 32 + 8 + 8 + 2 * 32 + 2 * 8 + 128);
 const_assert_eq!(core::mem::size_of::<Exchange>() % 8, 0);

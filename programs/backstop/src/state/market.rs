@@ -1,6 +1,7 @@
 use crate::error::BackstopError;
 use crate::error::OrReject;
 use anchor_lang::prelude::*;
+use backstop_math::dynamic::{update_volatility, Breaker, BreakerObservation};
 use backstop_math::ledger::{FundingAccrual, MarketLedger};
 use backstop_math::oracle::OraclePrice;
 use backstop_math::params::MarketParams;
@@ -16,6 +17,8 @@ pub enum MarketStatus {
     ReduceOnly = 1,
     /// No trades and no LP deposits; withdrawals of free collateral still work.
     Paused = 2,
+    /// Listed but not live until `listing_eta` (listing is a loosening change: timelocked).
+    Listing = 3,
 }
 
 /// Which oracle format the market reads. Stored as a `u8`.
@@ -82,14 +85,35 @@ pub struct Market {
     /// PythPull only: 0 requires Full verification; n > 0 also accepts Partial updates with at least n guardian
     /// signatures.
     pub oracle_min_signatures: u8,
-    pub _padding: [u8; 1],
+    /// Kind and signature minimum of the queued oracle change.
+    pub pending_oracle_kind: u8,
+    pub pending_oracle_min_signatures: u8,
+    pub _padding: [u8; 7],
+    /// Realised volatility estimate (mean absolute return per window). precision: ppm.
+    pub volatility_ppm: u64,
+    /// The parametric circuit breaker's memory.
+    pub breaker: Breaker,
+    /// While `status` is Listing: when the market may be activated.
+    pub listing_eta: i64,
+    /// A queued parameter change and when it may be applied (0: none queued).
+    pub pending_params: MarketParams,
+    pub pending_params_eta: i64,
+    /// A queued oracle change and when it may be applied (0: none queued).
+    pub pending_oracle: Pubkey,
+    pub pending_oracle_receiver: Pubkey,
+    pub pending_oracle_feed_id: [u8; 32],
+    pub pending_oracle_eta: i64,
     pub reserved: [u8; 512],
 }
 
-const_assert_eq!(core::mem::size_of::<MarketParams>(), 96);
 const_assert_eq!(core::mem::size_of::<MarketLedger>(), 152);
 const_assert_eq!(core::mem::size_of::<DrawWindow>(), 16);
-const_assert_eq!(core::mem::size_of::<Market>(), 6 * 32 + 96 + 152 + 3 * 8 + 16 + 7 * 8 + 8 + 512);
+const_assert_eq!(core::mem::size_of::<MarketParams>(), 144);
+const_assert_eq!(core::mem::size_of::<Breaker>(), 32);
+const_assert_eq!(
+    core::mem::size_of::<Market>(),
+    6 * 32 + 144 + 152 + 3 * 8 + 16 + 7 * 8 + 16 + 8 + 32 + 8 + 144 + 8 + 3 * 32 + 8 + 512
+);
 const_assert_eq!(core::mem::size_of::<Market>() % 8, 0);
 
 /// Where and how a market reads its price.
@@ -116,10 +140,16 @@ impl Market {
         }
     }
 
+    /// Whether the market takes deposits, trades and LP flows at all.
+    pub fn is_live(&self) -> bool {
+        self.status() != MarketStatus::Listing
+    }
+
     pub fn status(&self) -> MarketStatus {
         match self.status {
             0 => MarketStatus::Active,
             1 => MarketStatus::ReduceOnly,
+            3 => MarketStatus::Listing,
             _ => MarketStatus::Paused,
         }
     }
@@ -134,6 +164,25 @@ impl Market {
     pub fn accrue_funding(&mut self, now: i64, price: i64) -> Result<FundingAccrual> {
         let params = self.params;
         self.books.accrue_funding(now, price, &params).or_reject()
+    }
+
+    /// Feeds a freshly read oracle price to the volatility estimate and the circuit breaker (before
+    /// `record_oracle`, which it compares against).
+    pub fn observe_price(&mut self, price: &OraclePrice, now: i64) -> Result<BreakerObservation> {
+        let elapsed = price.publish_time.saturating_sub(self.last_oracle_publish_time);
+        if self.last_oracle_publish_time > 0 {
+            self.volatility_ppm = update_volatility(
+                self.volatility_ppm,
+                self.last_oracle_price,
+                price.price,
+                elapsed,
+                self.params.volatility_window_secs,
+            )
+            .or_reject()?;
+        }
+        let observation = self.breaker.observe(price.price, price.conf, now, &self.params).or_reject()?;
+        self.breaker = observation.breaker;
+        Ok(observation)
     }
 
     /// Remembers the oracle price used, so an older one is refused next time.

@@ -1,0 +1,124 @@
+//! Which parameter changes may apply at once and which wait for the timelock (SPEC §8): a change applies at once
+//! only when every field it moves, moves in that field's safe direction (risk tightens, the fund's share grows);
+//! anything else (loosening risk, raising a cap, cutting users' share, or both at once) is queued.
+
+use crate::params::MarketParams;
+
+/// The direction in which a parameter may move without the timelock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Safe {
+    Up,
+    Down,
+    /// Any change waits: it helps one party at another's expense (fees, penalty, fee split to the LP/treasury).
+    Never,
+}
+
+/// One parameter's rule.
+pub struct Rule {
+    pub name: &'static str,
+    pub read: fn(&MarketParams) -> u64,
+    pub safe: Safe,
+}
+
+macro_rules! rule {
+    ($field:ident, $safe:expr) => {
+        Rule { name: stringify!($field), read: |p| u64::from(p.$field), safe: $safe }
+    };
+}
+
+/// Every market parameter and its safe direction.
+pub const RULES: &[Rule] = &[
+    rule!(initial_margin_bps, Safe::Up),
+    rule!(maintenance_margin_bps, Safe::Up),
+    rule!(liquidation_penalty_bps, Safe::Never),
+    rule!(liquidator_reward_share_bps, Safe::Down),
+    rule!(taker_fee_bps, Safe::Never),
+    rule!(fee_fund_share_bps, Safe::Up),
+    rule!(fee_lp_share_bps, Safe::Down),
+    rule!(fee_treasury_share_bps, Safe::Down),
+    rule!(exec_conf_scale_bps, Safe::Up),
+    rule!(oracle_max_conf_bps, Safe::Down),
+    rule!(oracle_max_age_secs, Safe::Down),
+    rule!(unrealized_profit_cap_bps, Safe::Down),
+    rule!(max_open_interest, Safe::Down),
+    rule!(min_order_size, Safe::Up),
+    rule!(fund_draw_cap, Safe::Down),
+    rule!(fund_draw_window_secs, Safe::Up),
+    rule!(funding_coefficient_ppm, Safe::Up),
+    rule!(funding_cap_ppm, Safe::Up),
+    rule!(funding_depth, Safe::Down),
+    rule!(fee_floor_bps, Safe::Never),
+    rule!(fee_cap_bps, Safe::Never),
+    rule!(fee_vol_coefficient, Safe::Never),
+    rule!(volatility_window_secs, Safe::Never),
+    rule!(fund_share_max_bps, Safe::Up),
+    rule!(coverage_target_bps, Safe::Up),
+    rule!(treasury_yields_to_fund, Safe::Up),
+    rule!(breaker_conf_bps, Safe::Never),
+    rule!(breaker_move_bps, Safe::Never),
+    rule!(breaker_window_secs, Safe::Never),
+    rule!(breaker_cooldown_secs, Safe::Never),
+];
+
+/// The first parameter `new` moves in a direction that needs the timelock, if any.
+pub fn first_loosening(old: &MarketParams, new: &MarketParams) -> Option<&'static str> {
+    RULES.iter().find_map(|rule| {
+        let (before, after) = ((rule.read)(old), (rule.read)(new));
+        let safe = match rule.safe {
+            Safe::Up => after >= before,
+            Safe::Down => after <= before,
+            Safe::Never => after == before,
+        };
+        (!safe).then_some(rule.name)
+    })
+}
+
+/// Whether `new` may replace `old` at once.
+pub fn applies_at_once(old: &MarketParams, new: &MarketParams) -> bool {
+    first_loosening(old, new).is_none()
+}
+
+/// A breaker threshold of 0 disables that trigger, so "down to 0" loosens: treat the thresholds as `Never`
+/// (above). The timelock delay itself: lowering it loosens.
+pub fn timelock_change_applies_at_once(old_delay: i64, new_delay: i64) -> bool {
+    new_delay >= old_delay
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::tests::sample;
+
+    #[test]
+    fn every_field_has_a_rule() {
+        // MarketParams is all u32/u64 fields plus two padding words: 30 rules cover the rest.
+        let fields = (core::mem::size_of::<MarketParams>() - 2 * 4 - 4 * 8) / 4 + 4;
+        assert_eq!(RULES.len(), fields);
+    }
+
+    #[test]
+    fn tightening_applies_at_once_and_loosening_waits() {
+        let old = sample();
+        let mut tighter = old;
+        tighter.initial_margin_bps += 100;
+        tighter.max_open_interest /= 2;
+        tighter.oracle_max_age_secs -= 10;
+        assert!(applies_at_once(&old, &tighter));
+
+        let cases: [(fn(&mut MarketParams), &str); 6] = [
+            (|p| p.initial_margin_bps -= 1, "initial_margin_bps"),
+            (|p| p.max_open_interest += 1, "max_open_interest"),
+            (|p| p.oracle_max_age_secs += 1, "oracle_max_age_secs"),
+            (|p| p.funding_cap_ppm -= 1, "funding_cap_ppm"),
+            (|p| p.taker_fee_bps += 1, "taker_fee_bps"),
+            (|p| p.fund_draw_cap += 1, "fund_draw_cap"),
+        ];
+        for (change, name) in cases {
+            let mut new = old;
+            change(&mut new);
+            assert_eq!(first_loosening(&old, &new), Some(name));
+        }
+        assert!(timelock_change_applies_at_once(3_600, 7_200));
+        assert!(!timelock_change_applies_at_once(7_200, 3_600));
+    }
+}

@@ -1,0 +1,31 @@
+use crate::error::BackstopError;
+use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
+use crate::state::{Market, MarketStatus};
+use anchor_lang::prelude::*;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct ActivateMarket<'info> {
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+    /// Anyone: the listing was public for the whole delay.
+    pub caller: Signer<'info>,
+}
+
+/// Opens a listed market once its timelock has elapsed (unless the guardian paused it meanwhile).
+pub fn handle_activate_market(ctx: Context<ActivateMarket>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let mut market = ctx.accounts.market.load_mut()?;
+    require!(market.status() == MarketStatus::Listing, BackstopError::InvalidStatusTransition);
+    require!(now >= market.listing_eta, BackstopError::TimelockNotElapsed);
+    market.status = MarketStatus::Active as u8;
+    drop(market);
+    emit_cpi!(GovernanceRecord {
+        header: EventHeader::now(&Clock::get()?),
+        target: ctx.accounts.market.key(),
+        action: GovernanceAction::MarketActivated,
+        signer: ctx.accounts.caller.key(),
+        eta: 0,
+    });
+    Ok(())
+}

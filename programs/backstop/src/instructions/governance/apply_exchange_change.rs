@@ -1,0 +1,33 @@
+use super::require_elapsed;
+use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
+use crate::seeds;
+use crate::state::Exchange;
+use anchor_lang::prelude::*;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct ApplyExchangeChange<'info> {
+    #[account(mut, seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    /// Anyone: the change was public for the whole delay.
+    pub caller: Signer<'info>,
+}
+
+pub fn handle_apply_exchange_change(ctx: Context<ApplyExchangeChange>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let mut exchange = ctx.accounts.exchange.load_mut()?;
+    require_elapsed(exchange.pending_eta, now)?;
+    exchange.guardian = exchange.pending_guardian;
+    exchange.treasury = exchange.pending_treasury;
+    exchange.timelock_delay_secs = exchange.pending_timelock_delay_secs;
+    exchange.pending_eta = 0;
+    drop(exchange);
+    emit_cpi!(GovernanceRecord {
+        header: EventHeader::now(&Clock::get()?),
+        target: ctx.accounts.exchange.key(),
+        action: GovernanceAction::ExchangeChangeApplied,
+        signer: ctx.accounts.caller.key(),
+        eta: 0,
+    });
+    Ok(())
+}

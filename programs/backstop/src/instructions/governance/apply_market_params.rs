@@ -1,0 +1,30 @@
+use super::require_elapsed;
+use crate::error::OrReject;
+use crate::events::{EventHeader, ParamsChanged};
+use crate::state::Market;
+use anchor_lang::prelude::*;
+use backstop_math::params::MarketParams;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct ApplyMarketParams<'info> {
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+    /// Anyone: the change was public for the whole delay.
+    pub caller: Signer<'info>,
+}
+
+pub fn handle_apply_market_params(ctx: Context<ApplyMarketParams>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let mut market = ctx.accounts.market.load_mut()?;
+    require_elapsed(market.pending_params_eta, now)?;
+    let new = market.pending_params;
+    new.validate().or_reject()?;
+    let old = market.params;
+    market.params = new;
+    market.pending_params = MarketParams::default();
+    market.pending_params_eta = 0;
+    drop(market);
+    emit_cpi!(ParamsChanged { header: EventHeader::now(&Clock::get()?), market: ctx.accounts.market.key(), old, new });
+    Ok(())
+}

@@ -1,0 +1,51 @@
+use super::require_elapsed;
+use crate::error::BackstopError;
+use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
+use crate::oracle;
+use crate::state::{Market, OracleConfig};
+use anchor_lang::prelude::*;
+use backstop_math::dynamic::Breaker;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct ApplyOracleChange<'info> {
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+    /// CHECK: must be the queued oracle, decoded again at #1
+    pub new_oracle: UncheckedAccount<'info>,
+    /// Anyone: the change was public for the whole delay.
+    pub caller: Signer<'info>,
+}
+
+pub fn handle_apply_oracle_change(ctx: Context<ApplyOracleChange>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let mut market = ctx.accounts.market.load_mut()?;
+    require_elapsed(market.pending_oracle_eta, now)?;
+    require_keys_eq!(ctx.accounts.new_oracle.key(), market.pending_oracle, BackstopError::OracleMismatch);
+    let config = OracleConfig {
+        kind: market.pending_oracle_kind,
+        receiver: market.pending_oracle_receiver,
+        feed_id: market.pending_oracle_feed_id,
+        min_signatures: market.pending_oracle_min_signatures,
+    };
+    // #1 Still a valid oracle of that kind.
+    oracle::decode(&ctx.accounts.new_oracle.to_account_info(), &config)?;
+    market.oracle = market.pending_oracle;
+    market.oracle_kind = config.kind;
+    market.oracle_receiver = config.receiver;
+    market.oracle_feed_id = config.feed_id;
+    market.oracle_min_signatures = config.min_signatures;
+    market.pending_oracle_eta = 0;
+    // A new feed has its own timeline: ordering, volatility and the breaker start afresh from its first price.
+    market.last_oracle_publish_time = 0;
+    market.breaker = Breaker::default();
+    drop(market);
+    emit_cpi!(GovernanceRecord {
+        header: EventHeader::now(&Clock::get()?),
+        target: ctx.accounts.market.key(),
+        action: GovernanceAction::OracleChangeApplied,
+        signer: ctx.accounts.caller.key(),
+        eta: 0,
+    });
+    Ok(())
+}

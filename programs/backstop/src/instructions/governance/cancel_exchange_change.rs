@@ -1,0 +1,28 @@
+use crate::error::BackstopError;
+use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
+use crate::seeds;
+use crate::state::Exchange;
+use anchor_lang::prelude::*;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct CancelExchangeChange<'info> {
+    #[account(mut, seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump, has_one = authority @ BackstopError::Unauthorized)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    pub authority: Signer<'info>,
+}
+
+pub fn handle_cancel_exchange_change(ctx: Context<CancelExchangeChange>) -> Result<()> {
+    let mut exchange = ctx.accounts.exchange.load_mut()?;
+    require!(exchange.pending_eta != 0, BackstopError::NoQueuedChange);
+    exchange.pending_eta = 0;
+    drop(exchange);
+    emit_cpi!(GovernanceRecord {
+        header: EventHeader::now(&Clock::get()?),
+        target: ctx.accounts.exchange.key(),
+        action: GovernanceAction::ExchangeChangeCancelled,
+        signer: ctx.accounts.authority.key(),
+        eta: 0,
+    });
+    Ok(())
+}

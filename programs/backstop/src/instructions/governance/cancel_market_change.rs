@@ -1,0 +1,42 @@
+use crate::error::BackstopError;
+use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
+use crate::seeds;
+use crate::state::{Exchange, Market};
+use anchor_lang::prelude::*;
+use backstop_math::params::MarketParams;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct CancelMarketChange<'info> {
+    #[account(seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump, has_one = authority @ BackstopError::Unauthorized)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    pub authority: Signer<'info>,
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+}
+
+/// Drops whatever parameter or oracle change is queued on the market.
+pub fn handle_cancel_market_change(ctx: Context<CancelMarketChange>) -> Result<()> {
+    let mut market = ctx.accounts.market.load_mut()?;
+    let (params_queued, oracle_queued) = (market.pending_params_eta != 0, market.pending_oracle_eta != 0);
+    require!(params_queued || oracle_queued, BackstopError::NoQueuedChange);
+    market.pending_params = MarketParams::default();
+    market.pending_params_eta = 0;
+    market.pending_oracle_eta = 0;
+    drop(market);
+    let header = EventHeader::now(&Clock::get()?);
+    for (queued, action) in
+        [(params_queued, GovernanceAction::ParamsCancelled), (oracle_queued, GovernanceAction::OracleChangeCancelled)]
+    {
+        if queued {
+            emit_cpi!(GovernanceRecord {
+                header,
+                target: ctx.accounts.market.key(),
+                action,
+                signer: ctx.accounts.authority.key(),
+                eta: 0,
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,26 @@
+use crate::error::BackstopError;
+use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
+use crate::seeds;
+use crate::state::Exchange;
+use anchor_lang::prelude::*;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct ProposeAuthority<'info> {
+    #[account(mut, seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump, has_one = authority @ BackstopError::Unauthorized)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    pub authority: Signer<'info>,
+}
+
+/// Step one of two: names the next authority, which must accept with its own signature.
+pub fn handle_propose_authority(ctx: Context<ProposeAuthority>, new_authority: Pubkey) -> Result<()> {
+    ctx.accounts.exchange.load_mut()?.pending_authority = new_authority;
+    emit_cpi!(GovernanceRecord {
+        header: EventHeader::now(&Clock::get()?),
+        target: new_authority,
+        action: GovernanceAction::AuthorityProposed,
+        signer: ctx.accounts.authority.key(),
+        eta: 0,
+    });
+    Ok(())
+}

@@ -1,0 +1,47 @@
+use super::eta;
+use crate::error::BackstopError;
+use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
+use crate::seeds;
+use crate::state::{Exchange, MAX_TIMELOCK_DELAY_SECS, MIN_TIMELOCK_DELAY_SECS};
+use anchor_lang::prelude::*;
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExchangeChange {
+    pub guardian: Pubkey,
+    pub treasury: Pubkey,
+    pub timelock_delay_secs: i64,
+}
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct ProposeExchangeChange<'info> {
+    #[account(mut, seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump, has_one = authority @ BackstopError::Unauthorized)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    pub authority: Signer<'info>,
+}
+
+/// Queues a new guardian, treasury and timelock delay. Always timelocked: replacing the guardian removes a
+/// safety, redirecting the treasury moves revenue, and shortening the delay loosens every later change.
+pub fn handle_propose_exchange_change(ctx: Context<ProposeExchangeChange>, change: ExchangeChange) -> Result<()> {
+    require!(
+        (MIN_TIMELOCK_DELAY_SECS..=MAX_TIMELOCK_DELAY_SECS).contains(&change.timelock_delay_secs),
+        BackstopError::InvalidTimelockDelay
+    );
+    let now = Clock::get()?.unix_timestamp;
+    let mut exchange = ctx.accounts.exchange.load_mut()?;
+    require!(exchange.pending_eta == 0, BackstopError::ChangeAlreadyQueued);
+    let when = eta(now, exchange.timelock_delay_secs)?;
+    exchange.pending_guardian = change.guardian;
+    exchange.pending_treasury = change.treasury;
+    exchange.pending_timelock_delay_secs = change.timelock_delay_secs;
+    exchange.pending_eta = when;
+    drop(exchange);
+    emit_cpi!(GovernanceRecord {
+        header: EventHeader::now(&Clock::get()?),
+        target: ctx.accounts.exchange.key(),
+        action: GovernanceAction::ExchangeChangeQueued,
+        signer: ctx.accounts.authority.key(),
+        eta: when,
+    });
+    Ok(())
+}

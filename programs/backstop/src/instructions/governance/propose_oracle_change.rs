@@ -1,0 +1,47 @@
+use super::eta;
+use crate::error::BackstopError;
+use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
+use crate::oracle;
+use crate::seeds;
+use crate::state::{Exchange, Market, OracleConfig};
+use anchor_lang::prelude::*;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct ProposeOracleChange<'info> {
+    #[account(seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump, has_one = authority @ BackstopError::Unauthorized)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    pub authority: Signer<'info>,
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+    /// CHECK: decoded as `config` at #1
+    pub new_oracle: UncheckedAccount<'info>,
+}
+
+/// Queues a new oracle (account, kind, receiver, feed id). Always timelocked: whoever picks the price picks
+/// every account's health.
+pub fn handle_propose_oracle_change(ctx: Context<ProposeOracleChange>, config: OracleConfig) -> Result<()> {
+    // #1 It must decode as configured now; freshness is judged at each use.
+    oracle::validate_config(&config)?;
+    oracle::decode(&ctx.accounts.new_oracle.to_account_info(), &config)?;
+    let now = Clock::get()?.unix_timestamp;
+    let delay = ctx.accounts.exchange.load()?.timelock_delay_secs;
+    let mut market = ctx.accounts.market.load_mut()?;
+    require!(market.pending_oracle_eta == 0, BackstopError::ChangeAlreadyQueued);
+    let when = eta(now, delay)?;
+    market.pending_oracle = ctx.accounts.new_oracle.key();
+    market.pending_oracle_kind = config.kind;
+    market.pending_oracle_receiver = config.receiver;
+    market.pending_oracle_feed_id = config.feed_id;
+    market.pending_oracle_min_signatures = config.min_signatures;
+    market.pending_oracle_eta = when;
+    drop(market);
+    emit_cpi!(GovernanceRecord {
+        header: EventHeader::now(&Clock::get()?),
+        target: ctx.accounts.market.key(),
+        action: GovernanceAction::OracleChangeQueued,
+        signer: ctx.accounts.authority.key(),
+        eta: when,
+    });
+    Ok(())
+}

@@ -1,0 +1,49 @@
+use super::eta;
+use crate::error::{BackstopError, OrReject};
+use crate::events::{EventHeader, GovernanceAction, GovernanceRecord, ParamsChanged};
+use crate::seeds;
+use crate::state::{Exchange, Market};
+use anchor_lang::prelude::*;
+use backstop_math::governance::applies_at_once;
+use backstop_math::params::MarketParams;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct UpdateMarketParams<'info> {
+    #[account(seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump, has_one = authority @ BackstopError::Unauthorized)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    pub authority: Signer<'info>,
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+}
+
+/// Proposes a market's whole parameter set. Every bound is checked. When every changed field moves in its safe
+/// direction (`backstop_math::governance::RULES`) it applies at once; otherwise it is queued for the timelock.
+pub fn handle_update_market_params(ctx: Context<UpdateMarketParams>, params: MarketParams) -> Result<()> {
+    params.validate().or_reject()?;
+    let now = Clock::get()?.unix_timestamp;
+    let delay = ctx.accounts.exchange.load()?.timelock_delay_secs;
+    let mut market = ctx.accounts.market.load_mut()?;
+    let old = market.params;
+    require!(old != params, BackstopError::NoChange);
+    let header = EventHeader::now(&Clock::get()?);
+    if applies_at_once(&old, &params) {
+        market.params = params;
+        drop(market);
+        emit_cpi!(ParamsChanged { header, market: ctx.accounts.market.key(), old, new: params });
+    } else {
+        require!(market.pending_params_eta == 0, BackstopError::ChangeAlreadyQueued);
+        let when = eta(now, delay)?;
+        market.pending_params = params;
+        market.pending_params_eta = when;
+        drop(market);
+        emit_cpi!(GovernanceRecord {
+            header,
+            target: ctx.accounts.market.key(),
+            action: GovernanceAction::ParamsQueued,
+            signer: ctx.accounts.authority.key(),
+            eta: when,
+        });
+    }
+    Ok(())
+}

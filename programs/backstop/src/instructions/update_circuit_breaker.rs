@@ -1,0 +1,36 @@
+use crate::events::{BreakerTransition, EventHeader};
+use crate::oracle;
+use crate::state::Market;
+use anchor_lang::prelude::*;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct UpdateCircuitBreaker<'info> {
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+    /// CHECK: must be the market's oracle. checked at #oracle
+    pub oracle: UncheckedAccount<'info>,
+}
+
+/// Keeper: shows the market its oracle, so the circuit breaker trips (or clears) even when no trade comes by. A
+/// trade that observes a tripping price is itself refused if it adds risk, which would roll its observation
+/// back; this instruction always persists it.
+pub fn handle_update_circuit_breaker(ctx: Context<UpdateCircuitBreaker>) -> Result<()> {
+    let clock = Clock::get()?;
+    let mut market = ctx.accounts.market.load_mut()?;
+    let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
+    market.accrue_funding(clock.unix_timestamp, price.price)?;
+    let observation = market.observe_price(&price, clock.unix_timestamp)?;
+    market.record_oracle(&price);
+    drop(market);
+    if observation.tripped_now || observation.cleared_now {
+        emit_cpi!(BreakerTransition {
+            header: EventHeader::now(&clock),
+            market: ctx.accounts.market.key(),
+            tripped: observation.tripped_now,
+            move_bps: observation.move_bps,
+            conf_bps: observation.conf_bps,
+        });
+    }
+    Ok(())
+}
