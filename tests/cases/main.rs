@@ -8,6 +8,7 @@ mod collateral;
 mod conservation;
 mod fund;
 mod funding;
+mod governance;
 mod initialize;
 mod liquidation;
 mod lp_pool;

@@ -105,18 +105,22 @@ mod tests {
         tighter.oracle_max_age_secs -= 10;
         assert!(applies_at_once(&old, &tighter));
 
-        let cases: [(fn(&mut MarketParams), &str); 6] = [
-            (|p| p.initial_margin_bps -= 1, "initial_margin_bps"),
-            (|p| p.max_open_interest += 1, "max_open_interest"),
-            (|p| p.oracle_max_age_secs += 1, "oracle_max_age_secs"),
-            (|p| p.funding_cap_ppm -= 1, "funding_cap_ppm"),
-            (|p| p.taker_fee_bps += 1, "taker_fee_bps"),
-            (|p| p.fund_draw_cap += 1, "fund_draw_cap"),
+        struct Loosening {
+            change: fn(&mut MarketParams),
+            field: &'static str,
+        }
+        let cases = [
+            Loosening { change: |p| p.initial_margin_bps -= 1, field: "initial_margin_bps" },
+            Loosening { change: |p| p.max_open_interest += 1, field: "max_open_interest" },
+            Loosening { change: |p| p.oracle_max_age_secs += 1, field: "oracle_max_age_secs" },
+            Loosening { change: |p| p.funding_cap_ppm -= 1, field: "funding_cap_ppm" },
+            Loosening { change: |p| p.taker_fee_bps += 1, field: "taker_fee_bps" },
+            Loosening { change: |p| p.fund_draw_cap += 1, field: "fund_draw_cap" },
         ];
-        for (change, name) in cases {
+        for case in cases {
             let mut new = old;
-            change(&mut new);
-            assert_eq!(first_loosening(&old, &new), Some(name));
+            (case.change)(&mut new);
+            assert_eq!(first_loosening(&old, &new), Some(case.field));
         }
         assert!(timelock_change_applies_at_once(3_600, 7_200));
         assert!(!timelock_change_applies_at_once(7_200, 3_600));

@@ -95,6 +95,9 @@ pub struct Market {
     pub breaker: Breaker,
     /// While `status` is Listing: when the market may be activated.
     pub listing_eta: i64,
+    /// When the market was activated (0: never). A listing the guardian paused before activation stays dead:
+    /// governance cannot bring it to life without listing it again behind a new timelock.
+    pub activated_at: i64,
     /// A queued parameter change and when it may be applied (0: none queued).
     pub pending_params: MarketParams,
     pub pending_params_eta: i64,
@@ -112,7 +115,7 @@ const_assert_eq!(core::mem::size_of::<MarketParams>(), 144);
 const_assert_eq!(core::mem::size_of::<Breaker>(), 32);
 const_assert_eq!(
     core::mem::size_of::<Market>(),
-    6 * 32 + 144 + 152 + 3 * 8 + 16 + 7 * 8 + 16 + 8 + 32 + 8 + 144 + 8 + 3 * 32 + 8 + 512
+    6 * 32 + 144 + 152 + 3 * 8 + 16 + 7 * 8 + 16 + 8 + 32 + 2 * 8 + 144 + 8 + 3 * 32 + 8 + 512
 );
 const_assert_eq!(core::mem::size_of::<Market>() % 8, 0);
 

@@ -19,6 +19,7 @@ pub fn handle_activate_market(ctx: Context<ActivateMarket>) -> Result<()> {
     require!(market.status() == MarketStatus::Listing, BackstopError::InvalidStatusTransition);
     require!(now >= market.listing_eta, BackstopError::TimelockNotElapsed);
     market.status = MarketStatus::Active as u8;
+    market.activated_at = now;
     drop(market);
     emit_cpi!(GovernanceRecord {
         header: EventHeader::now(&Clock::get()?),

@@ -24,8 +24,9 @@ fn strictness(status: MarketStatus) -> u8 {
     }
 }
 
-/// Guardian or governance: reduce-only or pause at once. Only governance makes a market less restricted, and
-/// never a listing that has not served its timelock (that is `activate_market`'s job).
+/// Guardian or governance: reduce-only or pause at once. Only governance makes a market less restricted, and only
+/// a market that has been activated: a listing paused before activation is vetoed (list it again, behind a new
+/// timelock).
 pub fn handle_set_market_status(ctx: Context<SetMarketStatus>, status: u8) -> Result<()> {
     let new = match status {
         0 => MarketStatus::Active,
@@ -39,13 +40,14 @@ pub fn handle_set_market_status(ctx: Context<SetMarketStatus>, status: u8) -> Re
     // #1
     require!(is_governance || signer == exchange.guardian, BackstopError::NotGuardian);
     drop(exchange);
-    let now = Clock::get()?.unix_timestamp;
     let mut market = ctx.accounts.market.load_mut()?;
     let old = market.status();
     require!(old != new, BackstopError::NoChange);
     if strictness(new) < strictness(old) || (old == MarketStatus::Listing && new != MarketStatus::Paused) {
         require!(is_governance, BackstopError::GuardianCannotLoosen);
-        require!(now >= market.listing_eta, BackstopError::TimelockNotElapsed);
+        // Only a market that once went live through `activate_market` can be made less restricted: a listing
+        // paused before activation is vetoed.
+        require!(market.activated_at != 0, BackstopError::InvalidStatusTransition);
     }
     market.status = new as u8;
     drop(market);
