@@ -3,7 +3,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use backstop::error::BackstopError;
-use backstop::events::{BreakerTransition, ParamsChanged, TradeRecord};
+use backstop::events::{BreakerTransition, ExchangeChanged, OracleChanged, ParamsChanged, TradeRecord};
 use backstop::instructions::ExchangeChange;
 use backstop::state::{Exchange, MarketStatus, OracleConfig, OracleKind};
 use backstop_math::params::MarketParams;
@@ -211,7 +211,12 @@ async fn exchange_changes_are_timelocked() {
     )
     .await;
     env.advance(TIMELOCK).await;
-    env.send(&[gov::apply_exchange_change(caller.pubkey())], &[&caller]).await.expect("apply");
+    let ix = gov::apply_exchange_change(caller.pubkey());
+    let events = env.simulate_events_by(&[&caller], ix.clone()).await;
+    env.send(&[ix], &[&caller]).await.expect("apply");
+    let record: ExchangeChanged = decode_event(&events).expect("ExchangeChanged");
+    assert_eq!((record.old_guardian, record.new_guardian), (env.guardian.pubkey(), change.guardian));
+    assert_eq!((record.old_timelock_delay_secs, record.new_timelock_delay_secs), (TIMELOCK, 2 * TIMELOCK));
     let state = exchange(&mut env).await;
     assert_eq!(
         (state.guardian, state.treasury, state.timelock_delay_secs),
@@ -284,7 +289,11 @@ async fn an_oracle_change_is_timelocked() {
     .await;
     update.set(usd(100), 1_000_000, env.now);
     env.ctx.set_account(&new_oracle, &update.account().into());
-    env.send(&[gov::apply_oracle_change(market, new_oracle, keeper.pubkey())], &[&keeper]).await.expect("apply");
+    let ix = gov::apply_oracle_change(market, new_oracle, keeper.pubkey());
+    let events = env.simulate_events_by(&[&keeper], ix.clone()).await;
+    env.send(&[ix], &[&keeper]).await.expect("apply");
+    let record: OracleChanged = decode_event(&events).expect("OracleChanged");
+    assert_eq!((record.old_oracle, record.new_oracle, record.new_config), (other, new_oracle, config));
     let state = env.market_state().await;
     assert_eq!((state.oracle, state.oracle_kind), (new_oracle, OracleKind::PythPull as u8));
     env.set_price(usd(100), 1_000_000).await; // the old account, fresh: no longer the market's

@@ -261,3 +261,26 @@ pub struct BreakerTransition {
     pub move_bps: u64,
     pub conf_bps: u64,
 }
+
+/// The exchange's guardian, treasury or timelock changed (a queued change was applied).
+#[event]
+pub struct ExchangeChanged {
+    pub header: EventHeader,
+    pub old_guardian: Pubkey,
+    pub new_guardian: Pubkey,
+    pub old_treasury: Pubkey,
+    pub new_treasury: Pubkey,
+    pub old_timelock_delay_secs: i64,
+    pub new_timelock_delay_secs: i64,
+}
+
+/// A market's oracle changed (a queued change was applied).
+#[event]
+pub struct OracleChanged {
+    pub header: EventHeader,
+    pub market: Pubkey,
+    pub old_oracle: Pubkey,
+    pub new_oracle: Pubkey,
+    pub old_config: crate::state::OracleConfig,
+    pub new_config: crate::state::OracleConfig,
+}

@@ -1,5 +1,5 @@
 use super::require_elapsed;
-use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
+use crate::events::{EventHeader, ExchangeChanged, GovernanceAction, GovernanceRecord};
 use crate::seeds;
 use crate::state::Exchange;
 use anchor_lang::prelude::*;
@@ -17,6 +17,15 @@ pub fn handle_apply_exchange_change(ctx: Context<ApplyExchangeChange>) -> Result
     let now = Clock::get()?.unix_timestamp;
     let mut exchange = ctx.accounts.exchange.load_mut()?;
     require_elapsed(exchange.pending_eta, now)?;
+    let record = ExchangeChanged {
+        header: EventHeader::now(&Clock::get()?),
+        old_guardian: exchange.guardian,
+        new_guardian: exchange.pending_guardian,
+        old_treasury: exchange.treasury,
+        new_treasury: exchange.pending_treasury,
+        old_timelock_delay_secs: exchange.timelock_delay_secs,
+        new_timelock_delay_secs: exchange.pending_timelock_delay_secs,
+    };
     exchange.guardian = exchange.pending_guardian;
     exchange.treasury = exchange.pending_treasury;
     exchange.timelock_delay_secs = exchange.pending_timelock_delay_secs;
@@ -29,5 +38,6 @@ pub fn handle_apply_exchange_change(ctx: Context<ApplyExchangeChange>) -> Result
         signer: ctx.accounts.caller.key(),
         eta: 0,
     });
+    emit_cpi!(record);
     Ok(())
 }

@@ -1,6 +1,6 @@
 use super::require_elapsed;
 use crate::error::BackstopError;
-use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
+use crate::events::{EventHeader, GovernanceAction, GovernanceRecord, OracleChanged};
 use crate::oracle;
 use crate::state::{Market, OracleConfig};
 use anchor_lang::prelude::*;
@@ -30,6 +30,14 @@ pub fn handle_apply_oracle_change(ctx: Context<ApplyOracleChange>) -> Result<()>
     };
     // #1 Still a valid oracle of that kind.
     oracle::decode(&ctx.accounts.new_oracle.to_account_info(), &config)?;
+    let record = OracleChanged {
+        header: EventHeader::now(&Clock::get()?),
+        market: ctx.accounts.market.key(),
+        old_oracle: market.oracle,
+        new_oracle: market.pending_oracle,
+        old_config: market.oracle_config(),
+        new_config: config,
+    };
     market.oracle = market.pending_oracle;
     market.oracle_kind = config.kind;
     market.oracle_receiver = config.receiver;
@@ -47,5 +55,6 @@ pub fn handle_apply_oracle_change(ctx: Context<ApplyOracleChange>) -> Result<()>
         signer: ctx.accounts.caller.key(),
         eta: 0,
     });
+    emit_cpi!(record);
     Ok(())
 }
