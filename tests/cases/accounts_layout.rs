@@ -6,7 +6,8 @@ use core::mem::{offset_of, size_of};
 #[test]
 fn account_sizes_are_frozen() {
     assert_eq!(size_of::<Exchange>(), 352);
-    assert_eq!(size_of::<InsuranceFund>(), 368);
+    assert_eq!(size_of::<InsuranceFund>(), 504);
+    assert_eq!(size_of::<backstop::state::StakePosition>(), 192);
     assert_eq!(size_of::<Market>(), 1424);
     assert_eq!(size_of::<MarginAccount>(), 272);
     assert_eq!(size_of::<LpPosition>(), 160);

@@ -66,7 +66,7 @@ async fn the_fund_covers_all() {
     );
     assert_eq!(env.margin(&alice).await.balances.collateral, 0);
     let fund = env.fund_state().await;
-    assert_eq!((fund.balance, fund.deficits_covered), (THOUSAND - DEFICIT, DEFICIT));
+    assert_eq!((fund.book.balance, fund.deficits_covered), (THOUSAND - DEFICIT, DEFICIT));
     assert_eq!(env.token_balance(env.vault).await, market_vault_before + DEFICIT);
     let market = env.market_state().await;
     // The pool keeps the credit it took for Alice's loss: now it is real tokens.
@@ -94,7 +94,7 @@ async fn the_fund_covers_part_and_the_pool_the_rest() {
             (WaterfallLayer::Uncovered, 0, 0),
         ]
     );
-    assert_eq!(env.fund_state().await.balance, 0);
+    assert_eq!(env.fund_state().await.book.balance, 0);
     let market = env.market_state().await;
     assert_eq!(market.books.pool_balance, pool_before - (DEFICIT - fund));
     assert_eq!(market.cumulative_lp_clawback, DEFICIT - fund);
@@ -121,7 +121,7 @@ async fn the_market_draw_cap_limits_the_fund_per_window() {
     assert_eq!(market.cumulative_fund_cover, 5 * USDC);
     assert_eq!(market.cumulative_lp_clawback, DEFICIT - 5 * USDC);
     assert_eq!(market.fund_draw.drawn, 5 * USDC);
-    assert_eq!(env.fund_state().await.balance, THOUSAND - 5 * USDC);
+    assert_eq!(env.fund_state().await.book.balance, THOUSAND - 5 * USDC);
 }
 
 #[tokio::test]

@@ -27,7 +27,7 @@ async fn sweep_moves_exactly_the_accrued_fees_and_penalties() {
     let record: FundRevenueSwept = decode_event(&events).expect("FundRevenueSwept");
     assert_eq!((record.fees, record.penalties), (books.fund_fee_accrued, books.fund_penalty_accrued));
     let fund = env.fund_state().await;
-    assert_eq!(fund.balance, books.fund_fee_accrued + books.fund_penalty_accrued);
+    assert_eq!(fund.book.balance, books.fund_fee_accrued + books.fund_penalty_accrued);
     assert_eq!((fund.inflow_fees, fund.inflow_penalties), (books.fund_fee_accrued, books.fund_penalty_accrued));
     let after = env.market_state().await.books;
     assert_eq!((after.fund_fee_accrued, after.fund_penalty_accrued), (0, 0));
@@ -35,7 +35,7 @@ async fn sweep_moves_exactly_the_accrued_fees_and_penalties() {
     env.assert_fund_vault_matches_books().await;
     // A second sweep has nothing to move and changes nothing but succeeds.
     env.send(&[env.keeper_accounts().settle_fund_revenue()], &[]).await.expect("empty sweep");
-    assert_eq!(env.fund_state().await.balance, fund.balance);
+    assert_eq!(env.fund_state().await.book.balance, fund.book.balance);
 }
 
 #[tokio::test]

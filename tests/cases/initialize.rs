@@ -25,7 +25,8 @@ async fn full_setup_records_every_field() {
     let fund = env.fund_state().await;
     assert_eq!(fund.mint, env.mint);
     assert_eq!(fund.vault, pda::fund_vault(&env.fund));
-    assert_eq!(fund.balance, 0);
+    assert_eq!(fund.book.balance, 0);
+    assert_eq!(fund.params, default_fund_params());
     let exchange: backstop::state::Exchange = env.load(pda::exchange()).await;
     assert_eq!(exchange.authority, env.governance.pubkey());
     assert_eq!((exchange.market_count, exchange.fund_count), (1, 1));

@@ -14,4 +14,5 @@ mod liquidation;
 mod lp_pool;
 mod oracle;
 mod oracle_pull;
+mod staking;
 mod trade;

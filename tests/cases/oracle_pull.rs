@@ -384,7 +384,7 @@ async fn crash_scenario(mut env: Env) -> (backstop::state::Market, [i64; 2], u64
     env.act(&keeper, env.keeper_accounts().cover_bankruptcy(keeper.pubkey(), alice.pubkey())).await.expect("cover");
     env.assert_vault_matches_books().await;
     let collateral = [env.margin(&alice).await.balances.collateral, env.margin(&keeper).await.balances.collateral];
-    (env.market_state().await, collateral, env.fund_state().await.balance)
+    (env.market_state().await, collateral, env.fund_state().await.book.balance)
 }
 
 #[tokio::test]

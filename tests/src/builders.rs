@@ -32,6 +32,9 @@ pub mod pda {
     pub fn margin_account(market: &Pubkey, owner: &Pubkey) -> Pubkey {
         find(&[seeds::MARGIN_ACCOUNT, market.as_ref(), owner.as_ref()])
     }
+    pub fn stake_position(fund: &Pubkey, owner: &Pubkey) -> Pubkey {
+        find(&[seeds::STAKE_POSITION, fund.as_ref(), owner.as_ref()])
+    }
     pub fn lp_position(market: &Pubkey, owner: &Pubkey) -> Pubkey {
         find(&[seeds::LP_POSITION, market.as_ref(), owner.as_ref()])
     }
@@ -60,6 +63,16 @@ pub fn initialize_exchange(payer: Pubkey, args: backstop::instructions::Initiali
 }
 
 pub fn initialize_insurance_fund(authority: Pubkey, payer: Pubkey, mint: Pubkey, fund_id: u16) -> Instruction {
+    initialize_insurance_fund_with(authority, payer, mint, fund_id, crate::env::default_fund_params())
+}
+
+pub fn initialize_insurance_fund_with(
+    authority: Pubkey,
+    payer: Pubkey,
+    mint: Pubkey,
+    fund_id: u16,
+    params: backstop_math::staking::FundParams,
+) -> Instruction {
     let fund = pda::insurance_fund(fund_id);
     build(
         backstop::accounts::InitializeInsuranceFund {
@@ -74,7 +87,7 @@ pub fn initialize_insurance_fund(authority: Pubkey, payer: Pubkey, mint: Pubkey,
             event_authority: pda::event_authority(),
             program: backstop::ID,
         },
-        backstop::instruction::InitializeInsuranceFund { fund_id },
+        backstop::instruction::InitializeInsuranceFund { fund_id, params },
     )
 }
 
@@ -477,6 +490,122 @@ pub mod governance {
         build(
             backstop::accounts::UpdateCircuitBreaker { market, oracle, event_authority, program },
             backstop::instruction::UpdateCircuitBreaker {},
+        )
+    }
+}
+
+/// The accounts of one staker's flows in one fund.
+#[derive(Clone, Copy, Debug)]
+pub struct Staking {
+    pub fund: Pubkey,
+    pub position: Pubkey,
+    pub owner: Pubkey,
+    pub token: Pubkey,
+    pub vault: Pubkey,
+    pub mint: Pubkey,
+}
+
+impl Staking {
+    pub fn create(&self) -> Instruction {
+        build(
+            backstop::accounts::CreateStakePosition {
+                insurance_fund: self.fund,
+                stake_position: self.position,
+                owner: self.owner,
+                system_program: anchor_lang::system_program::ID,
+            },
+            backstop::instruction::CreateStakePosition {},
+        )
+    }
+
+    pub fn stake(&self, amount: u64) -> Instruction {
+        let (event_authority, program) = event_accounts();
+        build(
+            backstop::accounts::Stake {
+                insurance_fund: self.fund,
+                stake_position: self.position,
+                owner: self.owner,
+                owner_token: self.token,
+                vault: self.vault,
+                mint: self.mint,
+                token_program: spl_token::ID,
+                event_authority,
+                program,
+            },
+            backstop::instruction::Stake { amount },
+        )
+    }
+
+    pub fn request_unstake(&self, shares: u64) -> Instruction {
+        let (event_authority, program) = event_accounts();
+        build(
+            backstop::accounts::RequestUnstake {
+                insurance_fund: self.fund,
+                stake_position: self.position,
+                owner: self.owner,
+                event_authority,
+                program,
+            },
+            backstop::instruction::RequestUnstake { shares },
+        )
+    }
+
+    pub fn cancel_unstake(&self) -> Instruction {
+        let (event_authority, program) = event_accounts();
+        build(
+            backstop::accounts::CancelUnstake {
+                insurance_fund: self.fund,
+                stake_position: self.position,
+                owner: self.owner,
+                event_authority,
+                program,
+            },
+            backstop::instruction::CancelUnstake {},
+        )
+    }
+
+    pub fn unstake(&self) -> Instruction {
+        let (event_authority, program) = event_accounts();
+        build(
+            backstop::accounts::Unstake {
+                insurance_fund: self.fund,
+                stake_position: self.position,
+                owner: self.owner,
+                destination: self.token,
+                vault: self.vault,
+                mint: self.mint,
+                token_program: spl_token::ID,
+                event_authority,
+                program,
+            },
+            backstop::instruction::Unstake {},
+        )
+    }
+}
+
+pub mod fund_governance {
+    use super::*;
+    use backstop_math::staking::FundParams;
+
+    pub fn update_fund_params(authority: Pubkey, fund: Pubkey, params: FundParams) -> Instruction {
+        let (event_authority, program) = event_accounts();
+        build(
+            backstop::accounts::UpdateFundParams {
+                exchange: pda::exchange(),
+                authority,
+                insurance_fund: fund,
+                event_authority,
+                program,
+            },
+            backstop::instruction::UpdateFundParams { params },
+        )
+    }
+
+    pub fn apply_fund_params(fund: Pubkey, caller: Pubkey) -> Instruction {
+        let (event_authority, program) = event_accounts();
+        build(
+            backstop::accounts::ApplyFundParams { insurance_fund: fund, caller, event_authority, program },
+            backstop::instruction::ApplyFundParams {},
         )
     }
 }

@@ -115,6 +115,17 @@ pub fn default_params() -> MarketParams {
     }
 }
 
+/// Staking rules of the harness fund: a one-day cooldown and vesting, no redemption gate to speak of (100 % per
+/// hour). Staking tests set their own.
+pub fn default_fund_params() -> backstop_math::staking::FundParams {
+    backstop_math::staking::FundParams {
+        cooldown_secs: 86_400,
+        vesting_period_secs: 86_400,
+        gate_bps: 10_000,
+        gate_window_secs: 3_600,
+    }
+}
+
 /// [`default_params`] with funding on: 100 ppm/hour at full skew, capped at 50 ppm/hour, depth 100 SOL.
 pub fn funding_params() -> MarketParams {
     MarketParams {
@@ -502,6 +513,7 @@ impl Env {
             pda::lp_position(&self.market, &actor.pubkey()),
             self.fund,
             pda::fund_vault(&self.fund),
+            pda::stake_position(&self.fund, &actor.pubkey()),
         ]
     }
 
@@ -560,24 +572,41 @@ impl Env {
         }
     }
 
-    /// Gives insurance fund 0 `amount` of capital: tokens into its vault and the same on its books, standing in
-    /// for stakers (issue 9).
-    pub async fn seed_fund(&mut self, amount: u64) {
-        let vault = pda::fund_vault(&self.fund);
-        self.mint_to(vault, amount).await;
-        let mut fund = self.fund_state().await;
-        fund.balance += amount;
-        fund.inflow_stakes += amount;
-        let mut account = self.account(self.fund).await.expect("fund");
-        account.data[8..8 + core::mem::size_of::<InsuranceFund>()].copy_from_slice(bytemuck::bytes_of(&fund));
-        self.ctx.set_account(&self.fund, &account.into());
+    /// Gives insurance fund 0 `amount` of capital from a staker of its own, through `stake`.
+    pub async fn seed_fund(&mut self, amount: u64) -> Actor {
+        let staker = self.staker(amount).await;
+        self.act(&staker, self.staking(&staker).stake(amount)).await.expect("stake");
+        staker
+    }
+
+    /// A wallet with `tokens` and a stake position in fund 0 (nothing staked yet).
+    pub async fn staker(&mut self, tokens: u64) -> Actor {
+        let staker = self.actor(tokens).await;
+        self.act(&staker, self.staking(&staker).create()).await.expect("stake position");
+        staker
+    }
+
+    /// The accounts of `actor`'s staking flows in fund 0.
+    pub fn staking(&self, actor: &Actor) -> crate::builders::Staking {
+        crate::builders::Staking {
+            fund: self.fund,
+            position: pda::stake_position(&self.fund, &actor.pubkey()),
+            owner: actor.pubkey(),
+            token: actor.token,
+            vault: pda::fund_vault(&self.fund),
+            mint: self.mint,
+        }
+    }
+
+    pub async fn stake_position(&mut self, actor: &Actor) -> backstop::state::StakePosition {
+        self.load(pda::stake_position(&self.fund, &actor.pubkey())).await
     }
 
     /// The fund vault holds exactly the fund's balance.
     pub async fn assert_fund_vault_matches_books(&mut self) {
         let fund = self.fund_state().await;
         let vault = self.token_balance(pda::fund_vault(&self.fund)).await;
-        assert_eq!(vault, fund.balance, "fund vault vs fund balance");
+        assert_eq!(vault, fund.book.balance, "fund vault vs fund balance");
     }
 
     /// The keeper accounts of market 0's fund flows.

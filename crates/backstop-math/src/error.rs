@@ -55,6 +55,16 @@ pub enum MathError {
     InvalidFundShare,
     /// Circuit breaker thresholds, window and cooldown out of range.
     InvalidCircuitBreaker,
+    /// Fund staking rules out of range.
+    InvalidFundParams,
+    /// The stake position has a pending unstake request: cancel it first.
+    UnstakePending,
+    /// The stake position has no unstake request.
+    NoUnstakeRequest,
+    /// The unstake cooldown has not elapsed.
+    CooldownNotElapsed,
+    /// The redemption gate has not reached this request yet: wait for the next window.
+    RedemptionGateFull,
     /// Margin ratios must satisfy 0 < maintenance < initial <= 100 %.
     InvalidMarginRatios,
     /// The liquidation penalty must be positive and strictly inside maintenance margin; the liquidator's share of

@@ -25,6 +25,7 @@ pub mod oracle;
 pub mod params;
 pub mod position;
 pub mod safe_math;
+pub mod staking;
 pub mod waterfall;
 
 pub use error::{MathError, MathResult};

@@ -141,6 +141,16 @@ pub enum BackstopError {
     MarketNotLive,
     #[msg("Nothing would change")]
     NoChange,
+    #[msg("Fund staking rules out of range (cooldown 1 h..30 d, vesting <= 30 d, gate 1..10000 bps per 1 h..30 d)")]
+    InvalidFundParams,
+    #[msg("The stake position has a pending unstake request: cancel it first")]
+    UnstakePending,
+    #[msg("The stake position has no unstake request")]
+    NoUnstakeRequest,
+    #[msg("The unstake cooldown has not elapsed")]
+    CooldownNotElapsed,
+    #[msg("The redemption gate has no room for this request now: wait for the next window")]
+    RedemptionGateFull,
 }
 
 impl From<MathError> for BackstopError {
@@ -180,6 +190,11 @@ impl From<MathError> for BackstopError {
             MathError::InvalidDynamicFee => Self::InvalidDynamicFee,
             MathError::InvalidFundShare => Self::InvalidFundShare,
             MathError::InvalidCircuitBreaker => Self::InvalidCircuitBreaker,
+            MathError::InvalidFundParams => Self::InvalidFundParams,
+            MathError::UnstakePending => Self::UnstakePending,
+            MathError::NoUnstakeRequest => Self::NoUnstakeRequest,
+            MathError::CooldownNotElapsed => Self::CooldownNotElapsed,
+            MathError::RedemptionGateFull => Self::RedemptionGateFull,
         }
     }
 }

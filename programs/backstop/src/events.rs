@@ -180,6 +180,9 @@ pub struct FundRevenueSwept {
     pub penalties: u64,
     pub fund_balance_before: u64,
     pub fund_balance_after: u64,
+    /// Revenue still vesting after this sweep, released linearly until `vesting_end`.
+    pub unvested_after: u64,
+    pub vesting_end: i64,
 }
 
 /// A fund's health at one moment, as computed by `fund_health`.
@@ -283,4 +286,41 @@ pub struct OracleChanged {
     pub new_oracle: Pubkey,
     pub old_config: crate::state::OracleConfig,
     pub new_config: crate::state::OracleConfig,
+}
+
+/// What a staking instruction did.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StakeAction {
+    Stake,
+    RequestUnstake,
+    CancelUnstake,
+    /// `complete` false: the gate served part of the request; the rest stays queued at the front.
+    Unstake {
+        complete: bool,
+    },
+}
+
+/// One staking flow, with the fund's state after it.
+#[event]
+pub struct StakeRecord {
+    pub header: EventHeader,
+    pub fund: Pubkey,
+    pub staker: Pubkey,
+    pub action: StakeAction,
+    /// Tokens in (stake) or out (unstake); value at request for a request. precision: QUOTE_PRECISION.
+    pub amount: u64,
+    pub shares: u64,
+    pub fund_balance_after: u64,
+    pub total_shares_after: u64,
+    /// Shares still locked in this position's request.
+    pub locked_shares_after: u64,
+}
+
+/// A fund's staking rules changed.
+#[event]
+pub struct FundParamsChanged {
+    pub header: EventHeader,
+    pub fund: Pubkey,
+    pub old: backstop_math::staking::FundParams,
+    pub new: backstop_math::staking::FundParams,
 }

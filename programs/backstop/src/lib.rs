@@ -14,6 +14,7 @@ pub mod state;
 pub mod vault;
 
 use backstop_math::params::MarketParams;
+use backstop_math::staking::FundParams;
 use instructions::*;
 use state::OracleConfig;
 
@@ -28,9 +29,48 @@ pub mod backstop {
         instructions::initialize_exchange::handle_initialize_exchange(ctx, args)
     }
 
-    /// Creates insurance fund `fund_id` (the next free id) with its token vault. Governance only.
-    pub fn initialize_insurance_fund(ctx: Context<InitializeInsuranceFund>, fund_id: u16) -> Result<()> {
-        instructions::initialize_insurance_fund::handle_initialize_insurance_fund(ctx, fund_id)
+    /// Creates insurance fund `fund_id` (the next free id) with its token vault and staking rules. Governance only.
+    pub fn initialize_insurance_fund(
+        ctx: Context<InitializeInsuranceFund>,
+        fund_id: u16,
+        params: FundParams,
+    ) -> Result<()> {
+        instructions::initialize_insurance_fund::handle_initialize_insurance_fund(ctx, fund_id, params)
+    }
+
+    /// Opens the caller's stake position in an insurance fund.
+    pub fn create_stake_position(ctx: Context<CreateStakePosition>) -> Result<()> {
+        instructions::staking::create_stake_position::handle_create_stake_position(ctx)
+    }
+
+    /// Stakes tokens into the fund for shares at its vested value.
+    pub fn stake(ctx: Context<Stake>, amount: u64) -> Result<()> {
+        instructions::staking::stake::handle_stake(ctx, amount)
+    }
+
+    /// Locks shares for withdrawal after the fund's cooldown, recording their value now.
+    pub fn request_unstake(ctx: Context<RequestUnstake>, shares: u64) -> Result<()> {
+        instructions::staking::request_unstake::handle_request_unstake(ctx, shares)
+    }
+
+    /// Unlocks the pending request.
+    pub fn cancel_unstake(ctx: Context<CancelUnstake>) -> Result<()> {
+        instructions::staking::cancel_unstake::handle_cancel_unstake(ctx)
+    }
+
+    /// After the cooldown and as far as the redemption gate allows: pays min(value at request, value now).
+    pub fn unstake(ctx: Context<Unstake>) -> Result<()> {
+        instructions::staking::unstake::handle_unstake(ctx)
+    }
+
+    /// Governance: new staking rules for a fund; tightening at once, loosening queued.
+    pub fn update_fund_params(ctx: Context<UpdateFundParams>, params: FundParams) -> Result<()> {
+        instructions::governance::update_fund_params::handle_update_fund_params(ctx, params)
+    }
+
+    /// Anyone, after the delay: applies the fund's queued staking rules.
+    pub fn apply_fund_params(ctx: Context<ApplyFundParams>) -> Result<()> {
+        instructions::governance::update_fund_params::handle_apply_fund_params(ctx)
     }
 
     /// Lists perp market `market_id` (the next free id): collateral mint and vault, oracle, risk parameters and

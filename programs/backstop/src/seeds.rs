@@ -4,6 +4,7 @@
 //! - market: `[MARKET, market_id.to_le_bytes()]`; its vault `[MARKET_VAULT, market]`
 //! - margin account: `[MARGIN_ACCOUNT, market, owner]`
 //! - LP position: `[LP_POSITION, market, owner]`
+//! - stake position: `[STAKE_POSITION, fund, owner]`
 
 pub const EXCHANGE: &[u8] = b"exchange";
 pub const INSURANCE_FUND: &[u8] = b"insurance_fund";
@@ -12,3 +13,4 @@ pub const MARKET: &[u8] = b"market";
 pub const MARKET_VAULT: &[u8] = b"market_vault";
 pub const MARGIN_ACCOUNT: &[u8] = b"margin_account";
 pub const LP_POSITION: &[u8] = b"lp_position";
+pub const STAKE_POSITION: &[u8] = b"stake_position";

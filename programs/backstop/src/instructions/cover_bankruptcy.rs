@@ -55,7 +55,7 @@ pub fn handle_cover_bankruptcy(ctx: Context<CoverBankruptcy>) -> Result<()> {
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
 
     let (cap, window) = (market.params.fund_draw_cap, market.params.fund_draw_window_secs);
-    let fund_available = fund.balance.min(market.fund_draw.remaining(now, cap, window));
+    let fund_available = fund.book.balance.min(market.fund_draw.remaining(now, cap, window));
     let outcome = ledger::cover_bankruptcy(&account.balances, &market.books, &price, fund_available).or_reject()?;
     let plan = outcome.plan;
 
@@ -67,12 +67,13 @@ pub fn handle_cover_bankruptcy(ctx: Context<CoverBankruptcy>) -> Result<()> {
     market.cumulative_socialized = market.cumulative_socialized.saturating_add(plan.socialized);
     market.cumulative_uncovered = market.cumulative_uncovered.saturating_add(plan.uncovered);
     account.balances = outcome.books.trader;
-    fund.balance = fund.balance.checked_sub(plan.fund).ok_or(BackstopError::Overflow)?;
+    // Covers lower share value at once (unvested revenue first).
+    fund.book.pay_cover(plan.fund, now).or_reject()?;
     fund.deficits_covered = fund.deficits_covered.saturating_add(plan.fund);
     let owed = market.books.vault_liability().or_reject()?;
     let index_after =
         if market.books.social_loss_index == 0 { SOCIAL_INDEX_ONE } else { market.books.social_loss_index };
-    let (fund_balance_after, fund_owed, owner) = (fund.balance, fund.balance, account.owner);
+    let (fund_balance_after, fund_owed, owner) = (fund.book.balance, fund.book.balance, account.owner);
     let signer = fund.signer();
     drop((market, account, fund));
 

@@ -33,6 +33,15 @@ pub struct FundHealth {
     pub inflow_penalties: u64,
     pub inflow_stakes: u64,
     pub deficits_covered: u64,
+    pub total_shares: u64,
+    /// Value of 1e9 shares now (vested value only). precision: QUOTE_PRECISION.
+    pub share_value_per_billion: u64,
+    /// Revenue still vesting.
+    pub unvested: u64,
+    /// Value of shares locked in unstake requests, at request.
+    pub pending_unstake_value: u64,
+    /// What unstakes may still take out in the current gate window.
+    pub gate_remaining: u64,
     pub markets: Vec<MarketDraw>,
 }
 
@@ -74,13 +83,18 @@ pub fn handle_fund_health<'info>(ctx: Context<'info, FundHealthView<'info>>) -> 
     let backed_notional = markets.iter().fold(0u64, |sum, m| sum.saturating_add(m.open_interest_notional));
     let health = FundHealth {
         fund: fund_key,
-        balance: fund.balance,
+        balance: fund.book.balance,
         backed_notional,
-        coverage_ratio_bps: coverage_ratio_bps(fund.balance, backed_notional),
+        coverage_ratio_bps: coverage_ratio_bps(fund.book.balance, backed_notional),
         inflow_fees: fund.inflow_fees,
         inflow_penalties: fund.inflow_penalties,
         inflow_stakes: fund.inflow_stakes,
         deficits_covered: fund.deficits_covered,
+        total_shares: fund.book.total_shares,
+        share_value_per_billion: fund.book.share_value(1_000_000_000, now).unwrap_or(0),
+        unvested: fund.book.unvested(now).unwrap_or(0),
+        pending_unstake_value: fund.book.locked_value,
+        gate_remaining: fund.book.gate_remaining(),
         markets,
     };
     drop(fund);

@@ -1,14 +1,16 @@
 use crate::error::BackstopError;
+use crate::error::OrReject;
 use crate::events::{EventHeader, InsuranceFundInitialized};
 use crate::seeds;
 use crate::state::{Exchange, InsuranceFund};
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 use backstop_math::constants::QUOTE_DECIMALS;
+use backstop_math::staking::FundParams;
 
 #[event_cpi]
 #[derive(Accounts)]
-#[instruction(fund_id: u16)]
+#[instruction(fund_id: u16, params: FundParams)]
 pub struct InitializeInsuranceFund<'info> {
     #[account(mut, seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump, has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
@@ -41,15 +43,19 @@ pub struct InitializeInsuranceFund<'info> {
 }
 
 impl InitializeInsuranceFund<'_> {
-    pub fn validate(&self, fund_id: u16) -> Result<()> {
+    pub fn validate(&self, fund_id: u16, params: &FundParams) -> Result<()> {
         // #1 Ids are dense, so every fund's address is predictable from the exchange.
         require_eq!(fund_id, self.exchange.load()?.fund_count, BackstopError::InvalidId);
-        Ok(())
+        params.validate().or_reject()
     }
 }
 
-#[access_control(ctx.accounts.validate(fund_id))]
-pub fn handle_initialize_insurance_fund(ctx: Context<InitializeInsuranceFund>, fund_id: u16) -> Result<()> {
+#[access_control(ctx.accounts.validate(fund_id, &params))]
+pub fn handle_initialize_insurance_fund(
+    ctx: Context<InitializeInsuranceFund>,
+    fund_id: u16,
+    params: FundParams,
+) -> Result<()> {
     let mut exchange = ctx.accounts.exchange.load_mut()?;
     exchange.fund_count = exchange.fund_count.checked_add(1).ok_or(BackstopError::Overflow)?;
     drop(exchange);
@@ -58,6 +64,7 @@ pub fn handle_initialize_insurance_fund(ctx: Context<InitializeInsuranceFund>, f
     fund.mint = ctx.accounts.mint.key();
     fund.vault = ctx.accounts.vault.key();
     fund.fund_id = fund_id;
+    fund.params = params;
     fund.bump = ctx.bumps.insurance_fund;
     fund.vault_bump = ctx.bumps.vault;
     drop(fund);

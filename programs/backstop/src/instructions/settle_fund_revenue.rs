@@ -33,13 +33,19 @@ pub fn handle_settle_fund_revenue(ctx: Context<SettleFundRevenue>) -> Result<()>
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
     let sweep = ledger::sweep_fund_revenue(&market.books);
     let total = sweep.fees.checked_add(sweep.penalties).ok_or(BackstopError::Overflow)?;
-    let fund_balance_before = fund.balance;
+    let fund_balance_before = fund.book.balance;
     market.books = sweep.market;
-    fund.balance = fund.balance.checked_add(total).ok_or(BackstopError::Overflow)?;
+    // Revenue vests into share value over the fund's vesting period: staking just before a sweep captures
+    // only the time-weighted part.
+    let now = Clock::get()?.unix_timestamp;
+    let vesting = fund.params.vesting_period_secs;
+    fund.book.add_revenue(total, now, vesting).or_reject()?;
+    let unvested_after = fund.book.unvested(now).or_reject()?;
+    let vesting_end = fund.book.vesting_end;
     fund.inflow_fees = fund.inflow_fees.saturating_add(sweep.fees);
     fund.inflow_penalties = fund.inflow_penalties.saturating_add(sweep.penalties);
     let owed = market.books.vault_liability().or_reject()?;
-    let fund_owed = fund.balance;
+    let fund_owed = fund.book.balance;
     let signer = market.signer();
     drop((market, fund));
 
@@ -66,6 +72,8 @@ pub fn handle_settle_fund_revenue(ctx: Context<SettleFundRevenue>) -> Result<()>
         penalties: sweep.penalties,
         fund_balance_before,
         fund_balance_after: fund_owed,
+        unvested_after,
+        vesting_end,
     });
     Ok(())
 }

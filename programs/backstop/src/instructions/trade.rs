@@ -39,7 +39,7 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     let accrual = market.accrue_funding(now, price.price)?;
     let observation = market.observe_price(&price, now)?;
 
-    let fund_balance = ctx.accounts.insurance_fund.load()?.balance;
+    let fund_balance = ctx.accounts.insurance_fund.load()?.book.balance;
     let open_interest = market.books.open_interest_long.saturating_add(market.books.open_interest_short);
     let backed =
         notional(i64::try_from(open_interest).map_err(|_| BackstopError::Overflow)?, price.price).or_reject()?;

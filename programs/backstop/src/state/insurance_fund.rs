@@ -1,4 +1,5 @@
 use anchor_lang::prelude::*;
+use backstop_math::staking::{FundBook, FundParams};
 use static_assertions::const_assert_eq;
 
 /// An insurance fund. PDA `[INSURANCE_FUND, fund_id (u16 LE)]`; its vault `[FUND_VAULT, fund]` is a token account
@@ -8,15 +9,22 @@ pub struct InsuranceFund {
     /// offset 8.
     pub mint: Pubkey,
     pub vault: Pubkey,
-    /// What the program owes out of the vault: the fund's capital. Never the vault's raw token balance, so a
-    /// donation changes nothing. precision: QUOTE_PRECISION.
-    pub balance: u64,
+    /// Stakers' capital and revenue (vested or not), shares, unstake requests and the redemption gate. `book.balance`
+    /// is what the program owes out of the vault: never the vault's raw token balance, so a donation changes
+    /// nothing. precision: QUOTE_PRECISION.
+    pub book: FundBook,
+    /// Cooldown, vesting period and redemption gate.
+    pub params: FundParams,
+    /// A queued loosening of `params` and when it may be applied (0: none).
+    pub pending_params: FundParams,
+    pub pending_params_eta: i64,
     /// Lifetime inflows by source. precision: QUOTE_PRECISION.
     pub inflow_fees: u64,
     pub inflow_penalties: u64,
     pub inflow_stakes: u64,
-    /// Lifetime deficits paid by the fund. precision: QUOTE_PRECISION.
+    /// Lifetime deficits paid by the fund, and lifetime unstaked. precision: QUOTE_PRECISION.
     pub deficits_covered: u64,
+    pub outflow_unstakes: u64,
     pub fund_id: u16,
     pub bump: u8,
     pub vault_bump: u8,
@@ -24,7 +32,8 @@ pub struct InsuranceFund {
     pub reserved: [u8; 256],
 }
 
-const_assert_eq!(core::mem::size_of::<InsuranceFund>(), 2 * 32 + 5 * 8 + 8 + 256);
+const_assert_eq!(core::mem::size_of::<FundBook>(), 12 * 8);
+const_assert_eq!(core::mem::size_of::<InsuranceFund>(), 2 * 32 + 96 + 16 + 16 + 8 + 5 * 8 + 8 + 256);
 const_assert_eq!(core::mem::size_of::<InsuranceFund>() % 8, 0);
 
 impl InsuranceFund {

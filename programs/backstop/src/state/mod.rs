@@ -6,9 +6,11 @@ pub mod insurance_fund;
 pub mod lp_position;
 pub mod margin_account;
 pub mod market;
+pub mod stake_position;
 
 pub use exchange::*;
 pub use insurance_fund::*;
 pub use lp_position::*;
 pub use margin_account::*;
 pub use market::*;
+pub use stake_position::*;

@@ -15,6 +15,7 @@ pub mod propose_authority;
 pub mod propose_exchange_change;
 pub mod propose_oracle_change;
 pub mod set_market_status;
+pub mod update_fund_params;
 pub mod update_market_params;
 
 pub use accept_authority::*;
@@ -28,6 +29,7 @@ pub use propose_authority::*;
 pub use propose_exchange_change::*;
 pub use propose_oracle_change::*;
 pub use set_market_status::*;
+pub use update_fund_params::*;
 pub use update_market_params::*;
 
 use crate::error::BackstopError;

@@ -1,0 +1,75 @@
+use super::{eta, require_elapsed};
+use crate::error::{BackstopError, OrReject};
+use crate::events::{EventHeader, FundParamsChanged, GovernanceAction, GovernanceRecord};
+use crate::seeds;
+use crate::state::{Exchange, InsuranceFund};
+use anchor_lang::prelude::*;
+use backstop_math::staking::FundParams;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct UpdateFundParams<'info> {
+    #[account(seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump, has_one = authority @ BackstopError::Unauthorized)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    pub authority: Signer<'info>,
+    #[account(mut)]
+    pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+}
+
+/// New staking rules: a longer cooldown or vesting, a narrower gate or a longer gate window apply at once;
+/// anything else waits for the timelock.
+pub fn handle_update_fund_params(ctx: Context<UpdateFundParams>, params: FundParams) -> Result<()> {
+    params.validate().or_reject()?;
+    let now = Clock::get()?.unix_timestamp;
+    let delay = ctx.accounts.exchange.load()?.timelock_delay_secs;
+    let mut fund = ctx.accounts.insurance_fund.load_mut()?;
+    let old = fund.params;
+    require!(old != params, BackstopError::NoChange);
+    let header = EventHeader::now(&Clock::get()?);
+    if old.applies_at_once(&params) {
+        fund.params = params;
+        drop(fund);
+        emit_cpi!(FundParamsChanged { header, fund: ctx.accounts.insurance_fund.key(), old, new: params });
+    } else {
+        require!(fund.pending_params_eta == 0, BackstopError::ChangeAlreadyQueued);
+        let when = eta(now, delay)?;
+        fund.pending_params = params;
+        fund.pending_params_eta = when;
+        drop(fund);
+        emit_cpi!(GovernanceRecord {
+            header,
+            target: ctx.accounts.insurance_fund.key(),
+            action: GovernanceAction::ParamsQueued,
+            signer: ctx.accounts.authority.key(),
+            eta: when,
+        });
+    }
+    Ok(())
+}
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct ApplyFundParams<'info> {
+    #[account(mut)]
+    pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+    /// Anyone: the change was public for the whole delay.
+    pub caller: Signer<'info>,
+}
+
+pub fn handle_apply_fund_params(ctx: Context<ApplyFundParams>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let mut fund = ctx.accounts.insurance_fund.load_mut()?;
+    require_elapsed(fund.pending_params_eta, now)?;
+    let (old, new) = (fund.params, fund.pending_params);
+    new.validate().or_reject()?;
+    fund.params = new;
+    fund.pending_params_eta = 0;
+    drop(fund);
+    emit_cpi!(FundParamsChanged {
+        header: EventHeader::now(&Clock::get()?),
+        fund: ctx.accounts.insurance_fund.key(),
+        old,
+        new
+    });
+    Ok(())
+}

@@ -1,0 +1,46 @@
+use crate::error::{BackstopError, OrReject};
+use crate::events::{EventHeader, StakeAction, StakeRecord};
+use crate::state::{InsuranceFund, StakePosition};
+use anchor_lang::prelude::*;
+use backstop_math::staking;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct RequestUnstake<'info> {
+    #[account(mut)]
+    pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+    #[account(
+        mut,
+        has_one = owner @ BackstopError::AccountOwnerMismatch,
+        constraint = stake_position.load()?.fund == insurance_fund.key() @ BackstopError::FundMismatch
+    )]
+    pub stake_position: AccountLoader<'info, StakePosition>,
+    pub owner: Signer<'info>,
+}
+
+/// Locks `shares` for the cooldown. Their value now is recorded: a bankruptcy covered meanwhile lowers what
+/// they pay, revenue swept meanwhile does not raise it (the min rule), so nobody can run from a loss they see
+/// coming or ride revenue they were leaving.
+pub fn handle_request_unstake(ctx: Context<RequestUnstake>, shares: u64) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let mut fund = ctx.accounts.insurance_fund.load_mut()?;
+    let mut position = ctx.accounts.stake_position.load_mut()?;
+    let params = fund.params;
+    let (book, stake_book) = staking::request_unstake(&fund.book, &position.book, shares, now, &params).or_reject()?;
+    fund.book = book;
+    position.book = stake_book;
+    let record = StakeRecord {
+        header: EventHeader::now(&Clock::get()?),
+        fund: ctx.accounts.insurance_fund.key(),
+        staker: ctx.accounts.owner.key(),
+        action: StakeAction::RequestUnstake,
+        amount: stake_book.request_value,
+        shares,
+        fund_balance_after: fund.book.balance,
+        total_shares_after: fund.book.total_shares,
+        locked_shares_after: stake_book.locked_shares,
+    };
+    drop((fund, position));
+    emit_cpi!(record);
+    Ok(())
+}

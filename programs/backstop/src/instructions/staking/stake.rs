@@ -1,0 +1,72 @@
+use crate::error::{BackstopError, OrReject};
+use crate::events::{EventHeader, StakeAction, StakeRecord};
+use crate::state::{InsuranceFund, StakePosition};
+use crate::vault;
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Mint, Token, TokenAccount};
+use backstop_math::staking;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct Stake<'info> {
+    #[account(
+        mut,
+        has_one = vault @ BackstopError::VaultMismatch,
+        has_one = mint @ BackstopError::MintMismatch
+    )]
+    pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+    #[account(
+        mut,
+        has_one = owner @ BackstopError::AccountOwnerMismatch,
+        constraint = stake_position.load()?.fund == insurance_fund.key() @ BackstopError::FundMismatch
+    )]
+    pub stake_position: AccountLoader<'info, StakePosition>,
+    pub owner: Signer<'info>,
+    #[account(
+        mut,
+        constraint = owner_token.mint == mint.key() @ BackstopError::MintMismatch,
+        constraint = owner_token.owner == owner.key() @ BackstopError::TokenOwnerMismatch
+    )]
+    pub owner_token: Box<Account<'info, TokenAccount>>,
+    #[account(mut)]
+    pub vault: Box<Account<'info, TokenAccount>>,
+    pub mint: Box<Account<'info, Mint>>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handle_stake(ctx: Context<Stake>, amount: u64) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let mut fund = ctx.accounts.insurance_fund.load_mut()?;
+    let mut position = ctx.accounts.stake_position.load_mut()?;
+    let (book, stake_book, shares) = staking::stake(&fund.book, &position.book, amount, now).or_reject()?;
+    fund.book = book;
+    fund.inflow_stakes = fund.inflow_stakes.saturating_add(amount);
+    position.book = stake_book;
+    position.staked = position.staked.saturating_add(amount);
+    let owed = fund.book.balance;
+    let record = StakeRecord {
+        header: EventHeader::now(&Clock::get()?),
+        fund: ctx.accounts.insurance_fund.key(),
+        staker: ctx.accounts.owner.key(),
+        action: StakeAction::Stake,
+        amount,
+        shares,
+        fund_balance_after: fund.book.balance,
+        total_shares_after: fund.book.total_shares,
+        locked_shares_after: position.book.locked_shares,
+    };
+    drop((fund, position));
+
+    let accounts = &ctx.accounts;
+    vault::pull(
+        &accounts.token_program,
+        &accounts.owner_token,
+        &accounts.vault,
+        &accounts.mint,
+        &accounts.owner,
+        amount,
+    )?;
+    vault::require_covers(&mut ctx.accounts.vault, owed)?;
+    emit_cpi!(record);
+    Ok(())
+}

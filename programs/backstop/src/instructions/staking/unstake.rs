@@ -1,0 +1,72 @@
+use crate::error::{BackstopError, OrReject};
+use crate::events::{EventHeader, StakeAction, StakeRecord};
+use crate::state::{InsuranceFund, StakePosition};
+use crate::vault;
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Mint, Token, TokenAccount};
+use backstop_math::staking;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct Unstake<'info> {
+    #[account(
+        mut,
+        has_one = vault @ BackstopError::VaultMismatch,
+        has_one = mint @ BackstopError::MintMismatch
+    )]
+    pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+    #[account(
+        mut,
+        has_one = owner @ BackstopError::AccountOwnerMismatch,
+        constraint = stake_position.load()?.fund == insurance_fund.key() @ BackstopError::FundMismatch
+    )]
+    pub stake_position: AccountLoader<'info, StakePosition>,
+    pub owner: Signer<'info>,
+    /// Any token account of the fund's mint: the staker chooses where their money goes.
+    #[account(mut, constraint = destination.mint == mint.key() @ BackstopError::MintMismatch)]
+    pub destination: Box<Account<'info, TokenAccount>>,
+    #[account(mut)]
+    pub vault: Box<Account<'info, TokenAccount>>,
+    pub mint: Box<Account<'info, Mint>>,
+    pub token_program: Program<'info, Token>,
+}
+
+pub fn handle_unstake(ctx: Context<Unstake>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let mut fund = ctx.accounts.insurance_fund.load_mut()?;
+    let mut position = ctx.accounts.stake_position.load_mut()?;
+    let params = fund.params;
+    let done = staking::unstake(&fund.book, &position.book, now, &params).or_reject()?;
+    fund.book = done.fund;
+    fund.outflow_unstakes = fund.outflow_unstakes.saturating_add(done.amount);
+    position.book = done.position;
+    position.unstaked = position.unstaked.saturating_add(done.amount);
+    let owed = fund.book.balance;
+    let signer = fund.signer();
+    let record = StakeRecord {
+        header: EventHeader::now(&Clock::get()?),
+        fund: ctx.accounts.insurance_fund.key(),
+        staker: ctx.accounts.owner.key(),
+        action: StakeAction::Unstake { complete: done.complete },
+        amount: done.amount,
+        shares: done.shares_burned,
+        fund_balance_after: fund.book.balance,
+        total_shares_after: fund.book.total_shares,
+        locked_shares_after: done.position.locked_shares,
+    };
+    drop((fund, position));
+
+    let accounts = &ctx.accounts;
+    vault::push(
+        &accounts.token_program,
+        &accounts.vault,
+        &accounts.destination,
+        &accounts.mint,
+        accounts.insurance_fund.to_account_info(),
+        &signer.seeds(),
+        done.amount,
+    )?;
+    vault::require_covers(&mut ctx.accounts.vault, owed)?;
+    emit_cpi!(record);
+    Ok(())
+}

@@ -1,0 +1,24 @@
+use anchor_lang::prelude::*;
+use backstop_math::staking::StakeBook;
+use static_assertions::const_assert_eq;
+
+/// One staker's shares in one insurance fund. PDA `[STAKE_POSITION, fund, owner]`.
+#[account(zero_copy)]
+pub struct StakePosition {
+    /// offset 8.
+    pub owner: Pubkey,
+    /// offset 40.
+    pub fund: Pubkey,
+    /// Shares, and the pending unstake request (shares locked, value at request, time, place in the queue).
+    pub book: StakeBook,
+    /// Lifetime staked and unstaked. precision: QUOTE_PRECISION.
+    pub staked: u64,
+    pub unstaked: u64,
+    pub bump: u8,
+    pub _padding: [u8; 7],
+    pub reserved: [u8; 64],
+}
+
+const_assert_eq!(core::mem::size_of::<StakeBook>(), 40);
+const_assert_eq!(core::mem::size_of::<StakePosition>(), 2 * 32 + 40 + 2 * 8 + 8 + 64);
+const_assert_eq!(core::mem::size_of::<StakePosition>() % 8, 0);
