@@ -1,0 +1,166 @@
+//! Client commands against an RPC node: each builds one Backstop instruction with the shared builders and sends
+//! it signed by the keypair.
+
+use crate::chain::Chain;
+use crate::rpc::RpcChain;
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use backstop::state::{MarginAccount, StakePosition};
+use backstop_math::params::MarketParams;
+use backstop_tests::builders::{self, pda, Flow, Staking};
+
+/// Everything a user command needs to know about the market and the user's token account.
+pub struct Context {
+    pub chain: RpcChain,
+    pub market: Pubkey,
+    pub token: Pubkey,
+}
+
+impl Context {
+    async fn flow(&mut self, position: Pubkey) -> Result<Flow, String> {
+        let market = self.chain.market(self.market).await?;
+        Ok(Flow {
+            market: self.market,
+            position,
+            owner: self.chain.keeper(),
+            token: self.token,
+            vault: market.vault,
+            mint: market.collateral_mint,
+            oracle: market.oracle,
+            fund: market.insurance_fund,
+        })
+    }
+
+    pub async fn margin_flow(&mut self) -> Result<Flow, String> {
+        let owner = self.chain.keeper();
+        self.flow(pda::margin_account(&self.market, &owner)).await
+    }
+
+    pub async fn lp_flow(&mut self) -> Result<Flow, String> {
+        let owner = self.chain.keeper();
+        self.flow(pda::lp_position(&self.market, &owner)).await
+    }
+
+    pub async fn staking(&mut self, fund: Pubkey) -> Result<Staking, String> {
+        let state = self.chain.fund(fund).await?;
+        let owner = self.chain.keeper();
+        Ok(Staking {
+            fund,
+            position: pda::stake_position(&fund, &owner),
+            owner,
+            token: self.token,
+            vault: state.vault,
+            mint: state.mint,
+        })
+    }
+
+    pub async fn send(&mut self, instruction: Instruction) -> Result<(), String> {
+        self.chain.send(&[instruction]).await.map_err(readable)
+    }
+
+    /// Creates the margin account if it does not exist yet.
+    pub async fn ensure_margin_account(&mut self) -> Result<(), String> {
+        let owner = self.chain.keeper();
+        let address = pda::margin_account(&self.market, &owner);
+        if self.chain.account(address).await?.is_none() {
+            self.send(builders::create_margin_account(self.market, owner)).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn show(&mut self) -> Result<String, String> {
+        let owner = self.chain.keeper();
+        let market = self.chain.market(self.market).await?;
+        let mut out = String::new();
+        if let Some((data, _)) = self.chain.account(pda::margin_account(&self.market, &owner)).await? {
+            let account: MarginAccount = crate::oracle::load(&data)?;
+            let b = account.balances;
+            out.push_str(&format!(
+                "margin account: collateral {} position {} entry {} unsettled {}\n",
+                b.collateral, b.position.base, b.position.entry_notional, b.unsettled_pnl
+            ));
+            if let Ok(price) = self.chain.oracle_price(&market).await {
+                if let Ok(health) = b.health(&price, &market.params) {
+                    out.push_str(&format!(
+                        "health: maintenance equity {} / requirement {}; initial equity {} / requirement {}\n",
+                        health.maintenance_equity,
+                        health.maintenance_requirement,
+                        health.initial_equity,
+                        health.initial_requirement
+                    ));
+                }
+            }
+        }
+        let fund = market.insurance_fund;
+        if let Some((data, _)) = self.chain.account(pda::stake_position(&fund, &owner)).await? {
+            let position: StakePosition = crate::oracle::load(&data)?;
+            out.push_str(&format!(
+                "stake position: shares {} locked {} (value at request {})\n",
+                position.book.shares, position.book.locked_shares, position.book.request_value
+            ));
+        }
+        Ok(out)
+    }
+}
+
+/// Turns a failed transaction into the program's own words: Anchor logs "Error Code: <name>. ... Error Message:
+/// <message>." with every rejection; the RPC node returns those logs with the failed simulation.
+pub fn readable(error: String) -> String {
+    let field = |key: &str| {
+        error.find(key).map(|start| {
+            let rest = &error[start + key.len()..];
+            rest.split(['.', '"', '\\']).next().unwrap_or("").trim().to_string()
+        })
+    };
+    match (field("Error Code: "), field("Error Message: ")) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        _ => error,
+    }
+}
+
+/// Sets one market parameter by its name (as in `backstop_math::governance::RULES`).
+pub fn set_param(params: &mut MarketParams, name: &str, value: u64) -> Result<(), String> {
+    macro_rules! fields {
+        ($($field:ident),*) => {
+            match name {
+                $(stringify!($field) => {
+                    params.$field = value.try_into().map_err(|_| format!("{name}: {value} out of range"))?;
+                })*
+                _ => return Err(format!("unknown parameter `{name}`")),
+            }
+        };
+    }
+    fields!(
+        initial_margin_bps,
+        maintenance_margin_bps,
+        liquidation_penalty_bps,
+        liquidator_reward_share_bps,
+        taker_fee_bps,
+        fee_fund_share_bps,
+        fee_lp_share_bps,
+        fee_treasury_share_bps,
+        exec_conf_scale_bps,
+        oracle_max_conf_bps,
+        oracle_max_age_secs,
+        unrealized_profit_cap_bps,
+        max_open_interest,
+        min_order_size,
+        fund_draw_cap,
+        fund_draw_window_secs,
+        funding_coefficient_ppm,
+        funding_cap_ppm,
+        funding_depth,
+        fee_floor_bps,
+        fee_cap_bps,
+        fee_vol_coefficient,
+        volatility_window_secs,
+        fund_share_max_bps,
+        coverage_target_bps,
+        treasury_yields_to_fund,
+        breaker_conf_bps,
+        breaker_move_bps,
+        breaker_window_secs,
+        breaker_cooldown_secs
+    );
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! The keeper: scans a market's margin accounts, computes health off-chain with the program's own math, and
+//! sends `liquidate` for every liquidatable account, then `cover_bankruptcy` for every bankrupt one, and sweeps
+//! fund revenue now and then. One instruction per account: a cascade of K costs K.
+
+use crate::chain::Chain;
+use anchor_lang::prelude::Pubkey;
+use backstop::state::MarginAccount;
+use backstop_math::ledger::{self, MarketLedger};
+use backstop_math::oracle::OraclePrice;
+use backstop_math::params::MarketParams;
+use backstop_tests::builders::{pda, KeeperAccounts};
+use std::collections::HashSet;
+
+/// What one keeper round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RoundReport {
+    pub scanned: usize,
+    pub liquidated: Vec<Pubkey>,
+    pub covered: Vec<Pubkey>,
+    pub failed: Vec<String>,
+    pub swept: bool,
+}
+
+/// What the keeper decides for one account, from its state alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Healthy,
+    Liquidate,
+    Cover,
+}
+
+/// The decision, with funding accrued to `now` and the account brought up to date first, exactly as the program
+/// would before its own check.
+pub fn verdict(
+    account: &MarginAccount,
+    books: &MarketLedger,
+    params: &MarketParams,
+    price: &OraclePrice,
+    now: i64,
+) -> Verdict {
+    let mut books = *books;
+    if books.accrue_funding(now, price.price, params).is_err() {
+        return Verdict::Healthy;
+    }
+    let Ok(touched) = ledger::touch(&account.balances, &books) else { return Verdict::Healthy };
+    let trader = touched.trader;
+    if trader.is_bankrupt() {
+        return Verdict::Cover;
+    }
+    if trader.position.is_flat() {
+        return Verdict::Healthy;
+    }
+    match trader.health(price, params) {
+        Ok(health) if !health.meets_maintenance() => Verdict::Liquidate,
+        _ => Verdict::Healthy,
+    }
+}
+
+pub struct Keeper {
+    pub market: Pubkey,
+    pub accounts: KeeperAccounts,
+    /// Sweep fund revenue every this many rounds (0: never).
+    pub sweep_every: u64,
+    /// Attempts per transaction before giving up on it this round.
+    pub retries: u32,
+    rounds: u64,
+}
+
+impl Keeper {
+    pub fn new(accounts: KeeperAccounts) -> Self {
+        Self { market: accounts.market, accounts, sweep_every: 10, retries: 2, rounds: 0 }
+    }
+
+    /// One pass over the market. Never sends twice for the same account in one round.
+    pub async fn round<C: Chain>(&mut self, chain: &mut C) -> Result<RoundReport, String> {
+        self.rounds += 1;
+        let keeper = chain.keeper();
+        let market = chain.market(self.market).await?;
+        let price = chain.oracle_price(&market).await?;
+        let now = chain.now().await?;
+        let accounts = chain.margin_accounts(self.market).await?;
+        let mut report = RoundReport { scanned: accounts.len(), ..Default::default() };
+        let mut handled: HashSet<Pubkey> = HashSet::new();
+        let keeper_account = pda::margin_account(&self.market, &keeper);
+
+        for (address, account) in &accounts {
+            if *address == keeper_account || account.owner == keeper || !handled.insert(*address) {
+                continue;
+            }
+            match verdict(account, &market.books, &market.params, &price, now) {
+                Verdict::Healthy => {}
+                Verdict::Liquidate => {
+                    let ix = self.accounts.liquidate_accounts(keeper, *address, keeper_account);
+                    match self.send_with_retries(chain, &[ix]).await {
+                        Ok(()) => report.liquidated.push(*address),
+                        Err(e) => report.failed.push(format!("liquidate {address}: {e}")),
+                    }
+                    // A full liquidation through zero leaves the account bankrupt: cover it in the same round.
+                    if let Some((data, _)) = chain.account(*address).await? {
+                        let after: MarginAccount = crate::oracle::load(&data)?;
+                        if after.balances.is_bankrupt() {
+                            self.cover(chain, *address, after.owner, &mut report).await;
+                        }
+                    }
+                }
+                Verdict::Cover => self.cover(chain, *address, account.owner, &mut report).await,
+            }
+        }
+        if self.sweep_every > 0 && self.rounds % self.sweep_every == 0 {
+            let books = chain.market(self.market).await?.books;
+            if books.fund_fee_accrued + books.fund_penalty_accrued > 0 {
+                report.swept = self.send_with_retries(chain, &[self.accounts.settle_fund_revenue()]).await.is_ok();
+            }
+        }
+        Ok(report)
+    }
+
+    async fn cover<C: Chain>(&self, chain: &mut C, address: Pubkey, owner: Pubkey, report: &mut RoundReport) {
+        let ix = self.accounts.cover_bankruptcy(chain.keeper(), owner);
+        match self.send_with_retries(chain, &[ix]).await {
+            Ok(()) => report.covered.push(address),
+            Err(e) => report.failed.push(format!("cover {address}: {e}")),
+        }
+    }
+
+    /// Retries what may be transient (a dropped connection, an expired blockhash); a program error is final.
+    async fn send_with_retries<C: Chain>(
+        &self,
+        chain: &mut C,
+        instructions: &[anchor_lang::solana_program::instruction::Instruction],
+    ) -> Result<(), String> {
+        let mut last = String::new();
+        for _ in 0..=self.retries {
+            match chain.send(instructions).await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.contains("Custom(") || e.contains("InstructionError") => return Err(e),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+}

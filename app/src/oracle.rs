@@ -1,0 +1,29 @@
+//! Reads a market's oracle off-chain with the program's own decoder and validation, whatever its kind.
+
+use anchor_lang::prelude::{AccountInfo, Pubkey};
+use backstop::state::Market;
+use backstop_math::oracle::{validate_reading, OracleGuards, OraclePrice};
+
+/// Decodes and validates oracle account bytes exactly as the program would at `now`.
+pub fn price_from_account(data: &[u8], owner: &Pubkey, market: &Market, now: i64) -> Result<OraclePrice, String> {
+    let key = market.oracle;
+    let mut lamports = 0u64;
+    let mut bytes = data.to_vec();
+    let info = AccountInfo::new(&key, false, false, &mut lamports, &mut bytes, owner, false);
+    let reading = backstop::oracle::decode(&info, &market.oracle_config()).map_err(|e| format!("oracle: {e:?}"))?;
+    let guards = OracleGuards {
+        max_age_secs: market.params.oracle_max_age_secs,
+        max_conf_bps: market.params.oracle_max_conf_bps,
+        last_publish_time: market.last_oracle_publish_time,
+    };
+    validate_reading(&reading, &guards, now).map_err(|e| format!("oracle: {e:?}"))
+}
+
+/// Reads a zero-copy program account (after its 8-byte discriminator).
+pub fn load<T: bytemuck::Pod>(data: &[u8]) -> Result<T, String> {
+    let size = core::mem::size_of::<T>();
+    if data.len() < 8 + size {
+        return Err(format!("account too short: {} < {}", data.len(), 8 + size));
+    }
+    Ok(bytemuck::pod_read_unaligned(&data[8..8 + size]))
+}

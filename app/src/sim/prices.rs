@@ -1,0 +1,143 @@
+//! Price paths: real minute-by-minute crash history from CSV (`unix_ts,price`), and a synthetic generator
+//! (geometric Brownian motion with jumps) for what-ifs. Prices become Pyth mantissas at expo -8.
+
+use std::path::Path;
+
+/// One price observation. `price_e8` is the price × 10⁸ (a Pyth mantissa at expo -8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct PricePoint {
+    pub unix_ts: i64,
+    pub price_e8: i64,
+}
+
+/// Parses a decimal such as `210.63` or `0.00004` into a mantissa at expo -8, exactly (digits past the eighth
+/// decimal are dropped).
+pub fn parse_price_e8(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let whole: i64 = whole.parse().map_err(|_| format!("bad price `{text}`"))?;
+    let mut digits: String = fraction.chars().take(8).collect();
+    if !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!("bad price `{text}`"));
+    }
+    while digits.len() < 8 {
+        digits.push('0');
+    }
+    let fraction: i64 = digits.parse().map_err(|_| format!("bad price `{text}`"))?;
+    whole
+        .checked_mul(100_000_000)
+        .and_then(|w| w.checked_add(fraction))
+        .ok_or_else(|| format!("price `{text}` too large"))
+}
+
+/// Reads a `unix_ts,price` CSV (header optional), in ascending time.
+pub fn read_csv(path: &Path) -> Result<Vec<PricePoint>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut points = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || (number == 0 && line.starts_with("unix_ts")) {
+            continue;
+        }
+        let (ts, price) =
+            line.split_once(',').ok_or_else(|| format!("line {}: expected `unix_ts,price`", number + 1))?;
+        let unix_ts: i64 = ts.trim().parse().map_err(|_| format!("line {}: bad timestamp", number + 1))?;
+        let price_e8 = parse_price_e8(price)?;
+        if price_e8 <= 0 {
+            return Err(format!("line {}: price must be positive", number + 1));
+        }
+        if points.last().is_some_and(|p: &PricePoint| p.unix_ts >= unix_ts) {
+            return Err(format!("line {}: timestamps must increase", number + 1));
+        }
+        points.push(PricePoint { unix_ts, price_e8 });
+    }
+    if points.len() < 2 {
+        return Err("a price series needs at least two rows".to_string());
+    }
+    Ok(points)
+}
+
+/// xorshift64*: deterministic for a seed, no dependency.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed ^ 0x9e37_79b9_7f4a_7c15 | 1)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+    /// Standard normal (Box–Muller).
+    pub fn normal(&mut self) -> f64 {
+        let u1 = self.unit().max(1e-12);
+        let u2 = self.unit();
+        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    }
+}
+
+/// A synthetic path: `minutes` one-minute steps of GBM with annualised `volatility`, plus a jump of `jump_pct`
+/// (negative for a crash) with probability `jump_prob` per minute.
+#[derive(Debug, Clone, Copy)]
+pub struct Synthetic {
+    pub start_price: f64,
+    pub minutes: usize,
+    pub volatility: f64,
+    pub jump_prob: f64,
+    pub jump_pct: f64,
+    pub seed: u64,
+}
+
+impl Synthetic {
+    pub fn generate(&self) -> Vec<PricePoint> {
+        let mut rng = Rng::new(self.seed);
+        let dt: f64 = 1.0 / (365.0 * 24.0 * 60.0);
+        let mut price = self.start_price;
+        let start = 1_750_000_000;
+        (0..self.minutes)
+            .map(|minute| {
+                if minute > 0 {
+                    let shock = self.volatility * dt.sqrt() * rng.normal() - 0.5 * self.volatility.powi(2) * dt;
+                    price *= shock.exp();
+                    if rng.unit() < self.jump_prob {
+                        price *= 1.0 + self.jump_pct / 100.0;
+                    }
+                    price = price.max(1e-6);
+                }
+                PricePoint { unix_ts: start + 60 * minute as i64, price_e8: (price * 1e8).round() as i64 }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_parse_exactly() {
+        assert_eq!(parse_price_e8("210.63"), Ok(21_063_000_000));
+        assert_eq!(parse_price_e8("46506"), Ok(4_650_600_000_000));
+        assert_eq!(parse_price_e8("0.00004"), Ok(4_000));
+        assert_eq!(parse_price_e8("1.123456789"), Ok(112_345_678));
+        assert!(parse_price_e8("abc").is_err());
+    }
+
+    #[test]
+    fn synthetic_paths_are_deterministic_for_a_seed() {
+        let path =
+            Synthetic { start_price: 100.0, minutes: 100, volatility: 0.8, jump_prob: 0.05, jump_pct: -10.0, seed: 7 };
+        assert_eq!(path.generate(), path.generate());
+        assert_eq!(path.generate().len(), 100);
+    }
+}
