@@ -106,7 +106,7 @@ impl Keeper {
                 Verdict::Cover => self.cover(chain, *address, account.owner, &mut report).await,
             }
         }
-        if self.sweep_every > 0 && self.rounds % self.sweep_every == 0 {
+        if self.sweep_every > 0 && self.rounds.is_multiple_of(self.sweep_every) {
             let books = chain.market(self.market).await?.books;
             if books.fund_fee_accrued + books.fund_penalty_accrued > 0 {
                 report.swept = self.send_with_retries(chain, &[self.accounts.settle_fund_revenue()]).await.is_ok();

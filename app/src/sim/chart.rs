@@ -19,9 +19,16 @@ fn font_available() -> bool {
     })
 }
 
+/// One line: its legend name, color and (hours, value) points.
+struct Line<'a> {
+    name: &'a str,
+    color: RGBColor,
+    points: Vec<(f64, f64)>,
+}
+
 struct Panel<'a> {
     title: &'a str,
-    series: Vec<(&'a str, RGBColor, Vec<(f64, f64)>)>,
+    series: Vec<Line<'a>>,
 }
 
 pub fn draw(report: &Report, path: &Path, title: &str) -> Result<(), String> {
@@ -33,26 +40,46 @@ pub fn draw(report: &Report, path: &Path, title: &str) -> Result<(), String> {
     let panels = [
         Panel {
             title: "price (USD)",
-            series: vec![("price", BLUE, s.iter().map(|x| (hours(x.unix_ts), x.price_e8 as f64 / 1e8)).collect())],
+            series: vec![Line {
+                name: "price",
+                color: BLUE,
+                points: s.iter().map(|x| (hours(x.unix_ts), x.price_e8 as f64 / 1e8)).collect(),
+            }],
         },
         Panel {
             title: "insurance fund balance (USD)",
-            series: vec![("fund", GREEN, s.iter().map(|x| (hours(x.unix_ts), usd(x.fund_balance))).collect())],
+            series: vec![Line {
+                name: "fund",
+                color: GREEN,
+                points: s.iter().map(|x| (hours(x.unix_ts), usd(x.fund_balance))).collect(),
+            }],
         },
         Panel {
             title: "coverage ratio: fund / open interest (%)",
-            series: vec![(
-                "coverage",
-                MAGENTA,
-                s.iter().map(|x| (hours(x.unix_ts), (x.coverage_bps.min(10_000)) as f64 / 100.0)).collect(),
-            )],
+            series: vec![Line {
+                name: "coverage",
+                color: MAGENTA,
+                points: s.iter().map(|x| (hours(x.unix_ts), (x.coverage_bps.min(10_000)) as f64 / 100.0)).collect(),
+            }],
         },
         Panel {
             title: "cumulative deficits (USD)",
             series: vec![
-                ("paid by fund", GREEN, s.iter().map(|x| (hours(x.unix_ts), usd(x.cumulative_fund_cover))).collect()),
-                ("LP clawback", RED, s.iter().map(|x| (hours(x.unix_ts), usd(x.cumulative_lp_clawback))).collect()),
-                ("socialized", BLACK, s.iter().map(|x| (hours(x.unix_ts), usd(x.cumulative_socialized))).collect()),
+                Line {
+                    name: "paid by fund",
+                    color: GREEN,
+                    points: s.iter().map(|x| (hours(x.unix_ts), usd(x.cumulative_fund_cover))).collect(),
+                },
+                Line {
+                    name: "LP clawback",
+                    color: RED,
+                    points: s.iter().map(|x| (hours(x.unix_ts), usd(x.cumulative_lp_clawback))).collect(),
+                },
+                Line {
+                    name: "socialized",
+                    color: BLACK,
+                    points: s.iter().map(|x| (hours(x.unix_ts), usd(x.cumulative_socialized))).collect(),
+                },
             ],
         },
     ];
@@ -61,11 +88,11 @@ pub fn draw(report: &Report, path: &Path, title: &str) -> Result<(), String> {
     let root = if with_text { root.titled(title, ("sans-serif", 28)).map_err(|e| e.to_string())? } else { root };
     let areas = root.split_evenly((panels.len(), 1));
     for (area, panel) in areas.iter().zip(panels.iter()) {
-        let x_max = panel.series.iter().flat_map(|(_, _, v)| v.iter().map(|p| p.0)).fold(1.0f64, f64::max);
+        let x_max = panel.series.iter().flat_map(|line| line.points.iter().map(|p| p.0)).fold(1.0f64, f64::max);
         let (y_min, y_max) = panel
             .series
             .iter()
-            .flat_map(|(_, _, v)| v.iter().map(|p| p.1))
+            .flat_map(|line| line.points.iter().map(|p| p.1))
             .fold((f64::MAX, f64::MIN), |(lo, hi), y| (lo.min(y), hi.max(y)));
         let (y_min, y_max) = if y_min > y_max { (0.0, 1.0) } else { (y_min.min(0.0_f64.max(y_min)), y_max) };
         let pad = ((y_max - y_min) * 0.05).max(1e-9);
@@ -83,13 +110,13 @@ pub fn draw(report: &Report, path: &Path, title: &str) -> Result<(), String> {
             mesh.disable_x_mesh().disable_y_mesh();
         }
         mesh.draw().map_err(|e| e.to_string())?;
-        for (name, color, points) in &panel.series {
+        for line in &panel.series {
             let drawn = chart
-                .draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))
+                .draw_series(LineSeries::new(line.points.iter().copied(), line.color.stroke_width(2)))
                 .map_err(|e| e.to_string())?;
             if with_text {
-                let color = *color;
-                drawn.label(*name).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
+                let color = line.color;
+                drawn.label(line.name).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
             }
         }
         if with_text && panel.series.len() > 1 {
