@@ -41,6 +41,14 @@ struct Target {
     token: String,
 }
 
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+enum OracleFormat {
+    /// The legacy push price account.
+    Legacy,
+    /// A PriceUpdateV2 account (the pull oracle).
+    Pull,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// A scripted market on the in-process bank, every balance printed.
@@ -81,6 +89,9 @@ enum Command {
         jump_prob: f64,
         #[arg(long, default_value_t = -8.0)]
         jump_pct: f64,
+        /// Which Pyth account format carries the moving price.
+        #[arg(long, value_enum, default_value_t = OracleFormat::Legacy)]
+        oracle: OracleFormat,
     },
     /// Runs the keeper against an RPC node: liquidate, cover, sweep, every `interval` seconds.
     Keeper {
@@ -187,6 +198,7 @@ async fn run(command: Command) -> Result<(), String> {
             volatility,
             jump_prob,
             jump_pct,
+            oracle,
         } => {
             let (series, title) = match (&file, synthetic) {
                 (Some(path), _) => (
@@ -207,6 +219,7 @@ async fn run(command: Command) -> Result<(), String> {
                 max_steps: steps,
                 fund_capital: fund,
                 lp_capital: lp,
+                pull_oracle: oracle == OracleFormat::Pull,
                 ..SimConfig::default()
             };
             let bar = indicatif::ProgressBar::new(0);

@@ -93,3 +93,14 @@ async fn a_short_simulation_reconciles_with_the_fund_to_the_unit() {
         assert!(dir.path().join(file).exists(), "{file}");
     }
 }
+
+#[tokio::test]
+async fn the_simulation_gives_the_same_totals_on_either_oracle_format() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sol-2025-10-10-liquidation-cascade.csv");
+    let series = prices::read_csv(&path).expect("series");
+    let legacy = SimConfig { traders: 15, max_steps: 40, ..SimConfig::default() };
+    let pull = SimConfig { pull_oracle: true, ..legacy };
+    let a = sim::run(&legacy, &series, |_, _| {}).await.expect("legacy");
+    let b = sim::run(&pull, &series, |_, _| {}).await.expect("pull");
+    assert_eq!(serde_json::to_string(&a.totals).unwrap(), serde_json::to_string(&b.totals).unwrap());
+}

@@ -224,8 +224,13 @@ impl Env {
 
     /// Exchange, fund 0 and market 0 on a PriceUpdateV2 account built from `fixture` (owned by `owner`).
     pub async fn pull(fixture: &[u8], owner: Pubkey, min_signatures: u8) -> Self {
+        Self::pull_with_params(fixture, owner, min_signatures, default_params()).await
+    }
+
+    /// As [`Env::pull`], with these market parameters.
+    pub async fn pull_with_params(fixture: &[u8], owner: Pubkey, min_signatures: u8, params: MarketParams) -> Self {
         let update = PullPrice::from_fixture(fixture, owner);
-        Self::listed(Self::bare_with(Some(update), min_signatures).await, default_params()).await
+        Self::listed(Self::bare_with(Some(update), min_signatures).await, params).await
     }
 
     async fn listed(mut env: Self, params: MarketParams) -> Self {

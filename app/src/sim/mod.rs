@@ -35,6 +35,8 @@ pub struct SimConfig {
     pub max_steps: usize,
     /// Oracle confidence, bps of price.
     pub conf_bps: u64,
+    /// Price the market through a Pyth pull (PriceUpdateV2) account instead of a legacy push account.
+    pub pull_oracle: bool,
 }
 
 impl Default for SimConfig {
@@ -50,6 +52,7 @@ impl Default for SimConfig {
             fund_capital: 20_000,
             max_steps: 400,
             conf_bps: 5,
+            pull_oracle: false,
         }
     }
 }
@@ -90,7 +93,12 @@ pub async fn run(
 ) -> Result<Report, String> {
     let steps = subsample(series.len(), config.max_steps);
     let first = series[steps[0]];
-    let mut env = Env::with_params(sim_params()).await;
+    let mut env = if config.pull_oracle {
+        let receiver = backstop::oracle::PYTH_RECEIVER_PROGRAM_ID;
+        Env::pull_with_params(backstop_tests::pyth::PULL_SOL_USD, receiver, 0, sim_params()).await
+    } else {
+        Env::with_params(sim_params()).await
+    };
     env.set_price(first.price_e8, conf_of(first.price_e8, config.conf_bps)).await;
     let mut rng = Rng::new(config.seed);
 
