@@ -10,5 +10,7 @@ pub mod oracle;
 pub mod rpc;
 pub mod sim;
 
+/// Instruction builders and PDAs for every Backstop instruction (one definition, shared with the tests).
+pub use backstop_tests::builders;
 pub use chain::{Chain, InProcessChain};
 pub use keeper::{Keeper, RoundReport};

@@ -29,7 +29,7 @@ struct Rpc {
     keypair: Option<PathBuf>,
 }
 
-/// A user command's market and token account.
+// A user command's market and token account.
 #[derive(clap::Args, Clone)]
 struct Target {
     #[command(flatten)]
@@ -105,13 +105,75 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         rounds: u64,
     },
+    /// Governance (the keypair): creates the exchange, naming the authority (default: the keypair), guardian,
+    /// treasury and timelock delay. Must be the program's upgrade authority.
+    InitExchange {
+        #[command(flatten)]
+        rpc: Rpc,
+        #[arg(long)]
+        authority: Option<String>,
+        #[arg(long)]
+        guardian: String,
+        #[arg(long)]
+        treasury: String,
+        #[arg(long, default_value_t = 86_400)]
+        timelock_delay_secs: i64,
+        /// The program's ProgramData account (required when the program is upgradeable).
+        #[arg(long)]
+        program_data: Option<String>,
+    },
+    /// Governance: creates insurance fund `id` for a 6-decimal mint, with staking rules.
+    InitFund {
+        #[command(flatten)]
+        rpc: Rpc,
+        #[arg(long)]
+        id: u16,
+        #[arg(long)]
+        mint: String,
+        #[arg(long, default_value_t = 7 * 86_400)]
+        cooldown_secs: u32,
+        #[arg(long, default_value_t = 7 * 86_400)]
+        vesting_period_secs: u32,
+        #[arg(long, default_value_t = 1_000)]
+        gate_bps: u32,
+        #[arg(long, default_value_t = 86_400)]
+        gate_window_secs: u32,
+    },
+    /// Governance: lists market `id` (timelocked: `activate-market` after the delay) on a legacy Pyth account,
+    /// or a PriceUpdateV2 account with `--feed-id`; parameters start from the simulator's and take `--set`.
+    InitMarket {
+        #[command(flatten)]
+        rpc: Rpc,
+        #[arg(long)]
+        id: u16,
+        #[arg(long)]
+        mint: String,
+        #[arg(long)]
+        fund_id: u16,
+        #[arg(long)]
+        oracle: String,
+        /// Hex feed id: makes it a pull-oracle market (receiver rec5…).
+        #[arg(long)]
+        feed_id: Option<String>,
+        #[arg(long = "set", value_parser = parse_assignment)]
+        set: Vec<(String, u64)>,
+    },
+    /// Anyone, after the listing delay: opens a listed market.
+    ActivateMarket {
+        #[command(flatten)]
+        rpc: Rpc,
+        #[arg(long)]
+        market: String,
+    },
     /// Shows your margin account (with health) and stake position.
     Show(Target),
+    /// Deposits collateral (atoms) into your margin account, creating it if needed.
     Deposit {
         #[command(flatten)]
         target: Target,
         amount: u64,
     },
+    /// Withdraws collateral (atoms); initial margin must hold afterwards.
     Withdraw {
         #[command(flatten)]
         target: Target,
@@ -124,27 +186,33 @@ enum Command {
         #[arg(allow_hyphen_values = true)]
         size: i64,
     },
+    /// Deposits into the market's LP pool for shares, creating your LP position if needed.
     LpDeposit {
         #[command(flatten)]
         target: Target,
         amount: u64,
     },
+    /// Burns LP shares for their value.
     LpWithdraw {
         #[command(flatten)]
         target: Target,
         shares: u64,
     },
+    /// Stakes into the market's insurance fund, creating your stake position if needed.
     Stake {
         #[command(flatten)]
         target: Target,
         amount: u64,
     },
+    /// Locks shares for withdrawal after the fund's cooldown.
     RequestUnstake {
         #[command(flatten)]
         target: Target,
         shares: u64,
     },
+    /// Unlocks your pending unstake request.
     CancelUnstake(Target),
+    /// Withdraws your requested shares after the cooldown, as the redemption gate allows.
     Unstake(Target),
     /// Fund health as the program computes it.
     FundHealth(Target),
@@ -161,6 +229,18 @@ enum Command {
 fn parse_assignment(text: &str) -> Result<(String, u64), String> {
     let (name, value) = text.split_once('=').ok_or("expected name=value")?;
     Ok((name.to_string(), value.parse().map_err(|_| format!("{value}: not a number"))?))
+}
+
+fn parse_feed_id(hex: &str) -> Result<[u8; 32], String> {
+    let hex = hex.trim_start_matches("0x");
+    if hex.len() != 64 {
+        return Err("a feed id is 32 bytes of hex".to_string());
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| "a feed id is hex".to_string())?;
+    }
+    Ok(out)
 }
 
 fn key(text: &str) -> Result<Pubkey, String> {
@@ -276,6 +356,72 @@ async fn run(command: Command) -> Result<(), String> {
                 }
                 tokio::time::sleep(std::time::Duration::from_secs(interval)).await;
             }
+        }
+        Command::InitExchange { rpc, authority, guardian, treasury, timelock_delay_secs, program_data } => {
+            let mut chain = chain(&rpc)?;
+            let payer = chain.keeper();
+            let args = backstop::instructions::InitializeExchangeArgs {
+                authority: authority.as_deref().map(key).transpose()?.unwrap_or(payer),
+                guardian: key(&guardian)?,
+                treasury: key(&treasury)?,
+                timelock_delay_secs,
+            };
+            let mut ix = backstop_tests::builders::initialize_exchange(payer, args);
+            if let Some(program_data) = program_data {
+                // The optional ProgramData account sits at position 3 (after exchange, payer, program).
+                ix.accounts[3].pubkey = key(&program_data)?;
+            }
+            chain.send(&[ix]).await
+        }
+        Command::InitFund { rpc, id, mint, cooldown_secs, vesting_period_secs, gate_bps, gate_window_secs } => {
+            let mut chain = chain(&rpc)?;
+            let payer = chain.keeper();
+            let params =
+                backstop_math::staking::FundParams { cooldown_secs, vesting_period_secs, gate_bps, gate_window_secs };
+            params.validate().map_err(|e| format!("out of bounds: {e:?}"))?;
+            let ix = backstop_tests::builders::initialize_insurance_fund_with(payer, payer, key(&mint)?, id, params);
+            chain.send(&[ix]).await
+        }
+        Command::InitMarket { rpc, id, mint, fund_id, oracle, feed_id, set } => {
+            let mut chain = chain(&rpc)?;
+            let payer = chain.keeper();
+            let mut params = sim::sim_params();
+            for (name, value) in &set {
+                set_param(&mut params, name, *value)?;
+            }
+            params.validate().map_err(|e| format!("out of bounds: {e:?}"))?;
+            let oracle_config = match feed_id {
+                Some(hex) => backstop::state::OracleConfig {
+                    kind: backstop::state::OracleKind::PythPull as u8,
+                    receiver: backstop::oracle::PYTH_RECEIVER_PROGRAM_ID,
+                    feed_id: parse_feed_id(&hex)?,
+                    min_signatures: 0,
+                },
+                None => backstop::state::OracleConfig {
+                    kind: backstop::state::OracleKind::PythLegacy as u8,
+                    receiver: Pubkey::default(),
+                    feed_id: [0; 32],
+                    min_signatures: 0,
+                },
+            };
+            let listing = backstop_tests::builders::ListMarket {
+                authority: payer,
+                payer,
+                collateral_mint: key(&mint)?,
+                insurance_fund: backstop_tests::builders::pda::insurance_fund(fund_id),
+                oracle: key(&oracle)?,
+                oracle_config,
+                market_id: id,
+                params,
+            };
+            chain.send(&[listing.instruction()]).await?;
+            println!("listed market {}", backstop_tests::builders::pda::market(id));
+            Ok(())
+        }
+        Command::ActivateMarket { rpc, market } => {
+            let mut chain = chain(&rpc)?;
+            let caller = chain.keeper();
+            chain.send(&[backstop_tests::builders::activate_market(key(&market)?, caller)]).await
         }
         Command::Show(target) => {
             let mut ctx = context(&target).await?;
