@@ -3,6 +3,9 @@
 //! This file only dispatches; each instruction lives in its own file under `instructions/`, and every number the
 //! program decides on is computed by the `backstop-math` crate.
 
+// Provides memcpy/memset and 128-bit arithmetic helpers when built for SBF with upstream rustc (no-op natively).
+use solana_compiler_builtins as _;
+
 use anchor_lang::prelude::*;
 
 pub mod error;
