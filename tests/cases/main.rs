@@ -3,6 +3,7 @@
 #![allow(deprecated)] // see tests/src/lib.rs
 
 mod accounts_layout;
+mod attacks;
 mod bankruptcy;
 mod collateral;
 mod conservation;

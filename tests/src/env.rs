@@ -48,17 +48,12 @@ fn shorten<'x>(accounts: &'x [AccountInfo<'_>]) -> &'x [AccountInfo<'x>] {
     unsafe { core::mem::transmute(accounts) }
 }
 
-/// Anchor 1.2's `init` on an address that already holds lamports calls the System program's
-/// `CreateAccountAllowPrefund`, which this bank's System program does not know: it answers
-/// `InvalidInstructionData`. That is the refusal every re-initialisation gets here.
+/// A second creation at an address that already holds an account is refused by name (see `backstop::pda`).
 pub fn assert_already_initialized(result: Result<(), BanksClientError>) {
-    use solana_transaction::{InstructionError, TransactionError};
-    match result {
-        Err(BanksClientError::TransactionError(TransactionError::InstructionError(
-            _,
-            InstructionError::InvalidInstructionData,
-        ))) => {}
-        other => panic!("expected the System program to refuse re-initialisation, got {other:?}"),
+    let expected: u32 = backstop::error::BackstopError::AccountAlreadyInitialized.into();
+    match &result {
+        Err(failure) if custom_error_code(failure) == Some(expected) => {}
+        other => panic!("expected AccountAlreadyInitialized, got {other:?}"),
     }
 }
 

@@ -151,6 +151,8 @@ pub enum BackstopError {
     CooldownNotElapsed,
     #[msg("The redemption gate has no room for this request now: wait for the next window")]
     RedemptionGateFull,
+    #[msg("An account already exists at that address")]
+    AccountAlreadyInitialized,
 }
 
 impl From<MathError> for BackstopError {

@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod instructions;
 pub mod oracle;
+pub mod pda;
 pub mod seeds;
 pub mod state;
 pub mod vault;

@@ -2,7 +2,10 @@
 
 use crate::error::BackstopError;
 use anchor_lang::prelude::*;
-use anchor_spl::token::{transfer_checked, Mint, Token, TokenAccount, TransferChecked};
+use anchor_lang::solana_program::program_pack::Pack;
+use anchor_spl::token::{
+    initialize_account3, transfer_checked, InitializeAccount3, Mint, Token, TokenAccount, TransferChecked,
+};
 
 /// Moves `amount` from a user's token account into a vault; `authority` signed the transaction.
 pub fn pull<'info>(
@@ -48,4 +51,21 @@ pub fn require_covers(vault: &mut Account<TokenAccount>, owed: u64) -> Result<()
     vault.reload()?;
     require_gte!(vault.amount, owed, BackstopError::VaultUndercollateralized);
     Ok(())
+}
+
+/// Creates a program vault: a token account of `mint` at the PDA of `seeds`, owned by the PDA `authority`.
+/// Like every program account, it is created even if someone already sent its address lamports (`crate::pda`).
+pub fn create<'info>(
+    payer: &AccountInfo<'info>,
+    vault: &AccountInfo<'info>,
+    mint: &AccountInfo<'info>,
+    authority: &AccountInfo<'info>,
+    token_program: &Program<'info, Token>,
+    system_program: &AccountInfo<'info>,
+    seeds: &[&[u8]],
+) -> Result<()> {
+    let space = anchor_spl::token::spl_token::state::Account::LEN;
+    crate::pda::create(payer, vault, system_program, space, &token_program.key(), seeds)?;
+    let accounts = InitializeAccount3 { account: vault.clone(), mint: mint.clone(), authority: authority.clone() };
+    initialize_account3(CpiContext::new(token_program.key(), accounts))
 }

@@ -1,3 +1,4 @@
+use crate::pda;
 use crate::seeds;
 use crate::state::{LpPosition, Market};
 use anchor_lang::prelude::*;
@@ -5,23 +6,22 @@ use anchor_lang::prelude::*;
 #[derive(Accounts)]
 pub struct CreateLpPosition<'info> {
     pub market: AccountLoader<'info, Market>,
-    #[account(
-        init,
-        payer = owner,
-        space = 8 + core::mem::size_of::<LpPosition>(),
-        seeds = [seeds::LP_POSITION, market.key().as_ref(), owner.key().as_ref()],
-        bump
-    )]
-    pub lp_position: AccountLoader<'info, LpPosition>,
+    /// CHECK: the PDA of (market, owner), created here even if someone already sent it lamports (`pda`)
+    #[account(mut, seeds = [seeds::LP_POSITION, market.key().as_ref(), owner.key().as_ref()], bump)]
+    pub lp_position: UncheckedAccount<'info>,
     #[account(mut)]
     pub owner: Signer<'info>,
     pub system_program: Program<'info, System>,
 }
 
 pub fn handle_create_lp_position(ctx: Context<CreateLpPosition>) -> Result<()> {
-    let mut position = ctx.accounts.lp_position.load_init()?;
-    position.owner = ctx.accounts.owner.key();
-    position.market = ctx.accounts.market.key();
-    position.bump = ctx.bumps.lp_position;
-    Ok(())
+    let (market, owner) = (ctx.accounts.market.key(), ctx.accounts.owner.key());
+    let bump = ctx.bumps.lp_position;
+    let seeds: &[&[u8]] = &[seeds::LP_POSITION, market.as_ref(), owner.as_ref(), &[bump]];
+    let accounts = &ctx.accounts;
+    pda::create_zero_copy::<LpPosition>(&accounts.owner, &accounts.lp_position, &accounts.system_program, seeds, |p| {
+        p.owner = owner;
+        p.market = market;
+        p.bump = bump;
+    })
 }

@@ -1,3 +1,4 @@
+use crate::pda;
 use crate::seeds;
 use crate::state::{MarginAccount, Market};
 use anchor_lang::prelude::*;
@@ -5,23 +6,28 @@ use anchor_lang::prelude::*;
 #[derive(Accounts)]
 pub struct CreateMarginAccount<'info> {
     pub market: AccountLoader<'info, Market>,
-    #[account(
-        init,
-        payer = owner,
-        space = 8 + core::mem::size_of::<MarginAccount>(),
-        seeds = [seeds::MARGIN_ACCOUNT, market.key().as_ref(), owner.key().as_ref()],
-        bump
-    )]
-    pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// CHECK: the PDA of (market, owner), created here even if someone already sent it lamports (`pda`)
+    #[account(mut, seeds = [seeds::MARGIN_ACCOUNT, market.key().as_ref(), owner.key().as_ref()], bump)]
+    pub margin_account: UncheckedAccount<'info>,
     #[account(mut)]
     pub owner: Signer<'info>,
     pub system_program: Program<'info, System>,
 }
 
 pub fn handle_create_margin_account(ctx: Context<CreateMarginAccount>) -> Result<()> {
-    let mut account = ctx.accounts.margin_account.load_init()?;
-    account.owner = ctx.accounts.owner.key();
-    account.market = ctx.accounts.market.key();
-    account.bump = ctx.bumps.margin_account;
-    Ok(())
+    let (market, owner) = (ctx.accounts.market.key(), ctx.accounts.owner.key());
+    let bump = ctx.bumps.margin_account;
+    let seeds: &[&[u8]] = &[seeds::MARGIN_ACCOUNT, market.as_ref(), owner.as_ref(), &[bump]];
+    let accounts = &ctx.accounts;
+    pda::create_zero_copy::<MarginAccount>(
+        &accounts.owner,
+        &accounts.margin_account,
+        &accounts.system_program,
+        seeds,
+        |account| {
+            account.owner = owner;
+            account.market = market;
+            account.bump = bump;
+        },
+    )
 }

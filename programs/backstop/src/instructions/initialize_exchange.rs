@@ -1,5 +1,6 @@
 use crate::error::BackstopError;
 use crate::events::{EventHeader, ExchangeInitialized};
+use crate::pda;
 use crate::seeds;
 use crate::state::{Exchange, MAX_TIMELOCK_DELAY_SECS, MIN_TIMELOCK_DELAY_SECS};
 use anchor_lang::prelude::*;
@@ -16,8 +17,9 @@ pub struct InitializeExchangeArgs {
 #[event_cpi]
 #[derive(Accounts)]
 pub struct InitializeExchange<'info> {
-    #[account(init, payer = payer, space = 8 + core::mem::size_of::<Exchange>(), seeds = [seeds::EXCHANGE], bump)]
-    pub exchange: AccountLoader<'info, Exchange>,
+    /// CHECK: the exchange PDA, created here (`pda`); a second initialisation finds it taken
+    #[account(mut, seeds = [seeds::EXCHANGE], bump)]
+    pub exchange: UncheckedAccount<'info>,
     /// Must be the program's upgrade authority when the program is upgradeable. checked at #1
     #[account(mut)]
     pub payer: Signer<'info>,
@@ -50,13 +52,16 @@ impl InitializeExchange<'_> {
 
 #[access_control(ctx.accounts.validate(&args))]
 pub fn handle_initialize_exchange(ctx: Context<InitializeExchange>, args: InitializeExchangeArgs) -> Result<()> {
-    let mut exchange = ctx.accounts.exchange.load_init()?;
-    exchange.authority = args.authority;
-    exchange.guardian = args.guardian;
-    exchange.treasury = args.treasury;
-    exchange.timelock_delay_secs = args.timelock_delay_secs;
-    exchange.bump = ctx.bumps.exchange;
-    drop(exchange);
+    let bump = ctx.bumps.exchange;
+    let accounts = &ctx.accounts;
+    let seeds: &[&[u8]] = &[seeds::EXCHANGE, &[bump]];
+    pda::create_zero_copy::<Exchange>(&accounts.payer, &accounts.exchange, &accounts.system_program, seeds, |e| {
+        e.authority = args.authority;
+        e.guardian = args.guardian;
+        e.treasury = args.treasury;
+        e.timelock_delay_secs = args.timelock_delay_secs;
+        e.bump = bump;
+    })?;
     emit_cpi!(ExchangeInitialized {
         header: EventHeader::now(&Clock::get()?),
         authority: args.authority,

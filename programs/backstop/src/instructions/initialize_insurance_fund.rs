@@ -1,10 +1,12 @@
 use crate::error::BackstopError;
 use crate::error::OrReject;
 use crate::events::{EventHeader, InsuranceFundInitialized};
+use crate::pda;
 use crate::seeds;
 use crate::state::{Exchange, InsuranceFund};
+use crate::vault;
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Mint, Token, TokenAccount};
+use anchor_spl::token::{Mint, Token};
 use backstop_math::constants::QUOTE_DECIMALS;
 use backstop_math::staking::FundParams;
 
@@ -15,25 +17,12 @@ pub struct InitializeInsuranceFund<'info> {
     #[account(mut, seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump, has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
     pub authority: Signer<'info>,
-    /// fund_id must be the exchange's next id. checked at #1
-    #[account(
-        init,
-        payer = payer,
-        space = 8 + core::mem::size_of::<InsuranceFund>(),
-        seeds = [seeds::INSURANCE_FUND, &fund_id.to_le_bytes()],
-        bump
-    )]
-    pub insurance_fund: AccountLoader<'info, InsuranceFund>,
-    #[account(
-        init,
-        payer = payer,
-        seeds = [seeds::FUND_VAULT, insurance_fund.key().as_ref()],
-        bump,
-        token::mint = mint,
-        token::authority = insurance_fund,
-        token::token_program = token_program
-    )]
-    pub vault: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the PDA of fund_id (the exchange's next id, checked at #1), created here (`pda`)
+    #[account(mut, seeds = [seeds::INSURANCE_FUND, &fund_id.to_le_bytes()], bump)]
+    pub insurance_fund: UncheckedAccount<'info>,
+    /// CHECK: the fund's vault PDA, created here as a token account of `mint` owned by the fund
+    #[account(mut, seeds = [seeds::FUND_VAULT, insurance_fund.key().as_ref()], bump)]
+    pub vault: UncheckedAccount<'info>,
     #[account(constraint = mint.decimals == QUOTE_DECIMALS @ BackstopError::InvalidCollateralMint)]
     pub mint: Box<Account<'info, Mint>>,
     #[account(mut)]
@@ -60,14 +49,36 @@ pub fn handle_initialize_insurance_fund(
     exchange.fund_count = exchange.fund_count.checked_add(1).ok_or(BackstopError::Overflow)?;
     drop(exchange);
 
-    let mut fund = ctx.accounts.insurance_fund.load_init()?;
-    fund.mint = ctx.accounts.mint.key();
-    fund.vault = ctx.accounts.vault.key();
-    fund.fund_id = fund_id;
-    fund.params = params;
-    fund.bump = ctx.bumps.insurance_fund;
-    fund.vault_bump = ctx.bumps.vault;
-    drop(fund);
+    let (fund_key, vault_key, mint_key) =
+        (ctx.accounts.insurance_fund.key(), ctx.accounts.vault.key(), ctx.accounts.mint.key());
+    let (bump, vault_bump) = (ctx.bumps.insurance_fund, ctx.bumps.vault);
+    let id = fund_id.to_le_bytes();
+    let accounts = &ctx.accounts;
+    let fund_seeds: &[&[u8]] = &[seeds::INSURANCE_FUND, &id, &[bump]];
+    pda::create_zero_copy::<InsuranceFund>(
+        &accounts.payer,
+        &accounts.insurance_fund,
+        &accounts.system_program,
+        fund_seeds,
+        |f| {
+            f.mint = mint_key;
+            f.vault = vault_key;
+            f.fund_id = fund_id;
+            f.params = params;
+            f.bump = bump;
+            f.vault_bump = vault_bump;
+        },
+    )?;
+    let vault_seeds: &[&[u8]] = &[seeds::FUND_VAULT, fund_key.as_ref(), &[vault_bump]];
+    vault::create(
+        &accounts.payer,
+        &accounts.vault,
+        &accounts.mint.to_account_info(),
+        &accounts.insurance_fund,
+        &accounts.token_program,
+        &accounts.system_program,
+        vault_seeds,
+    )?;
 
     emit_cpi!(InsuranceFundInitialized {
         header: EventHeader::now(&Clock::get()?),

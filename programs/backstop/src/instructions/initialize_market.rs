@@ -1,10 +1,12 @@
 use crate::error::{BackstopError, OrReject};
 use crate::events::{EventHeader, MarketInitialized};
 use crate::oracle;
+use crate::pda;
 use crate::seeds;
 use crate::state::{Exchange, InsuranceFund, Market, MarketStatus, OracleConfig};
+use crate::vault;
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Mint, Token, TokenAccount};
+use anchor_spl::token::{Mint, Token};
 use backstop_math::constants::QUOTE_DECIMALS;
 use backstop_math::params::MarketParams;
 
@@ -23,25 +25,12 @@ pub struct InitializeMarket<'info> {
     #[account(mut, seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump, has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
     pub authority: Signer<'info>,
-    /// market_id must be the exchange's next id. checked at #1
-    #[account(
-        init,
-        payer = payer,
-        space = 8 + core::mem::size_of::<Market>(),
-        seeds = [seeds::MARKET, &args.market_id.to_le_bytes()],
-        bump
-    )]
-    pub market: AccountLoader<'info, Market>,
-    #[account(
-        init,
-        payer = payer,
-        seeds = [seeds::MARKET_VAULT, market.key().as_ref()],
-        bump,
-        token::mint = collateral_mint,
-        token::authority = market,
-        token::token_program = token_program
-    )]
-    pub vault: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the PDA of market_id (the exchange's next id, checked at #1), created here (`pda`)
+    #[account(mut, seeds = [seeds::MARKET, &args.market_id.to_le_bytes()], bump)]
+    pub market: UncheckedAccount<'info>,
+    /// CHECK: the market's vault PDA, created here as a token account of the collateral mint owned by the market
+    #[account(mut, seeds = [seeds::MARKET_VAULT, market.key().as_ref()], bump)]
+    pub vault: UncheckedAccount<'info>,
     #[account(constraint = collateral_mint.decimals == QUOTE_DECIMALS @ BackstopError::InvalidCollateralMint)]
     pub collateral_mint: Box<Account<'info, Mint>>,
     /// The fund must hold the same token as the market's collateral, since it pays deficits into the vault.
@@ -76,31 +65,48 @@ pub fn handle_initialize_market(ctx: Context<InitializeMarket>, args: Initialize
     let now = Clock::get()?.unix_timestamp;
     let listing_eta = crate::instructions::governance::eta(now, delay)?;
 
-    let mut market = ctx.accounts.market.load_init()?;
-    market.insurance_fund = ctx.accounts.insurance_fund.key();
-    market.collateral_mint = ctx.accounts.collateral_mint.key();
-    market.vault = ctx.accounts.vault.key();
-    market.oracle = ctx.accounts.oracle.key();
-    market.params = args.params;
-    market.market_id = args.market_id;
-    // Listing is a loosening change: the market opens only after the timelock (`activate_market`).
-    market.status = MarketStatus::Listing as u8;
-    market.listing_eta = listing_eta;
-    market.oracle_kind = args.oracle.kind;
-    market.oracle_receiver = args.oracle.receiver;
-    market.oracle_feed_id = args.oracle.feed_id;
-    market.oracle_min_signatures = args.oracle.min_signatures;
-    market.bump = ctx.bumps.market;
-    market.vault_bump = ctx.bumps.vault;
-    drop(market);
+    let (market_key, vault_key) = (ctx.accounts.market.key(), ctx.accounts.vault.key());
+    let (mint_key, fund_key, oracle_key) =
+        (ctx.accounts.collateral_mint.key(), ctx.accounts.insurance_fund.key(), ctx.accounts.oracle.key());
+    let (bump, vault_bump) = (ctx.bumps.market, ctx.bumps.vault);
+    let id = args.market_id.to_le_bytes();
+    let accounts = &ctx.accounts;
+    let market_seeds: &[&[u8]] = &[seeds::MARKET, &id, &[bump]];
+    pda::create_zero_copy::<Market>(&accounts.payer, &accounts.market, &accounts.system_program, market_seeds, |m| {
+        m.insurance_fund = fund_key;
+        m.collateral_mint = mint_key;
+        m.vault = vault_key;
+        m.oracle = oracle_key;
+        m.params = args.params;
+        m.market_id = args.market_id;
+        // Listing is a loosening change: the market opens only after the timelock (`activate_market`).
+        m.status = MarketStatus::Listing as u8;
+        m.listing_eta = listing_eta;
+        m.oracle_kind = args.oracle.kind;
+        m.oracle_receiver = args.oracle.receiver;
+        m.oracle_feed_id = args.oracle.feed_id;
+        m.oracle_min_signatures = args.oracle.min_signatures;
+        m.bump = bump;
+        m.vault_bump = vault_bump;
+    })?;
+    let vault_seeds: &[&[u8]] = &[seeds::MARKET_VAULT, market_key.as_ref(), &[vault_bump]];
+    vault::create(
+        &accounts.payer,
+        &accounts.vault,
+        &accounts.collateral_mint.to_account_info(),
+        &accounts.market,
+        &accounts.token_program,
+        &accounts.system_program,
+        vault_seeds,
+    )?;
 
     emit_cpi!(MarketInitialized {
         header: EventHeader::now(&Clock::get()?),
-        market: ctx.accounts.market.key(),
+        market: market_key,
         market_id: args.market_id,
-        collateral_mint: ctx.accounts.collateral_mint.key(),
-        oracle: ctx.accounts.oracle.key(),
-        insurance_fund: ctx.accounts.insurance_fund.key(),
+        collateral_mint: mint_key,
+        oracle: oracle_key,
+        insurance_fund: fund_key,
         listing_eta,
     });
     Ok(())
