@@ -1,3 +1,6 @@
 //! The attack campaign (issue 11), one file per class; each test is named after the attack it plays.
 
+mod account_substitution;
+mod dust_and_rounding;
 mod prefunded_accounts;
+mod self_liquidation;

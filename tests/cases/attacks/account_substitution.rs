@@ -1,0 +1,129 @@
+//! Account validation: every account an instruction takes is the one it must be. Each test passes the wrong one.
+
+use anchor_lang::error::ErrorCode as Anchor;
+use backstop::error::BackstopError;
+use backstop_tests::*;
+use solana_signer::Signer;
+
+const THOUSAND: u64 = 1_000 * USDC;
+
+async fn two_markets() -> (Env, anchor_lang::prelude::Pubkey) {
+    let mut env = Env::new().await;
+    let governance = env.governance.insecure_clone();
+    let listing = ListMarket { market_id: 1, ..env.list_market(default_params()) };
+    env.send(&[listing.instruction()], &[&governance]).await.expect("market 1");
+    env.advance(TIMELOCK).await;
+    env.set_price(usd(100), 1_000_000).await;
+    env.send(&[activate_market(pda::market(1), env.payer())], &[]).await.expect("activate 1");
+    (env, pda::market(1))
+}
+
+#[tokio::test]
+async fn a_market_passed_as_a_margin_account_is_refused() {
+    let mut env = Env::new().await;
+    let alice = env.trader(THOUSAND).await;
+    let forged = Flow { position: env.market, ..env.flow(&alice) };
+    env.assert_rejected(&alice, forged.deposit(USDC), Anchor::AccountDiscriminatorMismatch).await;
+}
+
+#[tokio::test]
+async fn a_fund_passed_as_a_market_is_refused() {
+    let mut env = Env::new().await;
+    let alice = env.trader(THOUSAND).await;
+    let forged = Flow { market: env.fund, ..env.flow(&alice) };
+    env.assert_rejected(&alice, forged.trade(ONE), Anchor::AccountDiscriminatorMismatch).await;
+}
+
+#[tokio::test]
+async fn an_lp_position_passed_as_a_margin_account_is_refused() {
+    let mut env = Env::new().await;
+    let lp = env.lp(THOUSAND).await;
+    env.mint_to(lp.token, THOUSAND).await;
+    let forged = Flow { position: pda::lp_position(&env.market, &lp.pubkey()), ..env.flow(&lp) };
+    env.assert_rejected(&lp, forged.deposit(USDC), Anchor::AccountDiscriminatorMismatch).await;
+}
+
+#[tokio::test]
+async fn market_a_vault_or_account_used_for_market_b_is_refused() {
+    let (mut env, market_b) = two_markets().await;
+    let alice = env.trader(THOUSAND).await;
+    env.mint_to(alice.token, THOUSAND).await;
+    // Alice's market-0 account named against market 1.
+    let crossed = Flow { market: market_b, vault: pda::market_vault(&market_b), ..env.flow(&alice) };
+    env.assert_rejected(&alice, crossed.deposit(USDC), BackstopError::MarketMismatch).await;
+    // Market 1's vault named for market 0.
+    let crossed = Flow { vault: pda::market_vault(&market_b), ..env.flow(&alice) };
+    env.assert_rejected(&alice, crossed.deposit(USDC), BackstopError::VaultMismatch).await;
+    // Market 0's vault as the destination of a market-0 withdrawal (source = destination).
+    let crossed = Flow { token: env.vault, ..env.flow(&alice) };
+    env.assert_rejected(&alice, crossed.withdraw(USDC), Anchor::ConstraintDuplicateMutableAccount).await;
+}
+
+#[tokio::test]
+async fn a_fake_token_program_is_refused() {
+    let mut env = Env::new().await;
+    let alice = env.trader(THOUSAND).await;
+    env.mint_to(alice.token, THOUSAND).await;
+    let mut ix = env.flow(&alice).deposit(USDC);
+    let fake = anchor_lang::prelude::Pubkey::new_unique();
+    for meta in ix.accounts.iter_mut() {
+        if meta.pubkey == anchor_spl::token::spl_token::ID {
+            meta.pubkey = fake;
+        }
+    }
+    env.assert_rejected(&alice, ix, Anchor::InvalidProgramId).await;
+}
+
+#[tokio::test]
+async fn a_fake_system_program_is_refused() {
+    let mut env = Env::new().await;
+    let alice = env.actor(THOUSAND).await;
+    let mut ix = create_margin_account(env.market, alice.pubkey());
+    for meta in ix.accounts.iter_mut() {
+        if meta.pubkey == anchor_lang::system_program::ID {
+            meta.pubkey = anchor_lang::prelude::Pubkey::new_unique();
+        }
+    }
+    env.assert_rejected(&alice, ix, Anchor::InvalidProgramId).await;
+}
+
+#[tokio::test]
+async fn an_account_at_a_non_canonical_address_is_refused() {
+    let mut env = Env::new().await;
+    let alice = env.actor(THOUSAND).await;
+    // The same seeds with another bump (or any other address) is not the PDA the seeds constraint derives.
+    let mut ix = create_margin_account(env.market, alice.pubkey());
+    let canonical = pda::margin_account(&env.market, &alice.pubkey());
+    let (_, bump) = anchor_lang::prelude::Pubkey::find_program_address(
+        &[backstop::seeds::MARGIN_ACCOUNT, env.market.as_ref(), alice.pubkey().as_ref()],
+        &backstop::ID,
+    );
+    let other = (0..bump)
+        .rev()
+        .find_map(|b| {
+            anchor_lang::prelude::Pubkey::create_program_address(
+                &[backstop::seeds::MARGIN_ACCOUNT, env.market.as_ref(), alice.pubkey().as_ref(), &[b]],
+                &backstop::ID,
+            )
+            .ok()
+        })
+        .expect("another valid bump");
+    for meta in ix.accounts.iter_mut() {
+        if meta.pubkey == canonical {
+            meta.pubkey = other;
+        }
+    }
+    env.assert_rejected(&alice, ix, Anchor::ConstraintSeeds).await;
+}
+
+#[tokio::test]
+async fn a_token_account_of_another_owner_or_mint_is_refused_for_lp_and_stake() {
+    let mut env = Env::new().await;
+    let lp = env.lp(THOUSAND).await;
+    let mallory = env.actor(THOUSAND).await;
+    let foreign = Flow { token: mallory.token, ..env.lp_flow(&lp) };
+    env.assert_rejected(&lp, foreign.lp_deposit(USDC), BackstopError::TokenOwnerMismatch).await;
+    let staker = env.staker(THOUSAND).await;
+    let foreign = backstop_tests::builders::Staking { token: mallory.token, ..env.staking(&staker) };
+    env.assert_rejected(&staker, foreign.stake(USDC), BackstopError::TokenOwnerMismatch).await;
+}

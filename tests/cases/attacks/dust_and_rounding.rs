@@ -1,0 +1,86 @@
+//! Arithmetic: many tiny operations must never round in the user's favour in total, and extreme inputs are
+//! refused by name.
+
+use backstop::error::BackstopError;
+use backstop_tests::*;
+
+const THOUSAND: u64 = 1_000 * USDC;
+
+#[tokio::test]
+async fn hundreds_of_minimum_size_round_trips_only_ever_cost_the_trader() {
+    let mut env = Env::new().await;
+    let _lp = env.lp(100 * THOUSAND).await;
+    let alice = env.trader(THOUSAND).await;
+    let flow = env.flow(&alice);
+    let minimum = ONE / 1_000; // 0.001 SOL: $0.10 of notional, a 1-atom fee
+    let mut last = env.margin(&alice).await.balances.collateral;
+    for _ in 0..150 {
+        env.act(&alice, flow.trade(minimum)).await.expect("buy dust");
+        env.act(&alice, flow.trade(-minimum)).await.expect("sell dust");
+        let now = env.margin(&alice).await.balances.collateral;
+        assert!(now < last, "every round trip costs at least its fees: {now} vs {last}");
+        last = now;
+    }
+    env.assert_vault_matches_books().await;
+}
+
+#[tokio::test]
+async fn one_atom_deposits_and_withdrawals_are_exact() {
+    let mut env = Env::new().await;
+    let alice = env.trader(0).await;
+    env.mint_to(alice.token, 500).await;
+    let flow = env.flow(&alice);
+    for _ in 0..100 {
+        env.act(&alice, flow.deposit(1)).await.expect("deposit an atom");
+    }
+    for _ in 0..100 {
+        env.act(&alice, flow.withdraw(1)).await.expect("withdraw an atom");
+    }
+    assert_eq!(env.token_balance(alice.token).await, 500);
+    assert_eq!(env.margin(&alice).await.balances.collateral, 0);
+    env.assert_vault_matches_books().await;
+}
+
+#[tokio::test]
+async fn lp_dust_in_and_out_never_gains() {
+    let mut env = Env::new().await;
+    let _big = env.lp(100 * THOUSAND).await;
+    let small = env.lp(0).await;
+    env.mint_to(small.token, 1_000).await;
+    let flow = env.lp_flow(&small);
+    for _ in 0..50 {
+        env.act(&small, flow.lp_deposit(20)).await.expect("dust in");
+        let shares = env.lp_position(&small).await.shares;
+        env.act(&small, flow.lp_withdraw(shares)).await.expect("dust out");
+    }
+    assert!(env.token_balance(small.token).await <= 1_000, "never more than was put in");
+    env.assert_vault_matches_books().await;
+}
+
+#[tokio::test]
+async fn amounts_at_the_integer_extremes_are_refused_by_name() {
+    let mut env = Env::new().await;
+    let _lp = env.lp(100 * THOUSAND).await;
+    let alice = env.trader(THOUSAND).await;
+    let flow = env.flow(&alice);
+    env.assert_rejected(&alice, flow.deposit(u64::MAX), BackstopError::InvalidAmount).await;
+    env.assert_rejected(&alice, flow.deposit(u64::try_from(i64::MAX).unwrap() + 1), BackstopError::InvalidAmount).await;
+    env.assert_rejected(&alice, flow.withdraw(u64::MAX), BackstopError::InvalidAmount).await;
+    env.assert_rejected(&alice, flow.trade(i64::MIN), BackstopError::Overflow).await;
+    env.assert_rejected(&alice, flow.trade(i64::MIN + 1), BackstopError::OpenInterestCapExceeded).await;
+}
+
+#[tokio::test]
+async fn oracle_prices_at_the_extremes_are_refused_by_name() {
+    let mut env = Env::new().await;
+    let _lp = env.lp(100 * THOUSAND).await;
+    let alice = env.trader(THOUSAND).await;
+    env.set_price(i64::MAX, 0).await;
+    // i64::MAX at expo -8 is 92 billion dollars: representable, but far above anything the position can carry.
+    env.assert_rejected(&alice, env.flow(&alice).trade(ONE), BackstopError::InitialMarginBreached).await;
+    env.set_price(1, 0).await; // 1e-8 dollars: below one PRICE_PRECISION atom
+    env.assert_rejected(&alice, env.flow(&alice).trade(ONE), BackstopError::OracleNonPositivePrice).await;
+    env.price.set_expo(6);
+    env.set_price(i64::MAX, 0).await;
+    env.assert_rejected(&alice, env.flow(&alice).trade(ONE), BackstopError::Overflow).await;
+}
