@@ -3,7 +3,6 @@
 use anchor_lang::error::ErrorCode as Anchor;
 use backstop::error::BackstopError;
 use backstop_tests::*;
-use solana_signer::Signer;
 
 const THOUSAND: u64 = 1_000 * USDC;
 
