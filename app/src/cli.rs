@@ -160,7 +160,8 @@ pub fn set_param(params: &mut MarketParams, name: &str, value: u64) -> Result<()
         breaker_conf_bps,
         breaker_move_bps,
         breaker_window_secs,
-        breaker_cooldown_secs
+        breaker_cooldown_secs,
+        oracle_max_ema_divergence_bps
     );
     Ok(())
 }

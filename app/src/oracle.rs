@@ -15,6 +15,7 @@ pub fn price_from_account(data: &[u8], owner: &Pubkey, market: &Market, now: i64
         max_age_secs: market.params.oracle_max_age_secs,
         max_conf_bps: market.params.oracle_max_conf_bps,
         last_publish_time: market.last_oracle_publish_time,
+        max_ema_divergence_bps: market.params.oracle_max_ema_divergence_bps,
     };
     validate_reading(&reading, &guards, now).map_err(|e| format!("oracle: {e:?}"))
 }

@@ -51,6 +51,7 @@ struct Expected {
     expo: i32,
     publish_time: i64,
     trading: bool,
+    ema_price: i64,
 }
 
 #[test]
@@ -63,6 +64,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             expo: -8,
             publish_time: 1_717_928_318,
             trading: true,
+            ema_price: 15938860100,
         },
         Expected {
             file: "legacy-sol-usd-2024-07",
@@ -71,6 +73,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             expo: -8,
             publish_time: 1_720_094_645,
             trading: true,
+            ema_price: 13354810400,
         },
         Expected {
             file: "legacy-sol-usd-unknown-2024-11",
@@ -79,6 +82,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             expo: -8,
             publish_time: 1_730_534_860,
             trading: false,
+            ema_price: 12068220500,
         },
         Expected {
             file: "legacy-btc-usd",
@@ -87,6 +91,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             expo: -8,
             publish_time: 1_718_285_577,
             trading: true,
+            ema_price: 6778399400000,
         },
         Expected {
             file: "legacy-eth-usd",
@@ -95,6 +100,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             expo: -8,
             publish_time: 1_718_285_046,
             trading: true,
+            ema_price: 349852670000,
         },
         Expected {
             file: "legacy-usdt-usd",
@@ -103,6 +109,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             expo: -8,
             publish_time: 1_718_285_698,
             trading: true,
+            ema_price: 99993569,
         },
         Expected {
             file: "legacy-usdc-usd",
@@ -111,6 +118,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             expo: -8,
             publish_time: 1_682_091_869,
             trading: true,
+            ema_price: 100020453,
         },
         Expected {
             file: "legacy-usdc-usd-2024-07",
@@ -119,6 +127,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             expo: -8,
             publish_time: 1_720_094_657,
             trading: true,
+            ema_price: 100024700,
         },
         Expected {
             file: "legacy-bonk-usd",
@@ -127,6 +136,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             expo: -10,
             publish_time: 1_702_120_657,
             trading: true,
+            ema_price: 143452,
         },
     ];
     for case in cases {
@@ -137,6 +147,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             expo: case.expo,
             publish_time: case.publish_time,
             trading: case.trading,
+            ema_price: case.ema_price,
         };
         assert_eq!(reading, expected, "{}", case.file);
     }
@@ -152,6 +163,7 @@ struct PullExpected {
     conf: u64,
     expo: i32,
     publish_time: i64,
+    ema_price: i64,
 }
 
 #[test]
@@ -168,6 +180,7 @@ fn every_pull_fixture_decodes_to_its_published_values() {
             conf: 20_134_469,
             expo: -8,
             publish_time: 1_735_984_087,
+            ema_price: 21616020100,
         },
         PullExpected {
             file: "pull-usdc-usd",
@@ -178,6 +191,7 @@ fn every_pull_fixture_decodes_to_its_published_values() {
             conf: 67_956,
             expo: -8,
             publish_time: 1_747_165_253,
+            ema_price: 100003409,
         },
         PullExpected {
             file: "pull-sol-usd-partial",
@@ -188,6 +202,7 @@ fn every_pull_fixture_decodes_to_its_published_values() {
             conf: 15_025_544,
             expo: -8,
             publish_time: 1_734_721_506,
+            ema_price: 19064680000,
         },
         PullExpected {
             file: "pull-wbtc-usd-partial",
@@ -198,6 +213,7 @@ fn every_pull_fixture_decodes_to_its_published_values() {
             conf: 13_024_736_215,
             expo: -8,
             publish_time: 1_734_721_494,
+            ema_price: 9672868100000,
         },
         PullExpected {
             file: "pull-eth-usd-partial",
@@ -208,6 +224,7 @@ fn every_pull_fixture_decodes_to_its_published_values() {
             conf: 139_993_250,
             expo: -8,
             publish_time: 1_750_772_057,
+            ema_price: 241413530000,
         },
         PullExpected {
             file: "pull-bonk-usd",
@@ -218,6 +235,7 @@ fn every_pull_fixture_decodes_to_its_published_values() {
             conf: 517,
             expo: -10,
             publish_time: 1_717_074_117,
+            ema_price: 335763,
         },
     ];
     for case in cases {
@@ -231,6 +249,7 @@ fn every_pull_fixture_decodes_to_its_published_values() {
             expo: case.expo,
             publish_time: case.publish_time,
             trading: true,
+            ema_price: case.ema_price,
         };
         assert_eq!(reading, expected, "{}", case.file);
         // The same bytes are refused where the owner, the feed or the verification does not fit.

@@ -6,6 +6,7 @@ use solana_account::Account;
 
 /// Field offsets in the legacy PriceAccount (pyth-sdk-solana `state.rs`).
 const EXPO: usize = 20;
+const EMA_PRICE: usize = 48;
 const TIMESTAMP: usize = 96;
 const AGG_PRICE: usize = 208;
 const AGG_CONF: usize = 216;
@@ -31,11 +32,18 @@ impl LegacyPrice {
         Self { data: bytes.to_vec() }
     }
 
-    /// Price and confidence as mantissas at the account's exponent.
+    /// Price and confidence as mantissas at the account's exponent; the EMA follows the price (an honest, settled
+    /// move). [`LegacyPrice::set_ema`] sets it apart.
     pub fn set(&mut self, price: i64, conf: u64, publish_time: i64) -> &mut Self {
+        self.set_ema(price);
         self.data[AGG_PRICE..AGG_PRICE + 8].copy_from_slice(&price.to_le_bytes());
         self.data[AGG_CONF..AGG_CONF + 8].copy_from_slice(&conf.to_le_bytes());
         self.data[TIMESTAMP..TIMESTAMP + 8].copy_from_slice(&publish_time.to_le_bytes());
+        self
+    }
+
+    pub fn set_ema(&mut self, ema: i64) -> &mut Self {
+        self.data[EMA_PRICE..EMA_PRICE + 8].copy_from_slice(&ema.to_le_bytes());
         self
     }
 
@@ -108,11 +116,18 @@ impl PullPrice {
         self.data[at..at + 8].try_into().expect("8 bytes")
     }
 
+    /// Price, confidence and publish time; the EMA follows the price ([`PullPrice::set_ema`] sets it apart).
     pub fn set(&mut self, price: i64, conf: u64, publish_time: i64) -> &mut Self {
+        self.set_ema(price);
         self.write(73, &price.to_le_bytes());
         self.write(81, &conf.to_le_bytes());
         self.write(93, &publish_time.to_le_bytes());
         self.write(101, &publish_time.to_le_bytes());
+        self
+    }
+
+    pub fn set_ema(&mut self, ema: i64) -> &mut Self {
+        self.write(109, &ema.to_le_bytes());
         self
     }
 

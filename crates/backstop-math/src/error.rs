@@ -19,6 +19,8 @@ pub enum MathError {
     OracleOutOfOrder,
     /// The oracle's exponent is outside what can be normalised.
     OracleBadExponent,
+    /// The oracle's price is further from its own EMA than the market allows.
+    OracleDivergedFromEma,
     /// The LP pool is worth nothing or less: shares cannot be priced.
     PoolInsolvent,
     /// An order below the market's minimum size that does not close the position.

@@ -5,7 +5,7 @@
 
 use crate::constants::{BPS_DENOMINATOR, PRICE_EXPO};
 use crate::error::{MathError, MathResult};
-use crate::safe_math::{div_ceil, div_floor, mul_div_ceil, to_i64};
+use crate::safe_math::{div_ceil, div_floor, mul_div_ceil, mul_div_floor, to_i64};
 
 /// An oracle price exactly as published, before any check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +20,8 @@ pub struct RawOracleReading {
     /// Whether the aggregate is in Trading status (always true for a PriceUpdateV2, which only carries trading
     /// prices).
     pub trading: bool,
+    /// The publishers' exponentially weighted moving average price, same exponent (0 when unknown).
+    pub ema_price: i64,
 }
 
 /// What a market allows of its oracle.
@@ -31,6 +33,8 @@ pub struct OracleGuards {
     pub max_conf_bps: u32,
     /// Publish time of the last price the market used; a reading older than this is refused.
     pub last_publish_time: i64,
+    /// Widest distance between price and EMA, bps of the EMA (0: no check).
+    pub max_ema_divergence_bps: u32,
 }
 
 /// A validated price in Backstop's precision.
@@ -80,6 +84,18 @@ pub fn validate_reading(reading: &RawOracleReading, guards: &OracleGuards, now: 
     let widest = mul_div_ceil(i128::from(price), i128::from(guards.max_conf_bps), i128::from(BPS_DENOMINATOR))?;
     if i128::from(conf) > widest || conf >= price {
         return Err(MathError::OracleUncertain);
+    }
+    if guards.max_ema_divergence_bps > 0 && reading.ema_price > 0 {
+        // Compared at the published exponent: both sides share it.
+        let gap = (i128::from(reading.price) - i128::from(reading.ema_price)).abs();
+        let allowed = mul_div_floor(
+            i128::from(reading.ema_price),
+            i128::from(guards.max_ema_divergence_bps),
+            i128::from(BPS_DENOMINATOR),
+        )?;
+        if gap > allowed {
+            return Err(MathError::OracleDivergedFromEma);
+        }
     }
     Ok(OraclePrice { price, conf, publish_time: reading.publish_time })
 }
@@ -139,11 +155,11 @@ mod tests {
     const NOW: i64 = 1_700_000_000;
 
     fn reading(price: i64, conf: u64, expo: i32) -> RawOracleReading {
-        RawOracleReading { price, conf, expo, publish_time: NOW - 5, trading: true }
+        RawOracleReading { price, conf, expo, publish_time: NOW - 5, trading: true, ema_price: 0 }
     }
 
     fn guards() -> OracleGuards {
-        OracleGuards { max_age_secs: 30, max_conf_bps: 200, last_publish_time: 0 }
+        OracleGuards { max_age_secs: 30, max_conf_bps: 200, last_publish_time: 0, max_ema_divergence_bps: 2_000 }
     }
 
     #[test]
@@ -185,6 +201,18 @@ mod tests {
         );
         // 2.01 % confidence against a 2 % bound.
         assert_eq!(validate_reading(&reading(100_000_000, 2_010_000, -8), &g, NOW), Err(MathError::OracleUncertain));
+    }
+
+    #[test]
+    fn a_print_far_from_its_ema_is_refused() {
+        let g = guards(); // 20 %
+        let mut r = reading(120_000_000, 10_000, -8);
+        r.ema_price = 100_000_000;
+        assert!(validate_reading(&r, &g, NOW).is_ok(), "exactly 20 % off the EMA");
+        r.ema_price = 10_000_000; // a tenfold pump the average has not followed
+        assert_eq!(validate_reading(&r, &g, NOW), Err(MathError::OracleDivergedFromEma));
+        let off = OracleGuards { max_ema_divergence_bps: 0, ..g };
+        assert!(validate_reading(&r, &off, NOW).is_ok());
     }
 
     #[test]

@@ -92,7 +92,9 @@ pub struct MarketParams {
     pub breaker_window_secs: u32,
     /// Seconds of calm after which a tripped breaker clears.
     pub breaker_cooldown_secs: u32,
-    pub _padding2: u32,
+    /// Refuse any price further than this from the oracle's own EMA, bps (0 disables): a pumped or crashed
+    /// print that the publishers' average has not followed cannot fill, liquidate or settle profit.
+    pub oracle_max_ema_divergence_bps: u32,
 }
 
 const BPS: u32 = 10_000;
@@ -153,7 +155,8 @@ impl MarketParams {
             && self.breaker_move_bps <= BPS
             && (1..=MAX_WINDOW_SECS).contains(&self.breaker_window_secs)
             && (1..=MAX_WINDOW_SECS).contains(&self.breaker_cooldown_secs);
-        check(breaker_ok, MathError::InvalidCircuitBreaker)
+        check(breaker_ok, MathError::InvalidCircuitBreaker)?;
+        check(self.oracle_max_ema_divergence_bps <= BPS, MathError::InvalidOracleBounds)
     }
 }
 
@@ -204,7 +207,7 @@ pub(crate) mod tests {
             breaker_move_bps: 1_500,
             breaker_window_secs: 600,
             breaker_cooldown_secs: 1_800,
-            _padding2: 0,
+            oracle_max_ema_divergence_bps: 2_000,
         }
     }
 

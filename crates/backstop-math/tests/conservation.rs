@@ -48,7 +48,7 @@ fn params() -> MarketParams {
         breaker_move_bps: 0,
         breaker_window_secs: 600,
         breaker_cooldown_secs: 1_800,
-        _padding2: 0,
+        oracle_max_ema_divergence_bps: 2_000,
     }
 }
 

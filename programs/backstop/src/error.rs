@@ -153,6 +153,8 @@ pub enum BackstopError {
     RedemptionGateFull,
     #[msg("An account already exists at that address")]
     AccountAlreadyInitialized,
+    #[msg("Oracle price is further from its EMA than the market allows")]
+    OracleDivergedFromEma,
 }
 
 impl From<MathError> for BackstopError {
@@ -166,6 +168,7 @@ impl From<MathError> for BackstopError {
             MathError::OracleUncertain => Self::OracleUncertain,
             MathError::OracleOutOfOrder => Self::OracleOutOfOrder,
             MathError::OracleBadExponent => Self::OracleBadExponent,
+            MathError::OracleDivergedFromEma => Self::OracleDivergedFromEma,
             MathError::PoolInsolvent => Self::PoolInsolvent,
             MathError::OrderTooSmall => Self::OrderTooSmall,
             MathError::MarketReduceOnly => Self::MarketReduceOnly,

@@ -2,5 +2,6 @@
 
 mod account_substitution;
 mod dust_and_rounding;
+mod oracle_manipulation;
 mod prefunded_accounts;
 mod self_liquidation;

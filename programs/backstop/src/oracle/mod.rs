@@ -42,6 +42,7 @@ pub fn read_market_oracle(account: &AccountInfo, market: &Market, now: i64) -> R
         max_age_secs: market.params.oracle_max_age_secs,
         max_conf_bps: market.params.oracle_max_conf_bps,
         last_publish_time: market.last_oracle_publish_time,
+        max_ema_divergence_bps: market.params.oracle_max_ema_divergence_bps,
     };
     validate_reading(&reading, &guards, now).or_reject()
 }

@@ -34,6 +34,7 @@ pub fn decode(account: &AccountInfo) -> Result<RawOracleReading> {
         expo: account.expo,
         publish_time: account.timestamp,
         trading: matches!(account.agg.status, PriceStatus::Trading),
+        ema_price: account.ema_price.val,
     })
 }
 

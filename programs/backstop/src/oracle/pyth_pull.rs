@@ -34,5 +34,6 @@ pub fn decode(account: &AccountInfo, config: &OracleConfig) -> Result<RawOracleR
         publish_time: message.publish_time,
         // A PriceUpdateV2 carries only prices Pyth published as trading.
         trading: true,
+        ema_price: message.ema_price,
     })
 }

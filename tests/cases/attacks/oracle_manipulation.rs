@@ -1,0 +1,67 @@
+//! Market manipulation: a replay of the Mango Markets attack of October 2022. Two colluding accounts take
+//! opposite sides, the oracle is pumped tenfold, and the winner tries to cash out or borrow against the paper
+//! profit while the loser defaults. Here a print that far from the publishers' own EMA cannot fill, liquidate or
+//! value a withdrawal, unrealized profit was never cash, and when the pump reverts the pair leaves with less than
+//! it brought.
+
+use backstop::error::BackstopError;
+use backstop_tests::*;
+
+const THOUSAND: u64 = 1_000 * USDC;
+
+#[tokio::test]
+async fn replay_of_the_mango_markets_october_2022_attack_fails() {
+    let mut env = Env::new().await;
+    let _lp = env.lp(100 * THOUSAND).await;
+    let long = env.trader(THOUSAND).await;
+    let short = env.trader(THOUSAND).await;
+    let keeper = env.trader(0).await;
+    env.act(&long, env.flow(&long).trade(90 * ONE)).await.expect("colluder long");
+    env.act(&short, env.flow(&short).trade(-90 * ONE)).await.expect("colluder short");
+    let deposited = 2 * THOUSAND;
+
+    // The pump: the print goes tenfold, the publishers' EMA has not moved.
+    env.advance(5).await;
+    env.set_price(usd(1_000), 1_000_000).await;
+    env.price.set_ema(usd(100));
+    env.write_oracle().await;
+
+    // Cash out the paper profit, borrow against it, or close at the pumped print: all refused.
+    // (With a position open, a withdrawal values it at the oracle, which is refused before anything else; at a
+    // sane price, profit beyond cash is `InsufficientCollateral`: trade::profit_is_withdrawable_only_once_realised.)
+    let cash = u64::try_from(env.margin(&long).await.balances.collateral).unwrap();
+    env.assert_rejected(&long, env.flow(&long).withdraw(cash + 1), BackstopError::OracleDivergedFromEma).await;
+    env.assert_rejected(&long, env.flow(&long).withdraw(1), BackstopError::OracleDivergedFromEma).await;
+    env.assert_rejected(&long, env.flow(&long).trade(ONE), BackstopError::OracleDivergedFromEma).await;
+    env.assert_rejected(&long, env.flow(&long).trade(-90 * ONE), BackstopError::OracleDivergedFromEma).await;
+    // Nor can the loser be liquidated into a deficit at that print.
+    let ix = env.keeper_accounts().liquidate(keeper.pubkey(), short.pubkey());
+    env.assert_rejected(&keeper, ix, BackstopError::OracleDivergedFromEma).await;
+
+    // The pump reverts; both leave.
+    env.advance(5).await;
+    env.set_price(usd(100), 1_000_000).await;
+    let mut withdrawn = 0;
+    for colluder in [&long, &short] {
+        let base = env.margin(colluder).await.balances.position.base;
+        env.act(colluder, env.flow(colluder).trade(-base)).await.expect("close");
+        let cash = u64::try_from(env.margin(colluder).await.balances.collateral).unwrap();
+        env.act(colluder, env.flow(colluder).withdraw(cash)).await.expect("withdraw");
+        withdrawn += cash;
+    }
+    assert!(withdrawn < deposited, "the pair leaves with less than it brought: {withdrawn} < {deposited}");
+    env.assert_vault_matches_books().await;
+}
+
+#[tokio::test]
+async fn a_move_the_ema_has_followed_trades_normally() {
+    let mut env = Env::new().await;
+    let _lp = env.lp(100 * THOUSAND).await;
+    let alice = env.trader(THOUSAND).await;
+    env.act(&alice, env.flow(&alice).trade(ONE)).await.expect("open");
+    env.advance(60).await;
+    env.set_price(usd(115), 1_000_000).await;
+    env.price.set_ema(usd(100)); // 15 % off the EMA: inside the 20 % bound
+    env.write_oracle().await;
+    env.act(&alice, env.flow(&alice).trade(-ONE)).await.expect("close inside the bound");
+}
