@@ -126,3 +126,16 @@ async fn a_token_account_of_another_owner_or_mint_is_refused_for_lp_and_stake() 
     let foreign = backstop_tests::builders::Staking { token: mallory.token, ..env.staking(&staker) };
     env.assert_rejected(&staker, foreign.stake(USDC), BackstopError::TokenOwnerMismatch).await;
 }
+
+#[tokio::test]
+async fn a_genuine_looking_account_owned_by_another_program_is_refused() {
+    let mut env = Env::new().await;
+    let alice = env.trader(THOUSAND).await;
+    // A byte-for-byte copy of Alice's margin account, owned by some other program.
+    let original = env.account(pda::margin_account(&env.market, &alice.pubkey())).await.expect("account");
+    let forged = anchor_lang::prelude::Pubkey::new_unique();
+    let copy = solana_account::Account { owner: anchor_lang::prelude::Pubkey::new_unique(), ..original };
+    env.ctx.set_account(&forged, &copy.into());
+    let flow = Flow { position: forged, ..env.flow(&alice) };
+    env.assert_rejected(&alice, flow.withdraw(USDC), Anchor::AccountOwnedByWrongProgram).await;
+}

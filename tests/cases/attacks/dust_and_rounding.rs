@@ -84,3 +84,23 @@ async fn oracle_prices_at_the_extremes_are_refused_by_name() {
     env.set_price(i64::MAX, 0).await;
     env.assert_rejected(&alice, env.flow(&alice).trade(ONE), BackstopError::Overflow).await;
 }
+
+#[tokio::test]
+async fn the_fund_is_credited_what_was_charged_never_what_was_due() {
+    let mut env = Env::new().await;
+    let _lp = env.lp(100 * THOUSAND).await;
+    let alice = env.trader(100 * USDC).await;
+    env.act(&alice, env.flow(&alice).trade(9 * ONE)).await.expect("open");
+    let accrued_before = env.market_state().await.books.fund_fee_accrued;
+    env.advance(5).await;
+    env.set_price(usd(80), 1_000_000).await;
+    // Closing through zero: the fee is due on $720 of notional, but the account has no cash left to pay it.
+    let ix = env.flow(&alice).trade(-9 * ONE);
+    let events = env.simulate_events(&alice, ix.clone()).await;
+    env.act(&alice, ix).await.expect("a close is never refused");
+    let record: backstop::events::TradeRecord = decode_event(&events).expect("TradeRecord");
+    assert!(record.fee_due > 0);
+    assert_eq!(record.fee_to_fund + record.fee_to_lp + record.fee_to_treasury, 0, "nothing was there to charge");
+    assert_eq!(env.market_state().await.books.fund_fee_accrued, accrued_before);
+    env.assert_vault_matches_books().await;
+}
