@@ -231,3 +231,19 @@ async fn loosening_the_staking_rules_is_timelocked() {
     let ix = fund_governance::update_fund_params(governance.pubkey(), env.fund, bad);
     env.assert_rejected_by(&watched, &[&governance], ix, BackstopError::InvalidFundParams).await;
 }
+
+#[tokio::test]
+async fn a_stake_position_of_another_fund_is_refused() {
+    let mut env = market_with_pool().await;
+    let staker = env.seed_fund(THOUSAND).await;
+    let governance = env.governance.insecure_clone();
+    let ix = initialize_insurance_fund(governance.pubkey(), env.payer(), env.mint, 1);
+    env.send(&[ix], &[&governance]).await.expect("fund 1");
+    let other = pda::insurance_fund(1);
+    // The fund-0 position named against fund 1 (with fund 1's vault).
+    let crossed =
+        backstop_tests::builders::Staking { fund: other, vault: pda::fund_vault(&other), ..env.staking(&staker) };
+    env.assert_rejected(&staker, crossed.request_unstake(1), BackstopError::FundMismatch).await;
+    env.mint_to(staker.token, USDC).await;
+    env.assert_rejected(&staker, crossed.stake(USDC), BackstopError::FundMismatch).await;
+}
