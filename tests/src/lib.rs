@@ -7,10 +7,12 @@
 
 pub mod builders;
 pub mod env;
+pub mod inspect;
 pub mod pyth;
 
 pub use builders::*;
 pub use env::*;
+pub use inspect::*;
 
 /// Asserts a transaction failed with exactly this Backstop error.
 #[macro_export]
@@ -19,7 +21,7 @@ macro_rules! assert_backstop_error {
         let expected: u32 = $error.into();
         match $result {
             Err(failure) => assert_eq!(
-                $crate::env::custom_error_code(&failure),
+                $crate::inspect::custom_error_code(&failure),
                 Some(expected),
                 "expected {:?} ({}), got {:?}",
                 $error,
@@ -38,7 +40,9 @@ macro_rules! assert_anchor_error {
     ($result:expr, $error:expr) => {{
         let expected: u32 = $error.into();
         match $result {
-            Err(failure) => assert_eq!($crate::env::custom_error_code(&failure), Some(expected), "got {:?}", failure),
+            Err(failure) => {
+                assert_eq!($crate::inspect::custom_error_code(&failure), Some(expected), "got {:?}", failure)
+            }
             Ok(_) => panic!("expected {:?}, but the transaction succeeded", $error),
         }
     }};

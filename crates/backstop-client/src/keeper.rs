@@ -1,0 +1,95 @@
+//! The accounts of the keeper instructions.
+
+use crate::{build, pda};
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_spl::token::spl_token;
+
+/// The accounts of the keeper instructions on one market.
+#[derive(Clone, Copy, Debug)]
+pub struct KeeperAccounts {
+    pub market: Pubkey,
+    pub insurance_fund: Pubkey,
+    pub fund_vault: Pubkey,
+    pub vault: Pubkey,
+    pub mint: Pubkey,
+    pub oracle: Pubkey,
+}
+
+impl KeeperAccounts {
+    /// `keeper` liquidates `liquidatee`'s margin account, paid into the keeper's own.
+    pub fn liquidate(&self, keeper: Pubkey, liquidatee_owner: Pubkey) -> Instruction {
+        self.liquidate_accounts(
+            keeper,
+            pda::margin_account(&self.market, &liquidatee_owner),
+            pda::margin_account(&self.market, &keeper),
+        )
+    }
+
+    /// As [`KeeperAccounts::liquidate`], with the two margin accounts named outright.
+    pub fn liquidate_accounts(&self, keeper: Pubkey, liquidatee: Pubkey, liquidator: Pubkey) -> Instruction {
+        build(
+            backstop::accounts::Liquidate {
+                market: self.market,
+                liquidatee,
+                liquidator,
+                keeper,
+                oracle: self.oracle,
+                event_authority: pda::event_authority(),
+                program: backstop::ID,
+            },
+            backstop::instruction::Liquidate {},
+        )
+    }
+
+    pub fn cover_bankruptcy(&self, keeper: Pubkey, bankrupt_owner: Pubkey) -> Instruction {
+        build(
+            backstop::accounts::CoverBankruptcy {
+                market: self.market,
+                bankrupt_account: pda::margin_account(&self.market, &bankrupt_owner),
+                insurance_fund: self.insurance_fund,
+                fund_vault: self.fund_vault,
+                vault: self.vault,
+                collateral_mint: self.mint,
+                oracle: self.oracle,
+                keeper,
+                token_program: spl_token::ID,
+                event_authority: pda::event_authority(),
+                program: backstop::ID,
+            },
+            backstop::instruction::CoverBankruptcy {},
+        )
+    }
+
+    pub fn settle_fund_revenue(&self) -> Instruction {
+        build(
+            backstop::accounts::SettleFundRevenue {
+                market: self.market,
+                insurance_fund: self.insurance_fund,
+                fund_vault: self.fund_vault,
+                vault: self.vault,
+                collateral_mint: self.mint,
+                token_program: spl_token::ID,
+                event_authority: pda::event_authority(),
+                program: backstop::ID,
+            },
+            backstop::instruction::SettleFundRevenue {},
+        )
+    }
+
+    /// `fund_health` over the given markets.
+    pub fn fund_health(&self, markets: &[Pubkey]) -> Instruction {
+        let mut ix = build(
+            backstop::accounts::FundHealthView {
+                insurance_fund: self.insurance_fund,
+                event_authority: pda::event_authority(),
+                program: backstop::ID,
+            },
+            backstop::instruction::FundHealth {},
+        );
+        ix.accounts.extend(
+            markets.iter().map(|m| anchor_lang::solana_program::instruction::AccountMeta::new_readonly(*m, false)),
+        );
+        ix
+    }
+}

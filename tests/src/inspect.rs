@@ -1,0 +1,168 @@
+//! What tests ask of the bank beyond sending: exact rejections with nothing changed, events, fund
+//! fixtures and the conservation checks.
+
+use crate::builders::pda;
+use crate::env::*;
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use backstop::state::Market;
+use solana_keypair::Keypair;
+use solana_program_test::BanksClientError;
+
+/// A second creation at an address that already holds an account is refused by name (see `backstop::pda`).
+pub fn assert_already_initialized(result: Result<(), BanksClientError>) {
+    let expected: u32 = backstop::error::BackstopError::AccountAlreadyInitialized.into();
+    match &result {
+        Err(failure) if custom_error_code(failure) == Some(expected) => {}
+        other => panic!("expected AccountAlreadyInitialized, got {other:?}"),
+    }
+}
+
+/// The custom error code inside a failed transaction, if it failed with one.
+pub fn custom_error_code(failure: &BanksClientError) -> Option<u32> {
+    use solana_transaction::{InstructionError, TransactionError};
+    match failure {
+        BanksClientError::TransactionError(TransactionError::InstructionError(_, InstructionError::Custom(code)))
+        | BanksClientError::SimulationError {
+            err: TransactionError::InstructionError(_, InstructionError::Custom(code)),
+            ..
+        } => Some(*code),
+        _ => None,
+    }
+}
+
+impl Env {
+    /// Sends `instruction` as `actor`, asserts it fails with exactly `expected`, and that none of the accounts
+    /// the flow could touch changed by a byte.
+    pub async fn assert_rejected(
+        &mut self,
+        actor: &Actor,
+        instruction: Instruction,
+        expected: impl Into<u32> + core::fmt::Debug + Copy,
+    ) {
+        let keypair = actor.keypair.insecure_clone();
+        let watched = self.touched_by(actor);
+        self.assert_rejected_by(&watched, &[&keypair], instruction, expected).await;
+    }
+
+    /// As [`Env::assert_rejected`], with explicit signers (besides the payer) and watched accounts.
+    pub async fn assert_rejected_by(
+        &mut self,
+        watched: &[Pubkey],
+        signers: &[&Keypair],
+        instruction: Instruction,
+        expected: impl Into<u32> + core::fmt::Debug + Copy,
+    ) {
+        let before = self.snapshot(watched).await;
+        let result = self.send(&[instruction], signers).await;
+        let code: u32 = expected.into();
+        match result {
+            Err(failure) => {
+                assert_eq!(custom_error_code(&failure), Some(code), "expected {expected:?} ({code}), got {failure:?}")
+            }
+            Ok(()) => panic!("expected {expected:?}, but the transaction succeeded"),
+        }
+        assert!(before == self.snapshot(watched).await, "a rejected transaction changed state");
+    }
+
+    /// The oracle's current price as the program normalises it (the fixture's exponent is -8).
+    pub fn oracle_price(&self) -> backstop_math::oracle::OraclePrice {
+        let (price, conf) = match &self.pull {
+            Some(update) => (update.price(), update.conf()),
+            None => (self.price.price(), u64::from_le_bytes(self.price.data[216..224].try_into().expect("8 bytes"))),
+        };
+        backstop_math::oracle::OraclePrice {
+            price: price / 100,
+            conf: i64::try_from(conf.div_ceil(100)).expect("conf fits"),
+            publish_time: self.oracle_publish_time(),
+        }
+    }
+
+    /// Gives insurance fund 0 `amount` of capital from a staker of its own, through `stake`.
+    pub async fn seed_fund(&mut self, amount: u64) -> Actor {
+        let staker = self.staker(amount).await;
+        self.act(&staker, self.staking(&staker).stake(amount)).await.expect("stake");
+        staker
+    }
+
+    /// A wallet with `tokens` and a stake position in fund 0 (nothing staked yet).
+    pub async fn staker(&mut self, tokens: u64) -> Actor {
+        let staker = self.actor(tokens).await;
+        self.act(&staker, self.staking(&staker).create()).await.expect("stake position");
+        staker
+    }
+
+    /// The accounts of `actor`'s staking flows in fund 0.
+    pub fn staking(&self, actor: &Actor) -> crate::builders::Staking {
+        crate::builders::Staking {
+            fund: self.fund,
+            position: pda::stake_position(&self.fund, &actor.pubkey()),
+            owner: actor.pubkey(),
+            token: actor.token,
+            vault: pda::fund_vault(&self.fund),
+            mint: self.mint,
+        }
+    }
+
+    pub async fn stake_position(&mut self, actor: &Actor) -> backstop::state::StakePosition {
+        self.load(pda::stake_position(&self.fund, &actor.pubkey())).await
+    }
+
+    /// The fund vault holds exactly the fund's balance.
+    pub async fn assert_fund_vault_matches_books(&mut self) {
+        let fund = self.fund_state().await;
+        let vault = self.token_balance(pda::fund_vault(&self.fund)).await;
+        assert_eq!(vault, fund.book.balance, "fund vault vs fund balance");
+    }
+
+    /// The keeper accounts of market 0's fund flows.
+    pub fn keeper_accounts(&self) -> crate::builders::KeeperAccounts {
+        crate::builders::KeeperAccounts {
+            market: self.market,
+            insurance_fund: self.fund,
+            fund_vault: pda::fund_vault(&self.fund),
+            vault: self.vault,
+            mint: self.mint,
+            oracle: self.oracle,
+        }
+    }
+
+    /// Overwrites market 0's status byte, standing in for governance (issue 4) in tests of the trade path.
+    pub async fn force_market_status(&mut self, status: backstop::state::MarketStatus) {
+        let mut market = self.market_state().await;
+        market.status = status as u8;
+        let mut account = self.account(self.market).await.expect("market");
+        account.data[8..8 + core::mem::size_of::<Market>()].copy_from_slice(bytemuck::bytes_of(&market));
+        self.ctx.set_account(&self.market, &account.into());
+    }
+
+    /// The events the program emitted (via `emit_cpi!`) when simulating `instruction` as `actor`.
+    pub async fn simulate_events(&mut self, actor: &Actor, instruction: Instruction) -> Vec<Vec<u8>> {
+        let keypair = actor.keypair.insecure_clone();
+        self.simulate_events_by(&[&keypair], instruction).await
+    }
+
+    /// As [`Env::simulate_events`], signed by `signers` besides the payer.
+    pub async fn simulate_events_by(&mut self, signers: &[&Keypair], instruction: Instruction) -> Vec<Vec<u8>> {
+        let tx = self.transaction(&[instruction], signers).await;
+        let simulation = self.ctx.banks_client.simulate_transaction(tx).await.expect("simulate");
+        assert!(matches!(simulation.result, Some(Ok(()))), "simulation failed: {:?}", simulation.result);
+        let details = simulation.simulation_details.expect("details");
+        let inner = details.inner_instructions.unwrap_or_default();
+        inner
+            .into_iter()
+            .flatten()
+            .map(|ix| ix.instruction.data)
+            .filter(|data| data.starts_with(anchor_lang::event::EVENT_IX_TAG_LE))
+            .map(|data| data[8..].to_vec())
+            .collect()
+    }
+}
+
+/// Decodes an event of type `E` from `emit_cpi!` data (discriminator, then Borsh).
+pub fn decode_event<E: anchor_lang::Event + anchor_lang::AnchorDeserialize>(events: &[Vec<u8>]) -> Option<E> {
+    events.iter().find_map(|data| {
+        let body = data.strip_prefix(E::DISCRIMINATOR)?;
+        E::deserialize(&mut &body[..]).ok()
+    })
+}
