@@ -41,7 +41,9 @@ impl Context {
         self.flow(pda::lp_position(&self.market, &owner)).await
     }
 
-    pub async fn staking(&mut self, fund: Pubkey) -> Result<Staking, String> {
+    /// The staking accounts of the user in the fund that backs this market.
+    pub async fn staking(&mut self) -> Result<Staking, String> {
+        let fund = self.chain.market(self.market).await?.insurance_fund;
         let state = self.chain.fund(fund).await?;
         let owner = self.chain.keeper();
         Ok(Staking {

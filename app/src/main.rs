@@ -460,8 +460,7 @@ async fn run(command: Command) -> Result<(), String> {
         }
         Command::Stake { target, amount } => {
             let mut ctx = context(&target).await?;
-            let fund = ctx.chain.market(ctx.market).await?.insurance_fund;
-            let staking = ctx.staking(fund).await?;
+            let staking = ctx.staking().await?;
             if ctx.chain.account(staking.position).await?.is_none() {
                 ctx.send(staking.create()).await?;
             }
@@ -469,20 +468,17 @@ async fn run(command: Command) -> Result<(), String> {
         }
         Command::RequestUnstake { target, shares } => {
             let mut ctx = context(&target).await?;
-            let fund = ctx.chain.market(ctx.market).await?.insurance_fund;
-            let staking = ctx.staking(fund).await?;
+            let staking = ctx.staking().await?;
             ctx.send(staking.request_unstake(shares)).await
         }
         Command::CancelUnstake(target) => {
             let mut ctx = context(&target).await?;
-            let fund = ctx.chain.market(ctx.market).await?.insurance_fund;
-            let staking = ctx.staking(fund).await?;
+            let staking = ctx.staking().await?;
             ctx.send(staking.cancel_unstake()).await
         }
         Command::Unstake(target) => {
             let mut ctx = context(&target).await?;
-            let fund = ctx.chain.market(ctx.market).await?.insurance_fund;
-            let staking = ctx.staking(fund).await?;
+            let staking = ctx.staking().await?;
             ctx.send(staking.unstake()).await
         }
         Command::FundHealth(target) => {
