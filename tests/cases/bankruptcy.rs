@@ -15,7 +15,12 @@ const COLLATERAL: i64 = 100_000_000 - 900_090;
 const DEFICIT: u64 = (ENTRY - 9 * 84_990_000 - COLLATERAL) as u64;
 
 async fn bankrupt_alice(fund: u64) -> (Env, Actor, Actor) {
-    let mut env = Env::new().await;
+    bankrupt_alice_with(default_params(), fund).await
+}
+
+/// Alice bankrupt with [`DEFICIT`] on a market with `params`, the fund holding `fund`.
+async fn bankrupt_alice_with(params: backstop_math::params::MarketParams, fund: u64) -> (Env, Actor, Actor) {
+    let mut env = Env::with_params(params).await;
     if fund > 0 {
         env.seed_fund(fund).await;
     }
@@ -107,15 +112,7 @@ async fn the_market_draw_cap_limits_the_fund_per_window() {
     let mut params = default_params();
     params.fund_draw_cap = 5 * USDC;
     params.fund_draw_window_secs = 3_600;
-    let mut env = Env::with_params(params).await;
-    env.seed_fund(THOUSAND).await;
-    let _lp = env.lp(100 * THOUSAND).await;
-    let alice = env.trader(100 * USDC).await;
-    env.act(&alice, env.flow(&alice).trade(9 * ONE)).await.expect("open");
-    let keeper = env.trader(0).await;
-    env.advance(5).await;
-    env.set_price(8_500_000_000, 1_000_000).await;
-    env.act(&keeper, env.keeper_accounts().liquidate(keeper.pubkey(), alice.pubkey())).await.expect("liquidate");
+    let (mut env, alice, keeper) = bankrupt_alice_with(params, THOUSAND).await;
     env.act(&keeper, env.keeper_accounts().cover_bankruptcy(keeper.pubkey(), alice.pubkey())).await.expect("cover");
     let market = env.market_state().await;
     assert_eq!(market.cumulative_fund_cover, 5 * USDC);

@@ -324,3 +324,28 @@ pub struct FundParamsChanged {
     pub old: backstop_math::staking::FundParams,
     pub new: backstop_math::staking::FundParams,
 }
+
+impl FundingAccrued {
+    pub fn new(header: EventHeader, market: Pubkey, accrual: &backstop_math::ledger::FundingAccrual) -> Self {
+        Self {
+            header,
+            market,
+            rate_ppb: accrual.rate_ppb,
+            skew: accrual.skew,
+            elapsed: accrual.elapsed,
+            index_after: accrual.index_after,
+        }
+    }
+}
+
+impl BreakerTransition {
+    pub fn new(header: EventHeader, market: Pubkey, observation: &backstop_math::dynamic::BreakerObservation) -> Self {
+        Self {
+            header,
+            market,
+            tripped: observation.tripped_now,
+            move_bps: observation.move_bps,
+            conf_bps: observation.conf_bps,
+        }
+    }
+}

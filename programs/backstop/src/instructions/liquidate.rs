@@ -62,14 +62,7 @@ pub fn handle_liquidate(ctx: Context<Liquidate>) -> Result<()> {
     drop((market, liquidatee, liquidator));
 
     if accrual.elapsed > 0 {
-        emit_cpi!(FundingAccrued {
-            header: EventHeader::now(&clock),
-            market: ctx.accounts.market.key(),
-            rate_ppb: accrual.rate_ppb,
-            skew: accrual.skew,
-            elapsed: accrual.elapsed,
-            index_after: accrual.index_after,
-        });
+        emit_cpi!(FundingAccrued::new(EventHeader::now(&clock), ctx.accounts.market.key(), &accrual));
     }
     emit_cpi!(LiquidationRecord {
         header: EventHeader::now(&clock),

@@ -75,23 +75,10 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     let header = EventHeader::now(&clock);
     let market_key = ctx.accounts.market.key();
     if accrual.elapsed > 0 {
-        emit_cpi!(FundingAccrued {
-            header,
-            market: market_key,
-            rate_ppb: accrual.rate_ppb,
-            skew: accrual.skew,
-            elapsed: accrual.elapsed,
-            index_after: accrual.index_after,
-        });
+        emit_cpi!(FundingAccrued::new(header, market_key, &accrual));
     }
     if observation.tripped_now || observation.cleared_now {
-        emit_cpi!(BreakerTransition {
-            header,
-            market: market_key,
-            tripped: observation.tripped_now,
-            move_bps: observation.move_bps,
-            conf_bps: observation.conf_bps,
-        });
+        emit_cpi!(BreakerTransition::new(header, market_key, &observation));
     }
     emit_cpi!(TradeRecord {
         header,

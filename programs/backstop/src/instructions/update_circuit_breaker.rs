@@ -24,13 +24,7 @@ pub fn handle_update_circuit_breaker(ctx: Context<UpdateCircuitBreaker>) -> Resu
     market.record_oracle(&price);
     drop(market);
     if observation.tripped_now || observation.cleared_now {
-        emit_cpi!(BreakerTransition {
-            header: EventHeader::now(&clock),
-            market: ctx.accounts.market.key(),
-            tripped: observation.tripped_now,
-            move_bps: observation.move_bps,
-            conf_bps: observation.conf_bps,
-        });
+        emit_cpi!(BreakerTransition::new(EventHeader::now(&clock), ctx.accounts.market.key(), &observation));
     }
     Ok(())
 }
