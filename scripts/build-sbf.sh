@@ -41,7 +41,7 @@ if [ ! -x "$SBF_HOME/bin/sbpf-linker" ]; then
 fi
 
 # 3. std sources for target_os = "solana" (copy of rust-src + small patch).
-if [ ! -f "$SBF_HOME/rust-src/.patched-$NIGHTLY" ]; then
+if [ ! -f "$SBF_HOME/rust-src/.patched-v2-$NIGHTLY" ]; then
   rm -rf "$SBF_HOME/rust-src"
   cp -r "$SYSROOT/lib/rustlib/src/rust" "$SBF_HOME/rust-src"
   python3 - "$SBF_HOME/rust-src/library" <<'PYEOF'
@@ -91,9 +91,20 @@ edit("sys/pal/unsupported/common.rs", lambda s: s.replace(   # abort = Solana `a
     'pub fn abort_internal() -> ! {\n    #[cfg(target_os = "solana")]\n'
     '    unsafe {\n        unsafe extern "C" { fn abort() -> !; }\n        abort()\n    }\n'
     '    #[cfg(not(target_os = "solana"))]\n    core::intrinsics::abort();\n}', 1))
+def random_state(s):   # RandomState::new caches keys in a thread_local (a writable static): fixed keys on Solana,
+    # which has no entropy source anyway (Anchor's duplicate-mutable-account check builds a HashSet per call).
+    n = s.replace("    pub fn new() -> RandomState {\n",
+                  "    pub fn new() -> RandomState {\n"
+                  '        #[cfg(target_os = "solana")]\n        return RandomState { k0: 0, k1: 0 };\n'
+                  '        #[cfg(not(target_os = "solana"))]\n        {\n', 1)
+    n = n.replace("            RandomState { k0, k1 }\n        })\n    }\n",
+                  "            RandomState { k0, k1 }\n        })\n        }\n    }\n", 1)
+    if n.count(MARK) != 2: sys.exit("patch_std: hash/random.rs anchors not found")
+    return n
+edit("hash/random.rs", random_state)
 print("patched std in", lib)
 PYEOF
-  touch "$SBF_HOME/rust-src/.patched-$NIGHTLY"
+  touch "$SBF_HOME/rust-src/.patched-v2-$NIGHTLY"
 fi
 
 # 4. Custom target: upstream bpfel-unknown-none + os/vendor "solana" (so solana crates take their
@@ -137,11 +148,12 @@ export CARGO_TARGET_DIR="$ROOT/target/sbf"
 L=(--bpf-stack-size=4096 --disable-movsx --disable-ldsx --disable-bswap --disable-gotol --disable-gotox)
 RUSTFLAGS="-C passes=lower-atomic -C jump-tables=no -C target-cpu=v4"
 RUSTFLAGS+=" -C target-feature=+allows-misaligned-mem-access -C link-arg=--arch=v3"
+RUSTFLAGS+=" ${SBF_EXTRA_RUSTFLAGS:-}"
 for a in "${L[@]}"; do RUSTFLAGS+=" -C link-arg=--llvm-args=$a"; done
 export RUSTFLAGS
 cd "$ROOT"
 cargo build --release --locked -p backstop -Zjson-target-spec -Zbuild-std=std,panic_abort \
   --target "$SBF_HOME/sbpf-solana-solana.json"
-cp "$CARGO_TARGET_DIR/sbpf-solana-solana/release/backstop.so" "$OUT"
+cp "$CARGO_TARGET_DIR/sbpf-solana-solana/release/libbackstop.so" "$OUT"
 readelf -h "$OUT" | grep -E 'Type|Machine|Flags' || true
 ls -l "$OUT"

@@ -366,12 +366,8 @@ async fn run(command: Command) -> Result<(), String> {
                 treasury: key(&treasury)?,
                 timelock_delay_secs,
             };
-            let mut ix = backstop_tests::builders::initialize_exchange(payer, args);
-            if let Some(program_data) = program_data {
-                // The optional ProgramData account sits at position 3 (after exchange, payer, program).
-                ix.accounts[3].pubkey = key(&program_data)?;
-            }
-            chain.send(&[ix]).await
+            let program_data = program_data.as_deref().map(key).transpose()?;
+            chain.send(&[backstop_tests::builders::initialize_exchange_with(payer, args, program_data)]).await
         }
         Command::InitFund { rpc, id, mint, cooldown_secs, vesting_period_secs, gate_bps, gate_window_secs } => {
             let mut chain = chain(&rpc)?;

@@ -1,6 +1,7 @@
 //! Random sequences of every instruction through the real bank: after every step each vault holds exactly what
 //! the program owes from it, no token is created or destroyed, and an idle depositor loses only what the
-//! socialized-loss index takes. Seeds are fixed so a failure replays; `BACKSTOP_BANK_SEQUENCES=200` runs deeper.
+//! socialized-loss index takes. Seeds are fixed so a failure replays (`BACKSTOP_BANK_SEED`); the long run
+//! (`BACKSTOP_BANK_STEPS`, scripts/long-fuzz.sh) counts the instructions it sends and prints the failing sequence.
 
 use backstop_math::ledger::SOCIAL_INDEX_ONE;
 use backstop_tests::*;
@@ -35,6 +36,10 @@ struct World {
     price: i64,
     liquidations: u64,
     covers: u64,
+    /// Program instructions sent so far.
+    instructions: u64,
+    /// What each step did, printed if a check fails.
+    log: Vec<String>,
 }
 
 impl World {
@@ -56,13 +61,20 @@ impl World {
         let idle_deposit = 500 * USDC;
         let idle = env.trader(idle_deposit).await;
         let minted = 200 * USDC + START_TOKENS * (TRADERS as u64) + START_TOKENS * 8 + idle_deposit;
-        Self { env, traders, lps, idle, idle_deposit, minted, price: usd(100), liquidations: 0, covers: 0 }
+        let (liquidations, covers, instructions, log) = (0, 0, 0, Vec::new());
+        Self { env, traders, lps, idle, idle_deposit, minted, price: usd(100), liquidations, covers, instructions, log }
     }
 
     async fn step(&mut self, rng: &mut Rng) {
         let env = &mut self.env;
         let t = rng.below(TRADERS as u64) as usize;
-        let _ = match rng.below(9) {
+        let kind = rng.below(9);
+        self.instructions += match kind {
+            6 => 0,
+            7 => 2 * TRADERS as u64,
+            _ => 1,
+        };
+        let result = match kind {
             0 => {
                 let amount = 1 + rng.below(2_000 * USDC);
                 env.act(&self.traders[t], env.flow(&self.traders[t]).deposit(amount)).await
@@ -120,6 +132,7 @@ impl World {
             }
             _ => env.send(&[env.keeper_accounts().settle_fund_revenue()], &[]).await,
         };
+        self.log.push(format!("kind {kind} trader {t} price {}: {:?}", self.price, result.map_err(|e| e.to_string())));
         // Keep the oracle fresh so the sequence is not all staleness rejections.
         if env.now - env.oracle_publish_time() > 50 {
             let price = self.price;
@@ -146,26 +159,97 @@ impl World {
     }
 }
 
+/// Prints the seed and the steps of a sequence whose check failed (the panic unwinds through it).
+struct Replay {
+    seed: u64,
+    log: Vec<String>,
+}
+
+impl Drop for Replay {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("counterexample: seed {} (BACKSTOP_BANK_SEED={} replays it), steps:", self.seed, self.seed);
+            for (i, line) in self.log.iter().enumerate() {
+                eprintln!("  {i:>3}: {line}");
+            }
+        }
+    }
+}
+
+/// Totals over the sequences run.
+#[derive(Default)]
+struct Totals {
+    sequences: u64,
+    instructions: u64,
+    liquidations: u64,
+    covers: u64,
+}
+
+async fn run_sequence(seed: u64, totals: &mut Totals) {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ seed);
+    let mut world = World::new().await;
+    // Start with liquidity and collateral so trades happen.
+    let lp = &world.lps[0];
+    world.env.act(lp, world.env.lp_flow(lp).lp_deposit(5_000 * USDC)).await.expect("seed pool");
+    for trader in &world.traders {
+        world.env.act(trader, world.env.flow(trader).deposit(500 * USDC)).await.expect("seed collateral");
+    }
+    let mut replay = Replay { seed, log: Vec::new() };
+    for _ in 0..STEPS {
+        world.step(&mut rng).await;
+        replay.log.clone_from(&world.log);
+        world.check().await;
+    }
+    totals.sequences += 1;
+    totals.instructions += world.instructions;
+    totals.liquidations += world.liquidations;
+    totals.covers += world.covers;
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok())
+}
+
 #[tokio::test]
 async fn random_instruction_sequences_conserve_every_token() {
-    let sequences: u64 = std::env::var("BACKSTOP_BANK_SEQUENCES").ok().and_then(|v| v.parse().ok()).unwrap_or(6);
-    let (mut liquidations, mut covers) = (0, 0);
-    for seed in 1..=sequences {
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ seed);
-        let mut world = World::new().await;
-        // Start with liquidity and collateral so trades happen.
-        let lp = &world.lps[0];
-        world.env.act(lp, world.env.lp_flow(lp).lp_deposit(5_000 * USDC)).await.expect("seed pool");
-        for trader in &world.traders {
-            world.env.act(trader, world.env.flow(trader).deposit(500 * USDC)).await.expect("seed collateral");
+    let mut totals = Totals::default();
+    match env_u64("BACKSTOP_BANK_SEED") {
+        Some(seed) => run_sequence(seed, &mut totals).await,
+        None => {
+            for seed in 1..=6 {
+                run_sequence(seed, &mut totals).await;
+            }
         }
-        for _ in 0..STEPS {
-            world.step(&mut rng).await;
-            world.check().await;
-        }
-        liquidations += world.liquidations;
-        covers += world.covers;
     }
-    println!("{sequences} sequences × {STEPS} steps: {liquidations} liquidations, {covers} bankruptcy covers");
-    assert!(liquidations > 0 && covers > 0, "the sequences must reach the waterfall");
+    println!(
+        "{} sequences × {STEPS} steps: {} instructions, {} liquidations, {} bankruptcy covers",
+        totals.sequences, totals.instructions, totals.liquidations, totals.covers
+    );
+    assert!(totals.liquidations > 0 && totals.covers > 0, "the sequences must reach the waterfall");
+}
+
+/// The long run: seeds from `BACKSTOP_BANK_FIRST_SEED` (default 1000) until `BACKSTOP_BANK_STEPS` instructions
+/// (default 10,000) have gone through the bank.
+#[tokio::test]
+#[ignore = "long: scripts/long-fuzz.sh runs it"]
+async fn long_fuzz_through_the_bank() {
+    let target = env_u64("BACKSTOP_BANK_STEPS").unwrap_or(10_000);
+    let first = env_u64("BACKSTOP_BANK_FIRST_SEED").unwrap_or(1_000);
+    let mut totals = Totals::default();
+    let started = std::time::Instant::now();
+    let mut seed = first;
+    while totals.instructions < target {
+        run_sequence(seed, &mut totals).await;
+        seed += 1;
+    }
+    println!(
+        "bank: {} instructions in {} sequences (seeds {first}..{}), {} liquidations, {} covers, {:.1} s; \
+         no counterexample",
+        totals.instructions,
+        totals.sequences,
+        seed - 1,
+        totals.liquidations,
+        totals.covers,
+        started.elapsed().as_secs_f64()
+    );
 }

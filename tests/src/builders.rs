@@ -5,7 +5,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 pub use backstop_client::*;
 
-/// `initialize_insurance_fund` with the harness's staking rules ([`crate::env::default_fund_params`]).
+/// `initialize_insurance_fund` with the harness's staking rules ([`crate::fixtures::default_fund_params`]).
 pub fn initialize_insurance_fund(authority: Pubkey, payer: Pubkey, mint: Pubkey, fund_id: u16) -> Instruction {
-    initialize_insurance_fund_with(authority, payer, mint, fund_id, crate::env::default_fund_params())
+    initialize_insurance_fund_with(authority, payer, mint, fund_id, crate::fixtures::default_fund_params())
 }

@@ -7,11 +7,13 @@
 
 pub mod builders;
 pub mod env;
+pub mod fixtures;
 pub mod inspect;
 pub mod pyth;
 
 pub use builders::*;
 pub use env::*;
+pub use fixtures::*;
 pub use inspect::*;
 
 /// Asserts a transaction failed with exactly this Backstop error.

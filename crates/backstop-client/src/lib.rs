@@ -48,13 +48,24 @@ pub(crate) fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -
     Instruction { program_id: backstop::ID, accounts: accounts.to_account_metas(None), data: data.data() }
 }
 
+/// `initialize_exchange` on a program with no upgrade authority (a builtin in the native bank).
 pub fn initialize_exchange(payer: Pubkey, args: backstop::instructions::InitializeExchangeArgs) -> Instruction {
+    initialize_exchange_with(payer, args, None)
+}
+
+/// `initialize_exchange` as the deployer of an upgradeable program: `program_data` is its ProgramData account,
+/// whose upgrade authority must be `payer`.
+pub fn initialize_exchange_with(
+    payer: Pubkey,
+    args: backstop::instructions::InitializeExchangeArgs,
+    program_data: Option<Pubkey>,
+) -> Instruction {
     build(
         backstop::accounts::InitializeExchange {
             exchange: pda::exchange(),
             payer,
             backstop_program: backstop::ID,
-            program_data: None,
+            program_data,
             system_program: anchor_lang::system_program::ID,
             event_authority: pda::event_authority(),
             program: backstop::ID,

@@ -300,21 +300,77 @@ fn config() -> ProptestConfig {
     ProptestConfig::with_cases(cases)
 }
 
+fn sequence() -> impl Strategy<Value = Vec<Step>> {
+    prop::collection::vec(step(), 1..120)
+}
+
+/// Runs one sequence, checking the books after every step, then everyone leaves.
+fn run_sequence(steps: &[Step]) -> Result<(), TestCaseError> {
+    let mut world = World::new();
+    for step in steps {
+        world.apply(step);
+        world.check_books();
+    }
+    world.unwind();
+    world.check_books();
+    // What left can never exceed what came in; the difference is fees, bad debt and unsettled claims still
+    // in the vault.
+    prop_assert!(world.withdrawn <= world.deposited + (FUND_SEED - world.fund_vault.min(FUND_SEED)));
+    prop_assert_eq!(world.deposited + FUND_SEED - world.withdrawn, world.vault + world.fund_vault);
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn books_balance_after_every_step_and_nothing_is_minted(steps in prop::collection::vec(step(), 1..120)) {
-        let mut world = World::new();
-        for step in &steps {
-            world.apply(step);
-            world.check_books();
-        }
-        world.unwind();
-        world.check_books();
-        // What left can never exceed what came in; the difference is fees, bad debt and unsettled claims still
-        // in the vault.
-        prop_assert!(world.withdrawn <= world.deposited + (FUND_SEED - world.fund_vault.min(FUND_SEED)));
-        prop_assert_eq!(world.deposited + FUND_SEED - world.withdrawn, world.vault + world.fund_vault);
+    fn books_balance_after_every_step_and_nothing_is_minted(steps in sequence()) {
+        run_sequence(&steps)?;
     }
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
+}
+
+/// The long fuzz (README "Security"): sequences until `BACKSTOP_FUZZ_STEPS` steps (default 1,000,000) have
+/// run, from seed `BACKSTOP_FUZZ_SEED`; prints the steps, the seed and, on failure, the shrunk counterexample.
+#[test]
+#[ignore = "long: scripts/long-fuzz.sh runs it"]
+fn long_fuzz_over_the_functional_core() {
+    use proptest::test_runner::{RngAlgorithm, TestError, TestRng, TestRunner};
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    let target = env_u64("BACKSTOP_FUZZ_STEPS", 1_000_000);
+    let seed = env_u64("BACKSTOP_FUZZ_SEED", 0x00ba_c5_70_9f);
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    // 120-step sequences average ~60 steps: enough cases to pass the target, stopped early once it is reached.
+    let cases = u32::try_from(target / 50 + 1).unwrap_or(u32::MAX);
+    let config = ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
+    let (steps_run, sequences) = (AtomicU64::new(0), AtomicU64::new(0));
+    let started = std::time::Instant::now();
+    let result = runner.run(&sequence(), |steps| {
+        if steps_run.load(Ordering::Relaxed) >= target {
+            return Ok(());
+        }
+        let outcome = run_sequence(&steps);
+        if outcome.is_ok() {
+            steps_run.fetch_add(steps.len() as u64, Ordering::Relaxed);
+            sequences.fetch_add(1, Ordering::Relaxed);
+        }
+        outcome
+    });
+    let (steps, sequences) = (steps_run.load(Ordering::Relaxed), sequences.load(Ordering::Relaxed));
+    println!(
+        "functional core: {steps} steps in {sequences} sequences, seed {seed:#x}, {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    match result {
+        Ok(()) => println!("no counterexample"),
+        Err(TestError::Fail(reason, steps)) => panic!("counterexample ({reason}):\n{steps:#?}"),
+        Err(error) => panic!("{error}"),
+    }
+    assert!(steps >= target, "ran {steps} of {target} steps");
 }

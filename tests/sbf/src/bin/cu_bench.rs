@@ -1,0 +1,54 @@
+//! Compute units of every Backstop instruction in the real VM: runs each scenario on target/deploy/backstop.so
+//! and prints instruction, scenario, CU consumed and the target (issue 8), then the binary's size.
+//!
+//! `cargo run --manifest-path tests/sbf/Cargo.toml --bin cu-bench` after `scripts/build-sbf.sh`.
+
+use backstop_sbf::scenarios::ALL;
+use backstop_sbf::vm::program_path;
+
+/// The ceiling each instruction is held to: near the floor of Anchor's dispatch and account checks plus the
+/// token CPIs it makes.
+fn target(instruction: &str) -> Option<u64> {
+    match instruction {
+        "trade" => Some(10_000),
+        "liquidate" | "cover_bankruptcy" => Some(15_000),
+        "deposit" | "withdraw" | "settle_fund_revenue" => Some(9_000),
+        "update_market_params" | "apply_market_params" => Some(6_000),
+        _ => None,
+    }
+}
+
+fn main() {
+    let mut rows: Vec<(String, String, u64)> = Vec::new();
+    for scenario in ALL {
+        for measurement in (scenario.run)() {
+            let (instruction, case) = match measurement.label.split_once(": ") {
+                Some((instruction, case)) => (instruction.to_string(), case.to_string()),
+                None => (measurement.label.clone(), String::new()),
+            };
+            let row = (instruction, case, measurement.compute_units);
+            // One row per instruction and case: the first scenario that ran it.
+            if !rows.iter().any(|(i, c, _)| (i, c) == (&row.0, &row.1)) {
+                rows.push(row);
+            }
+        }
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut missed = 0;
+    println!("| instruction | case | CU | target | |");
+    println!("|---|---|---:|---:|---|");
+    for (instruction, case, units) in &rows {
+        let (target, verdict) = match target(instruction) {
+            Some(limit) if *units <= limit => (format!("{limit}"), "ok"),
+            Some(limit) => {
+                missed += 1;
+                (format!("{limit}"), "over")
+            }
+            None => ("-".to_string(), ""),
+        };
+        println!("| {instruction} | {case} | {units} | {target} | {verdict} |");
+    }
+    let path = program_path();
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    println!("\nbinary: {} ({size} bytes); {missed} instruction case(s) over target", path.display());
+}

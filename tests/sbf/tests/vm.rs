@@ -1,0 +1,30 @@
+//! Every scenario of `backstop_sbf::scenarios` against the binary in LiteSVM. Needs target/deploy/backstop.so
+//! (scripts/build-sbf.sh); `.ci/run` builds it first.
+
+use backstop_sbf::scenarios;
+
+macro_rules! vm_test {
+    ($($name:ident),* $(,)?) => {$(
+        #[test]
+        fn $name() {
+            let measurements = scenarios::$name();
+            assert!(!measurements.is_empty());
+        }
+    )*};
+}
+
+vm_test!(
+    collateral_and_trading,
+    partial_liquidation,
+    full_liquidation_and_sweep,
+    cover_from_fund,
+    cover_from_fund_and_pool,
+    cover_socialized,
+    governance,
+    staking,
+);
+
+#[test]
+fn every_scenario_is_listed_for_the_benchmark() {
+    assert_eq!(scenarios::ALL.len(), 8);
+}
