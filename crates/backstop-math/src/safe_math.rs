@@ -8,8 +8,20 @@ pub fn div_floor(numerator: i128, denominator: i128) -> MathResult<i128> {
     if denominator == 0 {
         return Err(MathError::DivisionByZero);
     }
+    // Almost every operand fits in 64 bits: on SBF a 64-bit division is one instruction, a 128-bit one a
+    // software routine of hundreds of compute units.
+    if let (Ok(n), Ok(d)) = (u64::try_from(numerator.unsigned_abs()), u64::try_from(denominator.unsigned_abs())) {
+        let (quotient, exact) = (i128::from(n / d), n % d == 0);
+        return Ok(match ((numerator < 0) != (denominator < 0), exact) {
+            (false, _) => quotient,
+            (true, true) => -quotient,
+            (true, false) => -quotient - 1,
+        });
+    }
     let quotient = numerator.checked_div(denominator).ok_or(MathError::Overflow)?;
-    let remainder = numerator.checked_rem(denominator).ok_or(MathError::Overflow)?;
+    // |quotient × denominator| ≤ |numerator|: the remainder needs no second division.
+    let product = quotient.checked_mul(denominator).ok_or(MathError::Overflow)?;
+    let remainder = numerator.checked_sub(product).ok_or(MathError::Overflow)?;
     if remainder != 0 && ((remainder < 0) != (denominator < 0)) {
         quotient.checked_sub(1).ok_or(MathError::Overflow)
     } else {
@@ -78,6 +90,31 @@ mod tests {
         assert_eq!(div_ceil(6, 2), Ok(3));
         assert_eq!(div_floor(1, 0), Err(MathError::DivisionByZero));
         assert_eq!(div_floor(i128::MIN, -1), Err(MathError::Overflow));
+        assert_eq!(div_floor(i128::MIN, 1), Ok(i128::MIN));
+        assert_eq!(div_floor(-(1 << 64), 3), Ok(-6_148_914_691_236_517_206));
+        assert_eq!(div_floor(i128::from(u64::MAX), -1), Ok(-i128::from(u64::MAX)));
+    }
+
+    /// The textbook definition, with two 128-bit divisions.
+    fn reference_floor(n: i128, d: i128) -> i128 {
+        let (q, r) = (n / d, n % d);
+        if r != 0 && ((r < 0) != (d < 0)) {
+            q - 1
+        } else {
+            q
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_64_bit_fast_path_and_the_128_bit_path_agree_with_the_definition(
+            n in proptest::prop_oneof![-(1i128 << 70)..(1i128 << 70), -1_000_000i128..1_000_000],
+            d in proptest::prop_oneof![-(1i128 << 66)..(1i128 << 66), -1_000i128..1_000],
+        ) {
+            proptest::prop_assume!(d != 0);
+            proptest::prop_assert_eq!(div_floor(n, d), Ok(reference_floor(n, d)));
+            proptest::prop_assert_eq!(div_ceil(n, d), Ok(-reference_floor(-n, d)));
+        }
     }
 
     #[test]

@@ -3,9 +3,7 @@
 use crate::error::BackstopError;
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::program_pack::Pack;
-use anchor_spl::token::{
-    initialize_account3, transfer_checked, InitializeAccount3, Mint, Token, TokenAccount, TransferChecked,
-};
+use anchor_spl::token::{initialize_account3, transfer, InitializeAccount3, Mint, Token, TokenAccount, Transfer};
 
 /// Moves `amount` from a user's token account into a vault; `authority` signed the transaction.
 pub fn pull<'info>(
@@ -16,13 +14,10 @@ pub fn pull<'info>(
     authority: &Signer<'info>,
     amount: u64,
 ) -> Result<()> {
-    let accounts = TransferChecked {
-        from: from.to_account_info(),
-        mint: mint.to_account_info(),
-        to: to.to_account_info(),
-        authority: authority.to_account_info(),
-    };
-    transfer_checked(CpiContext::new(token_program.key(), accounts), amount, mint.decimals)
+    require_keys_eq!(from.mint, mint.key(), BackstopError::MintMismatch);
+    let accounts =
+        Transfer { from: from.to_account_info(), to: to.to_account_info(), authority: authority.to_account_info() };
+    transfer(CpiContext::new(token_program.key(), accounts), amount)
 }
 
 /// Moves `amount` out of a vault owned by the PDA `vault_authority` (whose seeds are `seeds`).
@@ -35,23 +30,29 @@ pub fn push<'info>(
     seeds: &[&[u8]],
     amount: u64,
 ) -> Result<()> {
-    let accounts = TransferChecked {
-        from: from.to_account_info(),
-        mint: mint.to_account_info(),
-        to: to.to_account_info(),
-        authority: vault_authority,
-    };
+    require_keys_eq!(to.mint, mint.key(), BackstopError::MintMismatch);
+    let accounts = Transfer { from: from.to_account_info(), to: to.to_account_info(), authority: vault_authority };
     let signer = &[seeds];
-    transfer_checked(CpiContext::new_with_signer(token_program.key(), accounts, signer), amount, mint.decimals)
+    transfer(CpiContext::new_with_signer(token_program.key(), accounts, signer), amount)
 }
 
 /// After a transfer: the vault must still hold at least what the program owes from it. More is allowed (anyone
-/// may send tokens to a vault); less would mean the books promise money that is not there.
-pub fn require_covers(vault: &mut Account<TokenAccount>, owed: u64) -> Result<()> {
-    vault.reload()?;
-    require_gte!(vault.amount, owed, BackstopError::VaultUndercollateralized);
+/// may send tokens to a vault); less would mean the books promise money that is not there. Reads the amount
+/// straight from the account's bytes: a full `reload` would unpack the whole token account again.
+pub fn require_covers(vault: &Account<TokenAccount>, owed: u64) -> Result<()> {
+    let info = vault.to_account_info();
+    let data = info.try_borrow_data()?;
+    let amount = data
+        .get(TOKEN_AMOUNT_OFFSET..TOKEN_AMOUNT_OFFSET + 8)
+        .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
+        .map(u64::from_le_bytes)
+        .ok_or(BackstopError::VaultUndercollateralized)?;
+    require_gte!(amount, owed, BackstopError::VaultUndercollateralized);
     Ok(())
 }
+
+/// Where an SPL token account keeps its amount: after the mint and the owner.
+const TOKEN_AMOUNT_OFFSET: usize = 64;
 
 /// Creates a program vault: a token account of `mint` at the PDA of `seeds`, owned by the PDA `authority`.
 /// Like every program account, it is created even if someone already sent its address lamports (`crate::pda`).

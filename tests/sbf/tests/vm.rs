@@ -28,3 +28,10 @@ vm_test!(
 fn every_scenario_is_listed_for_the_benchmark() {
     assert_eq!(scenarios::ALL.len(), 8);
 }
+
+#[test]
+fn the_binary_carries_its_security_txt() {
+    let binary = std::fs::read(backstop_sbf::vm::program_path()).expect("backstop.so");
+    let marker = b"=======BEGIN SECURITY.TXT V1=======";
+    assert!(binary.windows(marker.len()).any(|window| window == marker), "security.txt missing from the binary");
+}

@@ -89,8 +89,8 @@ pub fn handle_cover_bankruptcy(ctx: Context<CoverBankruptcy>) -> Result<()> {
             plan.fund,
         )?;
     }
-    vault::require_covers(&mut ctx.accounts.vault, owed)?;
-    vault::require_covers(&mut ctx.accounts.fund_vault, fund_owed)?;
+    vault::require_covers(&ctx.accounts.vault, owed)?;
+    vault::require_covers(&ctx.accounts.fund_vault, fund_owed)?;
 
     emit_steps(&ctx, &clock, owner, outcome.deficit, &plan)?;
     emit_cpi!(BankruptcyCovered {

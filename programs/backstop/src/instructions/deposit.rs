@@ -56,7 +56,7 @@ pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
         &accounts.owner,
         amount,
     )?;
-    vault::require_covers(&mut ctx.accounts.vault, owed)?;
+    vault::require_covers(&ctx.accounts.vault, owed)?;
 
     emit_cpi!(CollateralRecord {
         header: EventHeader::now(&Clock::get()?),

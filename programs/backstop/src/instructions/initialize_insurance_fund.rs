@@ -14,7 +14,7 @@ use backstop_math::staking::FundParams;
 #[derive(Accounts)]
 #[instruction(fund_id: u16, params: FundParams)]
 pub struct InitializeInsuranceFund<'info> {
-    #[account(mut, seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump, has_one = authority @ BackstopError::Unauthorized)]
+    #[account(mut, has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
     pub authority: Signer<'info>,
     /// CHECK: the PDA of fund_id (the exchange's next id, checked at #1), created here (`pda`)

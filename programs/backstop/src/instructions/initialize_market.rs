@@ -22,7 +22,7 @@ pub struct InitializeMarketArgs {
 #[derive(Accounts)]
 #[instruction(args: InitializeMarketArgs)]
 pub struct InitializeMarket<'info> {
-    #[account(mut, seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump, has_one = authority @ BackstopError::Unauthorized)]
+    #[account(mut, has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
     pub authority: Signer<'info>,
     /// CHECK: the PDA of market_id (the exchange's next id, checked at #1), created here (`pda`)

@@ -65,7 +65,7 @@ pub fn handle_lp_deposit(ctx: Context<LpDeposit>, amount: u64) -> Result<()> {
         &accounts.owner,
         amount,
     )?;
-    vault::require_covers(&mut ctx.accounts.vault, owed)?;
+    vault::require_covers(&ctx.accounts.vault, owed)?;
 
     emit_cpi!(LpRecord {
         header: EventHeader::now(&clock),

@@ -60,7 +60,7 @@ pub fn handle_lp_withdraw(ctx: Context<LpWithdraw>, shares: u64) -> Result<()> {
         &signer.seeds(),
         outcome.amount,
     )?;
-    vault::require_covers(&mut ctx.accounts.vault, owed)?;
+    vault::require_covers(&ctx.accounts.vault, owed)?;
 
     emit_cpi!(LpRecord {
         header: EventHeader::now(&clock),

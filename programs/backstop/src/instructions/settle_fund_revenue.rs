@@ -61,8 +61,8 @@ pub fn handle_settle_fund_revenue(ctx: Context<SettleFundRevenue>) -> Result<()>
             total,
         )?;
     }
-    vault::require_covers(&mut ctx.accounts.vault, owed)?;
-    vault::require_covers(&mut ctx.accounts.fund_vault, fund_owed)?;
+    vault::require_covers(&ctx.accounts.vault, owed)?;
+    vault::require_covers(&ctx.accounts.fund_vault, fund_owed)?;
 
     emit_cpi!(FundRevenueSwept {
         header: EventHeader::now(&Clock::get()?),

@@ -67,7 +67,7 @@ pub fn handle_withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
         &signer.seeds(),
         amount,
     )?;
-    vault::require_covers(&mut ctx.accounts.vault, owed)?;
+    vault::require_covers(&ctx.accounts.vault, owed)?;
 
     emit_cpi!(CollateralRecord {
         header: EventHeader::now(&clock),

@@ -6,7 +6,9 @@ pub const MAX_TIMELOCK_DELAY_SECS: i64 = 30 * 24 * 3600;
 /// Shortest: 1 hour, so a compromised authority cannot slip a loosening change past watchers.
 pub const MIN_TIMELOCK_DELAY_SECS: i64 = 3600;
 
-/// The exchange singleton. PDA `[EXCHANGE]`.
+/// The exchange singleton. PDA `[EXCHANGE]`. Instructions after `initialize_exchange` do not re-derive the
+/// address (1,500 compute units each time): an account owned by this program with the `Exchange` discriminator
+/// can only have been created by `initialize_exchange`, and only at this PDA, so owner and type already pin it.
 #[account(zero_copy)]
 pub struct Exchange {
     /// Governance: in practice a multisig vault PDA, which signs through CPI. offset 8.

@@ -1,6 +1,5 @@
 use crate::error::BackstopError;
 use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
-use crate::seeds;
 use crate::state::Exchange;
 use anchor_lang::prelude::*;
 
@@ -9,8 +8,6 @@ use anchor_lang::prelude::*;
 pub struct AcceptAuthority<'info> {
     #[account(
         mut,
-        seeds = [seeds::EXCHANGE],
-        bump = exchange.load()?.bump,
         constraint = exchange.load()?.pending_authority == new_authority.key() @ BackstopError::NotPendingAuthority
     )]
     pub exchange: AccountLoader<'info, Exchange>,

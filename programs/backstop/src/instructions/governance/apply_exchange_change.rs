@@ -1,13 +1,12 @@
 use super::require_elapsed;
 use crate::events::{EventHeader, ExchangeChanged, GovernanceAction, GovernanceRecord};
-use crate::seeds;
 use crate::state::Exchange;
 use anchor_lang::prelude::*;
 
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ApplyExchangeChange<'info> {
-    #[account(mut, seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump)]
+    #[account(mut)]
     pub exchange: AccountLoader<'info, Exchange>,
     /// Anyone: the change was public for the whole delay.
     pub caller: Signer<'info>,

@@ -1,6 +1,5 @@
 use crate::error::BackstopError;
 use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
-use crate::seeds;
 use crate::state::{Exchange, Market};
 use anchor_lang::prelude::*;
 use backstop_math::params::MarketParams;
@@ -8,7 +7,7 @@ use backstop_math::params::MarketParams;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct CancelMarketChange<'info> {
-    #[account(seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump, has_one = authority @ BackstopError::Unauthorized)]
+    #[account(has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
     pub authority: Signer<'info>,
     #[account(mut)]

@@ -1,13 +1,12 @@
 use crate::error::BackstopError;
 use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
-use crate::seeds;
 use crate::state::Exchange;
 use anchor_lang::prelude::*;
 
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ProposeAuthority<'info> {
-    #[account(mut, seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump, has_one = authority @ BackstopError::Unauthorized)]
+    #[account(mut, has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
     pub authority: Signer<'info>,
 }

@@ -1,7 +1,6 @@
 use super::eta;
 use crate::error::BackstopError;
 use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
-use crate::seeds;
 use crate::state::{Exchange, MAX_TIMELOCK_DELAY_SECS, MIN_TIMELOCK_DELAY_SECS};
 use anchor_lang::prelude::*;
 
@@ -15,7 +14,7 @@ pub struct ExchangeChange {
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ProposeExchangeChange<'info> {
-    #[account(mut, seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump, has_one = authority @ BackstopError::Unauthorized)]
+    #[account(mut, has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
     pub authority: Signer<'info>,
 }

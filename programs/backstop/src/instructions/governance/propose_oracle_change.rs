@@ -2,14 +2,13 @@ use super::eta;
 use crate::error::BackstopError;
 use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
 use crate::oracle;
-use crate::seeds;
 use crate::state::{Exchange, Market, OracleConfig};
 use anchor_lang::prelude::*;
 
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ProposeOracleChange<'info> {
-    #[account(seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump, has_one = authority @ BackstopError::Unauthorized)]
+    #[account(has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
     pub authority: Signer<'info>,
     #[account(mut)]

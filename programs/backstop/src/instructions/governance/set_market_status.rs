@@ -1,13 +1,11 @@
 use crate::error::BackstopError;
 use crate::events::{EventHeader, StatusChanged};
-use crate::seeds;
 use crate::state::{Exchange, Market, MarketStatus};
 use anchor_lang::prelude::*;
 
 #[event_cpi]
 #[derive(Accounts)]
 pub struct SetMarketStatus<'info> {
-    #[account(seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump)]
     pub exchange: AccountLoader<'info, Exchange>,
     /// The guardian or governance. checked at #1
     pub signer: Signer<'info>,

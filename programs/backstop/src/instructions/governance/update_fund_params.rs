@@ -1,7 +1,6 @@
 use super::{eta, require_elapsed};
 use crate::error::{BackstopError, OrReject};
 use crate::events::{EventHeader, FundParamsChanged, GovernanceAction, GovernanceRecord};
-use crate::seeds;
 use crate::state::{Exchange, InsuranceFund};
 use anchor_lang::prelude::*;
 use backstop_math::staking::FundParams;
@@ -9,7 +8,7 @@ use backstop_math::staking::FundParams;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct UpdateFundParams<'info> {
-    #[account(seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump, has_one = authority @ BackstopError::Unauthorized)]
+    #[account(has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
     pub authority: Signer<'info>,
     #[account(mut)]

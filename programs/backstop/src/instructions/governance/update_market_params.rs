@@ -1,7 +1,6 @@
 use super::eta;
 use crate::error::{BackstopError, OrReject};
 use crate::events::{EventHeader, GovernanceAction, GovernanceRecord, ParamsChanged};
-use crate::seeds;
 use crate::state::{Exchange, Market};
 use anchor_lang::prelude::*;
 use backstop_math::governance::applies_at_once;
@@ -10,7 +9,7 @@ use backstop_math::params::MarketParams;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct UpdateMarketParams<'info> {
-    #[account(seeds = [seeds::EXCHANGE], bump = exchange.load()?.bump, has_one = authority @ BackstopError::Unauthorized)]
+    #[account(has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
     pub authority: Signer<'info>,
     #[account(mut)]

@@ -66,7 +66,7 @@ pub fn handle_stake(ctx: Context<Stake>, amount: u64) -> Result<()> {
         &accounts.owner,
         amount,
     )?;
-    vault::require_covers(&mut ctx.accounts.vault, owed)?;
+    vault::require_covers(&ctx.accounts.vault, owed)?;
     emit_cpi!(record);
     Ok(())
 }

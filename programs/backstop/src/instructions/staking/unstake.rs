@@ -66,7 +66,7 @@ pub fn handle_unstake(ctx: Context<Unstake>) -> Result<()> {
         &signer.seeds(),
         done.amount,
     )?;
-    vault::require_covers(&mut ctx.accounts.vault, owed)?;
+    vault::require_covers(&ctx.accounts.vault, owed)?;
     emit_cpi!(record);
     Ok(())
 }
