@@ -104,3 +104,66 @@ async fn the_fund_is_credited_what_was_charged_never_what_was_due() {
     assert_eq!(env.market_state().await.books.fund_fee_accrued, accrued_before);
     env.assert_vault_matches_books().await;
 }
+
+#[tokio::test]
+async fn hundreds_of_one_atom_stakes_never_redeem_more_than_went_in() {
+    let mut env = Env::new().await;
+    env.seed_fund(THOUSAND).await;
+    let dust = env.staker(300).await;
+    let flows = env.staking(&dust);
+    let mut staked = 0;
+    for _ in 0..300 {
+        // A stake worth less than one share is refused by name rather than rounded in the staker's favour.
+        match env.act(&dust, flows.stake(1)).await {
+            Ok(()) => staked += 1,
+            Err(failure) => {
+                assert_eq!(custom_error_code(&failure), Some(BackstopError::InvalidAmount.into()), "{failure:?}")
+            }
+        }
+    }
+    let shares = env.stake_position(&dust).await.book.shares;
+    assert!(staked > 0, "one-atom stakes are accepted");
+    if shares > 0 {
+        env.act(&dust, flows.request_unstake(shares)).await.expect("request all");
+        env.advance(i64::from(default_fund_params().cooldown_secs)).await;
+        env.set_price(START_PRICE, START_CONF).await;
+        env.act(&dust, flows.unstake()).await.expect("unstake all");
+    }
+    assert!(env.token_balance(dust.token).await <= 300, "redeemed more than was staked");
+    assert!(env.fund_state().await.book.balance >= THOUSAND, "the other staker paid for the dust");
+    env.assert_fund_vault_matches_books().await;
+}
+
+#[tokio::test]
+async fn dust_positions_liquidated_one_by_one_round_every_penalty_against_the_liquidatee() {
+    use backstop::events::LiquidationRecord;
+    let mut env = Env::new().await;
+    let _lp = env.lp(100 * THOUSAND).await;
+    let keeper = env.trader(0).await;
+    let mut victims = Vec::new();
+    for _ in 0..12 {
+        // 0.01 SOL ($1 of notional) on $0.11 of collateral: about 9x.
+        let victim = env.trader(110_000).await;
+        env.act(&victim, env.flow(&victim).trade(ONE / 100)).await.expect("dust long");
+        victims.push(victim);
+    }
+    env.advance(5).await;
+    env.set_price(usd(93), START_CONF).await;
+    let penalty_before = env.market_state().await.books.fund_penalty_accrued;
+    let (mut rewards, mut to_fund) = (0u64, 0u64);
+    for victim in &victims {
+        let ix = env.keeper_accounts().liquidate(keeper.pubkey(), victim.pubkey());
+        let events = env.simulate_events(&keeper, ix.clone()).await;
+        env.act(&keeper, ix).await.expect("liquidate dust");
+        let record: LiquidationRecord = decode_event(&events).expect("LiquidationRecord");
+        assert!(record.penalty_charged >= 1, "a closed position always pays at least one atom");
+        assert!(record.liquidator_reward <= record.penalty_charged);
+        assert_eq!(record.liquidator_reward + record.fund_penalty, record.penalty_charged);
+        rewards += record.liquidator_reward;
+        to_fund += record.fund_penalty;
+        env.assert_vault_matches_books().await;
+    }
+    // The keeper earned exactly the rewards; the fund exactly the rest; nobody gained from the rounding.
+    assert_eq!(env.margin(&keeper).await.balances.collateral, i64::try_from(rewards).unwrap());
+    assert_eq!(env.market_state().await.books.fund_penalty_accrued - penalty_before, to_fund);
+}

@@ -2,6 +2,8 @@
 
 mod account_substitution;
 mod dust_and_rounding;
+mod missing_signer;
 mod oracle_manipulation;
 mod prefunded_accounts;
+mod reinitialization;
 mod self_liquidation;
