@@ -57,12 +57,8 @@ async fn the_fund_covers_all() {
 
     assert_eq!(
         steps(&events),
-        vec![
-            (WaterfallLayer::InsuranceFund, DEFICIT, 0),
-            (WaterfallLayer::LpClawback, 0, 0),
-            (WaterfallLayer::SocializedLoss, 0, 0),
-            (WaterfallLayer::Uncovered, 0, 0),
-        ]
+        vec![(WaterfallLayer::InsuranceFund, DEFICIT, 0)],
+        "only the layers that bore something"
     );
     let summary: BankruptcyCovered = decode_event(&events).expect("BankruptcyCovered");
     assert_eq!(
@@ -92,12 +88,7 @@ async fn the_fund_covers_part_and_the_pool_the_rest() {
     env.act(&keeper, ix).await.expect("cover");
     assert_eq!(
         steps(&events),
-        vec![
-            (WaterfallLayer::InsuranceFund, fund, DEFICIT - fund),
-            (WaterfallLayer::LpClawback, DEFICIT - fund, 0),
-            (WaterfallLayer::SocializedLoss, 0, 0),
-            (WaterfallLayer::Uncovered, 0, 0),
-        ]
+        vec![(WaterfallLayer::InsuranceFund, fund, DEFICIT - fund), (WaterfallLayer::LpClawback, DEFICIT - fund, 0),]
     );
     assert_eq!(env.fund_state().await.book.balance, 0);
     let market = env.market_state().await;
@@ -153,10 +144,8 @@ async fn fund_and_pool_exhausted_socialize_the_rest_over_every_positive_balance(
     assert_eq!(
         steps(&events),
         vec![
-            (WaterfallLayer::InsuranceFund, 0, deficit),
             (WaterfallLayer::LpClawback, deficit - shortfall, shortfall),
             (WaterfallLayer::SocializedLoss, shortfall, 0),
-            (WaterfallLayer::Uncovered, 0, 0),
         ]
     );
     // Every positive balance is scaled by (positive − shortfall) / positive, rounded down, applied when touched.

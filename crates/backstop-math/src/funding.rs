@@ -8,7 +8,7 @@
 
 use crate::constants::BASE_PRECISION;
 use crate::error::{MathError, MathResult};
-use crate::safe_math::{div_ceil, to_i64};
+use crate::safe_math::{div_ceil, div_trunc, to_i64};
 
 /// The index is quote atoms per base unit, times this. precision of `cumulative_funding_index`.
 pub const FUNDING_INDEX_PRECISION: i64 = 1_000_000;
@@ -32,7 +32,7 @@ pub fn funding_rate_ppb(
     let coefficient = i128::from(coefficient_ppm) * i128::from(PPM_TO_PPB);
     let cap = i128::from(cap_ppm) * i128::from(PPM_TO_PPB);
     // Truncated toward zero: the rate never exceeds the formula's.
-    let rate = coefficient.checked_mul(skew).ok_or(MathError::Overflow)? / denominator;
+    let rate = div_trunc(coefficient.checked_mul(skew).ok_or(MathError::Overflow)?, denominator)?;
     to_i64(rate.clamp(-cap, cap))
 }
 
@@ -42,17 +42,26 @@ pub fn index_delta(rate_ppb: i64, price: i64, elapsed: i64) -> MathResult<i64> {
     if elapsed <= 0 || rate_ppb == 0 {
         return Ok(0);
     }
+    // rate × price × elapsed × INDEX_PRECISION / (3600 × RATE_PRECISION), with the common factor cancelled
+    // exactly (RATE_PRECISION is a multiple of INDEX_PRECISION): the same truncation, but the numerator usually
+    // fits in 64 bits, where division is one SBF instruction instead of a 128-bit routine.
     let numerator = i128::from(rate_ppb)
         .checked_mul(i128::from(price))
         .and_then(|v| v.checked_mul(i128::from(elapsed)))
-        .and_then(|v| v.checked_mul(i128::from(FUNDING_INDEX_PRECISION)))
         .ok_or(MathError::Overflow)?;
-    to_i64(numerator / (i128::from(SECONDS_PER_HOUR) * i128::from(FUNDING_RATE_PRECISION)))
+    to_i64(div_trunc(numerator, i128::from(SECONDS_PER_HOUR) * i128::from(RATE_PER_INDEX_PRECISION))?)
 }
+
+const RATE_PER_INDEX_PRECISION: i64 = FUNDING_RATE_PRECISION / FUNDING_INDEX_PRECISION;
+const _: () = assert!(FUNDING_RATE_PRECISION % FUNDING_INDEX_PRECISION == 0);
 
 /// What a position of `base` owes between two index values (positive: it pays), rounded up.
 /// precision: QUOTE_PRECISION.
 pub fn funding_owed(base: i64, index_then: i64, index_now: i64) -> MathResult<i64> {
+    // The usual case on a busy market (same second, or no position) skips a 128-bit division.
+    if base == 0 || index_then == index_now {
+        return Ok(0);
+    }
     let delta = i128::from(index_now).checked_sub(i128::from(index_then)).ok_or(MathError::Overflow)?;
     let owed = i128::from(base).checked_mul(delta).ok_or(MathError::Overflow)?;
     to_i64(div_ceil(owed, i128::from(BASE_PRECISION) * i128::from(FUNDING_INDEX_PRECISION))?)
@@ -64,6 +73,19 @@ mod tests {
     use crate::constants::BASE_PRECISION_U64;
 
     const UNIT: u64 = BASE_PRECISION_U64;
+
+    proptest::proptest! {
+        #[test]
+        fn the_reduced_index_fraction_truncates_exactly_as_the_full_one(
+            rate in -100_000_000i64..100_000_000,
+            price in 1i64..1_000_000_000_000,
+            elapsed in 1i64..10_000_000,
+        ) {
+            let full = i128::from(rate) * i128::from(price) * i128::from(elapsed) * i128::from(FUNDING_INDEX_PRECISION)
+                / (i128::from(SECONDS_PER_HOUR) * i128::from(FUNDING_RATE_PRECISION));
+            proptest::prop_assert_eq!(index_delta(rate, price, elapsed), to_i64(full));
+        }
+    }
 
     #[test]
     fn rate_follows_skew_and_is_capped() {

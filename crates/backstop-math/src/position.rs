@@ -7,7 +7,7 @@
 
 use crate::constants::NOTIONAL_DIVISOR;
 use crate::error::{MathError, MathResult};
-use crate::safe_math::{div_ceil, div_floor, mul_div_ceil, to_i64};
+use crate::safe_math::{div_ceil, div_floor, mul, mul_div_ceil, to_i64};
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
@@ -30,12 +30,12 @@ pub struct FillOutcome {
 
 /// Signed quote value of `base` at `price`, rounded down. precision: QUOTE_PRECISION.
 pub fn value_floor(base: i64, price: i64) -> MathResult<i128> {
-    div_floor(i128::from(base).checked_mul(i128::from(price)).ok_or(MathError::Overflow)?, NOTIONAL_DIVISOR)
+    div_floor(mul(i128::from(base), i128::from(price))?, NOTIONAL_DIVISOR)
 }
 
 /// Signed quote value of `base` at `price`, rounded up. precision: QUOTE_PRECISION.
 pub fn value_ceil(base: i64, price: i64) -> MathResult<i128> {
-    div_ceil(i128::from(base).checked_mul(i128::from(price)).ok_or(MathError::Overflow)?, NOTIONAL_DIVISOR)
+    div_ceil(mul(i128::from(base), i128::from(price))?, NOTIONAL_DIVISOR)
 }
 
 /// |base| × price, rounded up. precision: QUOTE_PRECISION.

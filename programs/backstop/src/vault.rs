@@ -3,18 +3,18 @@
 use crate::error::BackstopError;
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::program_pack::Pack;
-use anchor_spl::token::{initialize_account3, transfer, InitializeAccount3, Mint, Token, TokenAccount, Transfer};
+use anchor_spl::token::{initialize_account3, transfer, InitializeAccount3, Token, TokenAccount, Transfer};
 
 /// Moves `amount` from a user's token account into a vault; `authority` signed the transaction.
 pub fn pull<'info>(
     token_program: &Program<'info, Token>,
     from: &Account<'info, TokenAccount>,
     to: &Account<'info, TokenAccount>,
-    mint: &Account<'info, Mint>,
+    mint: &Pubkey,
     authority: &Signer<'info>,
     amount: u64,
 ) -> Result<()> {
-    require_keys_eq!(from.mint, mint.key(), BackstopError::MintMismatch);
+    require_keys_eq!(from.mint, *mint, BackstopError::MintMismatch);
     let accounts =
         Transfer { from: from.to_account_info(), to: to.to_account_info(), authority: authority.to_account_info() };
     transfer(CpiContext::new(token_program.key(), accounts), amount)
@@ -25,12 +25,12 @@ pub fn push<'info>(
     token_program: &Program<'info, Token>,
     from: &Account<'info, TokenAccount>,
     to: &Account<'info, TokenAccount>,
-    mint: &Account<'info, Mint>,
+    mint: &Pubkey,
     vault_authority: AccountInfo<'info>,
     seeds: &[&[u8]],
     amount: u64,
 ) -> Result<()> {
-    require_keys_eq!(to.mint, mint.key(), BackstopError::MintMismatch);
+    require_keys_eq!(to.mint, *mint, BackstopError::MintMismatch);
     let accounts = Transfer { from: from.to_account_info(), to: to.to_account_info(), authority: vault_authority };
     let signer = &[seeds];
     transfer(CpiContext::new_with_signer(token_program.key(), accounts, signer), amount)

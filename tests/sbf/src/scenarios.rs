@@ -29,6 +29,7 @@ pub const ALL: &[Scenario] = &[
     Scenario { name: "cover: socialized loss", run: cover_socialized },
     Scenario { name: "governance", run: governance },
     Scenario { name: "staking", run: staking },
+    Scenario { name: "funding accruing", run: funding_accruing },
 ];
 
 fn fee(notional: u64) -> u64 {
@@ -65,12 +66,14 @@ pub fn collateral_and_trading() -> Vec<Measurement> {
     let lp_share = split_fee(reduce_fee, 5_000, 1_000).unwrap().lp;
     assert_eq!(vm.market_state().books.pool_balance, pool_before - u64::try_from(realized).unwrap() + lp_share);
 
+    vm.act("withdraw: with a position open", &alice, flow.withdraw(USDC));
     vm.act("trade: flip", &alice, flow.trade(-5 * ONE));
     assert_eq!(vm.margin(&alice).balances.position, Position { base: -3 * ONE, entry_notional: -3 * 109_990_000 });
     vm.act("trade: close", &alice, flow.trade(3 * ONE));
     let margin = vm.margin(&alice);
     assert_eq!(margin.balances.position, Position::default());
     assert_eq!(margin.realized_pnl, 3 * realized - 3 * 20_000);
+    assert_eq!(vm.token_balance(alice.token), USDC);
     vm.assert_vaults_match_books();
 
     let collateral = u64::try_from(margin.balances.collateral).unwrap();
@@ -79,7 +82,7 @@ pub fn collateral_and_trading() -> Vec<Measurement> {
     vm.advance(120);
     vm.assert_rejected(&alice, flow.trade(ONE), BackstopError::OracleStale);
     vm.act("withdraw: flat account", &alice, flow.withdraw(collateral));
-    assert_eq!(vm.token_balance(alice.token), collateral);
+    assert_eq!(vm.token_balance(alice.token), USDC + collateral);
     vm.assert_vaults_match_books();
     vm.measurements
 }
@@ -262,6 +265,28 @@ pub fn staking() -> Vec<Measurement> {
     vm.act("unstake", &staker, flows.unstake());
     assert_eq!(vm.token_balance(staker.token), THOUSAND);
     assert_eq!(vm.fund_state().book.balance, 0);
+    vm.assert_vaults_match_books();
+    vm.measurements
+}
+
+/// Funding on (tests/cases/funding.rs parameters): every touch a second or more after the last one accrues the
+/// index and settles the account's share, and the trade emits `FundingAccrued` besides its `TradeRecord`.
+pub fn funding_accruing() -> Vec<Measurement> {
+    let mut vm = Vm::listed(funding_params());
+    let _lp = vm.lp(100 * THOUSAND);
+    let alice = vm.trader(THOUSAND);
+    let bob = vm.trader(THOUSAND);
+    vm.act("trade: open", &alice, vm.flow(&alice).trade(3 * ONE));
+    vm.act("trade: open", &bob, vm.flow(&bob).trade(-ONE));
+    let index_before = vm.market_state().books.cumulative_funding_index;
+    vm.advance(600);
+    vm.set_price(START_PRICE, START_CONF);
+    vm.act("trade: funding accrued and settled", &alice, vm.flow(&alice).trade(ONE));
+    assert!(vm.market_state().books.cumulative_funding_index > index_before, "longs are crowded: the index rises");
+    vm.advance(600);
+    vm.set_price(START_PRICE, START_CONF);
+    vm.act("withdraw: funding accrued and settled", &bob, vm.flow(&bob).withdraw(USDC));
+    assert_eq!(vm.token_balance(bob.token), USDC);
     vm.assert_vaults_match_books();
     vm.measurements
 }

@@ -22,11 +22,12 @@ vm_test!(
     cover_socialized,
     governance,
     staking,
+    funding_accruing,
 );
 
 #[test]
 fn every_scenario_is_listed_for_the_benchmark() {
-    assert_eq!(scenarios::ALL.len(), 8);
+    assert_eq!(scenarios::ALL.len(), 9);
 }
 
 #[test]

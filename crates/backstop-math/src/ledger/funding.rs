@@ -67,6 +67,9 @@ impl MarketLedger {
         new_base: i64,
         new_index: i64,
     ) -> MathResult<()> {
+        if old_base == new_base && old_index == new_index {
+            return Ok(());
+        }
         let basis = self
             .funding_basis()
             .checked_sub(i128::from(old_base) * i128::from(old_index))

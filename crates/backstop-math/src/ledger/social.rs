@@ -48,7 +48,9 @@ impl MarketLedger {
     /// Applies the losses socialized since `trader` was last touched. The market totals already count them.
     pub(crate) fn apply_social_loss(&self, trader: &mut TraderBalances) -> MathResult<()> {
         let (index, epoch) = (or_one(self.social_loss_index), self.social_loss_epoch);
-        if trader.collateral > 0 {
+        // An account already at the market's index has nothing to apply (and skips a 128-bit division).
+        let current = or_one(trader.social_loss_index) == index && trader.social_loss_epoch == epoch;
+        if trader.collateral > 0 && !current {
             if trader.social_loss_epoch != epoch {
                 trader.collateral = 0;
             } else {

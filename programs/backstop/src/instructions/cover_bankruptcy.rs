@@ -4,7 +4,7 @@ use crate::oracle;
 use crate::state::{InsuranceFund, MarginAccount, Market};
 use crate::vault;
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Mint, Token, TokenAccount};
+use anchor_spl::token::{Token, TokenAccount};
 use backstop_math::ledger::{self, SOCIAL_INDEX_ONE};
 use backstop_math::waterfall::WaterfallPlan;
 
@@ -26,7 +26,8 @@ pub struct CoverBankruptcy<'info> {
     pub fund_vault: Box<Account<'info, TokenAccount>>,
     #[account(mut)]
     pub vault: Box<Account<'info, TokenAccount>>,
-    pub collateral_mint: Box<Account<'info, Mint>>,
+    /// CHECK: the market's collateral mint (`has_one` above); a transfer needs only its address.
+    pub collateral_mint: UncheckedAccount<'info>,
     /// CHECK: must be the market's oracle (the pool's equity depends on the price). checked at #oracle
     pub oracle: UncheckedAccount<'info>,
     /// Anyone: cover is permissionless.
@@ -43,7 +44,9 @@ pub struct CoverBankruptcy<'info> {
 ///    index applied lazily;
 /// 4. what exceeds even that is recorded as uncovered.
 ///
-/// Every layer emits a `WaterfallStep`; the account ends at zero, usable again. A second cover of the same account
+/// Every layer that bears part of the deficit emits a `WaterfallStep`, in order, and `BankruptcyCovered` sums them
+/// all (zeros included); layers that bore nothing emit nothing, since each event is a self-CPI of ~3,600 compute
+/// units. The account ends at zero, usable again. A second cover of the same account
 /// finds nothing to cover (`NotBankrupt`).
 pub fn handle_cover_bankruptcy(ctx: Context<CoverBankruptcy>) -> Result<()> {
     let clock = Clock::get()?;
@@ -83,7 +86,7 @@ pub fn handle_cover_bankruptcy(ctx: Context<CoverBankruptcy>) -> Result<()> {
             &accounts.token_program,
             &accounts.fund_vault,
             &accounts.vault,
-            &accounts.collateral_mint,
+            accounts.collateral_mint.key,
             accounts.insurance_fund.to_account_info(),
             &signer.seeds(),
             plan.fund,
@@ -93,19 +96,22 @@ pub fn handle_cover_bankruptcy(ctx: Context<CoverBankruptcy>) -> Result<()> {
     vault::require_covers(&ctx.accounts.fund_vault, fund_owed)?;
 
     emit_steps(&ctx, &clock, owner, outcome.deficit, &plan)?;
-    emit_cpi!(BankruptcyCovered {
-        header: EventHeader::now(&clock),
-        market: ctx.accounts.market.key(),
-        account: owner,
-        keeper: ctx.accounts.keeper.key(),
-        deficit: outcome.deficit,
-        paid_by_fund: plan.fund,
-        clawed_back_from_lps: plan.lp_clawback,
-        socialized: plan.socialized,
-        uncovered: plan.uncovered,
-        fund_balance_after,
-        social_loss_index_after: index_after,
-    });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &BankruptcyCovered {
+            header: EventHeader::now(&clock),
+            market: ctx.accounts.market.key(),
+            account: owner,
+            keeper: ctx.accounts.keeper.key(),
+            deficit: outcome.deficit,
+            paid_by_fund: plan.fund,
+            clawed_back_from_lps: plan.lp_clawback,
+            socialized: plan.socialized,
+            uncovered: plan.uncovered,
+            fund_balance_after,
+            social_loss_index_after: index_after,
+        },
+    )?;
     Ok(())
 }
 
@@ -123,16 +129,19 @@ fn emit_steps(
         (WaterfallLayer::Uncovered, plan.uncovered),
     ];
     let mut remaining = deficit;
-    for (layer, amount) in layers {
+    for (layer, amount) in layers.into_iter().filter(|(_, amount)| *amount > 0) {
         remaining = remaining.saturating_sub(amount);
-        emit_cpi!(WaterfallStep {
-            header: EventHeader::now(clock),
-            market: ctx.accounts.market.key(),
-            account: owner,
-            layer,
-            amount,
-            remaining,
-        });
+        crate::events::emit(
+            &ctx.accounts.event_authority,
+            &WaterfallStep {
+                header: EventHeader::now(clock),
+                market: ctx.accounts.market.key(),
+                account: owner,
+                layer,
+                amount,
+                remaining,
+            },
+        )?;
     }
     Ok(())
 }

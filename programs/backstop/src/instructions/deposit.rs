@@ -3,7 +3,7 @@ use crate::events::{CollateralDirection, CollateralRecord, EventHeader};
 use crate::state::{MarginAccount, Market};
 use crate::vault;
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Mint, Token, TokenAccount};
+use anchor_spl::token::{Token, TokenAccount};
 use backstop_math::ledger;
 
 #[event_cpi]
@@ -30,7 +30,8 @@ pub struct Deposit<'info> {
     pub owner_token: Box<Account<'info, TokenAccount>>,
     #[account(mut)]
     pub vault: Box<Account<'info, TokenAccount>>,
-    pub collateral_mint: Box<Account<'info, Mint>>,
+    /// CHECK: the market's collateral mint (`has_one` above); a transfer needs only its address.
+    pub collateral_mint: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
 }
 
@@ -38,7 +39,8 @@ pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let mut market = ctx.accounts.market.load_mut()?;
     require!(market.is_live(), BackstopError::MarketNotLive);
     let last_price = market.last_oracle_price;
-    market.accrue_funding(Clock::get()?.unix_timestamp, last_price)?;
+    let clock = Clock::get()?;
+    market.accrue_funding(clock.unix_timestamp, last_price)?;
     let mut account = ctx.accounts.margin_account.load_mut()?;
     let before = account.balances;
     let books = ledger::deposit(&account.balances, &market.books, amount).or_reject()?;
@@ -52,20 +54,23 @@ pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
         &accounts.token_program,
         &accounts.owner_token,
         &accounts.vault,
-        &accounts.collateral_mint,
+        accounts.collateral_mint.key,
         &accounts.owner,
         amount,
     )?;
     vault::require_covers(&ctx.accounts.vault, owed)?;
 
-    emit_cpi!(CollateralRecord {
-        header: EventHeader::now(&Clock::get()?),
-        market: ctx.accounts.market.key(),
-        owner: ctx.accounts.owner.key(),
-        direction: CollateralDirection::Deposit,
-        amount,
-        collateral_before: before.collateral,
-        collateral_after: books.trader.collateral,
-    });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &CollateralRecord {
+            header: EventHeader::now(&clock),
+            market: ctx.accounts.market.key(),
+            owner: ctx.accounts.owner.key(),
+            direction: CollateralDirection::Deposit,
+            amount,
+            collateral_before: before.collateral,
+            collateral_after: books.trader.collateral,
+        },
+    )?;
     Ok(())
 }

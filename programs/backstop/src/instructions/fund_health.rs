@@ -56,7 +56,8 @@ pub fn handle_fund_health<'info>(ctx: Context<'info, FundHealthView<'info>>) -> 
     let fund_key = ctx.accounts.insurance_fund.key();
     let fund = ctx.accounts.insurance_fund.load()?;
     require!(ctx.remaining_accounts.len() <= MAX_HEALTH_MARKETS, BackstopError::InvalidMarketList);
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let mut markets: Vec<MarketDraw> = Vec::with_capacity(ctx.remaining_accounts.len());
     for info in ctx.remaining_accounts {
         require!(markets.iter().all(|m| m.market != info.key()), BackstopError::InvalidMarketList);
@@ -99,6 +100,9 @@ pub fn handle_fund_health<'info>(ctx: Context<'info, FundHealthView<'info>>) -> 
     };
     drop(fund);
     // Return data is what programs read through CPI; the event is what indexers and risk dashboards read.
-    emit_cpi!(FundHealthReport { header: EventHeader::now(&Clock::get()?), health: health.clone() });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &FundHealthReport { header: EventHeader::now(&clock), health: health.clone() },
+    )?;
     Ok(health)
 }

@@ -62,12 +62,15 @@ pub fn handle_initialize_exchange(ctx: Context<InitializeExchange>, args: Initia
         e.timelock_delay_secs = args.timelock_delay_secs;
         e.bump = bump;
     })?;
-    emit_cpi!(ExchangeInitialized {
-        header: EventHeader::now(&Clock::get()?),
-        authority: args.authority,
-        guardian: args.guardian,
-        treasury: args.treasury,
-        timelock_delay_secs: args.timelock_delay_secs,
-    });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &ExchangeInitialized {
+            header: EventHeader::now(&Clock::get()?),
+            authority: args.authority,
+            guardian: args.guardian,
+            treasury: args.treasury,
+            timelock_delay_secs: args.timelock_delay_secs,
+        },
+    )?;
     Ok(())
 }

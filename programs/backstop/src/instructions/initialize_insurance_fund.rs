@@ -80,12 +80,15 @@ pub fn handle_initialize_insurance_fund(
         vault_seeds,
     )?;
 
-    emit_cpi!(InsuranceFundInitialized {
-        header: EventHeader::now(&Clock::get()?),
-        fund: ctx.accounts.insurance_fund.key(),
-        fund_id,
-        mint: ctx.accounts.mint.key(),
-        vault: ctx.accounts.vault.key(),
-    });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &InsuranceFundInitialized {
+            header: EventHeader::now(&Clock::get()?),
+            fund: ctx.accounts.insurance_fund.key(),
+            fund_id,
+            mint: ctx.accounts.mint.key(),
+            vault: ctx.accounts.vault.key(),
+        },
+    )?;
     Ok(())
 }

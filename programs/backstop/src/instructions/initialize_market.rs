@@ -62,7 +62,8 @@ pub fn handle_initialize_market(ctx: Context<InitializeMarket>, args: Initialize
     exchange.market_count = exchange.market_count.checked_add(1).ok_or(BackstopError::Overflow)?;
     let delay = exchange.timelock_delay_secs;
     drop(exchange);
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let listing_eta = crate::instructions::governance::eta(now, delay)?;
 
     let (market_key, vault_key) = (ctx.accounts.market.key(), ctx.accounts.vault.key());
@@ -100,14 +101,17 @@ pub fn handle_initialize_market(ctx: Context<InitializeMarket>, args: Initialize
         vault_seeds,
     )?;
 
-    emit_cpi!(MarketInitialized {
-        header: EventHeader::now(&Clock::get()?),
-        market: market_key,
-        market_id: args.market_id,
-        collateral_mint: mint_key,
-        oracle: oracle_key,
-        insurance_fund: fund_key,
-        listing_eta,
-    });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &MarketInitialized {
+            header: EventHeader::now(&clock),
+            market: market_key,
+            market_id: args.market_id,
+            collateral_mint: mint_key,
+            oracle: oracle_key,
+            insurance_fund: fund_key,
+            listing_eta,
+        },
+    )?;
     Ok(())
 }

@@ -62,26 +62,32 @@ pub fn handle_liquidate(ctx: Context<Liquidate>) -> Result<()> {
     drop((market, liquidatee, liquidator));
 
     if accrual.elapsed > 0 {
-        emit_cpi!(FundingAccrued::new(EventHeader::now(&clock), ctx.accounts.market.key(), &accrual));
+        crate::events::emit(
+            &ctx.accounts.event_authority,
+            &FundingAccrued::new(EventHeader::now(&clock), ctx.accounts.market.key(), &accrual),
+        )?;
     }
-    emit_cpi!(LiquidationRecord {
-        header: EventHeader::now(&clock),
-        market: ctx.accounts.market.key(),
-        liquidatee: liquidatee_owner,
-        liquidator: ctx.accounts.keeper.key(),
-        maintenance_equity_before: outcome.health_before.maintenance_equity,
-        maintenance_requirement_before: outcome.health_before.maintenance_requirement,
-        base_closed: outcome.base_closed,
-        base_after: outcome.liquidatee.position.base,
-        fill_price: outcome.fill_price,
-        realized_pnl: outcome.realized_pnl,
-        penalty_due: outcome.penalty_due,
-        penalty_charged: outcome.penalty_charged,
-        liquidator_reward: outcome.liquidator_reward,
-        fund_penalty: outcome.fund_penalty,
-        collateral_after: outcome.liquidatee.collateral,
-        full: outcome.full,
-        bankrupt: outcome.bankrupt,
-    });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &LiquidationRecord {
+            header: EventHeader::now(&clock),
+            market: ctx.accounts.market.key(),
+            liquidatee: liquidatee_owner,
+            liquidator: ctx.accounts.keeper.key(),
+            maintenance_equity_before: outcome.health_before.maintenance_equity,
+            maintenance_requirement_before: outcome.health_before.maintenance_requirement,
+            base_closed: outcome.base_closed,
+            base_after: outcome.liquidatee.position.base,
+            fill_price: outcome.fill_price,
+            realized_pnl: outcome.realized_pnl,
+            penalty_due: outcome.penalty_due,
+            penalty_charged: outcome.penalty_charged,
+            liquidator_reward: outcome.liquidator_reward,
+            fund_penalty: outcome.fund_penalty,
+            collateral_after: outcome.liquidatee.collateral,
+            full: outcome.full,
+            bankrupt: outcome.bankrupt,
+        },
+    )?;
     Ok(())
 }

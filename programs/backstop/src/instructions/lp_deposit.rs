@@ -4,7 +4,7 @@ use crate::oracle;
 use crate::state::{LpPosition, Market, MarketStatus};
 use crate::vault;
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Mint, Token, TokenAccount};
+use anchor_spl::token::{Token, TokenAccount};
 use backstop_math::ledger;
 
 #[event_cpi]
@@ -31,7 +31,8 @@ pub struct LpDeposit<'info> {
     pub owner_token: Box<Account<'info, TokenAccount>>,
     #[account(mut)]
     pub vault: Box<Account<'info, TokenAccount>>,
-    pub collateral_mint: Box<Account<'info, Mint>>,
+    /// CHECK: the market's collateral mint (`has_one` above); a transfer needs only its address.
+    pub collateral_mint: UncheckedAccount<'info>,
     /// CHECK: must be the market's oracle. checked at #oracle
     pub oracle: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
@@ -61,22 +62,25 @@ pub fn handle_lp_deposit(ctx: Context<LpDeposit>, amount: u64) -> Result<()> {
         &accounts.token_program,
         &accounts.owner_token,
         &accounts.vault,
-        &accounts.collateral_mint,
+        accounts.collateral_mint.key,
         &accounts.owner,
         amount,
     )?;
     vault::require_covers(&ctx.accounts.vault, owed)?;
 
-    emit_cpi!(LpRecord {
-        header: EventHeader::now(&clock),
-        market: ctx.accounts.market.key(),
-        owner: ctx.accounts.owner.key(),
-        direction: CollateralDirection::Deposit,
-        amount,
-        shares: outcome.shares,
-        pool_balance_before: pool_before,
-        pool_balance_after: outcome.market.pool_balance,
-        lp_shares_after: outcome.market.lp_shares,
-    });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &LpRecord {
+            header: EventHeader::now(&clock),
+            market: ctx.accounts.market.key(),
+            owner: ctx.accounts.owner.key(),
+            direction: CollateralDirection::Deposit,
+            amount,
+            shares: outcome.shares,
+            pool_balance_before: pool_before,
+            pool_balance_after: outcome.market.pool_balance,
+            lp_shares_after: outcome.market.lp_shares,
+        },
+    )?;
     Ok(())
 }

@@ -4,7 +4,7 @@ use crate::oracle;
 use crate::state::{LpPosition, Market};
 use crate::vault;
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Mint, Token, TokenAccount};
+use anchor_spl::token::{Token, TokenAccount};
 use backstop_math::ledger;
 
 #[event_cpi]
@@ -27,7 +27,8 @@ pub struct LpWithdraw<'info> {
     pub destination: Box<Account<'info, TokenAccount>>,
     #[account(mut)]
     pub vault: Box<Account<'info, TokenAccount>>,
-    pub collateral_mint: Box<Account<'info, Mint>>,
+    /// CHECK: the market's collateral mint (`has_one` above); a transfer needs only its address.
+    pub collateral_mint: UncheckedAccount<'info>,
     /// CHECK: must be the market's oracle. checked at #oracle
     pub oracle: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
@@ -55,23 +56,26 @@ pub fn handle_lp_withdraw(ctx: Context<LpWithdraw>, shares: u64) -> Result<()> {
         &accounts.token_program,
         &accounts.vault,
         &accounts.destination,
-        &accounts.collateral_mint,
+        accounts.collateral_mint.key,
         accounts.market.to_account_info(),
         &signer.seeds(),
         outcome.amount,
     )?;
     vault::require_covers(&ctx.accounts.vault, owed)?;
 
-    emit_cpi!(LpRecord {
-        header: EventHeader::now(&clock),
-        market: ctx.accounts.market.key(),
-        owner: ctx.accounts.owner.key(),
-        direction: CollateralDirection::Withdraw,
-        amount: outcome.amount,
-        shares,
-        pool_balance_before: pool_before,
-        pool_balance_after: outcome.market.pool_balance,
-        lp_shares_after: outcome.market.lp_shares,
-    });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &LpRecord {
+            header: EventHeader::now(&clock),
+            market: ctx.accounts.market.key(),
+            owner: ctx.accounts.owner.key(),
+            direction: CollateralDirection::Withdraw,
+            amount: outcome.amount,
+            shares,
+            pool_balance_before: pool_before,
+            pool_balance_after: outcome.market.pool_balance,
+            lp_shares_after: outcome.market.lp_shares,
+        },
+    )?;
     Ok(())
 }

@@ -3,7 +3,7 @@ use crate::events::{EventHeader, FundRevenueSwept};
 use crate::state::{InsuranceFund, Market};
 use crate::vault;
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Mint, Token, TokenAccount};
+use anchor_spl::token::{Token, TokenAccount};
 use backstop_math::ledger;
 
 #[event_cpi]
@@ -22,7 +22,8 @@ pub struct SettleFundRevenue<'info> {
     pub fund_vault: Box<Account<'info, TokenAccount>>,
     #[account(mut)]
     pub vault: Box<Account<'info, TokenAccount>>,
-    pub collateral_mint: Box<Account<'info, Mint>>,
+    /// CHECK: the market's collateral mint (`has_one` above); a transfer needs only its address.
+    pub collateral_mint: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
 }
 
@@ -37,7 +38,8 @@ pub fn handle_settle_fund_revenue(ctx: Context<SettleFundRevenue>) -> Result<()>
     market.books = sweep.market;
     // Revenue vests into share value over the fund's vesting period: staking just before a sweep captures
     // only the time-weighted part.
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let vesting = fund.params.vesting_period_secs;
     fund.book.add_revenue(total, now, vesting).or_reject()?;
     let unvested_after = fund.book.unvested(now).or_reject()?;
@@ -55,7 +57,7 @@ pub fn handle_settle_fund_revenue(ctx: Context<SettleFundRevenue>) -> Result<()>
             &accounts.token_program,
             &accounts.vault,
             &accounts.fund_vault,
-            &accounts.collateral_mint,
+            accounts.collateral_mint.key,
             accounts.market.to_account_info(),
             &signer.seeds(),
             total,
@@ -64,16 +66,19 @@ pub fn handle_settle_fund_revenue(ctx: Context<SettleFundRevenue>) -> Result<()>
     vault::require_covers(&ctx.accounts.vault, owed)?;
     vault::require_covers(&ctx.accounts.fund_vault, fund_owed)?;
 
-    emit_cpi!(FundRevenueSwept {
-        header: EventHeader::now(&Clock::get()?),
-        market: ctx.accounts.market.key(),
-        fund: ctx.accounts.insurance_fund.key(),
-        fees: sweep.fees,
-        penalties: sweep.penalties,
-        fund_balance_before,
-        fund_balance_after: fund_owed,
-        unvested_after,
-        vesting_end,
-    });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &FundRevenueSwept {
+            header: EventHeader::now(&clock),
+            market: ctx.accounts.market.key(),
+            fund: ctx.accounts.insurance_fund.key(),
+            fees: sweep.fees,
+            penalties: sweep.penalties,
+            fund_balance_before,
+            fund_balance_after: fund_owed,
+            unvested_after,
+            vesting_end,
+        },
+    )?;
     Ok(())
 }

@@ -75,31 +75,34 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     let header = EventHeader::now(&clock);
     let market_key = ctx.accounts.market.key();
     if accrual.elapsed > 0 {
-        emit_cpi!(FundingAccrued::new(header, market_key, &accrual));
+        crate::events::emit(&ctx.accounts.event_authority, &FundingAccrued::new(header, market_key, &accrual))?;
     }
     if observation.tripped_now || observation.cleared_now {
-        emit_cpi!(BreakerTransition::new(header, market_key, &observation));
+        crate::events::emit(&ctx.accounts.event_authority, &BreakerTransition::new(header, market_key, &observation))?;
     }
-    emit_cpi!(TradeRecord {
-        header,
-        market: market_key,
-        owner: ctx.accounts.owner.key(),
-        base_delta,
-        oracle_price: price.price,
-        oracle_conf: price.conf,
-        fill_price: outcome.fill_price,
-        fill_notional: outcome.fill_notional,
-        realized_pnl: outcome.realized_pnl,
-        fee_due: outcome.fee_due,
-        fee_to_fund: outcome.fee.fund,
-        fee_to_lp: outcome.fee.lp,
-        fee_to_treasury: outcome.fee.treasury,
-        base_before: before.position.base,
-        base_after: outcome.books.trader.position.base,
-        collateral_before: before.collateral,
-        collateral_after: outcome.books.trader.collateral,
-        unsettled_pnl_after: outcome.books.trader.unsettled_pnl,
-        funding_settled,
-    });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &TradeRecord {
+            header,
+            market: market_key,
+            owner: ctx.accounts.owner.key(),
+            base_delta,
+            oracle_price: price.price,
+            oracle_conf: price.conf,
+            fill_price: outcome.fill_price,
+            fill_notional: outcome.fill_notional,
+            realized_pnl: outcome.realized_pnl,
+            fee_due: outcome.fee_due,
+            fee_to_fund: outcome.fee.fund,
+            fee_to_lp: outcome.fee.lp,
+            fee_to_treasury: outcome.fee.treasury,
+            base_before: before.position.base,
+            base_after: outcome.books.trader.position.base,
+            collateral_before: before.collateral,
+            collateral_after: outcome.books.trader.collateral,
+            unsettled_pnl_after: outcome.books.trader.unsettled_pnl,
+            funding_settled,
+        },
+    )?;
     Ok(())
 }

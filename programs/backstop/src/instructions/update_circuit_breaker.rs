@@ -24,7 +24,10 @@ pub fn handle_update_circuit_breaker(ctx: Context<UpdateCircuitBreaker>) -> Resu
     market.record_oracle(&price);
     drop(market);
     if observation.tripped_now || observation.cleared_now {
-        emit_cpi!(BreakerTransition::new(EventHeader::now(&clock), ctx.accounts.market.key(), &observation));
+        crate::events::emit(
+            &ctx.accounts.event_authority,
+            &BreakerTransition::new(EventHeader::now(&clock), ctx.accounts.market.key(), &observation),
+        )?;
     }
     Ok(())
 }

@@ -4,7 +4,7 @@ use crate::oracle;
 use crate::state::{MarginAccount, Market};
 use crate::vault;
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Mint, Token, TokenAccount};
+use anchor_spl::token::{Token, TokenAccount};
 use backstop_math::ledger;
 
 #[event_cpi]
@@ -28,7 +28,8 @@ pub struct Withdraw<'info> {
     pub destination: Box<Account<'info, TokenAccount>>,
     #[account(mut)]
     pub vault: Box<Account<'info, TokenAccount>>,
-    pub collateral_mint: Box<Account<'info, Mint>>,
+    /// CHECK: the market's collateral mint (`has_one` above); a transfer needs only its address.
+    pub collateral_mint: UncheckedAccount<'info>,
     /// CHECK: must be the market's oracle; read only when a position is open. checked at #oracle
     pub oracle: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
@@ -62,21 +63,24 @@ pub fn handle_withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
         &accounts.token_program,
         &accounts.vault,
         &accounts.destination,
-        &accounts.collateral_mint,
+        accounts.collateral_mint.key,
         accounts.market.to_account_info(),
         &signer.seeds(),
         amount,
     )?;
     vault::require_covers(&ctx.accounts.vault, owed)?;
 
-    emit_cpi!(CollateralRecord {
-        header: EventHeader::now(&clock),
-        market: ctx.accounts.market.key(),
-        owner: ctx.accounts.owner.key(),
-        direction: CollateralDirection::Withdraw,
-        amount,
-        collateral_before: before.collateral,
-        collateral_after: books.trader.collateral,
-    });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &CollateralRecord {
+            header: EventHeader::now(&clock),
+            market: ctx.accounts.market.key(),
+            owner: ctx.accounts.owner.key(),
+            direction: CollateralDirection::Withdraw,
+            amount,
+            collateral_before: before.collateral,
+            collateral_after: books.trader.collateral,
+        },
+    )?;
     Ok(())
 }

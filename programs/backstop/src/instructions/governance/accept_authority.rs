@@ -20,12 +20,15 @@ pub fn handle_accept_authority(ctx: Context<AcceptAuthority>) -> Result<()> {
     exchange.authority = exchange.pending_authority;
     exchange.pending_authority = Pubkey::default();
     drop(exchange);
-    emit_cpi!(GovernanceRecord {
-        header: EventHeader::now(&Clock::get()?),
-        target: ctx.accounts.new_authority.key(),
-        action: GovernanceAction::AuthorityAccepted,
-        signer: ctx.accounts.new_authority.key(),
-        eta: 0,
-    });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &GovernanceRecord {
+            header: EventHeader::now(&Clock::get()?),
+            target: ctx.accounts.new_authority.key(),
+            action: GovernanceAction::AuthorityAccepted,
+            signer: ctx.accounts.new_authority.key(),
+            eta: 0,
+        },
+    )?;
     Ok(())
 }

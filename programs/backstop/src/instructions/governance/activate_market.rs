@@ -14,19 +14,23 @@ pub struct ActivateMarket<'info> {
 
 /// Opens a listed market once its timelock has elapsed (unless the guardian paused it meanwhile).
 pub fn handle_activate_market(ctx: Context<ActivateMarket>) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let mut market = ctx.accounts.market.load_mut()?;
     require!(market.status() == MarketStatus::Listing, BackstopError::InvalidStatusTransition);
     require!(now >= market.listing_eta, BackstopError::TimelockNotElapsed);
     market.status = MarketStatus::Active as u8;
     market.activated_at = now;
     drop(market);
-    emit_cpi!(GovernanceRecord {
-        header: EventHeader::now(&Clock::get()?),
-        target: ctx.accounts.market.key(),
-        action: GovernanceAction::MarketActivated,
-        signer: ctx.accounts.caller.key(),
-        eta: 0,
-    });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &GovernanceRecord {
+            header: EventHeader::now(&clock),
+            target: ctx.accounts.market.key(),
+            action: GovernanceAction::MarketActivated,
+            signer: ctx.accounts.caller.key(),
+            eta: 0,
+        },
+    )?;
     Ok(())
 }

@@ -13,11 +13,12 @@ pub struct ApplyExchangeChange<'info> {
 }
 
 pub fn handle_apply_exchange_change(ctx: Context<ApplyExchangeChange>) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let mut exchange = ctx.accounts.exchange.load_mut()?;
     require_elapsed(exchange.pending_eta, now)?;
     let record = ExchangeChanged {
-        header: EventHeader::now(&Clock::get()?),
+        header: EventHeader::now(&clock),
         old_guardian: exchange.guardian,
         new_guardian: exchange.pending_guardian,
         old_treasury: exchange.treasury,
@@ -30,13 +31,16 @@ pub fn handle_apply_exchange_change(ctx: Context<ApplyExchangeChange>) -> Result
     exchange.timelock_delay_secs = exchange.pending_timelock_delay_secs;
     exchange.pending_eta = 0;
     drop(exchange);
-    emit_cpi!(GovernanceRecord {
-        header: EventHeader::now(&Clock::get()?),
-        target: ctx.accounts.exchange.key(),
-        action: GovernanceAction::ExchangeChangeApplied,
-        signer: ctx.accounts.caller.key(),
-        eta: 0,
-    });
-    emit_cpi!(record);
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &GovernanceRecord {
+            header: EventHeader::now(&clock),
+            target: ctx.accounts.exchange.key(),
+            action: GovernanceAction::ExchangeChangeApplied,
+            signer: ctx.accounts.caller.key(),
+            eta: 0,
+        },
+    )?;
+    crate::events::emit(&ctx.accounts.event_authority, &record)?;
     Ok(())
 }

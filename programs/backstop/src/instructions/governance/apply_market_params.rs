@@ -15,7 +15,8 @@ pub struct ApplyMarketParams<'info> {
 }
 
 pub fn handle_apply_market_params(ctx: Context<ApplyMarketParams>) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let mut market = ctx.accounts.market.load_mut()?;
     require_elapsed(market.pending_params_eta, now)?;
     let new = market.pending_params;
@@ -25,6 +26,9 @@ pub fn handle_apply_market_params(ctx: Context<ApplyMarketParams>) -> Result<()>
     market.pending_params = MarketParams::default();
     market.pending_params_eta = 0;
     drop(market);
-    emit_cpi!(ParamsChanged { header: EventHeader::now(&Clock::get()?), market: ctx.accounts.market.key(), old, new });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &ParamsChanged { header: EventHeader::now(&clock), market: ctx.accounts.market.key(), old, new },
+    )?;
     Ok(())
 }

@@ -18,7 +18,8 @@ pub struct ApplyOracleChange<'info> {
 }
 
 pub fn handle_apply_oracle_change(ctx: Context<ApplyOracleChange>) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let mut market = ctx.accounts.market.load_mut()?;
     require_elapsed(market.pending_oracle_eta, now)?;
     require_keys_eq!(ctx.accounts.new_oracle.key(), market.pending_oracle, BackstopError::OracleMismatch);
@@ -31,7 +32,7 @@ pub fn handle_apply_oracle_change(ctx: Context<ApplyOracleChange>) -> Result<()>
     // #1 Still a valid oracle of that kind.
     oracle::decode(&ctx.accounts.new_oracle.to_account_info(), &config)?;
     let record = OracleChanged {
-        header: EventHeader::now(&Clock::get()?),
+        header: EventHeader::now(&clock),
         market: ctx.accounts.market.key(),
         old_oracle: market.oracle,
         new_oracle: market.pending_oracle,
@@ -48,13 +49,16 @@ pub fn handle_apply_oracle_change(ctx: Context<ApplyOracleChange>) -> Result<()>
     market.last_oracle_publish_time = 0;
     market.breaker = Breaker::default();
     drop(market);
-    emit_cpi!(GovernanceRecord {
-        header: EventHeader::now(&Clock::get()?),
-        target: ctx.accounts.market.key(),
-        action: GovernanceAction::OracleChangeApplied,
-        signer: ctx.accounts.caller.key(),
-        eta: 0,
-    });
-    emit_cpi!(record);
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &GovernanceRecord {
+            header: EventHeader::now(&clock),
+            target: ctx.accounts.market.key(),
+            action: GovernanceAction::OracleChangeApplied,
+            signer: ctx.accounts.caller.key(),
+            eta: 0,
+        },
+    )?;
+    crate::events::emit(&ctx.accounts.event_authority, &record)?;
     Ok(())
 }

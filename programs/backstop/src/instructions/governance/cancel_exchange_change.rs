@@ -16,12 +16,15 @@ pub fn handle_cancel_exchange_change(ctx: Context<CancelExchangeChange>) -> Resu
     require!(exchange.pending_eta != 0, BackstopError::NoQueuedChange);
     exchange.pending_eta = 0;
     drop(exchange);
-    emit_cpi!(GovernanceRecord {
-        header: EventHeader::now(&Clock::get()?),
-        target: ctx.accounts.exchange.key(),
-        action: GovernanceAction::ExchangeChangeCancelled,
-        signer: ctx.accounts.authority.key(),
-        eta: 0,
-    });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &GovernanceRecord {
+            header: EventHeader::now(&Clock::get()?),
+            target: ctx.accounts.exchange.key(),
+            action: GovernanceAction::ExchangeChangeCancelled,
+            signer: ctx.accounts.authority.key(),
+            eta: 0,
+        },
+    )?;
     Ok(())
 }

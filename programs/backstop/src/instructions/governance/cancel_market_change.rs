@@ -28,13 +28,16 @@ pub fn handle_cancel_market_change(ctx: Context<CancelMarketChange>) -> Result<(
         [(params_queued, GovernanceAction::ParamsCancelled), (oracle_queued, GovernanceAction::OracleChangeCancelled)]
     {
         if queued {
-            emit_cpi!(GovernanceRecord {
-                header,
-                target: ctx.accounts.market.key(),
-                action,
-                signer: ctx.accounts.authority.key(),
-                eta: 0,
-            });
+            crate::events::emit(
+                &ctx.accounts.event_authority,
+                &GovernanceRecord {
+                    header,
+                    target: ctx.accounts.market.key(),
+                    action,
+                    signer: ctx.accounts.authority.key(),
+                    eta: 0,
+                },
+            )?;
         }
     }
     Ok(())

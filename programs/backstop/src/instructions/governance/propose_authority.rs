@@ -14,12 +14,15 @@ pub struct ProposeAuthority<'info> {
 /// Step one of two: names the next authority, which must accept with its own signature.
 pub fn handle_propose_authority(ctx: Context<ProposeAuthority>, new_authority: Pubkey) -> Result<()> {
     ctx.accounts.exchange.load_mut()?.pending_authority = new_authority;
-    emit_cpi!(GovernanceRecord {
-        header: EventHeader::now(&Clock::get()?),
-        target: new_authority,
-        action: GovernanceAction::AuthorityProposed,
-        signer: ctx.accounts.authority.key(),
-        eta: 0,
-    });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &GovernanceRecord {
+            header: EventHeader::now(&Clock::get()?),
+            target: new_authority,
+            action: GovernanceAction::AuthorityProposed,
+            signer: ctx.accounts.authority.key(),
+            eta: 0,
+        },
+    )?;
     Ok(())
 }

@@ -26,7 +26,8 @@ pub fn handle_propose_exchange_change(ctx: Context<ProposeExchangeChange>, chang
         (MIN_TIMELOCK_DELAY_SECS..=MAX_TIMELOCK_DELAY_SECS).contains(&change.timelock_delay_secs),
         BackstopError::InvalidTimelockDelay
     );
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let mut exchange = ctx.accounts.exchange.load_mut()?;
     require!(exchange.pending_eta == 0, BackstopError::ChangeAlreadyQueued);
     let when = eta(now, exchange.timelock_delay_secs)?;
@@ -35,12 +36,15 @@ pub fn handle_propose_exchange_change(ctx: Context<ProposeExchangeChange>, chang
     exchange.pending_timelock_delay_secs = change.timelock_delay_secs;
     exchange.pending_eta = when;
     drop(exchange);
-    emit_cpi!(GovernanceRecord {
-        header: EventHeader::now(&Clock::get()?),
-        target: ctx.accounts.exchange.key(),
-        action: GovernanceAction::ExchangeChangeQueued,
-        signer: ctx.accounts.authority.key(),
-        eta: when,
-    });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &GovernanceRecord {
+            header: EventHeader::now(&clock),
+            target: ctx.accounts.exchange.key(),
+            action: GovernanceAction::ExchangeChangeQueued,
+            signer: ctx.accounts.authority.key(),
+            eta: when,
+        },
+    )?;
     Ok(())
 }

@@ -23,7 +23,8 @@ pub fn handle_propose_oracle_change(ctx: Context<ProposeOracleChange>, config: O
     // #1 It must decode as configured now; freshness is judged at each use.
     oracle::validate_config(&config)?;
     oracle::decode(&ctx.accounts.new_oracle.to_account_info(), &config)?;
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let delay = ctx.accounts.exchange.load()?.timelock_delay_secs;
     let mut market = ctx.accounts.market.load_mut()?;
     require!(market.pending_oracle_eta == 0, BackstopError::ChangeAlreadyQueued);
@@ -35,12 +36,15 @@ pub fn handle_propose_oracle_change(ctx: Context<ProposeOracleChange>, config: O
     market.pending_oracle_min_signatures = config.min_signatures;
     market.pending_oracle_eta = when;
     drop(market);
-    emit_cpi!(GovernanceRecord {
-        header: EventHeader::now(&Clock::get()?),
-        target: ctx.accounts.market.key(),
-        action: GovernanceAction::OracleChangeQueued,
-        signer: ctx.accounts.authority.key(),
-        eta: when,
-    });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &GovernanceRecord {
+            header: EventHeader::now(&clock),
+            target: ctx.accounts.market.key(),
+            action: GovernanceAction::OracleChangeQueued,
+            signer: ctx.accounts.authority.key(),
+            eta: when,
+        },
+    )?;
     Ok(())
 }

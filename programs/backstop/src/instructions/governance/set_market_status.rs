@@ -49,12 +49,15 @@ pub fn handle_set_market_status(ctx: Context<SetMarketStatus>, status: u8) -> Re
     }
     market.status = new as u8;
     drop(market);
-    emit_cpi!(StatusChanged {
-        header: EventHeader::now(&Clock::get()?),
-        market: ctx.accounts.market.key(),
-        old_status: old as u8,
-        new_status: new as u8,
-        signer,
-    });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &StatusChanged {
+            header: EventHeader::now(&Clock::get()?),
+            market: ctx.accounts.market.key(),
+            old_status: old as u8,
+            new_status: new as u8,
+            signer,
+        },
+    )?;
     Ok(())
 }

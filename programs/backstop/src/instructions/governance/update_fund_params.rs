@@ -19,29 +19,36 @@ pub struct UpdateFundParams<'info> {
 /// anything else waits for the timelock.
 pub fn handle_update_fund_params(ctx: Context<UpdateFundParams>, params: FundParams) -> Result<()> {
     params.validate().or_reject()?;
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let delay = ctx.accounts.exchange.load()?.timelock_delay_secs;
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
     let old = fund.params;
     require!(old != params, BackstopError::NoChange);
-    let header = EventHeader::now(&Clock::get()?);
+    let header = EventHeader::now(&clock);
     if old.applies_at_once(&params) {
         fund.params = params;
         drop(fund);
-        emit_cpi!(FundParamsChanged { header, fund: ctx.accounts.insurance_fund.key(), old, new: params });
+        crate::events::emit(
+            &ctx.accounts.event_authority,
+            &FundParamsChanged { header, fund: ctx.accounts.insurance_fund.key(), old, new: params },
+        )?;
     } else {
         require!(fund.pending_params_eta == 0, BackstopError::ChangeAlreadyQueued);
         let when = eta(now, delay)?;
         fund.pending_params = params;
         fund.pending_params_eta = when;
         drop(fund);
-        emit_cpi!(GovernanceRecord {
-            header,
-            target: ctx.accounts.insurance_fund.key(),
-            action: GovernanceAction::ParamsQueued,
-            signer: ctx.accounts.authority.key(),
-            eta: when,
-        });
+        crate::events::emit(
+            &ctx.accounts.event_authority,
+            &GovernanceRecord {
+                header,
+                target: ctx.accounts.insurance_fund.key(),
+                action: GovernanceAction::ParamsQueued,
+                signer: ctx.accounts.authority.key(),
+                eta: when,
+            },
+        )?;
     }
     Ok(())
 }
@@ -56,7 +63,8 @@ pub struct ApplyFundParams<'info> {
 }
 
 pub fn handle_apply_fund_params(ctx: Context<ApplyFundParams>) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
     require_elapsed(fund.pending_params_eta, now)?;
     let (old, new) = (fund.params, fund.pending_params);
@@ -64,11 +72,9 @@ pub fn handle_apply_fund_params(ctx: Context<ApplyFundParams>) -> Result<()> {
     fund.params = new;
     fund.pending_params_eta = 0;
     drop(fund);
-    emit_cpi!(FundParamsChanged {
-        header: EventHeader::now(&Clock::get()?),
-        fund: ctx.accounts.insurance_fund.key(),
-        old,
-        new
-    });
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &FundParamsChanged { header: EventHeader::now(&clock), fund: ctx.accounts.insurance_fund.key(), old, new },
+    )?;
     Ok(())
 }

@@ -20,29 +20,36 @@ pub struct UpdateMarketParams<'info> {
 /// direction (`backstop_math::governance::RULES`) it applies at once; otherwise it is queued for the timelock.
 pub fn handle_update_market_params(ctx: Context<UpdateMarketParams>, params: MarketParams) -> Result<()> {
     params.validate().or_reject()?;
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let delay = ctx.accounts.exchange.load()?.timelock_delay_secs;
     let mut market = ctx.accounts.market.load_mut()?;
     let old = market.params;
     require!(old != params, BackstopError::NoChange);
-    let header = EventHeader::now(&Clock::get()?);
+    let header = EventHeader::now(&clock);
     if applies_at_once(&old, &params) {
         market.params = params;
         drop(market);
-        emit_cpi!(ParamsChanged { header, market: ctx.accounts.market.key(), old, new: params });
+        crate::events::emit(
+            &ctx.accounts.event_authority,
+            &ParamsChanged { header, market: ctx.accounts.market.key(), old, new: params },
+        )?;
     } else {
         require!(market.pending_params_eta == 0, BackstopError::ChangeAlreadyQueued);
         let when = eta(now, delay)?;
         market.pending_params = params;
         market.pending_params_eta = when;
         drop(market);
-        emit_cpi!(GovernanceRecord {
-            header,
-            target: ctx.accounts.market.key(),
-            action: GovernanceAction::ParamsQueued,
-            signer: ctx.accounts.authority.key(),
-            eta: when,
-        });
+        crate::events::emit(
+            &ctx.accounts.event_authority,
+            &GovernanceRecord {
+                header,
+                target: ctx.accounts.market.key(),
+                action: GovernanceAction::ParamsQueued,
+                signer: ctx.accounts.authority.key(),
+                eta: when,
+            },
+        )?;
     }
     Ok(())
 }

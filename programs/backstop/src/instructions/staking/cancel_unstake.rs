@@ -37,6 +37,6 @@ pub fn handle_cancel_unstake(ctx: Context<CancelUnstake>) -> Result<()> {
         locked_shares_after: 0,
     };
     drop((fund, position));
-    emit_cpi!(record);
+    crate::events::emit(&ctx.accounts.event_authority, &record)?;
     Ok(())
 }

@@ -22,7 +22,8 @@ pub struct RequestUnstake<'info> {
 /// they pay, revenue swept meanwhile does not raise it (the min rule), so nobody can run from a loss they see
 /// coming or ride revenue they were leaving.
 pub fn handle_request_unstake(ctx: Context<RequestUnstake>, shares: u64) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
     let mut position = ctx.accounts.stake_position.load_mut()?;
     let params = fund.params;
@@ -30,7 +31,7 @@ pub fn handle_request_unstake(ctx: Context<RequestUnstake>, shares: u64) -> Resu
     fund.book = book;
     position.book = stake_book;
     let record = StakeRecord {
-        header: EventHeader::now(&Clock::get()?),
+        header: EventHeader::now(&clock),
         fund: ctx.accounts.insurance_fund.key(),
         staker: ctx.accounts.owner.key(),
         action: StakeAction::RequestUnstake,
@@ -41,6 +42,6 @@ pub fn handle_request_unstake(ctx: Context<RequestUnstake>, shares: u64) -> Resu
         locked_shares_after: stake_book.locked_shares,
     };
     drop((fund, position));
-    emit_cpi!(record);
+    crate::events::emit(&ctx.accounts.event_authority, &record)?;
     Ok(())
 }

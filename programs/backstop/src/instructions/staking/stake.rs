@@ -3,7 +3,7 @@ use crate::events::{EventHeader, StakeAction, StakeRecord};
 use crate::state::{InsuranceFund, StakePosition};
 use crate::vault;
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Mint, Token, TokenAccount};
+use anchor_spl::token::{Token, TokenAccount};
 use backstop_math::staking;
 
 #[event_cpi]
@@ -30,12 +30,14 @@ pub struct Stake<'info> {
     pub owner_token: Box<Account<'info, TokenAccount>>,
     #[account(mut)]
     pub vault: Box<Account<'info, TokenAccount>>,
-    pub mint: Box<Account<'info, Mint>>,
+    /// CHECK: the insurance fund's collateral mint (`has_one` above); a transfer needs only its address.
+    pub mint: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
 }
 
 pub fn handle_stake(ctx: Context<Stake>, amount: u64) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
     let mut position = ctx.accounts.stake_position.load_mut()?;
     let (book, stake_book, shares) = staking::stake(&fund.book, &position.book, amount, now).or_reject()?;
@@ -45,7 +47,7 @@ pub fn handle_stake(ctx: Context<Stake>, amount: u64) -> Result<()> {
     position.staked = position.staked.saturating_add(amount);
     let owed = fund.book.balance;
     let record = StakeRecord {
-        header: EventHeader::now(&Clock::get()?),
+        header: EventHeader::now(&clock),
         fund: ctx.accounts.insurance_fund.key(),
         staker: ctx.accounts.owner.key(),
         action: StakeAction::Stake,
@@ -62,11 +64,11 @@ pub fn handle_stake(ctx: Context<Stake>, amount: u64) -> Result<()> {
         &accounts.token_program,
         &accounts.owner_token,
         &accounts.vault,
-        &accounts.mint,
+        accounts.mint.key,
         &accounts.owner,
         amount,
     )?;
     vault::require_covers(&ctx.accounts.vault, owed)?;
-    emit_cpi!(record);
+    crate::events::emit(&ctx.accounts.event_authority, &record)?;
     Ok(())
 }

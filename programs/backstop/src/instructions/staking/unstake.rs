@@ -3,7 +3,7 @@ use crate::events::{EventHeader, StakeAction, StakeRecord};
 use crate::state::{InsuranceFund, StakePosition};
 use crate::vault;
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Mint, Token, TokenAccount};
+use anchor_spl::token::{Token, TokenAccount};
 use backstop_math::staking;
 
 #[event_cpi]
@@ -27,12 +27,14 @@ pub struct Unstake<'info> {
     pub destination: Box<Account<'info, TokenAccount>>,
     #[account(mut)]
     pub vault: Box<Account<'info, TokenAccount>>,
-    pub mint: Box<Account<'info, Mint>>,
+    /// CHECK: the insurance fund's collateral mint (`has_one` above); a transfer needs only its address.
+    pub mint: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
 }
 
 pub fn handle_unstake(ctx: Context<Unstake>) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
     let mut position = ctx.accounts.stake_position.load_mut()?;
     let params = fund.params;
@@ -44,7 +46,7 @@ pub fn handle_unstake(ctx: Context<Unstake>) -> Result<()> {
     let owed = fund.book.balance;
     let signer = fund.signer();
     let record = StakeRecord {
-        header: EventHeader::now(&Clock::get()?),
+        header: EventHeader::now(&clock),
         fund: ctx.accounts.insurance_fund.key(),
         staker: ctx.accounts.owner.key(),
         action: StakeAction::Unstake { complete: done.complete },
@@ -61,12 +63,12 @@ pub fn handle_unstake(ctx: Context<Unstake>) -> Result<()> {
         &accounts.token_program,
         &accounts.vault,
         &accounts.destination,
-        &accounts.mint,
+        accounts.mint.key,
         accounts.insurance_fund.to_account_info(),
         &signer.seeds(),
         done.amount,
     )?;
     vault::require_covers(&ctx.accounts.vault, owed)?;
-    emit_cpi!(record);
+    crate::events::emit(&ctx.accounts.event_authority, &record)?;
     Ok(())
 }
