@@ -2,7 +2,7 @@
 //! a position liquidated by funding alone, and parameter bounds.
 
 use backstop::error::BackstopError;
-use backstop::events::{FundingAccrued, TradeRecord};
+use backstop::events::TradeRecord;
 use backstop_math::funding::FUNDING_INDEX_PRECISION;
 use backstop_tests::*;
 
@@ -101,9 +101,9 @@ async fn a_six_hour_gap_accrues_six_hours_in_one_step() {
     pass(&mut env, 6 * HOUR).await;
     let ix = env.flow(&alice).trade(ONE / 100);
     let events = env.simulate_events(&alice, ix).await;
-    let accrued: FundingAccrued = decode_event(&events).expect("FundingAccrued");
-    assert_eq!((accrued.rate_ppb, accrued.skew, accrued.elapsed), (20_000, 20 * ONE, 6 * HOUR));
     let trade: TradeRecord = decode_event(&events).expect("TradeRecord");
+    let accrued = trade.funding;
+    assert_eq!((accrued.rate_ppb, accrued.skew, accrued.elapsed), (20_000, 20 * ONE, 6 * HOUR));
     assert_eq!(trade.funding_settled, 30 * 6 * per_unit_hour(20));
     assert_eq!(settle(&mut env, &alice).await, -30 * 6 * per_unit_hour(20));
 }

@@ -155,6 +155,8 @@ pub enum BackstopError {
     AccountAlreadyInitialized,
     #[msg("Oracle price is further from its EMA than the market allows")]
     OracleDivergedFromEma,
+    #[msg("A withdrawal cannot pay into the vault it comes from")]
+    DestinationIsVault,
 }
 
 impl From<MathError> for BackstopError {

@@ -114,6 +114,7 @@ pub struct TradeRecord {
     pub unsettled_pnl_after: u64,
     /// Funding settled on this touch, before the fill (positive: the account paid). precision: QUOTE_PRECISION.
     pub funding_settled: i64,
+    pub funding: FundingUpdate,
 }
 
 /// A deposit into or withdrawal from the LP pool.
@@ -154,6 +155,7 @@ pub struct LiquidationRecord {
     pub collateral_after: i64,
     pub full: bool,
     pub bankrupt: bool,
+    pub funding: FundingUpdate,
 }
 
 /// Which waterfall layer a [`WaterfallStep`] reports.
@@ -216,16 +218,15 @@ pub struct FundHealthReport {
     pub health: crate::instructions::FundHealth,
 }
 
-/// The market's funding index advanced.
-#[event]
-pub struct FundingAccrued {
-    pub header: EventHeader,
-    pub market: Pubkey,
+/// The market's funding as the instruction left it (carried in the trade and liquidation records: a separate event
+/// per accrual would cost another self-CPI).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct FundingUpdate {
     /// Hourly rate applied, in ppb of notional (positive: longs pay).
     pub rate_ppb: i64,
     /// Long minus short open interest. precision: BASE_PRECISION.
     pub skew: i64,
-    /// Seconds accrued.
+    /// Seconds accrued by this instruction (0: the market was already touched this second).
     pub elapsed: i64,
     /// precision: FUNDING_INDEX_PRECISION.
     pub index_after: i64,
@@ -349,11 +350,9 @@ pub struct FundParamsChanged {
     pub new: backstop_math::staking::FundParams,
 }
 
-impl FundingAccrued {
-    pub fn new(header: EventHeader, market: Pubkey, accrual: &backstop_math::ledger::FundingAccrual) -> Self {
+impl From<&backstop_math::ledger::FundingAccrual> for FundingUpdate {
+    fn from(accrual: &backstop_math::ledger::FundingAccrual) -> Self {
         Self {
-            header,
-            market,
             rate_ppb: accrual.rate_ppb,
             skew: accrual.skew,
             elapsed: accrual.elapsed,

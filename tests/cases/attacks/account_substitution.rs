@@ -55,7 +55,16 @@ async fn market_a_vault_or_account_used_for_market_b_is_refused() {
     env.assert_rejected(&alice, crossed.deposit(USDC), BackstopError::VaultMismatch).await;
     // Market 0's vault as the destination of a market-0 withdrawal (source = destination).
     let crossed = Flow { token: env.vault, ..env.flow(&alice) };
-    env.assert_rejected(&alice, crossed.withdraw(USDC), Anchor::ConstraintDuplicateMutableAccount).await;
+    env.assert_rejected(&alice, crossed.withdraw(USDC), BackstopError::DestinationIsVault).await;
+    let lp = env.lp(THOUSAND).await;
+    let crossed = Flow { token: env.vault, ..env.lp_flow(&lp) };
+    env.assert_rejected(&lp, crossed.lp_withdraw(1), BackstopError::DestinationIsVault).await;
+    let staker = env.seed_fund(THOUSAND).await;
+    let crossed = backstop_tests::builders::Staking { token: pda::fund_vault(&env.fund), ..env.staking(&staker) };
+    env.act(&staker, crossed.request_unstake(1)).await.expect("request");
+    env.advance(i64::from(default_fund_params().cooldown_secs)).await;
+    env.set_price(START_PRICE, START_CONF).await;
+    env.assert_rejected(&staker, crossed.unstake(), BackstopError::DestinationIsVault).await;
 }
 
 #[tokio::test]
@@ -138,4 +147,27 @@ async fn a_genuine_looking_account_owned_by_another_program_is_refused() {
     env.ctx.set_account(&forged, &copy.into());
     let flow = Flow { position: forged, ..env.flow(&alice) };
     env.assert_rejected(&alice, flow.withdraw(USDC), Anchor::AccountOwnedByWrongProgram).await;
+}
+
+#[tokio::test]
+async fn a_forged_or_uninitialised_token_account_is_refused_as_source_or_destination() {
+    let mut env = Env::new().await;
+    let alice = env.trader(THOUSAND).await;
+    env.mint_to(alice.token, USDC).await;
+    let genuine = env.account(alice.token).await.expect("token account");
+    // The same bytes under another program: not a token account at all.
+    let forged = anchor_lang::prelude::Pubkey::new_unique();
+    let copy = solana_account::Account { owner: anchor_lang::prelude::Pubkey::new_unique(), ..genuine.clone() };
+    env.ctx.set_account(&forged, &copy.into());
+    // A token-program account whose state byte says uninitialised.
+    let blank = anchor_lang::prelude::Pubkey::new_unique();
+    let mut data = genuine.data.clone();
+    data[108] = 0;
+    env.ctx.set_account(&blank, &solana_account::Account { data, ..genuine }.into());
+
+    for (token, expected) in [(forged, Anchor::AccountOwnedByWrongProgram), (blank, Anchor::AccountDidNotDeserialize)] {
+        let flow = Flow { token, ..env.flow(&alice) };
+        env.assert_rejected(&alice, flow.deposit(USDC), expected).await;
+        env.assert_rejected(&alice, flow.withdraw(USDC), expected).await;
+    }
 }

@@ -65,3 +65,27 @@ async fn a_move_the_ema_has_followed_trades_normally() {
     env.write_oracle().await;
     env.act(&alice, env.flow(&alice).trade(-ONE)).await.expect("close inside the bound");
 }
+
+#[tokio::test]
+async fn a_self_trade_at_a_manipulated_price_through_the_pool_gains_nothing() {
+    let mut env = Env::new().await;
+    let _lp = env.lp(100 * THOUSAND).await;
+    let attacker = env.trader(THOUSAND).await;
+    env.act(&attacker, env.flow(&attacker).trade(90 * ONE)).await.expect("long against the pool");
+    // One print pushed 50 % above the publishers' EMA: the attacker sells into the pool there.
+    env.advance(5).await;
+    env.set_price(usd(150), 1_000_000).await;
+    env.price.set_ema(usd(100));
+    env.write_oracle().await;
+    let flow = env.flow(&attacker);
+    env.assert_rejected(&attacker, flow.trade(-90 * ONE), BackstopError::OracleDivergedFromEma).await;
+    env.assert_rejected(&attacker, flow.trade(-ONE), BackstopError::OracleDivergedFromEma).await;
+    // The print reverts; the round trip costs the fees and the spread.
+    env.advance(5).await;
+    env.set_price(usd(100), 1_000_000).await;
+    env.act(&attacker, flow.trade(-90 * ONE)).await.expect("close at the honest price");
+    let cash = u64::try_from(env.margin(&attacker).await.balances.collateral).unwrap();
+    env.act(&attacker, flow.withdraw(cash)).await.expect("withdraw");
+    assert!(cash < THOUSAND, "the attacker leaves with less than it brought: {cash}");
+    env.assert_vault_matches_books().await;
+}

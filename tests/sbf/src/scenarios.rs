@@ -270,7 +270,7 @@ pub fn staking() -> Vec<Measurement> {
 }
 
 /// Funding on (tests/cases/funding.rs parameters): every touch a second or more after the last one accrues the
-/// index and settles the account's share, and the trade emits `FundingAccrued` besides its `TradeRecord`.
+/// index and settles the account's share (reported in the `TradeRecord`'s `funding`).
 pub fn funding_accruing() -> Vec<Measurement> {
     let mut vm = Vm::listed(funding_params());
     let _lp = vm.lp(100 * THOUSAND);

@@ -4,7 +4,7 @@ use crate::oracle;
 use crate::state::{InsuranceFund, MarginAccount, Market};
 use crate::vault;
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Token, TokenAccount};
+use anchor_spl::token::Token;
 use backstop_math::ledger::{self, SOCIAL_INDEX_ONE};
 use backstop_math::waterfall::WaterfallPlan;
 
@@ -22,10 +22,14 @@ pub struct CoverBankruptcy<'info> {
     pub bankrupt_account: AccountLoader<'info, MarginAccount>,
     #[account(mut, constraint = insurance_fund.load()?.vault == fund_vault.key() @ BackstopError::VaultMismatch)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+    /// CHECK: the fund's vault (constraint above): a token account the program created; transfers and the
+    /// balance check need only its address and bytes.
     #[account(mut)]
-    pub fund_vault: Box<Account<'info, TokenAccount>>,
+    pub fund_vault: UncheckedAccount<'info>,
+    /// CHECK: the market's vault (`has_one` above): a token account the program created; transfers and the
+    /// balance check need only its address and bytes.
     #[account(mut)]
-    pub vault: Box<Account<'info, TokenAccount>>,
+    pub vault: UncheckedAccount<'info>,
     /// CHECK: the market's collateral mint (`has_one` above); a transfer needs only its address.
     pub collateral_mint: UncheckedAccount<'info>,
     /// CHECK: must be the market's oracle (the pool's equity depends on the price). checked at #oracle
@@ -86,7 +90,6 @@ pub fn handle_cover_bankruptcy(ctx: Context<CoverBankruptcy>) -> Result<()> {
             &accounts.token_program,
             &accounts.fund_vault,
             &accounts.vault,
-            accounts.collateral_mint.key,
             accounts.insurance_fund.to_account_info(),
             &signer.seeds(),
             plan.fund,

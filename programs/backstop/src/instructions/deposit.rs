@@ -1,9 +1,9 @@
 use crate::error::{BackstopError, OrReject};
 use crate::events::{CollateralDirection, CollateralRecord, EventHeader};
 use crate::state::{MarginAccount, Market};
-use crate::vault;
+use crate::vault::{self, TokenAccountView};
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Token, TokenAccount};
+use anchor_spl::token::Token;
 use backstop_math::ledger;
 
 #[event_cpi]
@@ -24,12 +24,15 @@ pub struct Deposit<'info> {
     pub owner: Signer<'info>,
     #[account(
         mut,
-        constraint = owner_token.mint == collateral_mint.key() @ BackstopError::MintMismatch,
-        constraint = owner_token.owner == owner.key() @ BackstopError::TokenOwnerMismatch
+        constraint = TokenAccountView::read(&owner_token)?.mint == collateral_mint.key() @ BackstopError::MintMismatch,
+        constraint = TokenAccountView::read(&owner_token)?.owner == owner.key() @ BackstopError::TokenOwnerMismatch
     )]
-    pub owner_token: Box<Account<'info, TokenAccount>>,
+    /// CHECK: an SPL token account of the collateral mint owned by `owner` (`TokenAccountView` above).
+    pub owner_token: UncheckedAccount<'info>,
+    /// CHECK: the market's vault (`has_one` above): a token account the program created; transfers and the
+    /// balance check need only its address and bytes.
     #[account(mut)]
-    pub vault: Box<Account<'info, TokenAccount>>,
+    pub vault: UncheckedAccount<'info>,
     /// CHECK: the market's collateral mint (`has_one` above); a transfer needs only its address.
     pub collateral_mint: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
@@ -50,14 +53,7 @@ pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     drop((market, account));
 
     let accounts = &ctx.accounts;
-    vault::pull(
-        &accounts.token_program,
-        &accounts.owner_token,
-        &accounts.vault,
-        accounts.collateral_mint.key,
-        &accounts.owner,
-        amount,
-    )?;
+    vault::pull(&accounts.token_program, &accounts.owner_token, &accounts.vault, &accounts.owner, amount)?;
     vault::require_covers(&ctx.accounts.vault, owed)?;
 
     crate::events::emit(

@@ -1,5 +1,5 @@
 use crate::error::{BackstopError, OrReject};
-use crate::events::{EventHeader, FundingAccrued, LiquidationRecord};
+use crate::events::{EventHeader, LiquidationRecord};
 use crate::oracle;
 use crate::state::{MarginAccount, Market};
 use anchor_lang::prelude::*;
@@ -61,12 +61,6 @@ pub fn handle_liquidate(ctx: Context<Liquidate>) -> Result<()> {
     let liquidatee_owner = liquidatee.owner;
     drop((market, liquidatee, liquidator));
 
-    if accrual.elapsed > 0 {
-        crate::events::emit(
-            &ctx.accounts.event_authority,
-            &FundingAccrued::new(EventHeader::now(&clock), ctx.accounts.market.key(), &accrual),
-        )?;
-    }
     crate::events::emit(
         &ctx.accounts.event_authority,
         &LiquidationRecord {
@@ -87,6 +81,7 @@ pub fn handle_liquidate(ctx: Context<Liquidate>) -> Result<()> {
             collateral_after: outcome.liquidatee.collateral,
             full: outcome.full,
             bankrupt: outcome.bankrupt,
+            funding: (&accrual).into(),
         },
     )?;
     Ok(())

@@ -2,9 +2,9 @@ use crate::error::{BackstopError, OrReject};
 use crate::events::{CollateralDirection, EventHeader, LpRecord};
 use crate::oracle;
 use crate::state::{LpPosition, Market};
-use crate::vault;
+use crate::vault::{self, TokenAccountView};
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Token, TokenAccount};
+use anchor_spl::token::Token;
 use backstop_math::ledger;
 
 #[event_cpi]
@@ -23,10 +23,17 @@ pub struct LpWithdraw<'info> {
     )]
     pub lp_position: AccountLoader<'info, LpPosition>,
     pub owner: Signer<'info>,
-    #[account(mut, constraint = destination.mint == collateral_mint.key() @ BackstopError::MintMismatch)]
-    pub destination: Box<Account<'info, TokenAccount>>,
+    /// CHECK: an SPL token account of the collateral mint, anyone's (`TokenAccountView`).
+    #[account(
+        mut,
+        constraint = destination.key() != vault.key() @ BackstopError::DestinationIsVault,
+        constraint = TokenAccountView::read(&destination)?.mint == collateral_mint.key() @ BackstopError::MintMismatch
+    )]
+    pub destination: UncheckedAccount<'info>,
+    /// CHECK: the market's vault (`has_one` above): a token account the program created; transfers and the
+    /// balance check need only its address and bytes.
     #[account(mut)]
-    pub vault: Box<Account<'info, TokenAccount>>,
+    pub vault: UncheckedAccount<'info>,
     /// CHECK: the market's collateral mint (`has_one` above); a transfer needs only its address.
     pub collateral_mint: UncheckedAccount<'info>,
     /// CHECK: must be the market's oracle. checked at #oracle
@@ -56,7 +63,6 @@ pub fn handle_lp_withdraw(ctx: Context<LpWithdraw>, shares: u64) -> Result<()> {
         &accounts.token_program,
         &accounts.vault,
         &accounts.destination,
-        accounts.collateral_mint.key,
         accounts.market.to_account_info(),
         &signer.seeds(),
         outcome.amount,

@@ -3,7 +3,7 @@ use crate::events::{EventHeader, FundRevenueSwept};
 use crate::state::{InsuranceFund, Market};
 use crate::vault;
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Token, TokenAccount};
+use anchor_spl::token::Token;
 use backstop_math::ledger;
 
 #[event_cpi]
@@ -18,10 +18,14 @@ pub struct SettleFundRevenue<'info> {
     pub market: AccountLoader<'info, Market>,
     #[account(mut, constraint = insurance_fund.load()?.vault == fund_vault.key() @ BackstopError::VaultMismatch)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+    /// CHECK: the fund's vault (constraint above): a token account the program created; transfers and the
+    /// balance check need only its address and bytes.
     #[account(mut)]
-    pub fund_vault: Box<Account<'info, TokenAccount>>,
+    pub fund_vault: UncheckedAccount<'info>,
+    /// CHECK: the market's vault (`has_one` above): a token account the program created; transfers and the
+    /// balance check need only its address and bytes.
     #[account(mut)]
-    pub vault: Box<Account<'info, TokenAccount>>,
+    pub vault: UncheckedAccount<'info>,
     /// CHECK: the market's collateral mint (`has_one` above); a transfer needs only its address.
     pub collateral_mint: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
@@ -57,7 +61,6 @@ pub fn handle_settle_fund_revenue(ctx: Context<SettleFundRevenue>) -> Result<()>
             &accounts.token_program,
             &accounts.vault,
             &accounts.fund_vault,
-            accounts.collateral_mint.key,
             accounts.market.to_account_info(),
             &signer.seeds(),
             total,

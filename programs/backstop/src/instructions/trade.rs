@@ -1,5 +1,5 @@
 use crate::error::{BackstopError, OrReject};
-use crate::events::{BreakerTransition, EventHeader, FundingAccrued, TradeRecord};
+use crate::events::{BreakerTransition, EventHeader, TradeRecord};
 use crate::oracle;
 use crate::state::{InsuranceFund, MarginAccount, Market, MarketStatus};
 use anchor_lang::prelude::*;
@@ -74,9 +74,6 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
 
     let header = EventHeader::now(&clock);
     let market_key = ctx.accounts.market.key();
-    if accrual.elapsed > 0 {
-        crate::events::emit(&ctx.accounts.event_authority, &FundingAccrued::new(header, market_key, &accrual))?;
-    }
     if observation.tripped_now || observation.cleared_now {
         crate::events::emit(&ctx.accounts.event_authority, &BreakerTransition::new(header, market_key, &observation))?;
     }
@@ -102,6 +99,7 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
             collateral_after: outcome.books.trader.collateral,
             unsettled_pnl_after: outcome.books.trader.unsettled_pnl,
             funding_settled,
+            funding: (&accrual).into(),
         },
     )?;
     Ok(())

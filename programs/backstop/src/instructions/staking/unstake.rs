@@ -1,9 +1,9 @@
 use crate::error::{BackstopError, OrReject};
 use crate::events::{EventHeader, StakeAction, StakeRecord};
 use crate::state::{InsuranceFund, StakePosition};
-use crate::vault;
+use crate::vault::{self, TokenAccountView};
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Token, TokenAccount};
+use anchor_spl::token::Token;
 use backstop_math::staking;
 
 #[event_cpi]
@@ -23,10 +23,17 @@ pub struct Unstake<'info> {
     pub stake_position: AccountLoader<'info, StakePosition>,
     pub owner: Signer<'info>,
     /// Any token account of the fund's mint: the staker chooses where their money goes.
-    #[account(mut, constraint = destination.mint == mint.key() @ BackstopError::MintMismatch)]
-    pub destination: Box<Account<'info, TokenAccount>>,
+    /// CHECK: an SPL token account of the collateral mint, anyone's (`TokenAccountView`).
+    #[account(
+        mut,
+        constraint = destination.key() != vault.key() @ BackstopError::DestinationIsVault,
+        constraint = TokenAccountView::read(&destination)?.mint == mint.key() @ BackstopError::MintMismatch
+    )]
+    pub destination: UncheckedAccount<'info>,
+    /// CHECK: the insurance fund's vault (`has_one` above): a token account the program created; transfers and the
+    /// balance check need only its address and bytes.
     #[account(mut)]
-    pub vault: Box<Account<'info, TokenAccount>>,
+    pub vault: UncheckedAccount<'info>,
     /// CHECK: the insurance fund's collateral mint (`has_one` above); a transfer needs only its address.
     pub mint: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
@@ -63,7 +70,6 @@ pub fn handle_unstake(ctx: Context<Unstake>) -> Result<()> {
         &accounts.token_program,
         &accounts.vault,
         &accounts.destination,
-        accounts.mint.key,
         accounts.insurance_fund.to_account_info(),
         &signer.seeds(),
         done.amount,
