@@ -9,10 +9,10 @@
 # Exit status: 0 built; 2 the toolchain could not be installed here (callers may treat that as "skipped");
 # anything else is a build failure.
 #
-# Status (2026-11-25): the toolchain installs and every crate compiles for SBF, but sbpf-linker refuses the link:
-# "Error handling lddw relocation ...: relocation target is not rodata or text", i.e. some code reachable from
-# the entrypoint refers to a writable static (.data/.bss), which SBPF cannot hold. The kit's minimal Anchor
-# program links; the candidates are the pyth crates' dependency trees. Not yet run by CI.
+# Produces an SBPF v3 program that LiteSVM 0.16 runs (tests/sbf). One fix beyond the kit's recipe: std's
+# RandomState::new keeps its keys in a thread-local (a writable static, which SBPF cannot hold) and Anchor's
+# duplicate-account check builds a HashSet, so the std patch gives Solana fixed keys (see `random_state` below).
+# SBF_EXTRA_RUSTFLAGS adds flags for one build, e.g. "-C link-arg=--dump-module=/tmp/ir" to inspect the final IR.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SBF_HOME=${SBF_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/sbf}

@@ -100,10 +100,26 @@ pub fn validate_reading(reading: &RawOracleReading, guards: &OracleGuards, now: 
     Ok(OraclePrice { price, conf, publish_time: reading.publish_time })
 }
 
+/// 10^0 ..= 10^38, every power of ten an i128 holds: a table lookup instead of `checked_pow`, whose loop of
+/// checked 128-bit multiplications is a few hundred compute units on SBF.
+const POWERS_OF_TEN: [i128; 39] = {
+    let mut table = [1i128; 39];
+    let mut i = 1;
+    while i < table.len() {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
+
 /// Moves `mantissa × 10^expo` to PRICE_PRECISION, rounding up or down when digits are dropped.
 fn rescale(mantissa: i128, expo: i32, round_up: bool) -> MathResult<i128> {
     let shift = expo.checked_sub(PRICE_EXPO).ok_or(MathError::Overflow)?;
-    let factor = 10i128.checked_pow(shift.unsigned_abs()).ok_or(MathError::Overflow)?;
+    let factor = usize::try_from(shift.unsigned_abs())
+        .ok()
+        .and_then(|index| POWERS_OF_TEN.get(index))
+        .copied()
+        .ok_or(MathError::Overflow)?;
     if shift >= 0 {
         mantissa.checked_mul(factor).ok_or(MathError::Overflow)
     } else if round_up {
