@@ -6,6 +6,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use backstop::state::{InsuranceFund, MarginAccount, Market};
 use backstop_math::oracle::OraclePrice;
+use backstop_tests::builders::MarketAccounts;
 use backstop_tests::{Actor, Env};
 
 pub type ChainResult<T> = Result<T, String>;
@@ -31,6 +32,20 @@ pub trait Chain {
     async fn fund(&mut self, fund: Pubkey) -> ChainResult<InsuranceFund> {
         let (data, _) = self.account(fund).await?.ok_or("fund not found")?;
         load(&data)
+    }
+
+    /// The accounts of `market` and its insurance fund, from which every flow's accounts follow.
+    async fn market_accounts(&mut self, market: Pubkey) -> ChainResult<MarketAccounts> {
+        let state = self.market(market).await?;
+        let fund = self.fund(state.insurance_fund).await?;
+        Ok(MarketAccounts {
+            market,
+            vault: state.vault,
+            mint: state.collateral_mint,
+            oracle: state.oracle,
+            fund: state.insurance_fund,
+            fund_vault: fund.vault,
+        })
     }
 
     /// The market's oracle price, decoded and validated as the program would now.

@@ -17,43 +17,20 @@ pub struct Context {
 }
 
 impl Context {
-    async fn flow(&mut self, position: Pubkey) -> Result<Flow, String> {
-        let market = self.chain.market(self.market).await?;
-        Ok(Flow {
-            market: self.market,
-            position,
-            owner: self.chain.keeper(),
-            token: self.token,
-            vault: market.vault,
-            mint: market.collateral_mint,
-            oracle: market.oracle,
-            fund: market.insurance_fund,
-        })
-    }
-
     pub async fn margin_flow(&mut self) -> Result<Flow, String> {
         let owner = self.chain.keeper();
-        self.flow(pda::margin_account(&self.market, &owner)).await
+        Ok(self.chain.market_accounts(self.market).await?.flow(owner, self.token))
     }
 
     pub async fn lp_flow(&mut self) -> Result<Flow, String> {
         let owner = self.chain.keeper();
-        self.flow(pda::lp_position(&self.market, &owner)).await
+        Ok(self.chain.market_accounts(self.market).await?.lp_flow(owner, self.token))
     }
 
     /// The staking accounts of the user in the fund that backs this market.
     pub async fn staking(&mut self) -> Result<Staking, String> {
-        let fund = self.chain.market(self.market).await?.insurance_fund;
-        let state = self.chain.fund(fund).await?;
         let owner = self.chain.keeper();
-        Ok(Staking {
-            fund,
-            position: pda::stake_position(&fund, &owner),
-            owner,
-            token: self.token,
-            vault: state.vault,
-            mint: state.mint,
-        })
+        Ok(self.chain.market_accounts(self.market).await?.staking(owner, self.token))
     }
 
     pub async fn send(&mut self, instruction: Instruction) -> Result<(), String> {

@@ -321,16 +321,7 @@ async fn run(command: Command) -> Result<(), String> {
         Command::Keeper { rpc, market, interval, rounds } => {
             let mut chain = chain(&rpc)?;
             let market_key = key(&market)?;
-            let state = chain.market(market_key).await?;
-            let fund = chain.fund(state.insurance_fund).await?;
-            let accounts = backstop_tests::builders::KeeperAccounts {
-                market: market_key,
-                insurance_fund: state.insurance_fund,
-                fund_vault: fund.vault,
-                vault: state.vault,
-                mint: state.collateral_mint,
-                oracle: state.oracle,
-            };
+            let accounts = chain.market_accounts(market_key).await?.keeper();
             let keeper_account = backstop_tests::builders::pda::margin_account(&market_key, &chain.keeper());
             if chain.account(keeper_account).await?.is_none() {
                 chain.send(&[backstop_tests::builders::create_margin_account(market_key, chain.keeper())]).await?;

@@ -1,7 +1,7 @@
 //! The test bank and its fixtures: one exchange, one insurance fund, one SOL-PERP market on a real Pyth legacy
 //! account, funded traders and LPs, and a clock and price that tests move.
 
-use crate::builders::{self, pda, Flow, ListMarket};
+use crate::builders::{self, pda, Flow, ListMarket, MarketAccounts};
 use crate::fixtures::*;
 use crate::pyth::{LegacyPrice, PullPrice, LEGACY_SOL_USD, SOL_USD_FEED_ID};
 use anchor_lang::prelude::{AccountInfo, Clock, Pubkey};
@@ -339,23 +339,26 @@ impl Env {
         actor
     }
 
-    /// The accounts of `actor`'s margin-account flows in market 0.
-    pub fn flow(&self, actor: &Actor) -> Flow {
-        Flow {
+    /// Market 0, its vault, mint, oracle and fund: every flow's accounts follow from these.
+    pub fn accounts(&self) -> MarketAccounts {
+        MarketAccounts {
             market: self.market,
-            position: pda::margin_account(&self.market, &actor.pubkey()),
-            owner: actor.pubkey(),
-            token: actor.token,
             vault: self.vault,
             mint: self.mint,
             oracle: self.oracle,
             fund: self.fund,
+            fund_vault: pda::fund_vault(&self.fund),
         }
+    }
+
+    /// The accounts of `actor`'s margin-account flows in market 0.
+    pub fn flow(&self, actor: &Actor) -> Flow {
+        self.accounts().flow(actor.pubkey(), actor.token)
     }
 
     /// The accounts of `actor`'s LP flows in market 0.
     pub fn lp_flow(&self, actor: &Actor) -> Flow {
-        Flow { position: pda::lp_position(&self.market, &actor.pubkey()), ..self.flow(actor) }
+        self.accounts().lp_flow(actor.pubkey(), actor.token)
     }
 
     /// Sends `instruction` signed by `actor`.
@@ -406,16 +409,7 @@ impl Env {
 
     /// The accounts an actor's failed flow could have touched.
     pub fn touched_by(&self, actor: &Actor) -> Vec<Pubkey> {
-        vec![
-            self.market,
-            self.vault,
-            actor.token,
-            pda::margin_account(&self.market, &actor.pubkey()),
-            pda::lp_position(&self.market, &actor.pubkey()),
-            self.fund,
-            pda::fund_vault(&self.fund),
-            pda::stake_position(&self.fund, &actor.pubkey()),
-        ]
+        self.accounts().touched_by(actor.pubkey(), actor.token)
     }
 
     /// Conservation in tokens: the market vault holds exactly what the books owe from it.

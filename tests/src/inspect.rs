@@ -94,14 +94,7 @@ impl Env {
 
     /// The accounts of `actor`'s staking flows in fund 0.
     pub fn staking(&self, actor: &Actor) -> crate::builders::Staking {
-        crate::builders::Staking {
-            fund: self.fund,
-            position: pda::stake_position(&self.fund, &actor.pubkey()),
-            owner: actor.pubkey(),
-            token: actor.token,
-            vault: pda::fund_vault(&self.fund),
-            mint: self.mint,
-        }
+        self.accounts().staking(actor.pubkey(), actor.token)
     }
 
     pub async fn stake_position(&mut self, actor: &Actor) -> backstop::state::StakePosition {
@@ -117,14 +110,7 @@ impl Env {
 
     /// The keeper accounts of market 0's fund flows.
     pub fn keeper_accounts(&self) -> crate::builders::KeeperAccounts {
-        crate::builders::KeeperAccounts {
-            market: self.market,
-            insurance_fund: self.fund,
-            fund_vault: pda::fund_vault(&self.fund),
-            vault: self.vault,
-            mint: self.mint,
-            oracle: self.oracle,
-        }
+        self.accounts().keeper()
     }
 
     /// Overwrites market 0's status byte, standing in for governance (issue 4) in tests of the trade path.

@@ -177,11 +177,13 @@ pub fn activate_market(market: Pubkey, caller: Pubkey) -> Instruction {
     )
 }
 
+pub mod accounts;
 pub mod flows;
 pub mod governance;
 pub mod keeper;
 pub mod staking;
 
+pub use accounts::MarketAccounts;
 pub use flows::Flow;
 pub use keeper::KeeperAccounts;
 pub use staking::{fund_governance, Staking};

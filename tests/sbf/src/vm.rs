@@ -9,7 +9,7 @@ use anchor_spl::token::spl_token;
 use backstop::instructions::InitializeExchangeArgs;
 use backstop::oracle::PYTH_LEGACY_PROGRAM_ID;
 use backstop::state::{InsuranceFund, MarginAccount, Market, OracleConfig, OracleKind};
-use backstop_client::{self as builders, pda, Flow, KeeperAccounts, ListMarket, Staking};
+use backstop_client::{self as builders, pda, Flow, KeeperAccounts, ListMarket, MarketAccounts, Staking};
 use backstop_math::params::MarketParams;
 use litesvm::LiteSVM;
 use solana_keypair::Keypair;
@@ -213,15 +213,7 @@ impl Vm {
 
     /// The accounts an actor's failed flow could have touched.
     pub fn touched_by(&self, actor: &Actor) -> Vec<Pubkey> {
-        vec![
-            self.market,
-            self.vault,
-            actor.token,
-            pda::margin_account(&self.market, &actor.pubkey()),
-            pda::lp_position(&self.market, &actor.pubkey()),
-            self.fund,
-            pda::fund_vault(&self.fund),
-        ]
+        self.accounts().touched_by(actor.pubkey(), actor.token)
     }
 
     pub fn set_clock(&mut self, unix_timestamp: i64) {
@@ -330,43 +322,32 @@ impl Vm {
         staker
     }
 
-    pub fn flow(&self, actor: &Actor) -> Flow {
-        Flow {
+    /// Market 0, its vault, mint, oracle and fund: every flow's accounts follow from these.
+    pub fn accounts(&self) -> MarketAccounts {
+        MarketAccounts {
             market: self.market,
-            position: pda::margin_account(&self.market, &actor.pubkey()),
-            owner: actor.pubkey(),
-            token: actor.token,
             vault: self.vault,
             mint: self.mint,
             oracle: self.oracle,
             fund: self.fund,
+            fund_vault: pda::fund_vault(&self.fund),
         }
+    }
+
+    pub fn flow(&self, actor: &Actor) -> Flow {
+        self.accounts().flow(actor.pubkey(), actor.token)
     }
 
     pub fn lp_flow(&self, actor: &Actor) -> Flow {
-        Flow { position: pda::lp_position(&self.market, &actor.pubkey()), ..self.flow(actor) }
+        self.accounts().lp_flow(actor.pubkey(), actor.token)
     }
 
     pub fn keeper(&self) -> KeeperAccounts {
-        KeeperAccounts {
-            market: self.market,
-            insurance_fund: self.fund,
-            fund_vault: pda::fund_vault(&self.fund),
-            vault: self.vault,
-            mint: self.mint,
-            oracle: self.oracle,
-        }
+        self.accounts().keeper()
     }
 
     pub fn staking(&self, actor: &Actor) -> Staking {
-        Staking {
-            fund: self.fund,
-            position: pda::stake_position(&self.fund, &actor.pubkey()),
-            owner: actor.pubkey(),
-            token: actor.token,
-            vault: pda::fund_vault(&self.fund),
-            mint: self.mint,
-        }
+        self.accounts().staking(actor.pubkey(), actor.token)
     }
 
     /// A zero-copy program account, read after its 8-byte discriminator.
