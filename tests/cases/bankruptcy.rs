@@ -112,13 +112,14 @@ async fn the_market_draw_cap_limits_the_fund_per_window() {
     assert_eq!(env.fund_state().await.book.balance, THOUSAND - 5 * USDC);
 }
 
-#[tokio::test]
-async fn fund_and_pool_exhausted_socialize_the_rest_over_every_positive_balance() {
+/// A thin $20 pool between Alice (9 long) and Bob (9 short), $100 each, Carol idle with `idle` (none if 0), and a
+/// keeper; the price then moves to `price` and Bob, wiped out, is liquidated into bankruptcy.
+async fn thin_pool_gap(idle: u64, price: i64) -> (Env, Actor, Actor, Option<Actor>, Actor) {
     let mut env = Env::new().await;
-    let _lp = env.lp(20 * USDC).await; // a thin pool
+    let _lp = env.lp(20 * USDC).await;
     let alice = env.trader(100 * USDC).await;
     let bob = env.trader(100 * USDC).await;
-    let carol = env.trader(THOUSAND).await; // idle collateral
+    let carol = if idle > 0 { Some(env.trader(idle).await) } else { None };
     let keeper = env.trader(0).await;
     // Opposite sides one unit at a time: the pool's net position never exceeds what its $20 margins.
     for _ in 0..9 {
@@ -126,8 +127,16 @@ async fn fund_and_pool_exhausted_socialize_the_rest_over_every_positive_balance(
         env.act(&bob, env.flow(&bob).trade(-ONE)).await.expect("bob short");
     }
     env.advance(5).await;
-    env.set_price(usd(120), 1_000_000).await; // +20 %: Bob's short is wiped out
+    env.set_price(price, 1_000_000).await;
     env.act(&keeper, env.keeper_accounts().liquidate(keeper.pubkey(), bob.pubkey())).await.expect("liquidate bob");
+    (env, alice, bob, carol, keeper)
+}
+
+#[tokio::test]
+async fn fund_and_pool_exhausted_socialize_the_rest_over_every_positive_balance() {
+    // +20 %: Bob's short is wiped out; Carol's idle $1,000 is enough to socialize the rest over.
+    let (mut env, alice, bob, carol, keeper) = thin_pool_gap(THOUSAND, usd(120)).await;
+    let carol = carol.expect("carol");
     let deficit = env.margin(&bob).await.balances.collateral.unsigned_abs();
     let market = env.market_state().await;
     let price = env.oracle_price();
@@ -226,4 +235,34 @@ async fn two_keepers_covering_the_same_account_in_one_slot_pay_once() {
     env.act(&keeper, first_ix).await.expect("first cover");
     env.assert_rejected(&second, second_ix, BackstopError::NotBankrupt).await;
     assert_eq!(env.fund_state().await.deficits_covered, DEFICIT);
+}
+
+#[tokio::test]
+async fn what_even_every_positive_balance_cannot_bear_is_recorded_uncovered() {
+    // +45 % and no idle money: Bob's deficit exceeds the pool's equity and every positive balance (Alice's).
+    let (mut env, alice, bob, _, keeper) = thin_pool_gap(0, usd(145)).await;
+    let deficit = env.margin(&bob).await.balances.collateral.unsigned_abs();
+    let market = env.market_state().await;
+    let equity = market.books.pool_value_for_withdrawal(&env.oracle_price()).unwrap();
+    let shortfall = u64::try_from(-equity).unwrap().min(deficit);
+    let positive = market.books.total_positive_collateral;
+    assert!(shortfall > positive, "more to socialize than any balance holds");
+
+    let ix = env.keeper_accounts().cover_bankruptcy(keeper.pubkey(), bob.pubkey());
+    let events = env.simulate_events(&keeper, ix.clone()).await;
+    env.act(&keeper, ix).await.expect("cover");
+    assert_eq!(
+        steps(&events),
+        vec![
+            (WaterfallLayer::LpClawback, deficit - shortfall, shortfall),
+            (WaterfallLayer::SocializedLoss, positive, shortfall - positive),
+            (WaterfallLayer::Uncovered, shortfall - positive, 0),
+        ]
+    );
+    let market = env.market_state().await;
+    assert_eq!((market.cumulative_socialized, market.cumulative_uncovered), (positive, shortfall - positive));
+    assert_eq!(market.books.pending_deficit, 0);
+    // Alice's balance is taken entirely by the socialized loss when next touched; the rest is recorded, not paid.
+    env.act(&alice, env.flow(&alice).trade(-9 * ONE)).await.expect("alice closes");
+    env.assert_vault_matches_books().await;
 }

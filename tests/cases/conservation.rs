@@ -31,6 +31,8 @@ struct World {
     lps: Vec<Actor>,
     idle: Actor,
     idle_deposit: u64,
+    /// Stakes, requests, cancels and redeems in the fund.
+    staker: Actor,
     /// Every token minted into the system.
     minted: u64,
     price: i64,
@@ -45,7 +47,8 @@ struct World {
 impl World {
     async fn new() -> Self {
         let mut env = Env::with_params(funding_params()).await;
-        env.seed_fund(200 * USDC).await;
+        let staker = env.seed_fund(200 * USDC).await;
+        env.mint_to(staker.token, START_TOKENS).await;
         let mut traders = Vec::new();
         for _ in 0..TRADERS {
             let trader = env.trader(0).await;
@@ -60,17 +63,34 @@ impl World {
         }
         let idle_deposit = 500 * USDC;
         let idle = env.trader(idle_deposit).await;
-        let minted = 200 * USDC + START_TOKENS * (TRADERS as u64) + START_TOKENS * 8 + idle_deposit;
+        let minted = 200 * USDC + START_TOKENS * (TRADERS as u64 + 9) + idle_deposit;
         let (liquidations, covers, instructions, log) = (0, 0, 0, Vec::new());
-        Self { env, traders, lps, idle, idle_deposit, minted, price: usd(100), liquidations, covers, instructions, log }
+        Self {
+            env,
+            traders,
+            lps,
+            idle,
+            idle_deposit,
+            staker,
+            minted,
+            price: usd(100),
+            liquidations,
+            covers,
+            instructions,
+            log,
+        }
     }
 
     async fn step(&mut self, rng: &mut Rng) {
         let env = &mut self.env;
         let t = rng.below(TRADERS as u64) as usize;
-        let kind = rng.below(9);
+        // Price moves three times as often as any other step, so sequences reach the waterfall.
+        let kind = match rng.below(14) {
+            12 | 13 => 6,
+            kind => kind,
+        };
         self.instructions += match kind {
-            6 => 0,
+            6 | 11 => 0,
             7 => 2 * TRADERS as u64,
             _ => 1,
         };
@@ -130,7 +150,38 @@ impl World {
                 }
                 Ok(())
             }
-            _ => env.send(&[env.keeper_accounts().settle_fund_revenue()], &[]).await,
+            8 => env.send(&[env.keeper_accounts().settle_fund_revenue()], &[]).await,
+            9 => {
+                // An oracle failure: the price turns uncertain (5 % confidence) and a trade must be refused.
+                let price = self.price;
+                env.set_price(price, u64::try_from(price / 20).unwrap()).await;
+                let trader = &self.traders[t];
+                let result = env.act(trader, env.flow(trader).trade(ONE / 100)).await;
+                assert!(result.is_err(), "a trade on an uncertain price went through");
+                env.set_price(price, u64::try_from(price / 10_000).unwrap()).await;
+                result
+            }
+            10 => {
+                // The fund's staker: stake, request part, cancel, or redeem (after the cooldown).
+                let staker = &self.staker;
+                let flows = env.staking(staker);
+                match rng.below(4) {
+                    0 => env.act(staker, flows.stake(1 + rng.below(1_000 * USDC))).await,
+                    1 => {
+                        let shares = env.stake_position(staker).await.book.shares;
+                        env.act(staker, flows.request_unstake(shares / (1 + rng.below(3)))).await
+                    }
+                    2 => env.act(staker, flows.cancel_unstake()).await,
+                    _ => env.act(staker, flows.unstake()).await,
+                }
+            }
+            _ => {
+                // A long gap: a day passes (funding accrues for all of it; a pending unstake matures).
+                env.advance(86_400).await;
+                let price = self.price;
+                env.set_price(price, u64::try_from(price / 10_000).unwrap()).await;
+                Ok(())
+            }
         };
         self.log.push(format!("kind {kind} trader {t} price {}: {:?}", self.price, result.map_err(|e| e.to_string())));
         // Keep the oracle fresh so the sequence is not all staleness rejections.
@@ -145,7 +196,8 @@ impl World {
         self.env.assert_fund_vault_matches_books().await;
         let env = &mut self.env;
         let mut tokens = env.token_balance(env.vault).await + env.token_balance(pda::fund_vault(&env.fund)).await;
-        for actor in self.traders.iter().chain(self.lps.iter()).chain(std::iter::once(&self.idle)) {
+        let others = [&self.idle, &self.staker];
+        for actor in self.traders.iter().chain(self.lps.iter()).chain(others) {
             tokens += env.token_balance(actor.token).await;
         }
         assert_eq!(tokens, self.minted, "no token created or destroyed");
@@ -199,6 +251,9 @@ async fn run_sequence(seed: u64, totals: &mut Totals) {
         world.step(&mut rng).await;
         replay.log.clone_from(&world.log);
         world.check().await;
+    }
+    if std::env::var_os("BACKSTOP_BANK_LOG").is_some() {
+        eprintln!("{}", world.log.join("\n"));
     }
     totals.sequences += 1;
     totals.instructions += world.instructions;

@@ -27,6 +27,7 @@ pub const ALL: &[Scenario] = &[
     Scenario { name: "cover: the fund pays all", run: cover_from_fund },
     Scenario { name: "cover: fund, then LP clawback", run: cover_from_fund_and_pool },
     Scenario { name: "cover: socialized loss", run: cover_socialized },
+    Scenario { name: "cover: uncovered", run: cover_uncovered },
     Scenario { name: "governance", run: governance },
     Scenario { name: "staking", run: staking },
     Scenario { name: "funding accruing", run: funding_accruing },
@@ -193,35 +194,56 @@ pub fn cover_from_fund_and_pool() -> Vec<Measurement> {
     vm.measurements
 }
 
-/// tests/cases/bankruptcy.rs: a thin pool, Bob's short wiped out by +20 %, the rest socialized.
-pub fn cover_socialized() -> Vec<Measurement> {
+/// tests/cases/bankruptcy.rs `thin_pool_gap`: a $20 pool between Alice (9 long) and Bob (9 short), Carol idle
+/// with `idle`, the price gapped to `price` and Bob liquidated into bankruptcy.
+fn thin_pool_gap(idle: u64, price: i64) -> (Vm, Actor, Actor, Actor) {
     let mut vm = Vm::listed(default_params());
     let _lp = vm.lp(20 * USDC);
     let alice = vm.trader(100 * USDC);
     let bob = vm.trader(100 * USDC);
-    let _carol = vm.trader(THOUSAND);
+    if idle > 0 {
+        vm.trader(idle);
+    }
     let keeper = vm.trader(0);
     for _ in 0..9 {
         vm.act("trade: open 1", &alice, vm.flow(&alice).trade(ONE));
         vm.act("trade: open 1", &bob, vm.flow(&bob).trade(-ONE));
     }
-    move_price(&mut vm, usd(120));
+    move_price(&mut vm, price);
     vm.act("liquidate: to bankruptcy", &keeper, vm.keeper().liquidate(keeper.pubkey(), bob.pubkey()));
+    (vm, alice, bob, keeper)
+}
+
+pub fn cover_socialized() -> Vec<Measurement> {
+    let (mut vm, alice, bob, keeper) = thin_pool_gap(THOUSAND, usd(120));
     let deficit = vm.margin(&bob).balances.collateral.unsigned_abs();
     let positive = vm.market_state().books.total_positive_collateral;
-    vm.act(
-        "cover_bankruptcy: fund, LP, socialized",
-        &keeper,
-        vm.keeper().cover_bankruptcy(keeper.pubkey(), bob.pubkey()),
-    );
+    let cover = vm.keeper().cover_bankruptcy(keeper.pubkey(), bob.pubkey());
+    vm.act("cover_bankruptcy: fund, LP, socialized", &keeper, cover);
     let market = vm.market_state();
-    assert_eq!(market.books.pending_deficit, 0);
+    assert_eq!((market.books.pending_deficit, market.cumulative_uncovered), (0, 0));
     let socialized = deficit - market.cumulative_lp_clawback - market.cumulative_fund_cover;
-    assert!(socialized > 0, "the thin pool leaves a share to socialize");
+    assert!(socialized > 0 && socialized == market.cumulative_socialized, "the thin pool leaves a share to socialize");
     let one = u128::from(backstop_math::ledger::SOCIAL_INDEX_ONE);
     let expected = one * u128::from(positive - socialized) / u128::from(positive);
     assert_eq!(u128::from(market.books.social_loss_index), expected);
     vm.act("withdraw: applies the social loss", &alice, vm.flow(&alice).withdraw(1));
+    vm.assert_vaults_match_books();
+    vm.measurements
+}
+
+/// +45 % and no idle money: the deficit exceeds the pool and every positive balance; the rest is uncovered.
+pub fn cover_uncovered() -> Vec<Measurement> {
+    let (mut vm, _alice, bob, keeper) = thin_pool_gap(0, usd(145));
+    let deficit = vm.margin(&bob).balances.collateral.unsigned_abs();
+    let positive = vm.market_state().books.total_positive_collateral;
+    let cover = vm.keeper().cover_bankruptcy(keeper.pubkey(), bob.pubkey());
+    vm.act("cover_bankruptcy: fund, LP, socialized, uncovered", &keeper, cover);
+    let market = vm.market_state();
+    assert_eq!(market.cumulative_socialized, positive, "every positive balance bore its share");
+    assert!(market.cumulative_uncovered > 0);
+    assert_eq!(market.cumulative_lp_clawback + market.cumulative_socialized + market.cumulative_uncovered, deficit);
+    assert_eq!(market.books.pending_deficit, 0);
     vm.assert_vaults_match_books();
     vm.measurements
 }

@@ -20,6 +20,7 @@ vm_test!(
     cover_from_fund,
     cover_from_fund_and_pool,
     cover_socialized,
+    cover_uncovered,
     governance,
     staking,
     funding_accruing,
@@ -27,7 +28,7 @@ vm_test!(
 
 #[test]
 fn every_scenario_is_listed_for_the_benchmark() {
-    assert_eq!(scenarios::ALL.len(), 9);
+    assert_eq!(scenarios::ALL.len(), 10);
 }
 
 #[test]
