@@ -341,14 +341,7 @@ impl Env {
 
     /// Market 0, its vault, mint, oracle and fund: every flow's accounts follow from these.
     pub fn accounts(&self) -> MarketAccounts {
-        MarketAccounts {
-            market: self.market,
-            vault: self.vault,
-            mint: self.mint,
-            oracle: self.oracle,
-            fund: self.fund,
-            fund_vault: pda::fund_vault(&self.fund),
-        }
+        MarketAccounts { vault: self.vault, ..MarketAccounts::new(self.market, self.fund, self.mint, self.oracle) }
     }
 
     /// The accounts of `actor`'s margin-account flows in market 0.

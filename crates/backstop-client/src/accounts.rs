@@ -17,6 +17,11 @@ pub struct MarketAccounts {
 }
 
 impl MarketAccounts {
+    /// The market and fund at these addresses, their vaults derived (each vault is its owner's PDA).
+    pub fn new(market: Pubkey, fund: Pubkey, mint: Pubkey, oracle: Pubkey) -> Self {
+        Self { market, vault: pda::market_vault(&market), mint, oracle, fund, fund_vault: pda::fund_vault(&fund) }
+    }
+
     /// `owner`'s margin-account flows, paying from and to `token`.
     pub fn flow(&self, owner: Pubkey, token: Pubkey) -> Flow {
         Flow {

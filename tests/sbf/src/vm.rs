@@ -53,7 +53,6 @@ pub struct Vm {
     pub mint: Pubkey,
     pub fund: Pubkey,
     pub market: Pubkey,
-    pub vault: Pubkey,
     pub oracle: Pubkey,
     pub price: LegacyPrice,
     pub now: i64,
@@ -79,7 +78,6 @@ impl Vm {
             mint: Pubkey::default(),
             fund: pda::insurance_fund(0),
             market: pda::market(0),
-            vault: pda::market_vault(&pda::market(0)),
             oracle: Pubkey::new_unique(),
             price: LegacyPrice::from_fixture(LEGACY_SOL_USD),
             now: T0 - TIMELOCK,
@@ -324,14 +322,7 @@ impl Vm {
 
     /// Market 0, its vault, mint, oracle and fund: every flow's accounts follow from these.
     pub fn accounts(&self) -> MarketAccounts {
-        MarketAccounts {
-            market: self.market,
-            vault: self.vault,
-            mint: self.mint,
-            oracle: self.oracle,
-            fund: self.fund,
-            fund_vault: pda::fund_vault(&self.fund),
-        }
+        MarketAccounts::new(self.market, self.fund, self.mint, self.oracle)
     }
 
     pub fn flow(&self, actor: &Actor) -> Flow {
@@ -375,8 +366,8 @@ impl Vm {
 
     /// The market vault holds exactly what the books owe from it; the fund vault exactly the fund's balance.
     pub fn assert_vaults_match_books(&self) {
-        let market = self.market_state();
-        assert_eq!(self.token_balance(self.vault), market.books.vault_liability().expect("liability"));
-        assert_eq!(self.token_balance(pda::fund_vault(&self.fund)), self.fund_state().book.balance);
+        let (accounts, market) = (self.accounts(), self.market_state());
+        assert_eq!(self.token_balance(accounts.vault), market.books.vault_liability().expect("liability"));
+        assert_eq!(self.token_balance(accounts.fund_vault), self.fund_state().book.balance);
     }
 }

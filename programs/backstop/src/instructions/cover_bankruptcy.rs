@@ -49,9 +49,9 @@ pub struct CoverBankruptcy<'info> {
 /// 4. what exceeds even that is recorded as uncovered.
 ///
 /// Every layer that bears part of the deficit emits a `WaterfallStep`, in order, and `BankruptcyCovered` sums them
-/// all (zeros included); layers that bore nothing emit nothing, since each event is a self-CPI of ~3,600 compute
-/// units. The account ends at zero, usable again. A second cover of the same account
-/// finds nothing to cover (`NotBankrupt`).
+/// all (zeros included); layers that bore nothing emit nothing, since each event is a self-CPI (~900 compute
+/// units). The account ends at zero, usable again. A second cover of the same account finds nothing to cover
+/// (`NotBankrupt`).
 pub fn handle_cover_bankruptcy(ctx: Context<CoverBankruptcy>) -> Result<()> {
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
