@@ -149,11 +149,32 @@ async fn a_genuine_looking_account_owned_by_another_program_is_refused() {
     env.assert_rejected(&alice, flow.withdraw(USDC), Anchor::AccountOwnedByWrongProgram).await;
 }
 
+/// Refuses `token` as the user's account on every flow that reads one in place (`TokenAccountView`): deposit,
+/// withdraw, LP deposit and withdrawal, stake and unstake, each with `expected` and nothing changed.
+async fn refused_on_every_token_flow(env: &mut Env, alice: &Actor, token: anchor_lang::prelude::Pubkey, expected: u32) {
+    let (flow, lp) = (Flow { token, ..env.flow(alice) }, Flow { token, ..env.lp_flow(alice) });
+    let staking = backstop_tests::builders::Staking { token, ..env.staking(alice) };
+    for instruction in [
+        flow.deposit(USDC),
+        flow.withdraw(USDC),
+        lp.lp_deposit(USDC),
+        lp.lp_withdraw(1),
+        staking.stake(USDC),
+        staking.unstake(),
+    ] {
+        env.assert_rejected(alice, instruction, expected).await;
+    }
+}
+
 #[tokio::test]
-async fn a_forged_or_uninitialised_token_account_is_refused_as_source_or_destination() {
+async fn a_forged_uninitialised_or_foreign_mint_token_account_is_refused_on_every_token_flow() {
     let mut env = Env::new().await;
     let alice = env.trader(THOUSAND).await;
-    env.mint_to(alice.token, USDC).await;
+    env.mint_to(alice.token, 2 * THOUSAND).await;
+    env.act(&alice, create_lp_position(env.market, alice.pubkey())).await.expect("lp position");
+    env.act(&alice, env.lp_flow(&alice).lp_deposit(THOUSAND)).await.expect("lp deposit");
+    env.act(&alice, env.staking(&alice).create()).await.expect("stake position");
+    env.act(&alice, env.staking(&alice).stake(THOUSAND)).await.expect("stake");
     let genuine = env.account(alice.token).await.expect("token account");
     // The same bytes under another program: not a token account at all.
     let forged = anchor_lang::prelude::Pubkey::new_unique();
@@ -164,10 +185,11 @@ async fn a_forged_or_uninitialised_token_account_is_refused_as_source_or_destina
     let mut data = genuine.data.clone();
     data[108] = 0;
     env.ctx.set_account(&blank, &solana_account::Account { data, ..genuine }.into());
+    // A genuine token account of Alice's, of another mint.
+    let other_mint = env.create_mint(6).await;
+    let foreign_mint = env.create_token_account(other_mint, alice.pubkey()).await;
 
-    for (token, expected) in [(forged, Anchor::AccountOwnedByWrongProgram), (blank, Anchor::AccountDidNotDeserialize)] {
-        let flow = Flow { token, ..env.flow(&alice) };
-        env.assert_rejected(&alice, flow.deposit(USDC), expected).await;
-        env.assert_rejected(&alice, flow.withdraw(USDC), expected).await;
-    }
+    refused_on_every_token_flow(&mut env, &alice, forged, Anchor::AccountOwnedByWrongProgram.into()).await;
+    refused_on_every_token_flow(&mut env, &alice, blank, Anchor::AccountDidNotDeserialize.into()).await;
+    refused_on_every_token_flow(&mut env, &alice, foreign_mint, BackstopError::MintMismatch.into()).await;
 }
