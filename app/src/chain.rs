@@ -34,6 +34,20 @@ pub trait Chain {
         load(&data)
     }
 
+    /// Every market `fund` backs (the exchange's markets are dense ids): what an unstake must name.
+    async fn fund_markets(&mut self, fund: Pubkey) -> ChainResult<Vec<Pubkey>> {
+        let (data, _) = self.account(backstop_tests::builders::pda::exchange()).await?.ok_or("exchange not found")?;
+        let exchange: backstop::state::Exchange = load(&data)?;
+        let mut markets = Vec::new();
+        for id in 0..exchange.market_count {
+            let market = backstop_tests::builders::pda::market(id);
+            if self.market(market).await?.insurance_fund == fund {
+                markets.push(market);
+            }
+        }
+        Ok(markets)
+    }
+
     /// The accounts of `market` and its insurance fund, from which every flow's accounts follow.
     async fn market_accounts(&mut self, market: Pubkey) -> ChainResult<MarketAccounts> {
         let state = self.market(market).await?;

@@ -140,6 +140,7 @@ pub fn set_param(params: &mut MarketParams, name: &str, value: u64) -> Result<()
         breaker_move_bps,
         breaker_window_secs,
         breaker_cooldown_secs,
+        lp_exit_delay_secs,
         oracle_max_ema_divergence_bps
     );
     Ok(())

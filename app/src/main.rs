@@ -192,7 +192,13 @@ enum Command {
         target: Target,
         amount: u64,
     },
-    /// Burns LP shares for their value.
+    /// Asks to leave the LP pool with these shares; `lp-withdraw` serves them after the market's exit delay.
+    RequestLpWithdraw {
+        #[command(flatten)]
+        target: Target,
+        shares: u64,
+    },
+    /// Burns LP shares of a matured exit request for the lesser of their value at request and now.
     LpWithdraw {
         #[command(flatten)]
         target: Target,
@@ -216,6 +222,14 @@ enum Command {
     Unstake(Target),
     /// Fund health as the program computes it.
     FundHealth(Target),
+    /// Pays the market's accrued treasury fees to a token account of the exchange's treasury (permissionless).
+    SweepTreasury {
+        #[command(flatten)]
+        target: Target,
+        /// The treasury's token account of the market's collateral mint.
+        #[arg(value_parser = key)]
+        treasury_token: Pubkey,
+    },
     /// Governance: proposes new market parameters, `--set name=value` each (tightening applies at once,
     /// loosening is queued behind the timelock).
     ProposeParams {
@@ -440,6 +454,16 @@ async fn run(command: Command) -> Result<(), String> {
             }
             ctx.send(flow.lp_deposit(amount)).await
         }
+        Command::RequestLpWithdraw { target, shares } => {
+            let mut ctx = context(&target).await?;
+            let flow = ctx.lp_flow().await?;
+            ctx.send(flow.request_lp_withdraw(shares)).await
+        }
+        Command::SweepTreasury { target, treasury_token } => {
+            let mut ctx = context(&target).await?;
+            let accounts = ctx.chain.market_accounts(ctx.market).await?;
+            ctx.send(accounts.keeper().sweep_treasury_fees(treasury_token)).await
+        }
         Command::LpWithdraw { target, shares } => {
             let mut ctx = context(&target).await?;
             let flow = ctx.lp_flow().await?;
@@ -466,7 +490,8 @@ async fn run(command: Command) -> Result<(), String> {
         Command::Unstake(target) => {
             let mut ctx = context(&target).await?;
             let staking = ctx.staking().await?;
-            ctx.send(staking.unstake()).await
+            let markets = ctx.chain.fund_markets(staking.fund).await?;
+            ctx.send(staking.unstake(&markets)).await
         }
         Command::FundHealth(target) => {
             let mut ctx = context(&target).await?;

@@ -124,10 +124,22 @@ impl World {
                 env.act(lp, env.lp_flow(lp).lp_deposit(amount)).await
             }
             5 => {
+                // An LP asks to leave, or serves a pending request: alone, or in one transaction ahead of a
+                // liquidation (an exit racing the recognition of a loss).
                 let lp = &self.lps[rng.below(2) as usize];
-                let shares = env.lp_position(lp).await.shares;
-                let part = shares / (1 + rng.below(4));
-                env.act(lp, env.lp_flow(lp).lp_withdraw(part)).await
+                let position = env.lp_position(lp).await;
+                if position.exit.shares == 0 || rng.below(3) == 0 {
+                    let part = position.shares / (1 + rng.below(4));
+                    env.act(lp, env.lp_flow(lp).request_lp_withdraw(part)).await
+                } else if rng.below(2) == 0 {
+                    env.act(lp, env.lp_flow(lp).lp_withdraw(position.exit.shares)).await
+                } else {
+                    let (keeper, target) = (&self.traders[t], &self.traders[(t + 1) % TRADERS]);
+                    let exit = env.lp_flow(lp).lp_withdraw(position.exit.shares);
+                    let liquidate = env.keeper_accounts().liquidate(keeper.pubkey(), target.pubkey());
+                    let signers = [&lp.keypair.insecure_clone(), &keeper.keypair.insecure_clone()];
+                    env.send(&[exit, liquidate], &signers).await
+                }
             }
             6 => {
                 // Mostly small moves, sometimes a gap of up to 30 % either way.
@@ -172,7 +184,7 @@ impl World {
                         env.act(staker, flows.request_unstake(shares / (1 + rng.below(3)))).await
                     }
                     2 => env.act(staker, flows.cancel_unstake()).await,
-                    _ => env.act(staker, flows.unstake()).await,
+                    _ => env.act(staker, flows.unstake(&[env.market])).await,
                 }
             }
             _ => {

@@ -1,4 +1,5 @@
-//! lp_deposit and lp_withdraw: shares priced at pool value including traders' unrealized PnL.
+//! lp_deposit, request_lp_withdraw and lp_withdraw: shares priced at pool value including traders' unrealized PnL,
+//! exits after a delay at the lesser of the value at request and at exit.
 
 use backstop::error::BackstopError;
 use backstop::events::{CollateralDirection, LpRecord};
@@ -25,6 +26,7 @@ async fn first_deposit_mints_at_the_virtual_offset_and_full_withdrawal_returns_i
     assert_eq!(record.direction, CollateralDirection::Deposit);
     assert_eq!((record.amount, record.shares, record.pool_balance_after), (THOUSAND, shares, THOUSAND));
 
+    env.request_lp_exit(&lp, shares).await;
     env.act(&lp, env.lp_flow(&lp).lp_withdraw(shares)).await.expect("withdraw");
     // (pool + 1) × shares / (shares + 1000) rounds down one atom below the deposit.
     let paid = env.token_balance(lp.token).await;
@@ -61,6 +63,7 @@ async fn pool_keeps_its_margin_and_its_free_cash() {
     let alice = env.trader(THOUSAND).await;
     env.act(&alice, env.flow(&alice).trade(9 * ONE)).await.expect("open $900 against a $100 pool");
     let shares = env.lp_position(&lp).await.shares;
+    env.request_lp_exit(&lp, shares / 2).await;
     env.assert_rejected(&lp, env.lp_flow(&lp).lp_withdraw(shares / 2), BackstopError::PoolMarginBreached).await;
     env.act(&alice, env.flow(&alice).trade(-9 * ONE)).await.expect("close");
     env.act(&lp, env.lp_flow(&lp).lp_withdraw(shares / 2)).await.expect("free again");
@@ -82,7 +85,7 @@ async fn pool_cash_owed_to_traders_cannot_leave() {
     assert_eq!(market.books.pool_free_cash(), 0);
     // The pool owes more than it has: it is insolvent, so no share can be priced, in or out. (Resolving such a
     // claim is the waterfall's job.)
-    env.assert_rejected(&lp, env.lp_flow(&lp).lp_withdraw(1), BackstopError::PoolInsolvent).await;
+    env.assert_rejected(&lp, env.lp_flow(&lp).request_lp_withdraw(1), BackstopError::PoolInsolvent).await;
     let newcomer = env.actor(THOUSAND).await;
     env.act(&newcomer, create_lp_position(env.market, newcomer.pubkey())).await.expect("position");
     env.assert_rejected(&newcomer, env.lp_flow(&newcomer).lp_deposit(THOUSAND), BackstopError::PoolInsolvent).await;
@@ -102,6 +105,16 @@ async fn lp_rejections_change_nothing() {
     env.assert_rejected(&lp, flow.lp_withdraw(shares + 1), BackstopError::InsufficientShares).await;
     let stolen = Flow { owner: mallory.pubkey(), token: mallory.token, ..flow };
     env.assert_rejected(&mallory, stolen.lp_withdraw(1), BackstopError::AccountOwnerMismatch).await;
+    env.assert_rejected(&mallory, stolen.request_lp_withdraw(1), BackstopError::AccountOwnerMismatch).await;
+    env.assert_rejected(&lp, flow.request_lp_withdraw(0), BackstopError::InvalidAmount).await;
+    env.assert_rejected(&lp, flow.request_lp_withdraw(shares + 1), BackstopError::InsufficientShares).await;
+    env.assert_rejected(&lp, flow.lp_withdraw(1), BackstopError::NoLpExitRequest).await;
+    env.act(&lp, flow.request_lp_withdraw(10)).await.expect("request");
+    env.assert_rejected(&lp, flow.lp_withdraw(10), BackstopError::LpExitDelayNotElapsed).await;
+    env.advance(10).await;
+    env.assert_rejected(&lp, flow.lp_withdraw(11), BackstopError::NoLpExitRequest).await;
+    env.assert_rejected(&lp, Flow { oracle: mallory.token, ..flow }.lp_withdraw(10), BackstopError::OracleMismatch)
+        .await;
     env.assert_rejected(&lp, Flow { token: mallory.token, ..flow }.lp_deposit(USDC), BackstopError::TokenOwnerMismatch)
         .await;
     env.assert_rejected(&lp, Flow { vault: mallory.token, ..flow }.lp_deposit(USDC), BackstopError::VaultMismatch)
@@ -113,5 +126,6 @@ async fn lp_rejections_change_nothing() {
     env.set_price(usd(100), 1_000_000).await;
     env.force_market_status(MarketStatus::Paused).await;
     env.assert_rejected(&lp, flow.lp_deposit(USDC), BackstopError::MarketPaused).await;
+    env.request_lp_exit(&lp, shares / 2).await;
     env.act(&lp, flow.lp_withdraw(shares / 2)).await.expect("LPs may leave a paused market");
 }

@@ -27,7 +27,7 @@ async fn unstake_all(env: &mut Env, staker: &Actor) -> u64 {
     env.act(staker, env.staking(staker).request_unstake(shares)).await.expect("request");
     env.advance(DAY).await;
     let before = env.token_balance(staker.token).await;
-    env.act(staker, env.staking(staker).unstake()).await.expect("unstake");
+    env.act(staker, env.staking(staker).unstake(&[env.market])).await.expect("unstake");
     env.token_balance(staker.token).await - before
 }
 
@@ -87,7 +87,7 @@ async fn a_request_before_a_covered_bankruptcy_receives_the_lower_value() {
     assert!(covered > 0);
     env.advance(DAY).await;
     let before = env.token_balance(staker.token).await;
-    env.act(&staker, env.staking(&staker).unstake()).await.expect("unstake");
+    env.act(&staker, env.staking(&staker).unstake(&[env.market])).await.expect("unstake");
     let out = env.token_balance(staker.token).await - before;
     assert_eq!(out, THOUSAND - covered, "min(value at request, value now)");
 }
@@ -105,7 +105,7 @@ async fn cooldown_cancel_and_the_rejections_of_each_instruction() {
     env.assert_rejected(&staker, flows.stake(THOUSAND + 1), RawCode(1)).await; // the token program: no funds
     env.assert_rejected(&staker, flows.request_unstake(0), BackstopError::InvalidAmount).await;
     env.assert_rejected(&staker, flows.request_unstake(shares + 1), BackstopError::InsufficientShares).await;
-    env.assert_rejected(&staker, flows.unstake(), BackstopError::NoUnstakeRequest).await;
+    env.assert_rejected(&staker, flows.unstake(&[env.market]), BackstopError::NoUnstakeRequest).await;
     env.assert_rejected(&staker, flows.cancel_unstake(), BackstopError::NoUnstakeRequest).await;
     let stolen = backstop_tests::builders::Staking { owner: mallory.pubkey(), token: mallory.token, ..flows };
     env.assert_rejected(&mallory, stolen.request_unstake(1), BackstopError::AccountOwnerMismatch).await;
@@ -122,7 +122,7 @@ async fn cooldown_cancel_and_the_rejections_of_each_instruction() {
     env.assert_rejected(&staker, flows.stake(USDC), BackstopError::UnstakePending).await;
     env.assert_rejected(&staker, flows.request_unstake(1), BackstopError::UnstakePending).await;
     env.advance(DAY - 1).await;
-    env.assert_rejected(&staker, flows.unstake(), BackstopError::CooldownNotElapsed).await;
+    env.assert_rejected(&staker, flows.unstake(&[env.market]), BackstopError::CooldownNotElapsed).await;
     env.act(&staker, flows.cancel_unstake()).await.expect("cancel");
     let position = env.stake_position(&staker).await;
     assert_eq!((position.book.shares, position.book.locked_shares), (shares, 0));
@@ -152,7 +152,7 @@ async fn the_gate_holds_a_run_and_lets_the_rest_through_next_window() {
     for _ in 0..5 {
         let fund_before = env.fund_state().await.book.balance;
         for staker in &stakers {
-            let _ = env.act(staker, env.staking(staker).unstake()).await;
+            let _ = env.act(staker, env.staking(staker).unstake(&[env.market])).await;
         }
         let fund_after = env.fund_state().await.book.balance;
         out_per_day.push(fund_before - fund_after);

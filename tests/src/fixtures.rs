@@ -43,7 +43,7 @@ pub fn default_params() -> MarketParams {
         fund_draw_window_secs: 86_400,
         funding_coefficient_ppm: 0,
         funding_cap_ppm: 0,
-        _padding: 0,
+        lp_exit_delay_secs: 10,
         funding_depth: 100 * BASE_PRECISION_U64,
         fee_floor_bps: 10,
         fee_cap_bps: 10,

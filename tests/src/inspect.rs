@@ -78,6 +78,24 @@ impl Env {
         }
     }
 
+    /// Publishes the oracle's current price and confidence again, stamped now (after the clock moved).
+    pub async fn republish(&mut self) {
+        let (price, conf) = match &self.pull {
+            Some(update) => (update.price(), update.conf()),
+            None => (self.price.price(), u64::from_le_bytes(self.price.data[216..224].try_into().expect("8 bytes"))),
+        };
+        self.set_price(price, conf).await;
+    }
+
+    /// `lp` asks to leave with `shares`, then the market's exit delay passes (the price re-published unchanged):
+    /// `lp_withdraw(shares)` may then serve it.
+    pub async fn request_lp_exit(&mut self, lp: &Actor, shares: u64) {
+        self.act(lp, self.lp_flow(lp).request_lp_withdraw(shares)).await.expect("request lp exit");
+        let delay = self.market_state().await.params.lp_exit_delay_secs;
+        self.advance(i64::from(delay)).await;
+        self.republish().await;
+    }
+
     /// Gives insurance fund 0 `amount` of capital from a staker of its own, through `stake`.
     pub async fn seed_fund(&mut self, amount: u64) -> Actor {
         let staker = self.staker(amount).await;

@@ -90,6 +90,22 @@ impl Flow {
         )
     }
 
+    /// Asks to leave with `shares`; `lp_withdraw` serves them after the market's LP exit delay.
+    pub fn request_lp_withdraw(&self, shares: u64) -> Instruction {
+        build(
+            backstop::accounts::RequestLpWithdraw {
+                market: self.market,
+                lp_position: self.position,
+                owner: self.owner,
+                oracle: self.oracle,
+                event_authority: pda::event_authority(),
+                program: backstop::ID,
+            },
+            backstop::instruction::RequestLpWithdraw { shares },
+        )
+    }
+
+    /// Serves `shares` of a matured exit request.
     pub fn lp_withdraw(&self, shares: u64) -> Instruction {
         build(
             backstop::accounts::LpWithdraw {

@@ -77,6 +77,23 @@ impl KeeperAccounts {
         )
     }
 
+    /// Pays the treasury's accrued fees to `treasury_token` (a token account of the exchange's treasury).
+    pub fn sweep_treasury_fees(&self, treasury_token: Pubkey) -> Instruction {
+        build(
+            backstop::accounts::SweepTreasuryFees {
+                exchange: pda::exchange(),
+                market: self.market,
+                destination: treasury_token,
+                vault: self.vault,
+                collateral_mint: self.mint,
+                token_program: spl_token::ID,
+                event_authority: pda::event_authority(),
+                program: backstop::ID,
+            },
+            backstop::instruction::SweepTreasuryFees {},
+        )
+    }
+
     /// `fund_health` over the given markets.
     pub fn fund_health(&self, markets: &[Pubkey]) -> Instruction {
         let mut ix = build(

@@ -2,7 +2,7 @@
 
 use crate::{build, event_accounts, pda};
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_spl::token::spl_token;
 
 /// The accounts of one staker's flows in one fund.
@@ -75,9 +75,10 @@ impl Staking {
         )
     }
 
-    pub fn unstake(&self) -> Instruction {
+    /// `fund_markets`: every market the fund backs (the program nets their pending deficits).
+    pub fn unstake(&self, fund_markets: &[Pubkey]) -> Instruction {
         let (event_authority, program) = event_accounts();
-        build(
+        let mut ix = build(
             backstop::accounts::Unstake {
                 insurance_fund: self.fund,
                 stake_position: self.position,
@@ -90,7 +91,9 @@ impl Staking {
                 program,
             },
             backstop::instruction::Unstake {},
-        )
+        );
+        ix.accounts.extend(fund_markets.iter().map(|market| AccountMeta::new_readonly(*market, false)));
+        ix
     }
 }
 

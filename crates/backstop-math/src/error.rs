@@ -84,6 +84,17 @@ pub enum MathError {
     InvalidSizeLimits,
     /// The share of unrealized profit counted toward initial margin must be at most 100 %.
     InvalidProfitCap,
+    /// The oracle's publish time is further ahead of the clock than skew explains.
+    OracleFromFuture,
+    /// A deficit awaits cover that the LP pool alone could not absorb: leaving now would dodge a share of a
+    /// loss that already happened. `cover_bankruptcy` first (the client bundles it).
+    DeficitAwaitingCover,
+    /// The LP position has no exit request: `request_lp_withdraw` first.
+    NoLpExitRequest,
+    /// The LP exit delay has not elapsed since the request.
+    LpExitDelayNotElapsed,
+    /// The LP exit delay is outside 10 seconds ..= 7 days.
+    InvalidLpExitDelay,
 }
 
 pub type MathResult<T> = core::result::Result<T, MathError>;

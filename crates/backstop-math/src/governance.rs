@@ -58,6 +58,8 @@ pub const RULES: &[Rule] = &[
     rule!(breaker_move_bps, Safe::Never),
     rule!(breaker_window_secs, Safe::Never),
     rule!(breaker_cooldown_secs, Safe::Never),
+    // A longer exit delay protects the LPs who stay; a request already made keeps the delay it was made under.
+    rule!(lp_exit_delay_secs, Safe::Up),
     // 0 disables the guard, so neither direction is safe.
     rule!(oracle_max_ema_divergence_bps, Safe::Never),
 ];
@@ -93,8 +95,8 @@ mod tests {
 
     #[test]
     fn every_field_has_a_rule() {
-        // MarketParams is 4 u64 fields, 27 u32 fields and one u32 padding word: 31 rules.
-        let fields = (core::mem::size_of::<MarketParams>() - 4 - 4 * 8) / 4 + 4;
+        // MarketParams is 4 u64 fields and 28 u32 fields: 32 rules.
+        let fields = (core::mem::size_of::<MarketParams>() - 4 * 8) / 4 + 4;
         assert_eq!(RULES.len(), fields);
     }
 

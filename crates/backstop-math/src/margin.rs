@@ -81,8 +81,11 @@ impl TraderBalances {
     }
 
     /// Bankrupt: no position left and negative cash. Nothing but cover may touch it (SPEC §7).
+    /// Flat, and what the account holds (collateral plus the profit the pool still owes it) is negative. A
+    /// claim on the pool is the account's own money: it nets against the account's deficit before anything is
+    /// called a deficit, so a hedged pair cannot make the fund pay a debt its own unsettled profit covers.
     pub fn is_bankrupt(&self) -> bool {
-        self.position.is_flat() && self.collateral < 0
+        self.position.is_flat() && i128::from(self.collateral) + i128::from(self.unsettled_pnl) < 0
     }
 }
 
@@ -110,6 +113,9 @@ mod tests {
         assert!(h.meets_initial() && h.meets_maintenance());
         assert!(!flat.is_bankrupt());
         assert!(TraderBalances { collateral: -1, ..Default::default() }.is_bankrupt());
+        // A claim on the pool at least as large as the deficit is not a bankruptcy: the two net.
+        assert!(!TraderBalances { collateral: -5, unsettled_pnl: 5, ..Default::default() }.is_bankrupt());
+        assert!(TraderBalances { collateral: -5, unsettled_pnl: 4, ..Default::default() }.is_bankrupt());
     }
 
     #[test]

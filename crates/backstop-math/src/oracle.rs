@@ -52,10 +52,13 @@ pub struct OraclePrice {
 pub const MIN_ORACLE_EXPO: i32 = -18;
 pub const MAX_ORACLE_EXPO: i32 = 6;
 
+/// How far a publish time may be ahead of the validator clock, in seconds.
+pub const MAX_ORACLE_CLOCK_SKEW_SECS: i64 = 10;
+
 /// Checks a reading against the market's guards and normalises it to PRICE_PRECISION.
 ///
 /// Order of checks is part of the contract (tests pin which error a reading with several faults gets):
-/// status, sign, exponent, staleness, ordering, confidence.
+/// status, sign, exponent, staleness, future, ordering, confidence.
 pub fn validate_reading(reading: &RawOracleReading, guards: &OracleGuards, now: i64) -> MathResult<OraclePrice> {
     if !reading.trading {
         return Err(MathError::OracleNotTrading);
@@ -66,10 +69,14 @@ pub fn validate_reading(reading: &RawOracleReading, guards: &OracleGuards, now: 
     if !(MIN_ORACLE_EXPO..=MAX_ORACLE_EXPO).contains(&reading.expo) {
         return Err(MathError::OracleBadExponent);
     }
-    // A publish time slightly ahead of the validator clock is normal (different clocks), so only age counts.
     let age = now.checked_sub(reading.publish_time).ok_or(MathError::Overflow)?;
     if age > i64::from(guards.max_age_secs) {
         return Err(MathError::OracleStale);
+    }
+    // A publish time slightly ahead of the validator clock is normal (different clocks); far ahead it is not, and
+    // once used it would make every honest print `OracleOutOfOrder` until the clock caught up (liquidations too).
+    if age < -MAX_ORACLE_CLOCK_SKEW_SECS {
+        return Err(MathError::OracleFromFuture);
     }
     if reading.publish_time < guards.last_publish_time {
         return Err(MathError::OracleOutOfOrder);
@@ -210,6 +217,9 @@ mod tests {
         assert_eq!(validate_reading(&reading(1, 0, -19), &g, NOW), Err(MathError::OracleBadExponent));
         assert_eq!(validate_reading(&reading(1, 0, 7), &g, NOW), Err(MathError::OracleBadExponent));
         assert_eq!(validate_reading(&reading(100_000_000, 10_000, -8), &g, NOW + 26), Err(MathError::OracleStale));
+        // NOW - 5 is the reading's publish time: 15 s ahead of the clock is refused, 10 s is tolerated skew.
+        assert_eq!(validate_reading(&reading(100_000_000, 10_000, -8), &g, NOW - 20), Err(MathError::OracleFromFuture));
+        assert!(validate_reading(&reading(100_000_000, 10_000, -8), &g, NOW - 15).is_ok());
         let ordered = OracleGuards { last_publish_time: NOW - 4, ..g };
         assert_eq!(
             validate_reading(&reading(100_000_000, 10_000, -8), &ordered, NOW),

@@ -21,6 +21,9 @@ pub const MAX_FEE_VOL_COEFFICIENT: u32 = 100_000;
 pub const MAX_WINDOW_SECS: u32 = 7 * 24 * 3600;
 /// Highest funding coefficient and cap: 1 % of notional per hour.
 pub const MAX_FUNDING_PPM: u32 = 10_000;
+/// Shortest and longest LP exit delay: 10 seconds (several keeper rounds) to 7 days.
+pub const MIN_LP_EXIT_DELAY_SECS: u32 = 10;
+
 /// Loosest maintenance margin a market may have: 0.5 % (200x is where oracle noise alone liquidates).
 pub const MIN_MAINTENANCE_MARGIN_BPS: u32 = 50;
 
@@ -67,7 +70,10 @@ pub struct MarketParams {
     pub funding_coefficient_ppm: u32,
     /// Largest funding rate either way, in parts per million of notional per hour.
     pub funding_cap_ppm: u32,
-    pub _padding: u32,
+    /// Seconds between an LP's exit request and the exit, which pays the lesser of the shares' value at request
+    /// and at exit. Longer than a keeper round, so a loss already visible at request (an account underwater but
+    /// not yet liquidated) is recognised before the LP leaves.
+    pub lp_exit_delay_secs: u32,
     /// Open interest below which skew is measured against this depth instead, so a thin market's first trade
     /// does not pay the full rate. precision: BASE_PRECISION.
     pub funding_depth: u64,
@@ -136,6 +142,10 @@ impl MarketParams {
             && self.funding_depth > 0
             && i64::try_from(self.funding_depth).is_ok();
         check(funding_ok, MathError::InvalidFundingParams)?;
+        check(
+            (MIN_LP_EXIT_DELAY_SECS..=MAX_WINDOW_SECS).contains(&self.lp_exit_delay_secs),
+            MathError::InvalidLpExitDelay,
+        )?;
         let fee_ok = self.fee_floor_bps <= self.taker_fee_bps
             && self.taker_fee_bps <= self.fee_cap_bps
             && self.fee_cap_bps <= MAX_TAKER_FEE_BPS
@@ -194,7 +204,7 @@ pub(crate) mod tests {
             fund_draw_window_secs: 86_400,
             funding_coefficient_ppm: 100,
             funding_cap_ppm: 50,
-            _padding: 0,
+            lp_exit_delay_secs: 60,
             funding_depth: 100 * BASE_PRECISION_U64,
             fee_floor_bps: 5,
             fee_cap_bps: 50,
@@ -224,7 +234,14 @@ pub(crate) mod tests {
 
     #[test]
     fn every_bound_has_its_error() {
-        let cases = [BoundCase { breaks: |p| p.min_order_size = 0, expected: MathError::InvalidSizeLimits }];
+        let cases = [
+            BoundCase { breaks: |p| p.min_order_size = 0, expected: MathError::InvalidSizeLimits },
+            BoundCase { breaks: |p| p.lp_exit_delay_secs = 9, expected: MathError::InvalidLpExitDelay },
+            BoundCase {
+                breaks: |p| p.lp_exit_delay_secs = MAX_WINDOW_SECS + 1,
+                expected: MathError::InvalidLpExitDelay,
+            },
+        ];
         for case in cases {
             let mut params = sample();
             (case.breaks)(&mut params);

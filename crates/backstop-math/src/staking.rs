@@ -72,6 +72,9 @@ pub struct FundBook {
     /// The current window's budget (set when it opens) and what unstakes took from it: a hard cap.
     pub window_budget: u64,
     pub window_used: u64,
+    /// Bumped when covers leave each share worth less than [`WIPED_SHARES_PER_ATOM`] allows: every share of an
+    /// earlier epoch is worth nothing, so a drained fund can be recapitalised at the first staker's price.
+    pub share_epoch: u64,
 }
 
 /// One staker's shares and request. Stored in the stake position account.
@@ -86,6 +89,27 @@ pub struct StakeBook {
     pub request_value: u64,
     pub request_time: i64,
     pub queue_position: u64,
+    /// When the pending request may be served: its cooldown is the one in force when it was made, so a later
+    /// cooldown change neither lengthens nor shortens it.
+    pub unlocks_at: i64,
+    /// The fund's share epoch these shares belong to; shares of an earlier epoch are void.
+    pub share_epoch: u64,
+}
+
+/// Shares per atom of value beyond which a fund counts as wiped: its share value fell below 1 % of the first
+/// staker's price ([`crate::constants::VIRTUAL_SHARES`] shares per atom). Past this a large stake could not be
+/// minted in u64, so the fund starts a new share epoch instead (see [`FundBook::pay_cover`]).
+pub const WIPED_SHARES_PER_ATOM: u64 = crate::constants::VIRTUAL_SHARES * 100;
+
+impl StakeBook {
+    /// This position as the fund's current share epoch sees it: empty if its epoch was wiped.
+    pub fn in_epoch_of(&self, fund: &FundBook) -> StakeBook {
+        if self.share_epoch == fund.share_epoch {
+            *self
+        } else {
+            StakeBook { share_epoch: fund.share_epoch, ..StakeBook::default() }
+        }
+    }
 }
 
 impl FundBook {
@@ -107,12 +131,21 @@ impl FundBook {
 
     /// Value of `shares` at `now`, rounded down.
     pub fn share_value(&self, shares: u64, now: i64) -> MathResult<u64> {
-        amount_for_shares(shares, i128::from(self.value(now)?), self.total_shares)
+        self.share_value_net_of(shares, now, 0)
+    }
+
+    /// Value of `shares` at `now` once the fund has paid `exposure` (capped at what it holds), rounded down.
+    pub fn share_value_net_of(&self, shares: u64, now: i64, exposure: u64) -> MathResult<u64> {
+        amount_for_shares(shares, i128::from(self.value(now)?.saturating_sub(exposure)), self.total_shares)
     }
 
     /// Swept revenue: joins the balance at once and vests into share value over `vesting_secs`. What was still
-    /// vesting keeps vesting, now over the new period.
+    /// vesting keeps vesting, now over the new period. Nothing swept changes nothing: an empty sweep must not
+    /// restart the schedule (hourly empty sweeps would otherwise keep revenue from ever vesting).
     pub fn add_revenue(&mut self, amount: u64, now: i64, vesting_secs: u32) -> MathResult<()> {
+        if amount == 0 {
+            return Ok(());
+        }
         let still = self.unvested(now)?;
         self.balance = add_u64(self.balance, amount)?;
         if vesting_secs == 0 {
@@ -126,8 +159,8 @@ impl FundBook {
     }
 
     /// A cover paid `amount` out: share value drops at once (unvested revenue first, since it is the part no
-    /// staker has yet been credited with).
-    pub fn pay_cover(&mut self, amount: u64, now: i64) -> MathResult<()> {
+    /// staker has yet been credited with). A cover that leaves the fund wiped starts a new share epoch.
+    pub fn pay_cover(&mut self, amount: u64, now: i64, vesting_secs: u32) -> MathResult<()> {
         let unvested = self.unvested(now)?;
         self.balance = sub_u64(self.balance, amount)?;
         let left = unvested.saturating_sub(amount);
@@ -136,7 +169,26 @@ impl FundBook {
         if left == 0 {
             self.vesting_end = now;
         }
+        if self.total_shares > 0 && self.value(now)?.saturating_mul(WIPED_SHARES_PER_ATOM) < self.total_shares {
+            self.restart_epoch(now, vesting_secs)?;
+        }
         Ok(())
+    }
+
+    /// Voids every share: the fund was drained, and pricing new stakes against the old share count would need
+    /// more shares than a u64 holds (a $100k stake into a fund at zero with 1e15 shares). What is left (under 1 %
+    /// of what the void shares were first bought for) vests as revenue to whoever stakes next, so no one can
+    /// take it in one transaction. Requests of the old epoch are void too, and leave the queue.
+    fn restart_epoch(&mut self, now: i64, vesting_secs: u32) -> MathResult<()> {
+        self.share_epoch = self.share_epoch.checked_add(1).ok_or(MathError::Overflow)?;
+        self.total_shares = 0;
+        self.locked_shares = 0;
+        self.locked_value = 0;
+        self.queue_released = self.queue_released.max(self.queue_requested);
+        self.vesting_amount = 0;
+        let leftover = self.balance;
+        self.balance = 0;
+        self.add_revenue(leftover, now, vesting_secs.max(MIN_COOLDOWN_SECS))
     }
 
     /// Opens gate windows up to `now`: each window releases `gate_bps` of the fund's value, but unused capacity
@@ -185,6 +237,7 @@ pub fn stake(fund: &FundBook, position: &StakeBook, amount: u64, now: i64) -> Ma
     if amount == 0 {
         return Err(MathError::InvalidAmount);
     }
+    let position = &position.in_epoch_of(fund);
     if position.locked_shares > 0 {
         return Err(MathError::UnstakePending);
     }
@@ -210,6 +263,7 @@ pub fn request_unstake(
     if shares == 0 {
         return Err(MathError::InvalidAmount);
     }
+    let position = &position.in_epoch_of(fund);
     if position.locked_shares > 0 {
         return Err(MathError::UnstakePending);
     }
@@ -222,6 +276,7 @@ pub fn request_unstake(
     position.locked_shares = shares;
     position.request_value = value;
     position.request_time = now;
+    position.unlocks_at = now.checked_add(i64::from(params.cooldown_secs)).ok_or(MathError::Overflow)?;
     position.queue_position = fund.queue_requested;
     fund.queue_requested = add_u64(fund.queue_requested, value)?;
     fund.locked_shares = add_u64(fund.locked_shares, shares)?;
@@ -229,17 +284,23 @@ pub fn request_unstake(
     Ok((fund, position))
 }
 
-/// Unlocks a pending request. Its place in the queue is given up.
+/// Unlocks a pending request. Its place in the queue is given up, and so is the room it took: the frontier
+/// moves past the value it still had queued, so every later request waits exactly as if it had never been made.
+/// (Without this, free request/cancel pairs pushed every other staker's exit back a window's budget at a time.)
 pub fn cancel_unstake(fund: &FundBook, position: &StakeBook) -> MathResult<(FundBook, StakeBook)> {
+    let position = &position.in_epoch_of(fund);
     if position.locked_shares == 0 {
         return Err(MathError::NoUnstakeRequest);
     }
     let (mut fund, mut position) = (*fund, *position);
     fund.locked_shares = sub_u64(fund.locked_shares, position.locked_shares)?;
     fund.locked_value = sub_u64(fund.locked_value, position.request_value)?;
+    let skipped = add_u64(fund.queue_released, position.request_value)?;
+    fund.queue_released = skipped.min(add_u64(fund.queue_requested, fund.window_budget)?);
     position.locked_shares = 0;
     position.request_value = 0;
     position.request_time = 0;
+    position.unlocks_at = 0;
     position.queue_position = 0;
     Ok((fund, position))
 }
@@ -258,19 +319,28 @@ pub struct Unstaked {
 }
 
 /// Serves a request after the cooldown, as far as the redemption gate allows: pays `min(value at request, value
-/// now)` for the shares it burns (the difference stays with the remaining stakers). A request larger than a
-/// window's budget is served in parts, keeping its place at the front of the queue.
-pub fn unstake(fund: &FundBook, position: &StakeBook, now: i64, params: &FundParams) -> MathResult<Unstaked> {
+/// now)` for the shares it burns (the difference stays with the remaining stakers). Value now is net of
+/// `exposure`: the deficits already recognised in the markets the fund backs and not yet covered, which the
+/// fund is about to pay; a staker who leaves between a liquidation and its cover bears their share of it.
+/// A request larger than a window's budget is served in parts, keeping its place at the front of the queue.
+pub fn unstake(
+    fund: &FundBook,
+    position: &StakeBook,
+    now: i64,
+    params: &FundParams,
+    exposure: u64,
+) -> MathResult<Unstaked> {
+    let position = &position.in_epoch_of(fund);
     if position.locked_shares == 0 {
         return Err(MathError::NoUnstakeRequest);
     }
-    if now < position.request_time.saturating_add(i64::from(params.cooldown_secs)) {
+    if now < position.unlocks_at {
         return Err(MathError::CooldownNotElapsed);
     }
     let (mut fund, mut position) = (*fund, *position);
     fund.roll_gate(now, params)?;
     let locked = position.locked_shares;
-    let owed = position.request_value.min(fund.share_value(locked, now)?);
+    let owed = position.request_value.min(fund.share_value_net_of(locked, now, exposure)?);
     // The queue must have reached this request, and the window must have budget left.
     let queue_room = fund.queue_released.saturating_sub(position.queue_position);
     let room = fund.window_budget.saturating_sub(fund.window_used).min(queue_room);
@@ -302,6 +372,7 @@ pub fn unstake(fund: &FundBook, position: &StakeBook, now: i64, params: &FundPar
     position.queue_position = add_u64(position.queue_position, consumed)?;
     if complete {
         position.request_time = 0;
+        position.unlocks_at = 0;
         position.queue_position = 0;
     }
     Ok(Unstaked { fund, position, amount, shares_burned: burned, complete })
@@ -349,9 +420,9 @@ mod tests {
         let (fund, alice, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000, DAY).unwrap();
         let (mut fund, alice) = request_unstake(&fund, &alice, alice.shares, DAY, &relaxed).unwrap();
         assert_eq!(alice.request_value, 1_000_000);
-        assert_eq!(unstake(&fund, &alice, 7 * DAY, &relaxed), Err(MathError::CooldownNotElapsed));
-        fund.pay_cover(400_000, 2 * DAY).unwrap(); // a bankruptcy covered during the cooldown
-        let done = unstake(&fund, &alice, 8 * DAY, &relaxed).unwrap();
+        assert_eq!(unstake(&fund, &alice, 7 * DAY, &relaxed, 0), Err(MathError::CooldownNotElapsed));
+        fund.pay_cover(400_000, 2 * DAY, 0).unwrap(); // a bankruptcy covered during the cooldown
+        let done = unstake(&fund, &alice, 8 * DAY, &relaxed, 0).unwrap();
         assert!(done.complete);
         assert_eq!(done.amount, 600_000);
     }
@@ -377,7 +448,7 @@ mod tests {
             let now = after_cooldown + day * DAY;
             let mut served = 0;
             for staker in stakers.iter_mut().filter(|s| s.locked_shares > 0) {
-                if let Ok(done) = unstake(&fund, staker, now, &params()) {
+                if let Ok(done) = unstake(&fund, staker, now, &params(), 0) {
                     fund = done.fund;
                     *staker = done.position;
                     served += 1;
@@ -401,11 +472,87 @@ mod tests {
         let (fund, alice) = cancel_unstake(&fund, &alice).unwrap();
         assert_eq!((alice.locked_shares, fund.locked_shares), (0, 0));
         assert_eq!(cancel_unstake(&fund, &alice).unwrap_err(), MathError::NoUnstakeRequest);
-        assert_eq!(unstake(&fund, &alice, DAY * 30, &params()).unwrap_err(), MathError::NoUnstakeRequest);
+        assert_eq!(unstake(&fund, &alice, DAY * 30, &params(), 0).unwrap_err(), MathError::NoUnstakeRequest);
         assert_eq!(
             request_unstake(&fund, &alice, alice.shares + 1, 0, &params()).unwrap_err(),
             MathError::InsufficientShares
         );
+    }
+
+    /// Replays the review's F2: a 10 % staker makes 100 request/cancel pairs before another staker's request.
+    /// Each pair used to push the frontier back by the request's value, so the other staker's first payment came
+    /// ~50 windows late. Now a cancel gives its room back: the other staker is paid in the first window.
+    #[test]
+    fn request_cancel_storms_do_not_delay_anyone_else() {
+        let (fund, attacker, _) = stake(&FundBook::default(), &StakeBook::default(), 100_000_000, 0).unwrap();
+        let (mut fund, victim, _) = stake(&fund, &StakeBook::default(), 900_000_000, 0).unwrap();
+        let mut attacker = attacker;
+        for _ in 0..100 {
+            let (f, a) = request_unstake(&fund, &attacker, attacker.shares, DAY, &params()).unwrap();
+            let (f, a) = cancel_unstake(&f, &a).unwrap();
+            fund = f;
+            attacker = a;
+        }
+        let (fund, victim) = request_unstake(&fund, &victim, victim.shares / 10, DAY, &params()).unwrap();
+        assert_eq!(victim.queue_position, 10_000_000_000, "its place counts the cancelled requests' value");
+        let served = unstake(&fund, &victim, DAY + 7 * DAY, &params(), 0).unwrap();
+        assert!(served.complete, "served in the first window after its cooldown");
+        assert_eq!(served.amount, 90_000_000);
+    }
+
+    #[test]
+    fn a_pending_request_keeps_the_cooldown_it_was_made_under() {
+        let (fund, alice, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000, 0).unwrap();
+        let (fund, alice) = request_unstake(&fund, &alice, alice.shares, DAY, &params()).unwrap();
+        let mut longer = params();
+        longer.cooldown_secs = 30 * 86_400;
+        let mut relaxed = longer;
+        relaxed.gate_bps = 10_000;
+        assert_eq!(unstake(&fund, &alice, 8 * DAY - 1, &relaxed, 0).unwrap_err(), MathError::CooldownNotElapsed);
+        assert!(unstake(&fund, &alice, 8 * DAY, &relaxed, 0).unwrap().complete);
+    }
+
+    #[test]
+    fn a_leaver_bears_the_deficits_the_fund_is_about_to_pay() {
+        // Two $1,000 stakers and $36.080090 of deficit pending in a market the fund backs (the review's replay).
+        let mut relaxed = params();
+        relaxed.gate_bps = 10_000;
+        let (fund, a, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000_000, 0).unwrap();
+        let (fund, b, _) = stake(&fund, &StakeBook::default(), 1_000_000_000, 0).unwrap();
+        let (fund, a) = request_unstake(&fund, &a, a.shares, DAY, &relaxed).unwrap();
+        let done = unstake(&fund, &a, 8 * DAY, &relaxed, 36_080_090).unwrap();
+        assert_eq!(done.amount, 981_959_955);
+        let mut fund = done.fund;
+        fund.pay_cover(36_080_090, 8 * DAY, 0).unwrap();
+        assert_eq!(fund.share_value(b.shares, 8 * DAY), Ok(981_959_955), "the stayer: the same");
+    }
+
+    /// Replays the review's finding: a cover takes the whole fund (1e15 shares left on nothing); a $0.01 stake
+    /// then minted 1e19 shares and a $100k stake failed with Overflow. Now the cover voids the old epoch.
+    #[test]
+    fn a_drained_fund_can_be_recapitalised() {
+        let (mut fund, old, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000_000_000, 0).unwrap();
+        assert_eq!(fund.total_shares, 1_000_000_000_000_000);
+        fund.pay_cover(1_000_000_000_000, DAY, 0).unwrap();
+        assert_eq!((fund.total_shares, fund.share_epoch), (0, 1));
+        let (fund, cent, cent_shares) = stake(&fund, &StakeBook::default(), 10_000, DAY).unwrap();
+        assert_eq!(cent_shares, 10_000_000, "the first staker's price again");
+        let (fund, _, big_shares) = stake(&fund, &StakeBook::default(), 100_000_000_000, DAY).unwrap();
+        assert_eq!(big_shares, 100_000_000_000_000, "1,000 shares an atom, as the first staker got");
+        assert_eq!(old.in_epoch_of(&fund).shares, 0, "the drained epoch's shares are void");
+        assert_eq!(cent.in_epoch_of(&fund), cent);
+        assert_eq!(request_unstake(&fund, &old, 1, DAY, &params()).unwrap_err(), MathError::InsufficientShares);
+    }
+
+    #[test]
+    fn an_empty_sweep_does_not_restart_vesting() {
+        let (mut fund, _, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000, 0).unwrap();
+        fund.add_revenue(700_000_000, 0, 7 * 86_400).unwrap();
+        for hour in 1..=168 {
+            fund.add_revenue(0, hour * 3_600, 7 * 86_400).unwrap();
+        }
+        assert_eq!(fund.unvested(7 * DAY), Ok(0), "the review saw $256.75 of $700 still unvested");
+        assert_eq!(fund.value(7 * DAY), Ok(701_000_000));
     }
 
     proptest! {
@@ -426,10 +573,12 @@ mod tests {
             }
             fund.add_revenue(revenue, 1, 86_400).unwrap();
             let cover = cover.min(fund.balance);
-            fund.pay_cover(cover, 2).unwrap();
+            fund.pay_cover(cover, 2, 86_400).unwrap();
             let mut paid = 0u64;
             let mut now = 3 * DAY;
-            for position in positions.iter_mut() {
+            // A cover that wiped the fund voided every share: nothing to request.
+            let epoch = fund.share_epoch;
+            for position in positions.iter_mut().filter(|p| p.share_epoch == epoch) {
                 let (next, requested) = request_unstake(&fund, position, position.shares, now, &params()).unwrap();
                 fund = next;
                 *position = requested;
@@ -437,7 +586,7 @@ mod tests {
             for _ in 0..60 {
                 now += 86_400;
                 for position in positions.iter_mut().filter(|p| p.locked_shares > 0) {
-                    if let Ok(done) = unstake(&fund, position, now + 7 * 86_400, &params()) {
+                    if let Ok(done) = unstake(&fund, position, now + 7 * 86_400, &params(), 0) {
                         prop_assert!(done.amount <= done.fund.window_budget);
                         fund = done.fund;
                         *position = done.position;
@@ -449,7 +598,11 @@ mod tests {
             prop_assert!(paid <= put_in + revenue - cover);
             prop_assert_eq!(fund.balance, put_in + revenue - cover - paid);
             // A fifth of what is left per window: after 60 windows at most 0.8^60 of the fund is still queued.
-            prop_assert!(fund.balance <= (put_in + revenue - cover) / 1_000 + 1_000, "requests drain over time");
+            // (A cover that wiped the fund voided the requests: what is left vests to the next epoch instead.)
+            prop_assert!(
+                fund.share_epoch > 0 || fund.balance <= (put_in + revenue - cover) / 1_000 + 1_000,
+                "requests drain over time"
+            );
         }
     }
 }

@@ -35,7 +35,7 @@ fn params() -> MarketParams {
         fund_draw_window_secs: 3_600,
         funding_coefficient_ppm: 5_000,
         funding_cap_ppm: 2_000,
-        _padding: 0,
+        lp_exit_delay_secs: 10,
         funding_depth: 10 * BASE_PRECISION_U64,
         fee_floor_bps: 10,
         fee_cap_bps: 10,
@@ -70,9 +70,14 @@ enum Step {
         lp: usize,
         amount: u64,
     },
-    LpWithdraw {
+    /// Ask to leave with this share (bps) of the LP's shares, served after the exit delay.
+    LpRequest {
         lp: usize,
         shares_bps: u64,
+    },
+    /// Serve the LP's pending request, whatever its age (refused before the delay).
+    LpWithdraw {
+        lp: usize,
     },
     /// New price as a percentage move from the current one (gaps included), and confidence in bps.
     Price {
@@ -102,7 +107,8 @@ fn step() -> impl Strategy<Value = Step> {
         (0..TRADERS, -200 * BASE_PRECISION..200 * BASE_PRECISION)
             .prop_map(|(trader, delta)| Step::Trade { trader, delta }),
         (0..LPS, 1..100_000 * USDC).prop_map(|(lp, amount)| Step::LpDeposit { lp, amount }),
-        (0..LPS, 1..=10_000u64).prop_map(|(lp, shares_bps)| Step::LpWithdraw { lp, shares_bps }),
+        (0..LPS, 1..=10_000u64).prop_map(|(lp, shares_bps)| Step::LpRequest { lp, shares_bps }),
+        (0..LPS).prop_map(|lp| Step::LpWithdraw { lp }),
         (-60i64..60, 0i64..150).prop_map(|(move_pct, conf_bps)| Step::Price { move_pct, conf_bps }),
         (0..TRADERS, 0..TRADERS).prop_map(|(trader, liquidator)| Step::Liquidate { trader, liquidator }),
         (0..TRADERS, 0..=10_000u64).prop_map(|(trader, fund_bps)| Step::Cover { trader, fund_bps }),
@@ -115,6 +121,7 @@ struct World {
     market: MarketLedger,
     traders: [TraderBalances; TRADERS],
     lp_shares: [u64; LPS],
+    lp_requests: [ledger::LpExitRequest; LPS],
     vault: u64,
     fund_vault: u64,
     socializations: u64,
@@ -130,6 +137,7 @@ impl World {
             market: MarketLedger::default(),
             traders: [TraderBalances::default(); TRADERS],
             lp_shares: [0; LPS],
+            lp_requests: [ledger::LpExitRequest::default(); LPS],
             vault: 0,
             fund_vault: FUND_SEED,
             socializations: 0,
@@ -179,10 +187,24 @@ impl World {
                     self.deposited += amount;
                 }
             }
-            Step::LpWithdraw { lp, shares_bps } => {
+            Step::LpRequest { lp, shares_bps } => {
                 let shares = u64::try_from(u128::from(self.lp_shares[lp]) * u128::from(shares_bps) / 10_000).unwrap();
-                let imr = params.initial_margin_bps;
-                if let Ok(outcome) = ledger::lp_withdraw(&self.market, shares, self.lp_shares[lp], &self.price, imr) {
+                let (held, delay) = (self.lp_shares[lp], params.lp_exit_delay_secs);
+                if let Ok(request) =
+                    ledger::request_lp_withdraw(&self.market, shares, held, &self.price, self.now, delay)
+                {
+                    self.lp_requests[lp] = request;
+                }
+            }
+            Step::LpWithdraw { lp } => {
+                let request = self.lp_requests[lp];
+                let (shares, imr) = (request.shares, params.initial_margin_bps);
+                let (held, now) = (self.lp_shares[lp], self.now);
+                if let Ok((outcome, left)) =
+                    ledger::lp_withdraw(&self.market, shares, held, &request, &self.price, now, imr)
+                {
+                    assert!(outcome.amount <= request.value, "never more than the value at request");
+                    self.lp_requests[lp] = left;
                     self.market = outcome.market;
                     self.lp_shares[lp] -= shares;
                     self.vault -= outcome.amount;
@@ -256,6 +278,8 @@ impl World {
         let deficit: u64 =
             self.traders.iter().map(|t| if t.collateral < 0 { t.collateral.unsigned_abs() } else { 0 }).sum();
         assert_eq!(m.pending_deficit, deficit);
+        // The review's F1 state: a deficit for the waterfall beside a claim on the pool the same account holds.
+        assert!(self.traders.iter().all(|t| t.collateral >= 0 || t.unsettled_pnl == 0), "a claim beside a deficit");
         let long: u64 = self.traders.iter().map(|t| u64::try_from(t.position.base.max(0)).unwrap()).sum();
         let short: u64 = self.traders.iter().map(|t| t.position.base.min(0).unsigned_abs()).sum();
         assert_eq!((m.open_interest_long, m.open_interest_short), (long, short));
@@ -289,7 +313,11 @@ impl World {
             }
         }
         for lp in 0..LPS {
-            self.apply(&Step::LpWithdraw { lp, shares_bps: 10_000 });
+            self.apply(&Step::LpRequest { lp, shares_bps: 10_000 });
+        }
+        self.apply(&Step::Elapse { secs: i64::from(params().lp_exit_delay_secs) });
+        for lp in 0..LPS {
+            self.apply(&Step::LpWithdraw { lp });
         }
     }
 }

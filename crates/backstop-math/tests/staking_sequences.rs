@@ -13,13 +13,36 @@ fn params() -> FundParams {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Stake { who: usize, amount: u64 },
-    Request { who: usize, bps: u64 },
-    Cancel { who: usize },
-    Unstake { who: usize },
-    Revenue { amount: u64 },
-    Cover { bps: u64 },
-    Elapse { secs: i64 },
+    Stake {
+        who: usize,
+        amount: u64,
+    },
+    Request {
+        who: usize,
+        bps: u64,
+    },
+    Cancel {
+        who: usize,
+    },
+    /// Request/cancel pairs in a row (the review's F2 storm).
+    Storm {
+        who: usize,
+        pairs: u8,
+    },
+    /// `exposure`: deficits pending in the fund's markets when the staker leaves.
+    Unstake {
+        who: usize,
+        exposure: u64,
+    },
+    Revenue {
+        amount: u64,
+    },
+    Cover {
+        bps: u64,
+    },
+    Elapse {
+        secs: i64,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -27,7 +50,9 @@ fn op() -> impl Strategy<Value = Op> {
         (0..STAKERS, 1u64..1_000_000_000_000).prop_map(|(who, amount)| Op::Stake { who, amount }),
         (0..STAKERS, 1u64..=10_000).prop_map(|(who, bps)| Op::Request { who, bps }),
         (0..STAKERS).prop_map(|who| Op::Cancel { who }),
-        (0..STAKERS).prop_map(|who| Op::Unstake { who }),
+        (0..STAKERS, 1u8..20).prop_map(|(who, pairs)| Op::Storm { who, pairs }),
+        (0..STAKERS, prop_oneof![Just(0u64), 0u64..2_000_000_000_000])
+            .prop_map(|(who, exposure)| Op::Unstake { who, exposure }),
         (0u64..100_000_000_000).prop_map(|amount| Op::Revenue { amount }),
         (0u64..=10_000).prop_map(|bps| Op::Cover { bps }),
         (1i64..20_000).prop_map(|secs| Op::Elapse { secs }),
@@ -67,15 +92,33 @@ proptest! {
                         stakers[who] = s;
                     }
                 }
+                Op::Storm { who, pairs } => {
+                    // Cancelled value never blocks anyone: the queue ahead of the frontier is no longer after.
+                    let ahead = |f: &FundBook| f.queue_requested.saturating_sub(f.queue_released);
+                    let before = ahead(&fund);
+                    for _ in 0..pairs {
+                        let shares = stakers[who].in_epoch_of(&fund).shares;
+                        let Ok((f, s)) = staking::request_unstake(&fund, &stakers[who], shares, now, &params()) else {
+                            break;
+                        };
+                        let (f, s) = staking::cancel_unstake(&f, &s).unwrap();
+                        fund = f;
+                        stakers[who] = s;
+                    }
+                    prop_assert!(ahead(&fund) <= before, "a request/cancel storm pushed the queue back");
+                }
                 Op::Cancel { who } => {
                     if let Ok((f, s)) = staking::cancel_unstake(&fund, &stakers[who]) {
                         fund = f;
                         stakers[who] = s;
                     }
                 }
-                Op::Unstake { who } => {
-                    if let Ok(done) = staking::unstake(&fund, &stakers[who], now, &params()) {
+                Op::Unstake { who, exposure } => {
+                    if let Ok(done) = staking::unstake(&fund, &stakers[who], now, &params(), exposure) {
                         prop_assert!(done.fund.window_used <= done.fund.window_budget, "the gate holds");
+                        let net = fund.value(now).unwrap().saturating_sub(exposure);
+                        let fair = u128::from(net) * u128::from(done.shares_burned) / u128::from(fund.total_shares);
+                        prop_assert!(u128::from(done.amount) <= fair + 1, "a leaver bears pending deficits pro rata");
                         fund = done.fund;
                         stakers[who] = done.position;
                         vault -= done.amount;
@@ -89,16 +132,22 @@ proptest! {
                 }
                 Op::Cover { bps } => {
                     let amount = u64::try_from(u128::from(fund.balance) * u128::from(bps) / 10_000).unwrap();
-                    fund.pay_cover(amount, now).unwrap();
+                    fund.pay_cover(amount, now, params().vesting_period_secs).unwrap();
                     vault -= amount;
                     covered += amount;
                 }
                 Op::Elapse { secs } => now += secs,
             }
             prop_assert_eq!(fund.balance, vault, "the books are the tokens");
-            prop_assert_eq!(fund.total_shares, stakers.iter().map(|s| s.shares).sum::<u64>());
-            prop_assert_eq!(fund.locked_shares, stakers.iter().map(|s| s.locked_shares).sum::<u64>());
-            prop_assert!(stakers.iter().all(|s| s.locked_shares <= s.shares));
+            // Shares of a wiped epoch are void: the sums are over what the current epoch sees.
+            let live: Vec<StakeBook> = stakers.iter().map(|s| s.in_epoch_of(&fund)).collect();
+            prop_assert_eq!(fund.total_shares, live.iter().map(|s| s.shares).sum::<u64>());
+            prop_assert_eq!(fund.locked_shares, live.iter().map(|s| s.locked_shares).sum::<u64>());
+            prop_assert!(live.iter().all(|s| s.locked_shares <= s.shares));
+            prop_assert!(
+                fund.total_shares == 0 || fund.value(now).unwrap().saturating_mul(1_000_000) >= fund.total_shares / 100,
+                "a fund is never left with shares that would overflow the next stake"
+            );
             prop_assert!(fund.unvested(now).unwrap() <= fund.balance);
             prop_assert!(paid <= staked + revenue - covered.min(staked + revenue), "no staker is paid from nowhere");
         }

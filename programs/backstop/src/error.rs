@@ -103,7 +103,7 @@ pub enum BackstopError {
     SelfLiquidation,
     #[msg("Insurance fund draw cap and window must be positive, the window at most 30 days")]
     InvalidFundDrawLimits,
-    #[msg("Fund health takes the markets the fund backs, each at most once")]
+    #[msg("Pass the markets the fund backs, each once (unstake: every one of them)")]
     InvalidMarketList,
     #[msg("Oracle account's discriminator is not a PriceUpdateV2's")]
     OracleDiscriminatorMismatch,
@@ -157,6 +157,18 @@ pub enum BackstopError {
     OracleDivergedFromEma,
     #[msg("A withdrawal cannot pay into the vault it comes from")]
     DestinationIsVault,
+    #[msg("Oracle publish time is further ahead of the clock than skew explains")]
+    OracleFromFuture,
+    #[msg("A deficit awaits cover that the LP pool alone cannot absorb: cover_bankruptcy first, then withdraw")]
+    DeficitAwaitingCover,
+    #[msg("The LP position has no exit request: request_lp_withdraw first")]
+    NoLpExitRequest,
+    #[msg("The LP exit delay has not elapsed since the request")]
+    LpExitDelayNotElapsed,
+    #[msg("The destination is not a token account of the exchange's treasury")]
+    NotTreasuryAccount,
+    #[msg("LP exit delay must be 10 seconds to 7 days")]
+    InvalidLpExitDelay,
 }
 
 impl From<MathError> for BackstopError {
@@ -202,6 +214,11 @@ impl From<MathError> for BackstopError {
             MathError::NoUnstakeRequest => Self::NoUnstakeRequest,
             MathError::CooldownNotElapsed => Self::CooldownNotElapsed,
             MathError::RedemptionGateFull => Self::RedemptionGateFull,
+            MathError::OracleFromFuture => Self::OracleFromFuture,
+            MathError::DeficitAwaitingCover => Self::DeficitAwaitingCover,
+            MathError::NoLpExitRequest => Self::NoLpExitRequest,
+            MathError::LpExitDelayNotElapsed => Self::LpExitDelayNotElapsed,
+            MathError::InvalidLpExitDelay => Self::InvalidLpExitDelay,
         }
     }
 }

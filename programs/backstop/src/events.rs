@@ -211,6 +211,27 @@ pub struct FundRevenueSwept {
     pub vesting_end: i64,
 }
 
+/// An LP asked to leave: `lp_withdraw` may serve it from `unlocks_at`, at the lesser of `value_at_request` and
+/// the value then.
+#[event]
+pub struct LpExitRequested {
+    pub header: EventHeader,
+    pub market: Pubkey,
+    pub owner: Pubkey,
+    pub shares: u64,
+    pub value_at_request: u64,
+    pub unlocks_at: i64,
+}
+
+/// The treasury's accrued fee share paid out to the treasury's token account.
+#[event]
+pub struct TreasuryFeesSwept {
+    pub header: EventHeader,
+    pub market: Pubkey,
+    pub destination: Pubkey,
+    pub amount: u64,
+}
+
 /// A fund's health at one moment, as computed by `fund_health`.
 #[event]
 pub struct FundHealthReport {

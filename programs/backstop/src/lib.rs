@@ -10,6 +10,7 @@ use anchor_lang::prelude::*;
 
 pub mod error;
 pub mod events;
+pub mod fund_markets;
 pub mod instructions;
 pub mod oracle;
 pub mod pda;
@@ -76,7 +77,8 @@ pub mod backstop {
     }
 
     /// After the cooldown and as far as the redemption gate allows: pays min(value at request, value now).
-    pub fn unstake(ctx: Context<Unstake>) -> Result<()> {
+    /// Pass every market the fund backs as remaining accounts (read-only): their pending deficits are netted.
+    pub fn unstake<'info>(ctx: Context<'info, Unstake<'info>>) -> Result<()> {
         instructions::staking::unstake::handle_unstake(ctx)
     }
 
@@ -123,6 +125,12 @@ pub mod backstop {
     }
 
     /// Burns LP shares for their value; the pool must keep its free cash and its margin.
+    /// Asks to burn `shares` after the market's LP exit delay, recording their value now.
+    pub fn request_lp_withdraw(ctx: Context<RequestLpWithdraw>, shares: u64) -> Result<()> {
+        instructions::request_lp_withdraw::handle_request_lp_withdraw(ctx, shares)
+    }
+
+    /// Serves `shares` of a matured exit request at the lesser of their value at request and now.
     pub fn lp_withdraw(ctx: Context<LpWithdraw>, shares: u64) -> Result<()> {
         instructions::lp_withdraw::handle_lp_withdraw(ctx, shares)
     }
@@ -149,6 +157,11 @@ pub mod backstop {
     }
 
     /// Keeper: shows the market its oracle so the circuit breaker trips or clears even without trades.
+    /// Permissionless: pays the treasury's accrued fee share to a token account of the exchange's treasury.
+    pub fn sweep_treasury_fees(ctx: Context<SweepTreasuryFees>) -> Result<()> {
+        instructions::sweep_treasury_fees::handle_sweep_treasury_fees(ctx)
+    }
+
     pub fn update_circuit_breaker(ctx: Context<UpdateCircuitBreaker>) -> Result<()> {
         instructions::update_circuit_breaker::handle_update_circuit_breaker(ctx)
     }

@@ -64,7 +64,7 @@ async fn market_a_vault_or_account_used_for_market_b_is_refused() {
     env.act(&staker, crossed.request_unstake(1)).await.expect("request");
     env.advance(i64::from(default_fund_params().cooldown_secs)).await;
     env.set_price(START_PRICE, START_CONF).await;
-    env.assert_rejected(&staker, crossed.unstake(), BackstopError::DestinationIsVault).await;
+    env.assert_rejected(&staker, crossed.unstake(&[env.market]), BackstopError::DestinationIsVault).await;
 }
 
 #[tokio::test]
@@ -160,7 +160,7 @@ async fn refused_on_every_token_flow(env: &mut Env, alice: &Actor, token: anchor
         lp.lp_deposit(USDC),
         lp.lp_withdraw(1),
         staking.stake(USDC),
-        staking.unstake(),
+        staking.unstake(&[env.market]),
     ] {
         env.assert_rejected(alice, instruction, expected).await;
     }

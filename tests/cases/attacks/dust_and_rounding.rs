@@ -51,6 +51,7 @@ async fn lp_dust_in_and_out_never_gains() {
     for _ in 0..50 {
         env.act(&small, flow.lp_deposit(20)).await.expect("dust in");
         let shares = env.lp_position(&small).await.shares;
+        env.request_lp_exit(&small, shares).await;
         env.act(&small, flow.lp_withdraw(shares)).await.expect("dust out");
     }
     assert!(env.token_balance(small.token).await <= 1_000, "never more than was put in");
@@ -127,7 +128,7 @@ async fn hundreds_of_one_atom_stakes_never_redeem_more_than_went_in() {
         env.act(&dust, flows.request_unstake(shares)).await.expect("request all");
         env.advance(i64::from(default_fund_params().cooldown_secs)).await;
         env.set_price(START_PRICE, START_CONF).await;
-        env.act(&dust, flows.unstake()).await.expect("unstake all");
+        env.act(&dust, flows.unstake(&[env.market])).await.expect("unstake all");
     }
     assert!(env.token_balance(dust.token).await <= 300, "redeemed more than was staked");
     assert!(env.fund_state().await.book.balance >= THOUSAND, "the other staker paid for the dust");

@@ -2,8 +2,12 @@
 
 mod account_substitution;
 mod dust_and_rounding;
+mod exits_dodging_losses;
+mod fund_corners;
+mod hedged_claim;
 mod missing_signer;
 mod oracle_manipulation;
 mod prefunded_accounts;
 mod reinitialization;
 mod self_liquidation;
+mod unstake_queue_storm;

@@ -10,6 +10,7 @@ pub mod fixtures;
 /// Real Pyth price accounts from tests/fixtures/pyth, with the fields a test moves rewritten in place.
 #[path = "../../src/pyth.rs"]
 pub mod pyth;
+pub mod review;
 pub mod scenarios;
 pub mod vm;
 

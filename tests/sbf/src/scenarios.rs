@@ -31,6 +31,9 @@ pub const ALL: &[Scenario] = &[
     Scenario { name: "governance", run: governance },
     Scenario { name: "staking", run: staking },
     Scenario { name: "funding accruing", run: funding_accruing },
+    Scenario { name: "review F1: a hedged pair's claim", run: crate::review::hedged_pair_claim },
+    Scenario { name: "review F2: unstake storm", run: crate::review::unstake_storm_and_pending_deficit },
+    Scenario { name: "review: exits and the treasury", run: crate::review::exits_and_treasury },
 ];
 
 fn fee(notional: u64) -> u64 {
@@ -280,11 +283,11 @@ pub fn staking() -> Vec<Measurement> {
     let staker = vm.seed_fund(THOUSAND);
     let flows = vm.staking(&staker);
     let shares = vm.load::<backstop::state::StakePosition>(flows.position).book.shares;
-    vm.assert_rejected(&staker, flows.unstake(), BackstopError::NoUnstakeRequest);
+    vm.assert_rejected(&staker, flows.unstake(&[vm.market]), BackstopError::NoUnstakeRequest);
     vm.act("request_unstake", &staker, flows.request_unstake(shares));
-    vm.assert_rejected(&staker, flows.unstake(), BackstopError::CooldownNotElapsed);
+    vm.assert_rejected(&staker, flows.unstake(&[vm.market]), BackstopError::CooldownNotElapsed);
     vm.advance(i64::from(default_fund_params().cooldown_secs));
-    vm.act("unstake", &staker, flows.unstake());
+    vm.act("unstake", &staker, flows.unstake(&[vm.market]));
     assert_eq!(vm.token_balance(staker.token), THOUSAND);
     assert_eq!(vm.fund_state().book.balance, 0);
     vm.assert_vaults_match_books();

@@ -256,7 +256,7 @@ impl Vm {
         mint.pubkey()
     }
 
-    fn create_token_account(&mut self, owner: Pubkey) -> Pubkey {
+    pub fn create_token_account(&mut self, owner: Pubkey) -> Pubkey {
         let account = Keypair::new();
         let rent = self.svm.minimum_balance_for_rent_exemption(spl_token::state::Account::LEN);
         let create = solana_system_interface::instruction::create_account(

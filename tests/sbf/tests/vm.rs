@@ -1,7 +1,7 @@
 //! Every scenario of `backstop_sbf::scenarios` against the binary in LiteSVM. Needs target/deploy/backstop.so
 //! (scripts/build-sbf.sh); `.ci/run` builds it first.
 
-use backstop_sbf::scenarios;
+use backstop_sbf::{review, scenarios};
 
 macro_rules! vm_test {
     ($($name:ident),* $(,)?) => {$(
@@ -27,8 +27,23 @@ vm_test!(
 );
 
 #[test]
+fn review_hedged_pair_claim() {
+    assert!(!review::hedged_pair_claim().is_empty());
+}
+
+#[test]
+fn review_unstake_storm() {
+    assert!(!review::unstake_storm_and_pending_deficit().is_empty());
+}
+
+#[test]
+fn review_exits_and_treasury() {
+    assert!(!review::exits_and_treasury().is_empty());
+}
+
+#[test]
 fn every_scenario_is_listed_for_the_benchmark() {
-    assert_eq!(scenarios::ALL.len(), 10);
+    assert_eq!(scenarios::ALL.len(), 13);
 }
 
 #[test]

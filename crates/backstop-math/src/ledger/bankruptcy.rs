@@ -23,10 +23,12 @@ pub fn cover_bankruptcy(
     price: &OraclePrice,
     fund_available: u64,
 ) -> MathResult<CoverOutcome> {
+    // Netting first (defence in depth): a claim the account still holds on the pool pays its own deficit before
+    // the waterfall is asked for anything.
+    let Books { mut trader, mut market } = super::touch(trader, market)?;
     if !trader.is_bankrupt() {
         return Err(MathError::NotBankrupt);
     }
-    let (mut trader, mut market) = (*trader, *market);
     let deficit = trader.collateral.unsigned_abs();
     let plan = plan(&WaterfallInputs {
         deficit,
@@ -54,6 +56,18 @@ pub struct Sweep {
     pub market: MarketLedger,
     pub fees: u64,
     pub penalties: u64,
+}
+
+/// The treasury's accrued fee share, moved out of the market's books to be paid to the treasury. Nothing accrued
+/// is refused by name, so a sweep never emits an empty payment.
+pub fn sweep_treasury_fees(market: &MarketLedger) -> MathResult<(MarketLedger, u64)> {
+    let amount = market.treasury_fee_accrued;
+    if amount == 0 {
+        return Err(MathError::InvalidAmount);
+    }
+    let mut after = *market;
+    after.treasury_fee_accrued = 0;
+    Ok((after, amount))
 }
 
 pub fn sweep_fund_revenue(market: &MarketLedger) -> Sweep {

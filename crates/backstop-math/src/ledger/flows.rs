@@ -8,7 +8,7 @@ use crate::lp::{amount_for_shares, shares_for_deposit};
 use crate::margin::TraderBalances;
 use crate::oracle::OraclePrice;
 use crate::params::MarketParams;
-use crate::safe_math::{add_u64, sub_u64, to_i64};
+use crate::safe_math::{add_u64, mul_div_floor, sub_u64, to_i64, to_u64};
 
 /// The market's live controls at the moment of a trade (SPEC §6, §8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +78,8 @@ pub fn deposit(trader: &TraderBalances, market: &MarketLedger, amount: u64) -> M
     Ok(Books { trader, market })
 }
 
-/// Withdraws cash. With a position open, `price` is required and initial margin must hold afterwards.
+/// Withdraws cash. With a position open, `price` is required and initial margin must hold afterwards. While a
+/// deficit awaits cover, `price` is required too (see [`require_no_unassessed_loss`]).
 pub fn withdraw(
     trader: &TraderBalances,
     market: &MarketLedger,
@@ -90,6 +91,7 @@ pub fn withdraw(
     if trader.is_bankrupt() {
         return Err(MathError::AccountBankrupt);
     }
+    require_no_unassessed_loss(market, price)?;
     let Books { mut trader, mut market } = touch(trader, market)?;
     if delta > trader.collateral {
         return Err(MathError::InsufficientCollateral);
@@ -102,6 +104,23 @@ pub fn withdraw(
         }
     }
     Ok(Books { trader, market })
+}
+
+/// Refuses a withdrawal while a deficit awaits cover that could reach positive balances: one the LP pool alone
+/// could not absorb (its equity net of every pending deficit is negative, so if the fund cannot pay, the rest
+/// is socialized). A loss is spread over the balances present when it is covered; leaving between the
+/// liquidation and the cover would dodge a share of a loss that already happened. The way out is to bundle
+/// `cover_bankruptcy` for the pending accounts before the withdrawal (anyone may cover). Without a pending
+/// deficit, or with a pool that can bear it, nothing is asked of the oracle.
+pub fn require_no_unassessed_loss(market: &MarketLedger, price: Option<&OraclePrice>) -> MathResult<()> {
+    if market.pending_deficit == 0 {
+        return Ok(());
+    }
+    let price = price.ok_or(MathError::DeficitAwaitingCover)?;
+    if market.pool_value_for_withdrawal(price)? < 0 {
+        return Err(MathError::DeficitAwaitingCover);
+    }
+    Ok(())
 }
 
 /// Fills `delta` base against the pool at the oracle price moved against the taker, charges the taker fee, and
@@ -202,22 +221,66 @@ pub fn lp_deposit(market: &MarketLedger, amount: u64, price: &OraclePrice) -> Ma
     Ok(LpOutcome { market: after, shares, amount })
 }
 
-/// Burns `shares` for their value at the pool's withdrawal value; the pool must keep its free cash non-negative
-/// and its initial margin on its net position.
-pub fn lp_withdraw(
+/// An LP's pending exit: shares, what they were worth when asked for, and when they may leave. Stored in the LP
+/// position.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct LpExitRequest {
+    pub shares: u64,
+    /// precision: QUOTE_PRECISION.
+    pub value: u64,
+    /// Unix seconds: the market's exit delay after the request, fixed when it was made.
+    pub unlocks_at: i64,
+}
+
+/// Asks to burn `shares` after the market's exit delay. A new request replaces the pending one (and its clock).
+pub fn request_lp_withdraw(
     market: &MarketLedger,
     shares: u64,
     held: u64,
     price: &OraclePrice,
-    initial_margin_bps: u32,
-) -> MathResult<LpOutcome> {
+    now: i64,
+    delay_secs: u32,
+) -> MathResult<LpExitRequest> {
     if shares == 0 {
         return Err(MathError::InvalidAmount);
     }
     if shares > held {
         return Err(MathError::InsufficientShares);
     }
-    let amount = amount_for_shares(shares, market.pool_value_for_withdrawal(price)?, market.lp_shares)?;
+    let value = amount_for_shares(shares, market.pool_value_for_withdrawal(price)?, market.lp_shares)?;
+    let unlocks_at = now.checked_add(i64::from(delay_secs)).ok_or(MathError::Overflow)?;
+    Ok(LpExitRequest { shares, value, unlocks_at })
+}
+
+/// Burns `shares` of a matured exit request for the lesser of their value at request and now (pool withdrawal
+/// value), so an LP cannot leave at a value that counted a loss not yet recognised: the delay lets the keeper
+/// liquidate, and whatever the pool lost meanwhile is the leaver's too. The pool must keep its free cash
+/// non-negative and its initial margin on its net position. Returns the outcome and the request left over.
+pub fn lp_withdraw(
+    market: &MarketLedger,
+    shares: u64,
+    held: u64,
+    request: &LpExitRequest,
+    price: &OraclePrice,
+    now: i64,
+    initial_margin_bps: u32,
+) -> MathResult<(LpOutcome, LpExitRequest)> {
+    if shares == 0 {
+        return Err(MathError::InvalidAmount);
+    }
+    if shares > held {
+        return Err(MathError::InsufficientShares);
+    }
+    if request.shares == 0 || shares > request.shares {
+        return Err(MathError::NoLpExitRequest);
+    }
+    if now < request.unlocks_at {
+        return Err(MathError::LpExitDelayNotElapsed);
+    }
+    let now_value = amount_for_shares(shares, market.pool_value_for_withdrawal(price)?, market.lp_shares)?;
+    let at_request = mul_div_floor(i128::from(request.value), i128::from(shares), i128::from(request.shares))?;
+    let amount = now_value.min(to_u64(at_request)?);
     if amount > market.pool_free_cash() {
         return Err(MathError::InsufficientPoolLiquidity);
     }
@@ -227,5 +290,11 @@ pub fn lp_withdraw(
     if after.net_base()? != 0 && !after.pool_meets_initial(price, initial_margin_bps)? {
         return Err(MathError::PoolMarginBreached);
     }
-    Ok(LpOutcome { market: after, shares, amount })
+    let consumed = to_u64(at_request)?;
+    let left = LpExitRequest {
+        shares: request.shares - shares,
+        value: sub_u64(request.value, consumed)?,
+        unlocks_at: if request.shares == shares { 0 } else { request.unlocks_at },
+    };
+    Ok((LpOutcome { market: after, shares, amount }, left))
 }

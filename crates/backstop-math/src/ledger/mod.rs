@@ -55,8 +55,12 @@ pub struct MarketLedger {
     /// Socialized-loss index: positive balances are worth `balance × index / index at last touch`.
     /// precision: SOCIAL_INDEX_ONE (1e18); 0 stands for SOCIAL_INDEX_ONE.
     pub social_loss_index: u64,
-    /// Bumped when a loss takes every positive balance, resetting the index.
+    /// Bumped when a loss takes every positive balance, or when the index falls below
+    /// `SOCIAL_INDEX_REBASE_BELOW`, resetting the index.
     pub social_loss_epoch: u64,
+    /// What the index had fallen to when the current epoch began: balances last touched in the previous epoch
+    /// convert at it. 0 when that epoch ended in a wipe (they read as zero). precision: SOCIAL_INDEX_ONE.
+    pub social_loss_carry_index: u64,
     /// Cumulative funding per base unit paid by longs (received by shorts). precision: FUNDING_INDEX_PRECISION.
     pub cumulative_funding_index: i64,
     /// Unix seconds of the last funding accrual.
@@ -144,8 +148,13 @@ impl MarketLedger {
         Ok(())
     }
 
-    /// Realizes `pnl` against the pool: losses credit the pool at once; profit (and earlier unsettled profit) is
-    /// paid from the pool's free cash, the rest stays owed as unsettled.
+    /// Realizes `pnl` against the pool: losses credit the pool at once; profit (and earlier unsettled profit)
+    /// first nets against the trader's own deficit, then is paid from the pool's cash, first come first served;
+    /// the rest stays owed as unsettled.
+    ///
+    /// Netting moves no cash: the pool's credit for the deficit and its debt to the same trader cancel. Without it
+    /// a trader could sit at once on a deficit (which the waterfall would cover from the fund) and on a claim
+    /// (which the pool would later pay in full).
     fn settle_pnl(&mut self, trader: &mut TraderBalances, pnl: i64) -> MathResult<()> {
         if pnl < 0 {
             self.move_collateral(trader, pnl)?;
@@ -153,14 +162,18 @@ impl MarketLedger {
         }
         let profit = u64::try_from(pnl.max(0)).map_err(|_| MathError::Overflow)?;
         let owed = add_u64(trader.unsettled_pnl, profit)?;
-        // Cash this trader may draw: the pool less what backs pending deficits and less other traders' claims.
-        let others_claims = sub_u64(self.total_unsettled_pnl, trader.unsettled_pnl)?;
-        let available = self.pool_balance.saturating_sub(self.pending_deficit).saturating_sub(others_claims);
-        let paid = owed.min(available);
+        let netted = owed.min(deficit_of(trader.collateral));
+        let paid = add_u64(netted, (owed - netted).min(self.pool_cash()))?;
         self.total_unsettled_pnl = add_u64(sub_u64(self.total_unsettled_pnl, trader.unsettled_pnl)?, owed - paid)?;
         trader.unsettled_pnl = owed - paid;
         self.pool_balance = sub_u64(self.pool_balance, paid)?;
         self.move_collateral(trader, i64::try_from(paid).map_err(|_| MathError::Overflow)?)
+    }
+
+    /// Pool cash that does not back a pending deficit: what claims are paid from. Claims are creditors of the
+    /// pool alike, so none reserves cash against another (that stranded cash while claims stayed unpaid).
+    pub fn pool_cash(&self) -> u64 {
+        self.pool_balance.saturating_sub(self.pending_deficit)
     }
 
     fn record_position_change(&mut self, before: &TraderBalances, after: &TraderBalances) -> MathResult<()> {
@@ -231,12 +244,33 @@ mod tests {
     }
 
     #[test]
-    fn claims_of_others_are_not_leapfrogged_beyond_the_free_cash() {
-        let market = MarketLedger { pool_balance: 100, total_unsettled_pnl: 90, ..Default::default() };
-        let claimant = TraderBalances { unsettled_pnl: 30, ..Default::default() };
-        // 60 of the claims are someone else's: 40 is free for this claimant, who is owed 30.
-        let books = touch(&claimant, &market).unwrap();
-        assert_eq!((books.trader.collateral, books.trader.unsettled_pnl), (30, 0));
-        assert_eq!(books.market.total_unsettled_pnl, 60);
+    fn claims_are_paid_from_all_cash_first_come() {
+        // Two claims of 50 on 60 of cash: the first is paid whole, the second gets the 10 left; nothing strands.
+        let market = MarketLedger { pool_balance: 60, total_unsettled_pnl: 100, ..Default::default() };
+        let claimant = TraderBalances { unsettled_pnl: 50, ..Default::default() };
+        let first = touch(&claimant, &market).unwrap();
+        assert_eq!((first.trader.collateral, first.trader.unsettled_pnl), (50, 0));
+        let second = touch(&claimant, &first.market).unwrap();
+        assert_eq!((second.trader.collateral, second.trader.unsettled_pnl), (10, 40));
+        assert_eq!((second.market.pool_balance, second.market.total_unsettled_pnl), (0, 40));
+    }
+
+    #[test]
+    fn a_claim_nets_against_the_claimants_own_deficit_before_any_cash_moves() {
+        // The pool has no free cash at all (its 100 is the credit for this trader's own deficit of 100), yet the
+        // trader's claim of 30 cancels 30 of that deficit: the credit and the debt were to the same party.
+        let market = MarketLedger {
+            pool_balance: 100,
+            pending_deficit: 100,
+            total_unsettled_pnl: 30,
+            total_collateral: -100,
+            ..Default::default()
+        };
+        let trader = TraderBalances { collateral: -100, unsettled_pnl: 30, ..Default::default() };
+        let books = touch(&trader, &market).unwrap();
+        assert_eq!((books.trader.collateral, books.trader.unsettled_pnl), (-70, 0));
+        assert_eq!(books.market.pending_deficit, 70);
+        assert_eq!((books.market.pool_balance, books.market.total_unsettled_pnl), (70, 0));
+        assert_eq!(books.market.vault_liability(), market.vault_liability(), "no cash moved");
     }
 }

@@ -10,6 +10,11 @@ use crate::safe_math::{add_u64, mul_div_floor, sub_u64, to_i64};
 /// The index's unit: a balance touched at index I and read at index J is worth `balance × J / I`.
 pub const SOCIAL_INDEX_ONE: u64 = 1_000_000_000_000_000_000;
 
+/// Below this the index keeps too few digits to scale balances by (at 1 it could not move at all: losses left
+/// the books but touched no account), so a new epoch starts at [`SOCIAL_INDEX_ONE`] and balances of the ending
+/// epoch convert at the index it reached. Two epochs back a balance has shrunk by more than 10⁻¹⁸: it reads zero.
+pub const SOCIAL_INDEX_REBASE_BELOW: u64 = 1_000_000_000;
+
 fn or_one(index: u64) -> u64 {
     if index == 0 {
         SOCIAL_INDEX_ONE
@@ -28,15 +33,17 @@ impl MarketLedger {
             return Ok(0);
         }
         let remaining = base - taken;
-        if remaining == 0 {
-            // Every positive balance is gone: a new epoch, in which every older positive balance reads as zero.
+        // Rounded down: balances shrink by at least their exact share. 0 when every positive balance is gone.
+        let scaled =
+            mul_div_floor(i128::from(or_one(self.social_loss_index)), i128::from(remaining), i128::from(base))?;
+        let scaled = u64::try_from(scaled).map_err(|_| MathError::Overflow)?;
+        if remaining == 0 || scaled < SOCIAL_INDEX_REBASE_BELOW {
+            // A new epoch: balances of the old one convert at `scaled` (zero after a wipe).
             self.social_loss_epoch = self.social_loss_epoch.checked_add(1).ok_or(MathError::Overflow)?;
+            self.social_loss_carry_index = if remaining == 0 { 0 } else { scaled };
             self.social_loss_index = SOCIAL_INDEX_ONE;
         } else {
-            // Rounded down: balances shrink by at least their exact share.
-            let scaled =
-                mul_div_floor(i128::from(or_one(self.social_loss_index)), i128::from(remaining), i128::from(base))?;
-            self.social_loss_index = u64::try_from(scaled).map_err(|_| MathError::Overflow)?.max(1);
+            self.social_loss_index = scaled;
         }
         self.total_positive_collateral = remaining;
         let taken_signed = to_i64(i128::from(taken))?;
@@ -51,16 +58,21 @@ impl MarketLedger {
         // An account already at the market's index has nothing to apply (and skips a 128-bit division).
         let current = or_one(trader.social_loss_index) == index && trader.social_loss_epoch == epoch;
         if trader.collateral > 0 && !current {
-            if trader.social_loss_epoch != epoch {
-                trader.collateral = 0;
+            // The index the account's epoch reached (or has reached so far), and how it has scaled since.
+            let (reached, then_now) = if trader.social_loss_epoch == epoch {
+                (index, SOCIAL_INDEX_ONE)
+            } else if trader.social_loss_epoch.checked_add(1) == Some(epoch) {
+                (self.social_loss_carry_index, index)
             } else {
-                let scaled = mul_div_floor(
-                    i128::from(trader.collateral),
-                    i128::from(index),
-                    i128::from(or_one(trader.social_loss_index)),
-                )?;
-                trader.collateral = to_i64(scaled)?;
-            }
+                (0, SOCIAL_INDEX_ONE)
+            };
+            let in_epoch = mul_div_floor(
+                i128::from(trader.collateral),
+                i128::from(reached),
+                i128::from(or_one(trader.social_loss_index)),
+            )?;
+            let scaled = mul_div_floor(in_epoch, i128::from(then_now), i128::from(SOCIAL_INDEX_ONE))?;
+            trader.collateral = to_i64(scaled)?;
         }
         trader.social_loss_index = index;
         trader.social_loss_epoch = epoch;
@@ -78,7 +90,7 @@ pub fn pending_social_loss(trader: &TraderBalances, market: &MarketLedger) -> Ma
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::touch;
+    use crate::ledger::{touch, Books};
 
     fn holder(collateral: i64) -> TraderBalances {
         TraderBalances { collateral, social_loss_index: SOCIAL_INDEX_ONE, ..Default::default() }
@@ -118,6 +130,30 @@ mod tests {
         let mut market = MarketLedger::default();
         assert_eq!(market.socialize(50), Ok(0));
         assert_eq!(market, MarketLedger::default());
+    }
+
+    /// Replays the review's finding: the index used to floor at 1, after which losses left the books but touched
+    /// no account. Two near-total losses now start a new epoch instead, and a later loss reaches a later balance.
+    #[test]
+    fn near_total_losses_start_an_epoch_and_later_losses_still_reach_every_balance() {
+        let whale = holder(1_000_000_000_000);
+        let mut market = MarketLedger {
+            total_collateral: 1_000_000_000_000,
+            total_positive_collateral: 1_000_000_000_000,
+            ..Default::default()
+        };
+        market.socialize(1_000_000_000_000 - 1_000).unwrap();
+        assert_eq!((market.social_loss_index, market.social_loss_epoch), (1_000_000_000, 0), "at the floor");
+        market.socialize(999).unwrap();
+        assert_eq!((market.social_loss_index, market.social_loss_epoch), (SOCIAL_INDEX_ONE, 1));
+        assert_eq!(market.social_loss_carry_index, 1_000_000, "the old epoch's balances convert at its index");
+        assert_eq!(touch(&whale, &market).unwrap().trader.collateral, 1, "1e12 × 1e-12: one atom left");
+        // Alice deposits $1,000 in the new epoch; $500,500 of losses over her and the atom: she bears it pro rata.
+        let alice = touch(&holder(0), &market).unwrap().trader;
+        let Books { trader: alice, mut market } = crate::ledger::deposit(&alice, &market, 1_000_000_000).unwrap();
+        assert_eq!(market.socialize(500_500_000), Ok(500_500_000));
+        assert_eq!(touch(&alice, &market).unwrap().trader.collateral, 499_500_000);
+        assert_eq!(touch(&whale, &market).unwrap().trader.collateral, 0, "rounded against the holder");
     }
 
     #[test]

@@ -6,9 +6,6 @@ use backstop_math::fund::coverage_ratio_bps;
 use backstop_math::funding::funding_rate_ppb;
 use backstop_math::position::notional;
 
-/// Most markets one health call reports (return data is limited to 1 KiB).
-pub const MAX_HEALTH_MARKETS: usize = 16;
-
 /// One market's share of the fund's risk.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MarketDraw {
@@ -19,6 +16,10 @@ pub struct MarketDraw {
     pub draw_remaining: u64,
     /// The market's current hourly funding rate, ppb of notional (positive: longs pay), from its open interest.
     pub funding_rate_ppb: i64,
+    /// Deficits of liquidated accounts awaiting `cover_bankruptcy`: the fund's next calls on it.
+    pub pending_deficit: u64,
+    /// Lifetime bad debt nobody could absorb (the waterfall's last layer).
+    pub uncovered: u64,
 }
 
 /// A fund's health, as returned by `fund_health` (and emitted as a `FundHealthReport`).
@@ -42,6 +43,9 @@ pub struct FundHealth {
     pub pending_unstake_value: u64,
     /// What unstakes may still take out in the current gate window.
     pub gate_remaining: u64,
+    /// Σ of the markets' pending deficits and of their uncovered bad debt.
+    pub pending_deficits: u64,
+    pub uncovered: u64,
     pub markets: Vec<MarketDraw>,
 }
 
@@ -55,32 +59,17 @@ pub struct FundHealthView<'info> {
 pub fn handle_fund_health<'info>(ctx: Context<'info, FundHealthView<'info>>) -> Result<FundHealth> {
     let fund_key = ctx.accounts.insurance_fund.key();
     let fund = ctx.accounts.insurance_fund.load()?;
-    require!(ctx.remaining_accounts.len() <= MAX_HEALTH_MARKETS, BackstopError::InvalidMarketList);
+    require!(
+        ctx.remaining_accounts.len() <= usize::from(crate::fund_markets::MAX_FUND_MARKETS),
+        BackstopError::InvalidMarketList
+    );
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
     let mut markets: Vec<MarketDraw> = Vec::with_capacity(ctx.remaining_accounts.len());
-    for info in ctx.remaining_accounts {
-        require!(markets.iter().all(|m| m.market != info.key()), BackstopError::InvalidMarketList);
-        let loader = AccountLoader::<Market>::try_from(info)?;
-        let market = loader.load()?;
-        require_keys_eq!(market.insurance_fund, fund_key, BackstopError::FundMismatch);
-        let open_interest = market.books.open_interest_long.saturating_add(market.books.open_interest_short);
-        let base = i64::try_from(open_interest).map_err(|_| BackstopError::Overflow)?;
-        let (cap, window) = (market.params.fund_draw_cap, market.params.fund_draw_window_secs);
-        markets.push(MarketDraw {
-            market: info.key(),
-            open_interest_notional: notional(base, market.last_oracle_price).unwrap_or(u64::MAX),
-            draw_remaining: market.fund_draw.remaining(now, cap, window),
-            funding_rate_ppb: funding_rate_ppb(
-                market.books.open_interest_long,
-                market.books.open_interest_short,
-                market.params.funding_coefficient_ppm,
-                market.params.funding_cap_ppm,
-                market.params.funding_depth,
-            )
-            .unwrap_or(0),
-        });
-    }
+    crate::fund_markets::visit(&fund_key, ctx.remaining_accounts, |key, market| {
+        markets.push(market_draw(key, market, now)?);
+        Ok(())
+    })?;
     let backed_notional = markets.iter().fold(0u64, |sum, m| sum.saturating_add(m.open_interest_notional));
     let health = FundHealth {
         fund: fund_key,
@@ -96,6 +85,8 @@ pub fn handle_fund_health<'info>(ctx: Context<'info, FundHealthView<'info>>) -> 
         unvested: fund.book.unvested(now).unwrap_or(0),
         pending_unstake_value: fund.book.locked_value,
         gate_remaining: fund.book.gate_remaining(),
+        pending_deficits: markets.iter().fold(0u64, |sum, m| sum.saturating_add(m.pending_deficit)),
+        uncovered: markets.iter().fold(0u64, |sum, m| sum.saturating_add(m.uncovered)),
         markets,
     };
     drop(fund);
@@ -105,4 +96,25 @@ pub fn handle_fund_health<'info>(ctx: Context<'info, FundHealthView<'info>>) -> 
         &FundHealthReport { header: EventHeader::now(&clock), health: health.clone() },
     )?;
     Ok(health)
+}
+
+fn market_draw(key: &Pubkey, market: &Market, now: i64) -> Result<MarketDraw> {
+    let open_interest = market.books.open_interest_long.saturating_add(market.books.open_interest_short);
+    let base = i64::try_from(open_interest).map_err(|_| BackstopError::Overflow)?;
+    let (cap, window) = (market.params.fund_draw_cap, market.params.fund_draw_window_secs);
+    Ok(MarketDraw {
+        market: *key,
+        open_interest_notional: notional(base, market.last_oracle_price).unwrap_or(u64::MAX),
+        draw_remaining: market.fund_draw.remaining(now, cap, window),
+        funding_rate_ppb: funding_rate_ppb(
+            market.books.open_interest_long,
+            market.books.open_interest_short,
+            market.params.funding_coefficient_ppm,
+            market.params.funding_cap_ppm,
+            market.params.funding_depth,
+        )
+        .unwrap_or(0),
+        pending_deficit: market.books.pending_deficit,
+        uncovered: market.cumulative_uncovered,
+    })
 }

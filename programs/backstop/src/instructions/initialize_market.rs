@@ -33,8 +33,9 @@ pub struct InitializeMarket<'info> {
     pub vault: UncheckedAccount<'info>,
     #[account(constraint = collateral_mint.decimals == QUOTE_DECIMALS @ BackstopError::InvalidCollateralMint)]
     pub collateral_mint: Box<Account<'info, Mint>>,
-    /// The fund must hold the same token as the market's collateral, since it pays deficits into the vault.
-    #[account(constraint = insurance_fund.load()?.mint == collateral_mint.key() @ BackstopError::MintMismatch)]
+    /// The fund must hold the same token as the market's collateral, since it pays deficits into the vault. It
+    /// counts the markets it backs (unstakes must name them all).
+    #[account(mut, constraint = insurance_fund.load()?.mint == collateral_mint.key() @ BackstopError::MintMismatch)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
     /// CHECK: owner, layout, feed and verification checked by decoding it as `args.oracle` at #2
     pub oracle: UncheckedAccount<'info>,
@@ -65,6 +66,10 @@ pub fn handle_initialize_market(ctx: Context<InitializeMarket>, args: Initialize
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
     let listing_eta = crate::instructions::governance::eta(now, delay)?;
+    let mut fund = ctx.accounts.insurance_fund.load_mut()?;
+    require!(fund.markets_backed < crate::fund_markets::MAX_FUND_MARKETS, BackstopError::InvalidMarketList);
+    fund.markets_backed += 1;
+    drop(fund);
 
     let (market_key, vault_key) = (ctx.accounts.market.key(), ctx.accounts.vault.key());
     let (mint_key, fund_key, oracle_key) =

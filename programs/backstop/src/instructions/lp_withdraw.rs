@@ -41,15 +41,20 @@ pub struct LpWithdraw<'info> {
     pub token_program: Program<'info, Token>,
 }
 
+/// Serves `shares` of the LP's matured exit request (`request_lp_withdraw`) at the lesser of their value then and
+/// now.
 pub fn handle_lp_withdraw(ctx: Context<LpWithdraw>, shares: u64) -> Result<()> {
     let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let mut market = ctx.accounts.market.load_mut()?;
-    let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
-    market.accrue_funding(clock.unix_timestamp, price.price)?;
+    let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
+    market.accrue_funding(now, price.price)?;
     let mut position = ctx.accounts.lp_position.load_mut()?;
     let pool_before = market.books.pool_balance;
-    let outcome = ledger::lp_withdraw(&market.books, shares, position.shares, &price, market.params.initial_margin_bps)
-        .or_reject()?;
+    let margin = market.params.initial_margin_bps;
+    let (outcome, left) =
+        ledger::lp_withdraw(&market.books, shares, position.shares, &position.exit, &price, now, margin).or_reject()?;
+    position.exit = left;
     market.books = outcome.market;
     market.record_oracle(&price);
     position.shares = position.shares.checked_sub(shares).ok_or(BackstopError::InsufficientShares)?;

@@ -28,12 +28,15 @@ pub struct InsuranceFund {
     pub fund_id: u16,
     pub bump: u8,
     pub vault_bump: u8,
-    pub _padding: [u8; 4],
-    pub reserved: [u8; 256],
+    /// How many markets this fund backs (each listing adds one; a market never changes fund). An unstake must
+    /// name every one of them, so the deficits pending in each are counted (`fund_markets`).
+    pub markets_backed: u16,
+    pub _padding: [u8; 2],
+    pub reserved: [u8; 248],
 }
 
-const_assert_eq!(core::mem::size_of::<FundBook>(), 12 * 8);
-const_assert_eq!(core::mem::size_of::<InsuranceFund>(), 2 * 32 + 96 + 16 + 16 + 8 + 5 * 8 + 8 + 256);
+const_assert_eq!(core::mem::size_of::<FundBook>(), 13 * 8);
+const_assert_eq!(core::mem::size_of::<InsuranceFund>(), 2 * 32 + 104 + 16 + 16 + 8 + 5 * 8 + 8 + 248);
 const_assert_eq!(core::mem::size_of::<InsuranceFund>() % 8, 0);
 
 impl InsuranceFund {

@@ -1,4 +1,5 @@
 use anchor_lang::prelude::*;
+use backstop_math::ledger::LpExitRequest;
 use static_assertions::const_assert_eq;
 
 /// One LP's shares in one market's pool. PDA `[LP_POSITION, market, owner]`.
@@ -14,8 +15,11 @@ pub struct LpPosition {
     pub withdrawn: u64,
     pub bump: u8,
     pub _padding: [u8; 7],
-    pub reserved: [u8; 64],
+    /// The pending exit (`request_lp_withdraw`), served by `lp_withdraw` after the market's exit delay.
+    pub exit: LpExitRequest,
+    pub reserved: [u8; 40],
 }
 
-const_assert_eq!(core::mem::size_of::<LpPosition>(), 2 * 32 + 4 * 8 + 64);
+const_assert_eq!(core::mem::size_of::<LpExitRequest>(), 24);
+const_assert_eq!(core::mem::size_of::<LpPosition>(), 2 * 32 + 4 * 8 + 24 + 40);
 const_assert_eq!(core::mem::size_of::<LpPosition>() % 8, 0);

@@ -16,9 +16,9 @@ pub struct StakePosition {
     pub unstaked: u64,
     pub bump: u8,
     pub _padding: [u8; 7],
-    pub reserved: [u8; 64],
+    pub reserved: [u8; 48],
 }
 
-const_assert_eq!(core::mem::size_of::<StakeBook>(), 40);
-const_assert_eq!(core::mem::size_of::<StakePosition>(), 2 * 32 + 40 + 2 * 8 + 8 + 64);
+const_assert_eq!(core::mem::size_of::<StakeBook>(), 56);
+const_assert_eq!(core::mem::size_of::<StakePosition>(), 2 * 32 + 56 + 2 * 8 + 8 + 48);
 const_assert_eq!(core::mem::size_of::<StakePosition>() % 8, 0);

@@ -13,6 +13,7 @@ fn target(instruction: &str) -> Option<u64> {
         "trade" => Some(10_000),
         "liquidate" | "cover_bankruptcy" => Some(15_000),
         "deposit" | "withdraw" | "settle_fund_revenue" => Some(9_000),
+        "lp_withdraw" | "request_lp_withdraw" | "unstake" | "sweep_treasury_fees" => Some(9_000),
         "update_market_params" | "apply_market_params" => Some(6_000),
         _ => None,
     }

@@ -1,5 +1,6 @@
 use crate::error::{BackstopError, OrReject};
 use crate::events::{EventHeader, StakeAction, StakeRecord};
+use crate::fund_markets;
 use crate::state::{InsuranceFund, StakePosition};
 use crate::vault::{self, TokenAccountView};
 use anchor_lang::prelude::*;
@@ -39,13 +40,16 @@ pub struct Unstake<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-pub fn handle_unstake(ctx: Context<Unstake>) -> Result<()> {
+/// Pass every market the fund backs as remaining accounts (`fund_markets::pending_deficits`).
+pub fn handle_unstake<'info>(ctx: Context<'info, Unstake<'info>>) -> Result<()> {
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
+    let fund_key = ctx.accounts.insurance_fund.key();
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
+    let exposure = fund_markets::pending_deficits(&fund_key, fund.markets_backed, ctx.remaining_accounts)?;
     let mut position = ctx.accounts.stake_position.load_mut()?;
     let params = fund.params;
-    let done = staking::unstake(&fund.book, &position.book, now, &params).or_reject()?;
+    let done = staking::unstake(&fund.book, &position.book, now, &params, exposure).or_reject()?;
     fund.book = done.fund;
     fund.outflow_unstakes = fund.outflow_unstakes.saturating_add(done.amount);
     position.book = done.position;

@@ -1,0 +1,40 @@
+//! The markets an insurance fund backs, passed as remaining accounts. One reader for every instruction that must
+//! see them: `unstake` nets the deficits pending in each (so a staker cannot leave between a liquidation and its
+//! cover at full value), `fund_health` reports them.
+
+use crate::error::BackstopError;
+use crate::state::Market;
+use anchor_lang::prelude::*;
+
+/// Most markets one fund may back: every unstake names them all, and `fund_health` returns them within Solana's
+/// 1 KiB of return data.
+pub const MAX_FUND_MARKETS: u16 = 16;
+
+/// Calls `visit` with each market in `infos`: each must be a market account of this program, backed by `fund`,
+/// and named once.
+pub fn visit<'info>(
+    fund: &Pubkey,
+    infos: &'info [AccountInfo<'info>],
+    mut visit: impl FnMut(&Pubkey, &Market) -> Result<()>,
+) -> Result<()> {
+    for (index, info) in infos.iter().enumerate() {
+        require!(infos[..index].iter().all(|seen| seen.key != info.key), BackstopError::InvalidMarketList);
+        let loader = AccountLoader::<Market>::try_from(info)?;
+        let market = loader.load()?;
+        require_keys_eq!(market.insurance_fund, *fund, BackstopError::FundMismatch);
+        visit(info.key, &market)?;
+    }
+    Ok(())
+}
+
+/// Σ deficits pending cover in every market the fund backs: what the fund is about to be asked for. All
+/// `markets_backed` markets must be named, or a staker could leave out the one with the loss.
+pub fn pending_deficits<'info>(fund: &Pubkey, markets_backed: u16, infos: &'info [AccountInfo<'info>]) -> Result<u64> {
+    require!(infos.len() == usize::from(markets_backed), BackstopError::InvalidMarketList);
+    let mut total = 0u64;
+    visit(fund, infos, |_, market| {
+        total = total.checked_add(market.books.pending_deficit).ok_or(BackstopError::Overflow)?;
+        Ok(())
+    })?;
+    Ok(total)
+}

@@ -1,0 +1,51 @@
+use crate::error::{BackstopError, OrReject};
+use crate::events::{EventHeader, LpExitRequested};
+use crate::oracle;
+use crate::state::{LpPosition, Market};
+use anchor_lang::prelude::*;
+use backstop_math::ledger;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct RequestLpWithdraw<'info> {
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+    #[account(
+        mut,
+        has_one = owner @ BackstopError::AccountOwnerMismatch,
+        has_one = market @ BackstopError::MarketMismatch
+    )]
+    pub lp_position: AccountLoader<'info, LpPosition>,
+    pub owner: Signer<'info>,
+    /// CHECK: must be the market's oracle. checked at #oracle
+    pub oracle: UncheckedAccount<'info>,
+}
+
+/// Records an exit of `shares` at their value now; `lp_withdraw` serves it after the market's exit delay, paying
+/// the lesser of this value and the value then. A new request replaces a pending one.
+pub fn handle_request_lp_withdraw(ctx: Context<RequestLpWithdraw>, shares: u64) -> Result<()> {
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
+    let mut market = ctx.accounts.market.load_mut()?;
+    let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
+    market.accrue_funding(now, price.price)?;
+    market.record_oracle(&price);
+    let mut position = ctx.accounts.lp_position.load_mut()?;
+    let delay = market.params.lp_exit_delay_secs;
+    let request =
+        ledger::request_lp_withdraw(&market.books, shares, position.shares, &price, now, delay).or_reject()?;
+    position.exit = request;
+    drop((market, position));
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &LpExitRequested {
+            header: EventHeader::now(&clock),
+            market: ctx.accounts.market.key(),
+            owner: ctx.accounts.owner.key(),
+            shares: request.shares,
+            value_at_request: request.value,
+            unlocks_at: request.unlocks_at,
+        },
+    )?;
+    Ok(())
+}
