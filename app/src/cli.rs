@@ -37,6 +37,25 @@ impl Context {
         self.chain.send(&[instruction]).await.map_err(readable)
     }
 
+    /// Sends `instruction` after a `cover_bankruptcy` for every bankrupt account of the market, in one
+    /// transaction. While a deficit awaits cover the program refuses a withdrawal that could dodge its share of it
+    /// (`DeficitAwaitingCover`); anyone may cover, so the CLI assesses the loss first.
+    pub async fn send_after_covers(&mut self, instruction: Instruction) -> Result<(), String> {
+        let market = self.chain.market(self.market).await?;
+        let mut instructions = Vec::new();
+        if market.books.bankrupt_deficit > 0 {
+            let keeper = self.chain.market_accounts(self.market).await?.keeper();
+            let signer = self.chain.keeper();
+            for (_, account) in self.chain.margin_accounts(self.market).await? {
+                if account.balances.is_bankrupt() {
+                    instructions.push(keeper.cover_bankruptcy(signer, account.owner));
+                }
+            }
+        }
+        instructions.push(instruction);
+        self.chain.send(&instructions).await.map_err(readable)
+    }
+
     /// Creates the margin account if it does not exist yet.
     pub async fn ensure_margin_account(&mut self) -> Result<(), String> {
         let owner = self.chain.keeper();

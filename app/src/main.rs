@@ -173,7 +173,8 @@ enum Command {
         target: Target,
         amount: u64,
     },
-    /// Withdraws collateral (atoms); initial margin must hold afterwards.
+    /// Withdraws collateral (atoms); initial margin must hold afterwards. Covers pending bankruptcies first, in the
+    /// same transaction (a withdrawal cannot dodge its share of a loss awaiting cover).
     Withdraw {
         #[command(flatten)]
         target: Target,
@@ -438,7 +439,7 @@ async fn run(command: Command) -> Result<(), String> {
         Command::Withdraw { target, amount } => {
             let mut ctx = context(&target).await?;
             let flow = ctx.margin_flow().await?;
-            ctx.send(flow.withdraw(amount)).await
+            ctx.send_after_covers(flow.withdraw(amount)).await
         }
         Command::Trade { target, size } => {
             let mut ctx = context(&target).await?;

@@ -95,6 +95,8 @@ pub enum MathError {
     LpExitDelayNotElapsed,
     /// The LP exit delay is outside 10 seconds ..= 7 days.
     InvalidLpExitDelay,
+    /// The request is worth nothing now (the fund is about to pay out all it holds): it is kept, not burned.
+    NothingToRedeem,
 }
 
 pub type MathResult<T> = core::result::Result<T, MathError>;

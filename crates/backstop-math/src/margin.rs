@@ -81,6 +81,24 @@ impl TraderBalances {
     }
 
     /// Bankrupt: no position left and negative cash. Nothing but cover may touch it (SPEC §7).
+    /// Whether initial margin holds at `price`: exactly [`Health::meets_initial`] of [`TraderBalances::health`],
+    /// without the maintenance side (one notional and one division fewer, on every withdrawal and risk-increasing
+    /// trade).
+    pub fn meets_initial(&self, price: &OraclePrice, params: &MarketParams) -> MathResult<bool> {
+        let base = self.position.base;
+        let unrealized = self.position.unrealized_pnl(price.margin_price(base)?)?;
+        let profit = i128::from(unrealized).checked_add(i128::from(self.unsettled_pnl)).ok_or(MathError::Overflow)?;
+        let collateral = i128::from(self.collateral);
+        let cap = mul_div_floor(
+            collateral.max(0),
+            i128::from(params.unrealized_profit_cap_bps),
+            i128::from(BPS_DENOMINATOR),
+        )?;
+        let equity = collateral.checked_add(profit.min(cap)).ok_or(MathError::Overflow)?;
+        let requirement = margin_requirement(base, price.price, params.initial_margin_bps)?;
+        Ok(equity >= i128::from(requirement))
+    }
+
     /// Flat, and what the account holds (collateral plus the profit the pool still owes it) is negative. A
     /// claim on the pool is the account's own money: it nets against the account's deficit before anything is
     /// called a deficit, so a hedged pair cannot make the fund pay a debt its own unsettled profit covers.
@@ -116,6 +134,27 @@ mod tests {
         // A claim on the pool at least as large as the deficit is not a bankruptcy: the two net.
         assert!(!TraderBalances { collateral: -5, unsettled_pnl: 5, ..Default::default() }.is_bankrupt());
         assert!(TraderBalances { collateral: -5, unsettled_pnl: 4, ..Default::default() }.is_bankrupt());
+    }
+
+    proptest::proptest! {
+        /// The initial-only check answers exactly as the full health does.
+        #[test]
+        fn the_initial_only_check_agrees_with_health(
+            size in -1_000_000_000_000i64..1_000_000_000_000,
+            entry in 1i64..1_000 * USD,
+            now in 1i64..1_000 * USD,
+            conf_bps in 0i64..500,
+            collateral in -1_000_000 * USD..1_000_000 * USD,
+            unsettled in 0u64..1_000_000_000_000,
+        ) {
+            let position = Position::default().apply_fill(size, entry).unwrap().position;
+            let account = TraderBalances { collateral, position, unsettled_pnl: unsettled, ..Default::default() };
+            let at = price(now, now / 10_000 * conf_bps);
+            let full = account.health(&at, &sample()).map(|h| h.meets_initial());
+            if let Ok(full) = full {
+                proptest::prop_assert_eq!(account.meets_initial(&at, &sample()), Ok(full));
+            }
+        }
     }
 
     #[test]

@@ -72,9 +72,12 @@ pub struct FundBook {
     /// The current window's budget (set when it opens) and what unstakes took from it: a hard cap.
     pub window_budget: u64,
     pub window_used: u64,
-    /// Bumped when covers leave each share worth less than [`WIPED_SHARES_PER_ATOM`] allows: every share of an
-    /// earlier epoch is worth nothing, so a drained fund can be recapitalised at the first staker's price.
+    /// Bumped at each reverse split (covers left each share worth less than [`MAX_SHARES_PER_ATOM`] allows:
+    /// every share becomes 1/[`SHARE_SPLIT`] of a share worth [`SHARE_SPLIT`] times as much) and when a drained
+    /// fund voids its shares. Positions convert lazily ([`StakeBook::in_epoch_of`]).
     pub share_epoch: u64,
+    /// The epoch a drain voided every share in (0: never): positions from before it hold nothing.
+    pub void_epoch: u64,
 }
 
 /// One staker's shares and request. Stored in the stake position account.
@@ -92,22 +95,42 @@ pub struct StakeBook {
     /// When the pending request may be served: its cooldown is the one in force when it was made, so a later
     /// cooldown change neither lengthens nor shortens it.
     pub unlocks_at: i64,
-    /// The fund's share epoch these shares belong to; shares of an earlier epoch are void.
+    /// The fund's share epoch these shares are counted in (see [`FundBook::share_epoch`]).
     pub share_epoch: u64,
 }
 
-/// Shares per atom of value beyond which a fund counts as wiped: its share value fell below 1 % of the first
+/// Shares per atom of value beyond which the fund splits its shares: their value fell below 1 % of the first
 /// staker's price ([`crate::constants::VIRTUAL_SHARES`] shares per atom). Past this a large stake could not be
-/// minted in u64, so the fund starts a new share epoch instead (see [`FundBook::pay_cover`]).
-pub const WIPED_SHARES_PER_ATOM: u64 = crate::constants::VIRTUAL_SHARES * 100;
+/// minted in u64 (a $100k stake into 1e15 shares on nothing overflowed).
+pub const MAX_SHARES_PER_ATOM: u64 = crate::constants::VIRTUAL_SHARES * 100;
+/// A reverse split turns this many shares into one. It leaves more than 100 shares per atom, so the virtual
+/// offset stays negligible beside the real shares.
+pub const SHARE_SPLIT: u64 = 1_000;
 
 impl StakeBook {
-    /// This position as the fund's current share epoch sees it: empty if its epoch was wiped.
+    /// This position as the fund's current share epoch sees it: shares and locked shares divided by every
+    /// reverse split since (rounded down: at most one new share's value lost, which stays with the fund), or
+    /// nothing if a drain voided them. A request whose locked shares round to nothing is dropped.
     pub fn in_epoch_of(&self, fund: &FundBook) -> StakeBook {
         if self.share_epoch == fund.share_epoch {
-            *self
-        } else {
-            StakeBook { share_epoch: fund.share_epoch, ..StakeBook::default() }
+            return *self;
+        }
+        let empty = StakeBook { share_epoch: fund.share_epoch, ..StakeBook::default() };
+        if self.share_epoch < fund.void_epoch {
+            return empty;
+        }
+        let splits = u32::try_from(fund.share_epoch.saturating_sub(self.share_epoch)).unwrap_or(u32::MAX);
+        let Some(divisor) = SHARE_SPLIT.checked_pow(splits) else { return empty };
+        let locked_shares = self.locked_shares / divisor;
+        let request = if locked_shares == 0 { StakeBook::default() } else { *self };
+        StakeBook {
+            shares: self.shares / divisor,
+            locked_shares,
+            request_value: request.request_value,
+            request_time: request.request_time,
+            queue_position: request.queue_position,
+            unlocks_at: request.unlocks_at,
+            share_epoch: fund.share_epoch,
         }
     }
 }
@@ -159,8 +182,9 @@ impl FundBook {
     }
 
     /// A cover paid `amount` out: share value drops at once (unvested revenue first, since it is the part no
-    /// staker has yet been credited with). A cover that leaves the fund wiped starts a new share epoch.
-    pub fn pay_cover(&mut self, amount: u64, now: i64, vesting_secs: u32) -> MathResult<()> {
+    /// staker has yet been credited with). A cover that drains the fund voids its shares; one that leaves each
+    /// share worth under 1 % of the first staker's price splits them (holders keep their value).
+    pub fn pay_cover(&mut self, amount: u64, now: i64) -> MathResult<()> {
         let unvested = self.unvested(now)?;
         self.balance = sub_u64(self.balance, amount)?;
         let left = unvested.saturating_sub(amount);
@@ -169,26 +193,36 @@ impl FundBook {
         if left == 0 {
             self.vesting_end = now;
         }
-        if self.total_shares > 0 && self.value(now)?.saturating_mul(WIPED_SHARES_PER_ATOM) < self.total_shares {
-            self.restart_epoch(now, vesting_secs)?;
+        if self.total_shares > 0 && self.balance == 0 {
+            self.void_shares()?;
+        }
+        // At most a handful of rounds: each divides the shares by 1,000.
+        while self.total_shares > 0 && self.value(now)?.saturating_mul(MAX_SHARES_PER_ATOM) < self.total_shares {
+            self.reverse_split()?;
         }
         Ok(())
     }
 
-    /// Voids every share: the fund was drained, and pricing new stakes against the old share count would need
-    /// more shares than a u64 holds (a $100k stake into a fund at zero with 1e15 shares). What is left (under 1 %
-    /// of what the void shares were first bought for) vests as revenue to whoever stakes next, so no one can
-    /// take it in one transaction. Requests of the old epoch are void too, and leave the queue.
-    fn restart_epoch(&mut self, now: i64, vesting_secs: u32) -> MathResult<()> {
+    /// Every 1,000 shares become one, worth 1,000 times as much: a holder keeps their value (less under one new
+    /// share, rounded down), and new stakes mint at a price a u64 can hold. The totals round down too, so they
+    /// never fall below the sum of the converted positions (the difference is dust owned by no one).
+    fn reverse_split(&mut self) -> MathResult<()> {
         self.share_epoch = self.share_epoch.checked_add(1).ok_or(MathError::Overflow)?;
+        self.total_shares /= SHARE_SPLIT;
+        self.locked_shares /= SHARE_SPLIT;
+        Ok(())
+    }
+
+    /// The fund holds nothing: every share is worth nothing and is voided, so the next staker buys at the first
+    /// staker's price. Requests of the voided shares are void too, and leave the queue.
+    fn void_shares(&mut self) -> MathResult<()> {
+        self.share_epoch = self.share_epoch.checked_add(1).ok_or(MathError::Overflow)?;
+        self.void_epoch = self.share_epoch;
         self.total_shares = 0;
         self.locked_shares = 0;
         self.locked_value = 0;
         self.queue_released = self.queue_released.max(self.queue_requested);
-        self.vesting_amount = 0;
-        let leftover = self.balance;
-        self.balance = 0;
-        self.add_revenue(leftover, now, vesting_secs.max(MIN_COOLDOWN_SECS))
+        Ok(())
     }
 
     /// Opens gate windows up to `now`: each window releases `gate_bps` of the fund's value, but unused capacity
@@ -284,8 +318,8 @@ pub fn request_unstake(
     Ok((fund, position))
 }
 
-/// Unlocks a pending request. Its place in the queue is given up, and so is the room it took: the frontier
-/// moves past the value it still had queued, so every later request waits exactly as if it had never been made.
+/// Unlocks a pending request. Its place in the queue is given up, and so is the room it took: every later
+/// request waits exactly as if it had never been made.
 /// (Without this, free request/cancel pairs pushed every other staker's exit back a window's budget at a time.)
 pub fn cancel_unstake(fund: &FundBook, position: &StakeBook) -> MathResult<(FundBook, StakeBook)> {
     let position = &position.in_epoch_of(fund);
@@ -295,8 +329,15 @@ pub fn cancel_unstake(fund: &FundBook, position: &StakeBook) -> MathResult<(Fund
     let (mut fund, mut position) = (*fund, *position);
     fund.locked_shares = sub_u64(fund.locked_shares, position.locked_shares)?;
     fund.locked_value = sub_u64(fund.locked_value, position.request_value)?;
-    let skipped = add_u64(fund.queue_released, position.request_value)?;
-    fund.queue_released = skipped.min(add_u64(fund.queue_requested, fund.window_budget)?);
+    if add_u64(position.queue_position, position.request_value)? == fund.queue_requested {
+        // The last request in the queue: it leaves as if never made (a request/cancel storm moves nothing).
+        fund.queue_requested = sub_u64(fund.queue_requested, position.request_value)?;
+    } else {
+        // A request in the middle: the frontier moves past its value, so the requests behind it wait as if it
+        // had never been made.
+        fund.queue_released = add_u64(fund.queue_released, position.request_value)?;
+    }
+    fund.queue_released = fund.queue_released.min(add_u64(fund.queue_requested, fund.window_budget)?);
     position.locked_shares = 0;
     position.request_value = 0;
     position.request_time = 0;
@@ -320,8 +361,8 @@ pub struct Unstaked {
 
 /// Serves a request after the cooldown, as far as the redemption gate allows: pays `min(value at request, value
 /// now)` for the shares it burns (the difference stays with the remaining stakers). Value now is net of
-/// `exposure`: the deficits already recognised in the markets the fund backs and not yet covered, which the
-/// fund is about to pay; a staker who leaves between a liquidation and its cover bears their share of it.
+/// `exposure`: what the fund is about to pay for the bankruptcies already recognised in the markets it backs
+/// and not yet covered; a staker who leaves between a liquidation and its cover bears their share of it.
 /// A request larger than a window's budget is served in parts, keeping its place at the front of the queue.
 pub fn unstake(
     fund: &FundBook,
@@ -341,6 +382,10 @@ pub fn unstake(
     fund.roll_gate(now, params)?;
     let locked = position.locked_shares;
     let owed = position.request_value.min(fund.share_value_net_of(locked, now, exposure)?);
+    if owed == 0 {
+        // Burning the shares for nothing would hand them to the stakers who stay: wait for the covers instead.
+        return Err(MathError::NothingToRedeem);
+    }
     // The queue must have reached this request, and the window must have budget left.
     let queue_room = fund.queue_released.saturating_sub(position.queue_position);
     let room = fund.window_budget.saturating_sub(fund.window_used).min(queue_room);
@@ -421,7 +466,7 @@ mod tests {
         let (mut fund, alice) = request_unstake(&fund, &alice, alice.shares, DAY, &relaxed).unwrap();
         assert_eq!(alice.request_value, 1_000_000);
         assert_eq!(unstake(&fund, &alice, 7 * DAY, &relaxed, 0), Err(MathError::CooldownNotElapsed));
-        fund.pay_cover(400_000, 2 * DAY, 0).unwrap(); // a bankruptcy covered during the cooldown
+        fund.pay_cover(400_000, 2 * DAY).unwrap(); // a bankruptcy covered during the cooldown
         let done = unstake(&fund, &alice, 8 * DAY, &relaxed, 0).unwrap();
         assert!(done.complete);
         assert_eq!(done.amount, 600_000);
@@ -494,7 +539,7 @@ mod tests {
             attacker = a;
         }
         let (fund, victim) = request_unstake(&fund, &victim, victim.shares / 10, DAY, &params()).unwrap();
-        assert_eq!(victim.queue_position, 10_000_000_000, "its place counts the cancelled requests' value");
+        assert_eq!(victim.queue_position, 0, "the storm left the queue as it found it");
         let served = unstake(&fund, &victim, DAY + 7 * DAY, &params(), 0).unwrap();
         assert!(served.complete, "served in the first window after its cooldown");
         assert_eq!(served.amount, 90_000_000);
@@ -523,17 +568,29 @@ mod tests {
         let done = unstake(&fund, &a, 8 * DAY, &relaxed, 36_080_090).unwrap();
         assert_eq!(done.amount, 981_959_955);
         let mut fund = done.fund;
-        fund.pay_cover(36_080_090, 8 * DAY, 0).unwrap();
+        fund.pay_cover(36_080_090, 8 * DAY).unwrap();
         assert_eq!(fund.share_value(b.shares, 8 * DAY), Ok(981_959_955), "the stayer: the same");
     }
 
     /// Replays the review's finding: a cover takes the whole fund (1e15 shares left on nothing); a $0.01 stake
     /// then minted 1e19 shares and a $100k stake failed with Overflow. Now the cover voids the old epoch.
+    /// The review of the first fix: with the exposure above what the fund holds, the request was burned for
+    /// nothing. It is now refused and kept; the fund never counts more than each market may still draw.
+    #[test]
+    fn a_request_worth_nothing_now_is_kept_not_burned() {
+        let mut relaxed = params();
+        relaxed.gate_bps = 10_000;
+        let (fund, a, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000, 0).unwrap();
+        let (fund, a) = request_unstake(&fund, &a, a.shares, DAY, &relaxed).unwrap();
+        assert_eq!(unstake(&fund, &a, 8 * DAY, &relaxed, 1_000_000).unwrap_err(), MathError::NothingToRedeem);
+        assert_eq!(unstake(&fund, &a, 8 * DAY, &relaxed, 400_000).unwrap().amount, 600_000);
+    }
+
     #[test]
     fn a_drained_fund_can_be_recapitalised() {
         let (mut fund, old, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000_000_000, 0).unwrap();
         assert_eq!(fund.total_shares, 1_000_000_000_000_000);
-        fund.pay_cover(1_000_000_000_000, DAY, 0).unwrap();
+        fund.pay_cover(1_000_000_000_000, DAY).unwrap();
         assert_eq!((fund.total_shares, fund.share_epoch), (0, 1));
         let (fund, cent, cent_shares) = stake(&fund, &StakeBook::default(), 10_000, DAY).unwrap();
         assert_eq!(cent_shares, 10_000_000, "the first staker's price again");
@@ -542,6 +599,28 @@ mod tests {
         assert_eq!(old.in_epoch_of(&fund).shares, 0, "the drained epoch's shares are void");
         assert_eq!(cent.in_epoch_of(&fund), cent);
         assert_eq!(request_unstake(&fund, &old, 1, DAY, &params()).unwrap_err(), MathError::InsufficientShares);
+    }
+
+    /// The review of the first fix: voiding every share once the price fell below 1 % of the first staker's would
+    /// have handed a refilled fund's value to whoever staked next. A reverse split keeps each holder's value.
+    #[test]
+    fn a_collapsed_share_price_splits_and_holders_keep_their_value() {
+        let (mut fund, old, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000_000, 0).unwrap();
+        fund.pay_cover(985_000_000, DAY).unwrap(); // 1.5 % of the first price is left
+        assert_eq!(fund.share_epoch, 0);
+        let (fund, refill, _) = stake(&fund, &StakeBook::default(), 10_000_000_000_000, DAY).unwrap();
+        let mut fund = fund;
+        let before = fund.share_value(refill.shares, DAY).unwrap();
+        fund.pay_cover(fund.balance * 34 / 100, DAY).unwrap();
+        assert_eq!(fund.share_epoch, 1, "below 1 % of the first price: split");
+        let refill_now = refill.in_epoch_of(&fund);
+        let after = fund.share_value(refill_now.shares, DAY).unwrap();
+        assert!(after >= before * 66 / 100 - 1_000 && after <= before * 66 / 100, "{before} -> {after}");
+        assert!(fund.share_value(old.in_epoch_of(&fund).shares, DAY).unwrap() > 0);
+        // A newcomer buys only what it pays for.
+        let (fund, newcomer, _) = stake(&fund, &StakeBook::default(), 1_000_000_000_000, DAY).unwrap();
+        let worth = fund.share_value(newcomer.shares, DAY).unwrap();
+        assert!((999_999_000_000..=1_000_000_000_000).contains(&worth), "{worth}");
     }
 
     #[test]
@@ -573,13 +652,16 @@ mod tests {
             }
             fund.add_revenue(revenue, 1, 86_400).unwrap();
             let cover = cover.min(fund.balance);
-            fund.pay_cover(cover, 2, 86_400).unwrap();
+            fund.pay_cover(cover, 2).unwrap();
             let mut paid = 0u64;
             let mut now = 3 * DAY;
             // A cover that wiped the fund voided every share: nothing to request.
-            let epoch = fund.share_epoch;
-            for position in positions.iter_mut().filter(|p| p.share_epoch == epoch) {
-                let (next, requested) = request_unstake(&fund, position, position.shares, now, &params()).unwrap();
+            for position in positions.iter_mut() {
+                let shares = position.in_epoch_of(&fund).shares;
+                if shares == 0 {
+                    continue;
+                }
+                let (next, requested) = request_unstake(&fund, position, shares, now, &params()).unwrap();
                 fund = next;
                 *position = requested;
             }

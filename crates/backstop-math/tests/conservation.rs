@@ -278,6 +278,13 @@ impl World {
         let deficit: u64 =
             self.traders.iter().map(|t| if t.collateral < 0 { t.collateral.unsigned_abs() } else { 0 }).sum();
         assert_eq!(m.pending_deficit, deficit);
+        let bankrupt: u64 = self
+            .traders
+            .iter()
+            .filter(|t| t.position.is_flat() && t.collateral < 0)
+            .map(|t| t.collateral.unsigned_abs())
+            .sum();
+        assert_eq!(m.bankrupt_deficit, bankrupt, "bankruptcies awaiting cover");
         // The review's F1 state: a deficit for the waterfall beside a claim on the pool the same account holds.
         assert!(self.traders.iter().all(|t| t.collateral >= 0 || t.unsettled_pnl == 0), "a claim beside a deficit");
         let long: u64 = self.traders.iter().map(|t| u64::try_from(t.position.base.max(0)).unwrap()).sum();

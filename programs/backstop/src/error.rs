@@ -169,6 +169,8 @@ pub enum BackstopError {
     NotTreasuryAccount,
     #[msg("LP exit delay must be 10 seconds to 7 days")]
     InvalidLpExitDelay,
+    #[msg("The request is worth nothing until pending covers are paid: it is kept, not burned")]
+    NothingToRedeem,
 }
 
 impl From<MathError> for BackstopError {
@@ -219,6 +221,7 @@ impl From<MathError> for BackstopError {
             MathError::NoLpExitRequest => Self::NoLpExitRequest,
             MathError::LpExitDelayNotElapsed => Self::LpExitDelayNotElapsed,
             MathError::InvalidLpExitDelay => Self::InvalidLpExitDelay,
+            MathError::NothingToRedeem => Self::NothingToRedeem,
         }
     }
 }

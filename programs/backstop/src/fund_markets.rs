@@ -1,6 +1,6 @@
 //! The markets an insurance fund backs, passed as remaining accounts. One reader for every instruction that must
-//! see them: `unstake` nets the deficits pending in each (so a staker cannot leave between a liquidation and its
-//! cover at full value), `fund_health` reports them.
+//! see them: `unstake` nets what the fund is about to pay for the bankruptcies pending in each (so a staker cannot
+//! leave between a liquidation and its cover at full value), `fund_health` reports them.
 
 use crate::error::BackstopError;
 use crate::state::Market;
@@ -27,13 +27,21 @@ pub fn visit<'info>(
     Ok(())
 }
 
-/// Σ deficits pending cover in every market the fund backs: what the fund is about to be asked for. All
+/// What the fund is about to be asked for: in every market it backs, the bankruptcies awaiting cover, each market
+/// at most what it may still draw in its window (the fund pays no more; the rest goes down the waterfall). All
 /// `markets_backed` markets must be named, or a staker could leave out the one with the loss.
-pub fn pending_deficits<'info>(fund: &Pubkey, markets_backed: u16, infos: &'info [AccountInfo<'info>]) -> Result<u64> {
+pub fn exposure<'info>(
+    fund: &Pubkey,
+    markets_backed: u16,
+    infos: &'info [AccountInfo<'info>],
+    now: i64,
+) -> Result<u64> {
     require!(infos.len() == usize::from(markets_backed), BackstopError::InvalidMarketList);
     let mut total = 0u64;
     visit(fund, infos, |_, market| {
-        total = total.checked_add(market.books.pending_deficit).ok_or(BackstopError::Overflow)?;
+        let (cap, window) = (market.params.fund_draw_cap, market.params.fund_draw_window_secs);
+        let callable = market.books.bankrupt_deficit.min(market.fund_draw.remaining(now, cap, window));
+        total = total.checked_add(callable).ok_or(BackstopError::Overflow)?;
         Ok(())
     })?;
     Ok(total)

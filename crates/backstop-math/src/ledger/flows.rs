@@ -99,21 +99,21 @@ pub fn withdraw(
     market.move_collateral(&mut trader, delta.checked_neg().ok_or(MathError::Overflow)?)?;
     if !trader.position.is_flat() {
         let price = price.ok_or(MathError::InitialMarginBreached)?;
-        if !trader.health(price, params)?.meets_initial() {
+        if !trader.meets_initial(price, params)? {
             return Err(MathError::InitialMarginBreached);
         }
     }
     Ok(Books { trader, market })
 }
 
-/// Refuses a withdrawal while a deficit awaits cover that could reach positive balances: one the LP pool alone
-/// could not absorb (its equity net of every pending deficit is negative, so if the fund cannot pay, the rest
-/// is socialized). A loss is spread over the balances present when it is covered; leaving between the
+/// Refuses a withdrawal while a bankruptcy awaits cover that could reach positive balances: one the LP pool
+/// alone could not absorb (its equity net of every pending deficit is negative, so if the fund cannot pay, the
+/// rest is socialized). A loss is spread over the balances present when it is covered; leaving between the
 /// liquidation and the cover would dodge a share of a loss that already happened. The way out is to bundle
-/// `cover_bankruptcy` for the pending accounts before the withdrawal (anyone may cover). Without a pending
-/// deficit, or with a pool that can bear it, nothing is asked of the oracle.
+/// `cover_bankruptcy` for the bankrupt accounts before the withdrawal (anyone may cover, so nobody can hold the
+/// gate shut). Without a bankruptcy pending, nothing is asked of the oracle.
 pub fn require_no_unassessed_loss(market: &MarketLedger, price: Option<&OraclePrice>) -> MathResult<()> {
-    if market.pending_deficit == 0 {
+    if market.bankrupt_deficit == 0 {
         return Ok(());
     }
     let price = price.ok_or(MathError::DeficitAwaitingCover)?;
@@ -197,7 +197,7 @@ fn check_risk_limits(
     {
         return Err(MathError::OpenInterestCapExceeded);
     }
-    if !trader.health(price, params)?.meets_initial() {
+    if !trader.meets_initial(price, params)? {
         return Err(MathError::InitialMarginBreached);
     }
     let pool_grew = after.net_base()?.unsigned_abs() > before.net_base()?.unsigned_abs();
@@ -297,4 +297,24 @@ pub fn lp_withdraw(
         unlocks_at: if request.shares == shares { 0 } else { request.unlocks_at },
     };
     Ok((LpOutcome { market: after, shares, amount }, left))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oracle::OraclePrice;
+
+    /// The review of the first fix: an account below zero in cash with a position open (from funding or a
+    /// reducing trade) is no bankruptcy and cannot be covered, so it must not hold withdrawals shut.
+    #[test]
+    fn only_a_coverable_bankruptcy_gates_withdrawals() {
+        let price = OraclePrice { price: 100_000_000, conf: 0, publish_time: 0 };
+        let solvent_debtor = MarketLedger { pending_deficit: 10, pool_balance: 5, ..Default::default() };
+        assert_eq!(require_no_unassessed_loss(&solvent_debtor, None), Ok(()));
+        let bankrupt = MarketLedger { bankrupt_deficit: 10, ..solvent_debtor };
+        assert_eq!(require_no_unassessed_loss(&bankrupt, None), Err(MathError::DeficitAwaitingCover));
+        assert_eq!(require_no_unassessed_loss(&bankrupt, Some(&price)), Err(MathError::DeficitAwaitingCover));
+        let deep_pool = MarketLedger { pool_balance: 1_000, ..bankrupt };
+        assert_eq!(require_no_unassessed_loss(&deep_pool, Some(&price)), Ok(()), "the pool alone can bear it");
+    }
 }

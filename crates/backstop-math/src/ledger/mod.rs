@@ -61,6 +61,10 @@ pub struct MarketLedger {
     /// What the index had fallen to when the current epoch began: balances last touched in the previous epoch
     /// convert at it. 0 when that epoch ended in a wipe (they read as zero). precision: SOCIAL_INDEX_ONE.
     pub social_loss_carry_index: u64,
+    /// The part of `pending_deficit` owed by flat accounts: bankruptcies `cover_bankruptcy` can take now. (An
+    /// account with a position open can be below zero in cash, from funding or a reducing trade, while its
+    /// unrealized profit keeps it solvent: no loss, and nothing to cover.)
+    pub bankrupt_deficit: u64,
     /// Cumulative funding per base unit paid by longs (received by shorts). precision: FUNDING_INDEX_PRECISION.
     pub cumulative_funding_index: i64,
     /// Unix seconds of the last funding accrual.
@@ -106,12 +110,24 @@ impl MarketLedger {
 
     /// Pool value a deposit is priced at: the high side of the band, so the depositor never buys cheap.
     pub fn pool_value_for_deposit(&self, price: &OraclePrice) -> MathResult<i128> {
-        Ok(self.pool_value_at(price.low()?, true)?.max(self.pool_value_at(price.high()?, true)?))
+        self.pool_value_at(self.band_edge(price, false)?, true)
     }
 
     /// Pool value a withdrawal is priced at: the low side of the band, pending deficit excluded.
     pub fn pool_value_for_withdrawal(&self, price: &OraclePrice) -> MathResult<i128> {
-        Ok(self.pool_value_at(price.low()?, false)?.min(self.pool_value_at(price.high()?, false)?))
+        self.pool_value_at(self.band_edge(price, true)?, false)
+    }
+
+    /// The edge of the oracle band at which the pool is worth least (`lowest`) or most. The pool holds the
+    /// opposite of traders' net position, so its value moves against theirs and is monotone in the price: one
+    /// evaluation instead of both edges and a comparison.
+    fn band_edge(&self, price: &OraclePrice, lowest: bool) -> MathResult<i64> {
+        // Traders net long: the pool is worth least at the high edge.
+        if (self.net_base()? > 0) == lowest {
+            price.high()
+        } else {
+            price.low()
+        }
     }
 
     /// Pool cash that neither backs a pending deficit nor is owed to traders as unsettled profit.
@@ -142,6 +158,10 @@ impl MarketLedger {
         trader.collateral = add_i64(trader.collateral, delta)?;
         self.total_collateral = add_i64(self.total_collateral, delta)?;
         self.pending_deficit = add_u64(sub_u64(self.pending_deficit, deficit_before)?, deficit_of(trader.collateral))?;
+        if trader.position.is_flat() {
+            self.bankrupt_deficit =
+                add_u64(sub_u64(self.bankrupt_deficit, deficit_before)?, deficit_of(trader.collateral))?;
+        }
         // Saturating: rounding dust from socialized losses can leave the total above the exact sum, never below.
         self.total_positive_collateral =
             add_u64(self.total_positive_collateral.saturating_sub(positive_before), positive_of(trader.collateral))?;
@@ -178,6 +198,13 @@ impl MarketLedger {
 
     fn record_position_change(&mut self, before: &TraderBalances, after: &TraderBalances) -> MathResult<()> {
         let (old, new) = (before.position, after.position);
+        // A deficit counts as a bankruptcy while its account is flat (the cash does not change with the position).
+        let deficit = deficit_of(after.collateral);
+        if old.is_flat() && !new.is_flat() {
+            self.bankrupt_deficit = sub_u64(self.bankrupt_deficit, deficit)?;
+        } else if !old.is_flat() && new.is_flat() {
+            self.bankrupt_deficit = add_u64(self.bankrupt_deficit, deficit)?;
+        }
         self.move_funding_basis(old.base, before.funding_index, new.base, after.funding_index)?;
         let long = |b: i64| u64::try_from(b.max(0)).unwrap_or(0);
         let short = |b: i64| b.min(0).unsigned_abs();
@@ -243,6 +270,33 @@ mod tests {
         assert_eq!(books.market.total_unsettled_pnl, 30);
     }
 
+    proptest::proptest! {
+        /// The one edge `band_edge` picks gives exactly the least (withdrawal) and most (deposit) of both edges.
+        #[test]
+        fn one_band_edge_is_the_extreme_of_both(
+            long in 0u64..1_000_000_000_000_000,
+            short in 0u64..1_000_000_000_000_000,
+            entry in -1_000_000_000_000_000i64..1_000_000_000_000_000,
+            price in 1i64..10_000_000_000_000,
+            conf_bps in 0i64..2_000,
+        ) {
+            let market = MarketLedger {
+                open_interest_long: long,
+                open_interest_short: short,
+                net_entry_notional: entry,
+                pool_balance: 1_000_000_000_000,
+                ..Default::default()
+            };
+            let price = OraclePrice { price, conf: price / 10_000 * conf_bps, publish_time: 0 };
+            let (low, high) = (price.low().unwrap(), price.high().unwrap());
+            let both = |pending| (market.pool_value_at(low, pending).unwrap(), market.pool_value_at(high, pending).unwrap());
+            let (at_low, at_high) = both(false);
+            proptest::prop_assert_eq!(market.pool_value_for_withdrawal(&price).unwrap(), at_low.min(at_high));
+            let (at_low, at_high) = both(true);
+            proptest::prop_assert_eq!(market.pool_value_for_deposit(&price).unwrap(), at_low.max(at_high));
+        }
+    }
+
     #[test]
     fn claims_are_paid_from_all_cash_first_come() {
         // Two claims of 50 on 60 of cash: the first is paid whole, the second gets the 10 left; nothing strands.
@@ -262,6 +316,7 @@ mod tests {
         let market = MarketLedger {
             pool_balance: 100,
             pending_deficit: 100,
+            bankrupt_deficit: 100,
             total_unsettled_pnl: 30,
             total_collateral: -100,
             ..Default::default()
@@ -269,7 +324,7 @@ mod tests {
         let trader = TraderBalances { collateral: -100, unsettled_pnl: 30, ..Default::default() };
         let books = touch(&trader, &market).unwrap();
         assert_eq!((books.trader.collateral, books.trader.unsettled_pnl), (-70, 0));
-        assert_eq!(books.market.pending_deficit, 70);
+        assert_eq!((books.market.pending_deficit, books.market.bankrupt_deficit), (70, 70));
         assert_eq!((books.market.pool_balance, books.market.total_unsettled_pnl), (70, 0));
         assert_eq!(books.market.vault_liability(), market.vault_liability(), "no cash moved");
     }

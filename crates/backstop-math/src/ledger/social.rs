@@ -12,7 +12,8 @@ pub const SOCIAL_INDEX_ONE: u64 = 1_000_000_000_000_000_000;
 
 /// Below this the index keeps too few digits to scale balances by (at 1 it could not move at all: losses left
 /// the books but touched no account), so a new epoch starts at [`SOCIAL_INDEX_ONE`] and balances of the ending
-/// epoch convert at the index it reached. Two epochs back a balance has shrunk by more than 10⁻¹⁸: it reads zero.
+/// epoch convert at the index it reached. A balance two epochs back reads zero: it has shrunk by more than 10⁻⁹
+/// (the whole of the epoch after its own), so at most a billionth of it is rounded away, against the holder.
 pub const SOCIAL_INDEX_REBASE_BELOW: u64 = 1_000_000_000;
 
 fn or_one(index: u64) -> u64 {

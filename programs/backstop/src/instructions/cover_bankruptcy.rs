@@ -75,8 +75,7 @@ pub fn handle_cover_bankruptcy(ctx: Context<CoverBankruptcy>) -> Result<()> {
     market.cumulative_uncovered = market.cumulative_uncovered.saturating_add(plan.uncovered);
     account.balances = outcome.books.trader;
     // Covers lower share value at once (unvested revenue first).
-    let vesting = fund.params.vesting_period_secs;
-    fund.book.pay_cover(plan.fund, now, vesting).or_reject()?;
+    fund.book.pay_cover(plan.fund, now).or_reject()?;
     fund.deficits_covered = fund.deficits_covered.saturating_add(plan.fund);
     let owed = market.books.vault_liability().or_reject()?;
     let index_after =

@@ -37,7 +37,7 @@ pub struct Withdraw<'info> {
     pub vault: UncheckedAccount<'info>,
     /// CHECK: the market's collateral mint (`has_one` above); a transfer needs only its address.
     pub collateral_mint: UncheckedAccount<'info>,
-    /// CHECK: must be the market's oracle; read only with a position open or a deficit pending. checked at #oracle
+    /// CHECK: must be the market's oracle; read only with a position open or a bankruptcy pending. checked at #oracle
     pub oracle: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
 }
@@ -49,7 +49,7 @@ pub fn handle_withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
     let before = account.balances;
     // A flat account owes nothing to margin, so it can leave even when the oracle is down, unless a deficit
     // awaits cover (`ledger::require_no_unassessed_loss` then prices the pool).
-    let price = if before.position.is_flat() && market.books.pending_deficit == 0 {
+    let price = if before.position.is_flat() && market.books.bankrupt_deficit == 0 {
         None
     } else {
         Some(oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?)

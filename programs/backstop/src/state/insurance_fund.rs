@@ -32,11 +32,11 @@ pub struct InsuranceFund {
     /// name every one of them, so the deficits pending in each are counted (`fund_markets`).
     pub markets_backed: u16,
     pub _padding: [u8; 2],
-    pub reserved: [u8; 248],
+    pub reserved: [u8; 240],
 }
 
-const_assert_eq!(core::mem::size_of::<FundBook>(), 13 * 8);
-const_assert_eq!(core::mem::size_of::<InsuranceFund>(), 2 * 32 + 104 + 16 + 16 + 8 + 5 * 8 + 8 + 248);
+const_assert_eq!(core::mem::size_of::<FundBook>(), 14 * 8);
+const_assert_eq!(core::mem::size_of::<InsuranceFund>(), 2 * 32 + 112 + 16 + 16 + 8 + 5 * 8 + 8 + 240);
 const_assert_eq!(core::mem::size_of::<InsuranceFund>() % 8, 0);
 
 impl InsuranceFund {
