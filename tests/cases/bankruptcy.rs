@@ -25,11 +25,7 @@ async fn bankrupt_alice_with(params: backstop_math::params::MarketParams, fund: 
         env.seed_fund(fund).await;
     }
     let _lp = env.lp(100 * THOUSAND).await;
-    let alice = env.trader(100 * USDC).await;
-    env.act(&alice, env.flow(&alice).trade(9 * ONE)).await.expect("open 9x");
-    let keeper = env.trader(0).await;
-    env.advance(5).await;
-    env.set_price(8_500_000_000, 1_000_000).await;
+    let (alice, keeper) = env.alice_gapped_to_85().await;
     env.act(&keeper, env.keeper_accounts().liquidate(keeper.pubkey(), alice.pubkey())).await.expect("liquidate");
     assert_eq!(env.margin(&alice).await.balances.collateral, -i64::try_from(DEFICIT).unwrap());
     (env, alice, keeper)

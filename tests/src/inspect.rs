@@ -3,6 +3,7 @@
 
 use crate::builders::pda;
 use crate::env::*;
+use crate::fixtures::*;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use backstop::state::Market;
@@ -94,6 +95,17 @@ impl Env {
         let delay = self.market_state().await.params.lp_exit_delay_secs;
         self.advance(i64::from(delay)).await;
         self.republish().await;
+    }
+
+    /// Alice ($100) buys 9 SOL at $100.01, a keeper gets a margin account, then SOL gaps to $85: Alice is $36.080090
+    /// beyond her collateral, not yet liquidated (README's worked example). Returns (alice, keeper).
+    pub async fn alice_gapped_to_85(&mut self) -> (Actor, Actor) {
+        let alice = self.trader(100 * USDC).await;
+        self.act(&alice, self.flow(&alice).trade(9 * ONE)).await.expect("open 9x");
+        let keeper = self.trader(0).await;
+        self.advance(5).await;
+        self.set_price(usd(85), 1_000_000).await;
+        (alice, keeper)
     }
 
     /// Gives insurance fund 0 `amount` of capital from a staker of its own, through `stake`.

@@ -63,30 +63,27 @@ pub fn margin_requirement(base: i64, price: i64, ratio_bps: u32) -> MathResult<u
 impl TraderBalances {
     /// Health against `price` under `params`.
     pub fn health(&self, price: &OraclePrice, params: &MarketParams) -> MathResult<Health> {
+        let (full, capped) = self.equities(price, params)?;
         let base = self.position.base;
-        let unrealized = self.position.unrealized_pnl(price.margin_price(base)?)?;
-        let profit = i128::from(unrealized).checked_add(i128::from(self.unsettled_pnl)).ok_or(MathError::Overflow)?;
-        let collateral = i128::from(self.collateral);
-        let cap = mul_div_floor(
-            collateral.max(0),
-            i128::from(params.unrealized_profit_cap_bps),
-            i128::from(BPS_DENOMINATOR),
-        )?;
         Ok(Health {
-            maintenance_equity: to_i64(collateral.checked_add(profit).ok_or(MathError::Overflow)?)?,
-            initial_equity: to_i64(collateral.checked_add(profit.min(cap)).ok_or(MathError::Overflow)?)?,
+            maintenance_equity: to_i64(full)?,
+            initial_equity: to_i64(capped)?,
             maintenance_requirement: margin_requirement(base, price.price, params.maintenance_margin_bps)?,
             initial_requirement: margin_requirement(base, price.price, params.initial_margin_bps)?,
         })
     }
 
-    /// Bankrupt: no position left and negative cash. Nothing but cover may touch it (SPEC §7).
     /// Whether initial margin holds at `price`: exactly [`Health::meets_initial`] of [`TraderBalances::health`],
     /// without the maintenance side (one notional and one division fewer, on every withdrawal and risk-increasing
     /// trade).
     pub fn meets_initial(&self, price: &OraclePrice, params: &MarketParams) -> MathResult<bool> {
-        let base = self.position.base;
-        let unrealized = self.position.unrealized_pnl(price.margin_price(base)?)?;
+        let (_, capped) = self.equities(price, params)?;
+        Ok(capped >= i128::from(margin_requirement(self.position.base, price.price, params.initial_margin_bps)?))
+    }
+
+    /// Equity at the conservative price, in full and with profit capped (for initial margin).
+    fn equities(&self, price: &OraclePrice, params: &MarketParams) -> MathResult<(i128, i128)> {
+        let unrealized = self.position.unrealized_pnl(price.margin_price(self.position.base)?)?;
         let profit = i128::from(unrealized).checked_add(i128::from(self.unsettled_pnl)).ok_or(MathError::Overflow)?;
         let collateral = i128::from(self.collateral);
         let cap = mul_div_floor(
@@ -94,9 +91,9 @@ impl TraderBalances {
             i128::from(params.unrealized_profit_cap_bps),
             i128::from(BPS_DENOMINATOR),
         )?;
-        let equity = collateral.checked_add(profit.min(cap)).ok_or(MathError::Overflow)?;
-        let requirement = margin_requirement(base, price.price, params.initial_margin_bps)?;
-        Ok(equity >= i128::from(requirement))
+        let full = collateral.checked_add(profit).ok_or(MathError::Overflow)?;
+        let capped = collateral.checked_add(profit.min(cap)).ok_or(MathError::Overflow)?;
+        Ok((full, capped))
     }
 
     /// Flat, and what the account holds (collateral plus the profit the pool still owes it) is negative. A

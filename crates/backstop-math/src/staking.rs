@@ -157,9 +157,13 @@ impl FundBook {
         self.share_value_net_of(shares, now, 0)
     }
 
-    /// Value of `shares` at `now` once the fund has paid `exposure` (capped at what it holds), rounded down.
+    /// Value of `shares` at `now` once the fund has paid `exposure`, rounded down: exactly what they will be worth
+    /// after that cover. A cover takes unvested revenue first ([`FundBook::pay_cover`]), so it leaves
+    /// `balance − max(exposure, unvested)`, not the vested value less the exposure: leaving before or after the
+    /// cover pays the same.
     pub fn share_value_net_of(&self, shares: u64, now: i64, exposure: u64) -> MathResult<u64> {
-        amount_for_shares(shares, i128::from(self.value(now)?.saturating_sub(exposure)), self.total_shares)
+        let value = self.balance.saturating_sub(self.unvested(now)?.max(exposure));
+        amount_for_shares(shares, i128::from(value), self.total_shares)
     }
 
     /// Swept revenue: joins the balance at once and vests into share value over `vesting_secs`. What was still
@@ -584,6 +588,26 @@ mod tests {
         let (fund, a) = request_unstake(&fund, &a, a.shares, DAY, &relaxed).unwrap();
         assert_eq!(unstake(&fund, &a, 8 * DAY, &relaxed, 1_000_000).unwrap_err(), MathError::NothingToRedeem);
         assert_eq!(unstake(&fund, &a, 8 * DAY, &relaxed, 400_000).unwrap().amount, 600_000);
+    }
+
+    /// The second review: with revenue still vesting, netting the exposure off the vested value charged a leaver
+    /// twice for the part of the cover the unvested revenue absorbs. Leaving before the cover now pays what
+    /// leaving after it would.
+    #[test]
+    fn leaving_before_a_cover_pays_what_leaving_after_it_would() {
+        let mut relaxed = params();
+        relaxed.gate_bps = 10_000;
+        let (fund, a, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000_000, 0).unwrap();
+        let (mut fund, _b, _) = stake(&fund, &StakeBook::default(), 1_000_000_000, 0).unwrap();
+        let (f, a) = request_unstake(&fund, &a, a.shares, 0, &relaxed).unwrap();
+        fund = f;
+        fund.add_revenue(2_000_000_000, 8 * DAY, 7 * 86_400).unwrap();
+        let before = unstake(&fund, &a, 8 * DAY, &relaxed, 300_000_000).unwrap().amount;
+        let mut covered = fund;
+        covered.pay_cover(300_000_000, 8 * DAY).unwrap();
+        let after = unstake(&covered, &a, 8 * DAY, &relaxed, 0).unwrap().amount;
+        // The first fix paid $850 before the cover: the $300 it will take comes out of the unvested $2,000.
+        assert_eq!((before, after), (1_000_000_000, 1_000_000_000));
     }
 
     #[test]

@@ -28,19 +28,18 @@ pub fn visit<'info>(
 }
 
 /// What the fund is about to be asked for: in every market it backs, the bankruptcies awaiting cover, each market
-/// at most what it may still draw in its window (the fund pays no more; the rest goes down the waterfall). All
-/// `markets_backed` markets must be named, or a staker could leave out the one with the loss.
+/// at most its draw cap (a cover pays no more in a window; counting the whole cap rather than what is left of
+/// the window errs against the leaver, since the window may reset before the cover). All `markets_backed`
+/// markets must be named, or a staker could leave out the one with the loss.
 pub fn exposure<'info>(
     fund: &Pubkey,
     markets_backed: u16,
     infos: &'info [AccountInfo<'info>],
-    now: i64,
 ) -> Result<u64> {
     require!(infos.len() == usize::from(markets_backed), BackstopError::InvalidMarketList);
     let mut total = 0u64;
     visit(fund, infos, |_, market| {
-        let (cap, window) = (market.params.fund_draw_cap, market.params.fund_draw_window_secs);
-        let callable = market.books.bankrupt_deficit.min(market.fund_draw.remaining(now, cap, window));
+        let callable = market.books.bankrupt_deficit.min(market.params.fund_draw_cap);
         total = total.checked_add(callable).ok_or(BackstopError::Overflow)?;
         Ok(())
     })?;

@@ -19,11 +19,7 @@ async fn alice_underwater(fund: u64) -> (Env, Actor, Actor, Actor, Actor) {
     }
     let leaver = env.lp(50 * THOUSAND).await;
     let stayer = env.lp(50 * THOUSAND).await;
-    let alice = env.trader(100 * USDC).await;
-    env.act(&alice, env.flow(&alice).trade(9 * ONE)).await.expect("open 9x");
-    let keeper = env.trader(0).await;
-    env.advance(5).await;
-    env.set_price(usd(85), 1_000_000).await;
+    let (alice, keeper) = env.alice_gapped_to_85().await;
     (env, leaver, stayer, alice, keeper)
 }
 
@@ -78,11 +74,7 @@ async fn a_staker_cannot_leave_between_a_liquidation_and_its_cover_at_full_value
     env.act(&leaver, env.staking(&leaver).request_unstake(shares)).await.expect("request");
     env.advance(i64::from(default_fund_params().cooldown_secs)).await;
     env.republish().await;
-    let alice = env.trader(100 * USDC).await;
-    env.act(&alice, env.flow(&alice).trade(9 * ONE)).await.expect("open 9x");
-    let keeper = env.trader(0).await;
-    env.advance(5).await;
-    env.set_price(usd(85), 1_000_000).await;
+    let (alice, keeper) = env.alice_gapped_to_85().await;
     env.act(&keeper, env.keeper_accounts().liquidate(keeper.pubkey(), alice.pubkey())).await.expect("liquidate");
     assert_eq!(env.market_state().await.books.pending_deficit, DEFICIT);
 

@@ -13,11 +13,7 @@ async fn pending_deficit(fund: u64) -> (Env, Actor, Actor) {
     let mut env = Env::new().await;
     env.seed_fund(fund).await;
     let _lp = env.lp(100 * THOUSAND).await;
-    let alice = env.trader(100 * USDC).await;
-    env.act(&alice, env.flow(&alice).trade(9 * ONE)).await.expect("open 9x");
-    let keeper = env.trader(0).await;
-    env.advance(5).await;
-    env.set_price(usd(85), 1_000_000).await;
+    let (alice, keeper) = env.alice_gapped_to_85().await;
     env.act(&keeper, env.keeper_accounts().liquidate(keeper.pubkey(), alice.pubkey())).await.expect("liquidate");
     (env, alice, keeper)
 }

@@ -46,7 +46,7 @@ pub fn handle_unstake<'info>(ctx: Context<'info, Unstake<'info>>) -> Result<()> 
     let now = clock.unix_timestamp;
     let fund_key = ctx.accounts.insurance_fund.key();
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
-    let exposure = fund_markets::exposure(&fund_key, fund.markets_backed, ctx.remaining_accounts, now)?;
+    let exposure = fund_markets::exposure(&fund_key, fund.markets_backed, ctx.remaining_accounts)?;
     let mut position = ctx.accounts.stake_position.load_mut()?;
     let params = fund.params;
     let done = staking::unstake(&fund.book, &position.book, now, &params, exposure).or_reject()?;
