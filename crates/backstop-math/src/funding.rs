@@ -27,12 +27,14 @@ pub fn funding_rate_ppb(
 ) -> MathResult<i64> {
     let long = i128::from(open_interest_long);
     let short = i128::from(open_interest_short);
-    let skew = long - short;
+    // Open interest is capped at i64::MAX (`max_open_interest`), so the skew and the coefficient are 64-bit
+    // values and their product cannot overflow i128: a widening multiply, not the checked 128-bit routine.
+    let skew = i64::try_from(long - short).map_err(|_| MathError::Overflow)?;
     let denominator = (long + short).max(i128::from(depth)).max(1);
-    let coefficient = i128::from(coefficient_ppm) * i128::from(PPM_TO_PPB);
+    let coefficient = i64::from(coefficient_ppm) * PPM_TO_PPB;
     let cap = i128::from(cap_ppm) * i128::from(PPM_TO_PPB);
     // Truncated toward zero: the rate never exceeds the formula's.
-    let rate = div_trunc(coefficient.checked_mul(skew).ok_or(MathError::Overflow)?, denominator)?;
+    let rate = div_trunc(i128::from(coefficient) * i128::from(skew), denominator)?;
     to_i64(rate.clamp(-cap, cap))
 }
 
@@ -45,10 +47,13 @@ pub fn index_delta(rate_ppb: i64, price: i64, elapsed: i64) -> MathResult<i64> {
     // rate × price × elapsed × INDEX_PRECISION / (3600 × RATE_PRECISION), with the common factor cancelled
     // exactly (RATE_PRECISION is a multiple of INDEX_PRECISION): the same truncation, but the numerator usually
     // fits in 64 bits, where division is one SBF instruction instead of a 128-bit routine.
-    let numerator = i128::from(rate_ppb)
-        .checked_mul(i128::from(price))
-        .and_then(|v| v.checked_mul(i128::from(elapsed)))
-        .ok_or(MathError::Overflow)?;
+    // Two 64-bit factors cannot overflow i128 (a widening multiply); the checked 128-bit routine only when the
+    // first product leaves 64 bits.
+    let rate_price = i128::from(rate_ppb) * i128::from(price);
+    let numerator = match i64::try_from(rate_price) {
+        Ok(small) => i128::from(small) * i128::from(elapsed),
+        Err(_) => rate_price.checked_mul(i128::from(elapsed)).ok_or(MathError::Overflow)?,
+    };
     to_i64(div_trunc(numerator, i128::from(SECONDS_PER_HOUR) * i128::from(RATE_PER_INDEX_PRECISION))?)
 }
 
@@ -62,8 +67,12 @@ pub fn funding_owed(base: i64, index_then: i64, index_now: i64) -> MathResult<i6
     if base == 0 || index_then == index_now {
         return Ok(0);
     }
-    let delta = i128::from(index_now).checked_sub(i128::from(index_then)).ok_or(MathError::Overflow)?;
-    let owed = i128::from(base).checked_mul(delta).ok_or(MathError::Overflow)?;
+    let delta = i128::from(index_now) - i128::from(index_then);
+    let owed = match i64::try_from(delta) {
+        // The usual case: a widening 64 × 64 multiply, which cannot overflow.
+        Ok(small) => i128::from(base) * i128::from(small),
+        Err(_) => i128::from(base).checked_mul(delta).ok_or(MathError::Overflow)?,
+    };
     to_i64(div_ceil(owed, i128::from(BASE_PRECISION) * i128::from(FUNDING_INDEX_PRECISION))?)
 }
 

@@ -11,12 +11,34 @@ pub fn div_floor(numerator: i128, denominator: i128) -> MathResult<i128> {
     // Almost every operand fits in 64 bits: on SBF a 64-bit division is one instruction, a 128-bit one a
     // software routine of hundreds of compute units.
     if let (Ok(n), Ok(d)) = (u64::try_from(numerator.unsigned_abs()), u64::try_from(denominator.unsigned_abs())) {
-        let (quotient, exact) = (i128::from(n / d), n % d == 0);
-        return Ok(match ((numerator < 0) != (denominator < 0), exact) {
-            (false, _) => quotient,
-            (true, true) => -quotient,
-            (true, false) => -quotient - 1,
-        });
+        return Ok(floor_signed(n / d, n % d == 0, (numerator < 0) != (denominator < 0)));
+    }
+    div_floor_wide(numerator, denominator)
+}
+
+/// The quotient of magnitudes, with the sign and the floor rounding of a signed division.
+fn floor_signed(quotient: u64, exact: bool, negative: bool) -> i128 {
+    let quotient = i128::from(quotient);
+    match (negative, exact) {
+        (false, _) => quotient,
+        (true, true) => -quotient,
+        (true, false) => -quotient - 1,
+    }
+}
+
+/// [`div_floor`] beyond 64 bits. Nearly every such case is a product of two 64-bit values over a 64-bit divisor
+/// with a 64-bit quotient: two native divisions ([`div_wide`]) instead of the 128-bit routine. Kept out of line so
+/// the common path stays small (measured: inlined, it slowed every division).
+#[inline(never)]
+fn div_floor_wide(numerator: i128, denominator: i128) -> MathResult<i128> {
+    if let Ok(d) = u64::try_from(denominator.unsigned_abs()) {
+        let n = numerator.unsigned_abs();
+        let high = u64::try_from(n >> 64).unwrap_or(u64::MAX);
+        if high < d {
+            let low = u64::try_from(n & u128::from(u64::MAX)).unwrap_or(0);
+            let (quotient, remainder) = div_wide(high, low, d);
+            return Ok(floor_signed(quotient, remainder == 0, (numerator < 0) != (denominator < 0)));
+        }
     }
     let quotient = numerator.checked_div(denominator).ok_or(MathError::Overflow)?;
     // |quotient × denominator| ≤ |numerator|: the remainder needs no second division.
@@ -27,6 +49,35 @@ pub fn div_floor(numerator: i128, denominator: i128) -> MathResult<i128> {
     } else {
         Ok(quotient)
     }
+}
+
+/// `(high·2⁶⁴ + low) / divisor` and its remainder, for `high < divisor` (so the quotient fits in 64 bits), with
+/// two native 64-bit divisions: long division in base 2³² on the normalised divisor (Knuth's algorithm D for two
+/// digits, as in Hacker's Delight's `divlu`). Shifts discard the bits above 64 by construction.
+fn div_wide(high: u64, low: u64, divisor: u64) -> (u64, u64) {
+    const BASE: u64 = 1 << 32;
+    let shift = divisor.leading_zeros();
+    let v = divisor << shift;
+    let (v1, v0) = (v >> 32, v & (BASE - 1));
+    let u32_ = if shift == 0 { high } else { (high << shift) | (low >> (64 - shift)) };
+    let u10 = low << shift;
+    let (u1, u0) = (u10 >> 32, u10 & (BASE - 1));
+    let digit = |top: u64, next: u64| -> (u64, u64) {
+        let (mut q, mut rhat) = (top / v1, top % v1);
+        // At most two corrections; `q >= BASE` is tested first, so `q * v0` cannot overflow.
+        while q >= BASE || q * v0 > ((rhat << 32) | next) {
+            q -= 1;
+            rhat += v1;
+            if rhat >= BASE {
+                break;
+            }
+        }
+        let rest = ((top << 32) | next).wrapping_sub(q.wrapping_mul(v));
+        (q, rest)
+    };
+    let (q1, u21) = digit(u32_, u1);
+    let (q0, rest) = digit(u21, u0);
+    ((q1 << 32) | q0, rest >> shift)
 }
 
 /// Division truncated toward zero, with the same 64-bit fast path as [`div_floor`].
@@ -98,6 +149,26 @@ pub fn sub_u64(a: u64, b: u64) -> MathResult<u64> {
 mod tests {
     use super::*;
     use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        /// The two-digit long division agrees with the 128-bit routine everywhere it is used.
+        #[test]
+        fn wide_division_agrees_with_i128(a in proptest::num::i128::ANY, d in proptest::num::i64::ANY) {
+            proptest::prop_assume!(d != 0);
+            let expected = {
+                let (q, r) = (a / i128::from(d), a % i128::from(d));
+                if r != 0 && ((r < 0) != (d < 0)) { q - 1 } else { q }
+            };
+            proptest::prop_assert_eq!(div_floor(a, i128::from(d)), Ok(expected));
+        }
+
+        #[test]
+        fn wide_division_agrees_on_products(a in 0u64..1 << 63, b in 0u64..1 << 63, d in 1u64..) {
+            let n = i128::from(a) * i128::from(b);
+            proptest::prop_assert_eq!(div_floor(n, i128::from(d)), Ok(n / i128::from(d)));
+            proptest::prop_assert_eq!(div_floor(-n, i128::from(d)), Ok((-n).div_euclid(i128::from(d))));
+        }
+    }
 
     #[test]
     fn floor_and_ceil_round_the_named_way_for_every_sign() {

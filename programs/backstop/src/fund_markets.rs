@@ -31,11 +31,7 @@ pub fn visit<'info>(
 /// at most its draw cap (a cover pays no more in a window; counting the whole cap rather than what is left of
 /// the window errs against the leaver, since the window may reset before the cover). All `markets_backed`
 /// markets must be named, or a staker could leave out the one with the loss.
-pub fn exposure<'info>(
-    fund: &Pubkey,
-    markets_backed: u16,
-    infos: &'info [AccountInfo<'info>],
-) -> Result<u64> {
+pub fn exposure<'info>(fund: &Pubkey, markets_backed: u16, infos: &'info [AccountInfo<'info>]) -> Result<u64> {
     require!(infos.len() == usize::from(markets_backed), BackstopError::InvalidMarketList);
     let mut total = 0u64;
     visit(fund, infos, |_, market| {

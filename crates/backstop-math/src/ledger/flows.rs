@@ -279,7 +279,12 @@ pub fn lp_withdraw(
         return Err(MathError::LpExitDelayNotElapsed);
     }
     let now_value = amount_for_shares(shares, market.pool_value_for_withdrawal(price)?, market.lp_shares)?;
-    let at_request = mul_div_floor(i128::from(request.value), i128::from(shares), i128::from(request.shares))?;
+    // The whole request (the usual case) needs no division.
+    let at_request = if shares == request.shares {
+        i128::from(request.value)
+    } else {
+        mul_div_floor(i128::from(request.value), i128::from(shares), i128::from(request.shares))?
+    };
     let amount = now_value.min(to_u64(at_request)?);
     if amount > market.pool_free_cash() {
         return Err(MathError::InsufficientPoolLiquidity);

@@ -46,17 +46,14 @@ impl MarketLedger {
 
     /// Σ size × index at last settlement.
     fn funding_basis(&self) -> i128 {
-        let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&self.funding_basis_lo.to_le_bytes());
-        bytes[8..].copy_from_slice(&self.funding_basis_hi.to_le_bytes());
-        i128::from_le_bytes(bytes)
+        ((u128::from(self.funding_basis_hi) << 64) | u128::from(self.funding_basis_lo)).cast_signed()
     }
 
     fn set_funding_basis(&mut self, basis: i128) {
-        let bytes = basis.to_le_bytes();
-        let (lo, hi) = bytes.split_at(8);
-        self.funding_basis_lo = u64::from_le_bytes(lo.try_into().unwrap_or_default());
-        self.funding_basis_hi = u64::from_le_bytes(hi.try_into().unwrap_or_default());
+        // Two's complement in two words, by shifts (cheaper on SBF than going through a byte array).
+        let bits = basis.cast_unsigned();
+        self.funding_basis_lo = u64::try_from(bits & u128::from(u64::MAX)).unwrap_or_default();
+        self.funding_basis_hi = u64::try_from(bits >> 64).unwrap_or_default();
     }
 
     /// Replaces one account's term in the funding basis.

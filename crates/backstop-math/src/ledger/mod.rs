@@ -154,6 +154,9 @@ impl MarketLedger {
 
     /// Moves a trader's collateral by `delta`, keeping the market's totals in step.
     fn move_collateral(&mut self, trader: &mut TraderBalances, delta: i64) -> MathResult<()> {
+        if delta == 0 {
+            return Ok(());
+        }
         let (deficit_before, positive_before) = (deficit_of(trader.collateral), positive_of(trader.collateral));
         trader.collateral = add_i64(trader.collateral, delta)?;
         self.total_collateral = add_i64(self.total_collateral, delta)?;
@@ -182,6 +185,10 @@ impl MarketLedger {
         }
         let profit = u64::try_from(pnl.max(0)).map_err(|_| MathError::Overflow)?;
         let owed = add_u64(trader.unsettled_pnl, profit)?;
+        // Nothing owed (every touch of an account without a claim): nothing to net or pay.
+        if owed == 0 {
+            return Ok(());
+        }
         let netted = owed.min(deficit_of(trader.collateral));
         let paid = add_u64(netted, (owed - netted).min(self.pool_cash()))?;
         self.total_unsettled_pnl = add_u64(sub_u64(self.total_unsettled_pnl, trader.unsettled_pnl)?, owed - paid)?;

@@ -72,7 +72,12 @@ impl MarketLedger {
                 i128::from(reached),
                 i128::from(or_one(trader.social_loss_index)),
             )?;
-            let scaled = mul_div_floor(in_epoch, i128::from(then_now), i128::from(SOCIAL_INDEX_ONE))?;
+            // Within one epoch (nearly always) there is nothing more to scale: one division, not two.
+            let scaled = if then_now == SOCIAL_INDEX_ONE {
+                in_epoch
+            } else {
+                mul_div_floor(in_epoch, i128::from(then_now), i128::from(SOCIAL_INDEX_ONE))?
+            };
             trader.collateral = to_i64(scaled)?;
         }
         trader.social_loss_index = index;

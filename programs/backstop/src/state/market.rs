@@ -165,8 +165,7 @@ impl Market {
     /// Advances funding to `now`, valued at `price` (the oracle price read by the instruction, or the last one
     /// used when the instruction reads none).
     pub fn accrue_funding(&mut self, now: i64, price: i64) -> Result<FundingAccrual> {
-        let params = self.params;
-        self.books.accrue_funding(now, price, &params).or_reject()
+        self.books.accrue_funding(now, price, &self.params).or_reject()
     }
 
     /// Feeds a freshly read oracle price to the volatility estimate and the circuit breaker (before
