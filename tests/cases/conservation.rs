@@ -100,8 +100,19 @@ impl World {
                 env.act(&self.traders[t], env.flow(&self.traders[t]).deposit(amount)).await
             }
             1 => {
+                // A withdrawal alone, or racing a cover of another account in the same transaction (the cover
+                // first: the way out of `DeficitAwaitingCover`; or after: the exit that would dodge its share).
                 let amount = 1 + rng.below(2_000 * USDC);
-                env.act(&self.traders[t], env.flow(&self.traders[t]).withdraw(amount)).await
+                let (trader, other) = (&self.traders[t], &self.traders[(t + 1) % TRADERS]);
+                let withdraw = env.flow(trader).withdraw(amount);
+                match rng.below(3) {
+                    0 => env.act(trader, withdraw).await,
+                    race => {
+                        let cover = env.keeper_accounts().cover_bankruptcy(trader.pubkey(), other.pubkey());
+                        let order = if race == 1 { [cover, withdraw] } else { [withdraw, cover] };
+                        env.send(&order, &[&trader.keypair.insecure_clone()]).await
+                    }
+                }
             }
             2 | 3 => {
                 // Leverage up to 9.5x of current collateral, either side, or a random close.
@@ -184,7 +195,14 @@ impl World {
                         env.act(staker, flows.request_unstake(shares / (1 + rng.below(3)))).await
                     }
                     2 => env.act(staker, flows.cancel_unstake()).await,
-                    _ => env.act(staker, flows.unstake(&[env.market])).await,
+                    // An unstake alone, or in one transaction ahead of a cover the fund is about to pay.
+                    _ if rng.below(2) == 0 => env.act(staker, flows.unstake(&[env.market])).await,
+                    _ => {
+                        let target = &self.traders[t];
+                        let cover = env.keeper_accounts().cover_bankruptcy(staker.pubkey(), target.pubkey());
+                        let unstake = flows.unstake(&[env.market]);
+                        env.send(&[unstake, cover], &[&staker.keypair.insecure_clone()]).await
+                    }
                 }
             }
             _ => {

@@ -76,6 +76,30 @@ pub fn unstake_storm_and_pending_deficit() -> Vec<Measurement> {
     vm.measurements
 }
 
+/// Two $1,000 stakers, $36.080090 of bankruptcy pending: the leaver is paid its share net of the cover to come
+/// (tests/cases/attacks/exits_dodging_losses.rs).
+pub fn unstake_with_a_bankruptcy_pending() -> Vec<Measurement> {
+    let mut vm = Vm::listed(default_params());
+    let leaver = vm.seed_fund(THOUSAND);
+    let _stayer = vm.seed_fund(THOUSAND);
+    let _lp = vm.lp(100 * THOUSAND);
+    let flows = vm.staking(&leaver);
+    let shares = vm.load::<StakePosition>(flows.position).book.shares;
+    vm.act("request_unstake", &leaver, flows.request_unstake(shares));
+    vm.advance(i64::from(default_fund_params().cooldown_secs));
+    vm.set_price(START_PRICE, START_CONF);
+    let alice = vm.trader(100 * USDC);
+    vm.act("trade: open 9x", &alice, vm.flow(&alice).trade(9 * ONE));
+    let keeper = vm.trader(0);
+    print(&mut vm, 85);
+    vm.act("liquidate: to bankruptcy", &keeper, vm.keeper().liquidate(keeper.pubkey(), alice.pubkey()));
+    vm.assert_rejected(&leaver, flows.unstake(&[]), BackstopError::InvalidMarketList);
+    vm.act("unstake: a bankruptcy pending", &leaver, flows.unstake(&[vm.market]));
+    assert_eq!(vm.token_balance(leaver.token), 981_959_955);
+    vm.assert_vaults_match_books();
+    vm.measurements
+}
+
 /// An LP exit in two steps with the loss recognised in between; a flat withdrawal while a deficit the pool can
 /// bear is pending; the treasury's fees swept to the treasury.
 pub fn exits_and_treasury() -> Vec<Measurement> {

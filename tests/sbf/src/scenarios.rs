@@ -34,6 +34,7 @@ pub const ALL: &[Scenario] = &[
     Scenario { name: "review F1: a hedged pair's claim", run: crate::review::hedged_pair_claim },
     Scenario { name: "review F2: unstake storm", run: crate::review::unstake_storm_and_pending_deficit },
     Scenario { name: "review: exits and the treasury", run: crate::review::exits_and_treasury },
+    Scenario { name: "review: unstake, a bankruptcy pending", run: crate::review::unstake_with_a_bankruptcy_pending },
 ];
 
 fn fee(notional: u64) -> u64 {
@@ -199,14 +200,12 @@ pub fn cover_from_fund_and_pool() -> Vec<Measurement> {
 
 /// tests/cases/bankruptcy.rs `thin_pool_gap`: a $20 pool between Alice (9 long) and Bob (9 short), Carol idle
 /// with `idle`, the price gapped to `price` and Bob liquidated into bankruptcy.
-fn thin_pool_gap(idle: u64, price: i64) -> (Vm, Actor, Actor, Actor) {
+fn thin_pool_gap(idle: u64, price: i64) -> (Vm, Actor, Actor, Actor, Option<Actor>) {
     let mut vm = Vm::listed(default_params());
     let _lp = vm.lp(20 * USDC);
     let alice = vm.trader(100 * USDC);
     let bob = vm.trader(100 * USDC);
-    if idle > 0 {
-        vm.trader(idle);
-    }
+    let carol = (idle > 0).then(|| vm.trader(idle));
     let keeper = vm.trader(0);
     for _ in 0..9 {
         vm.act("trade: open 1", &alice, vm.flow(&alice).trade(ONE));
@@ -214,11 +213,14 @@ fn thin_pool_gap(idle: u64, price: i64) -> (Vm, Actor, Actor, Actor) {
     }
     move_price(&mut vm, price);
     vm.act("liquidate: to bankruptcy", &keeper, vm.keeper().liquidate(keeper.pubkey(), bob.pubkey()));
-    (vm, alice, bob, keeper)
+    (vm, alice, bob, keeper, carol)
 }
 
 pub fn cover_socialized() -> Vec<Measurement> {
-    let (mut vm, alice, bob, keeper) = thin_pool_gap(THOUSAND, usd(120));
+    let (mut vm, alice, bob, keeper, carol) = thin_pool_gap(THOUSAND, usd(120));
+    // Carol's idle $1,000 cannot leave before the loss it will share is assessed (attacks/exits_dodging_losses.rs).
+    let carol = carol.expect("carol");
+    vm.assert_rejected(&carol, vm.flow(&carol).withdraw(THOUSAND), BackstopError::DeficitAwaitingCover);
     let deficit = vm.margin(&bob).balances.collateral.unsigned_abs();
     let positive = vm.market_state().books.total_positive_collateral;
     let cover = vm.keeper().cover_bankruptcy(keeper.pubkey(), bob.pubkey());
@@ -231,13 +233,15 @@ pub fn cover_socialized() -> Vec<Measurement> {
     let expected = one * u128::from(positive - socialized) / u128::from(positive);
     assert_eq!(u128::from(market.books.social_loss_index), expected);
     vm.act("withdraw: applies the social loss", &alice, vm.flow(&alice).withdraw(1));
+    vm.act("withdraw: after the cover, its share taken", &carol, vm.flow(&carol).withdraw(1));
+    assert_eq!(vm.margin(&carol).balances.collateral, 945_246_187 - 1, "as in the native replay");
     vm.assert_vaults_match_books();
     vm.measurements
 }
 
 /// +45 % and no idle money: the deficit exceeds the pool and every positive balance; the rest is uncovered.
 pub fn cover_uncovered() -> Vec<Measurement> {
-    let (mut vm, _alice, bob, keeper) = thin_pool_gap(0, usd(145));
+    let (mut vm, _alice, bob, keeper, _) = thin_pool_gap(0, usd(145));
     let deficit = vm.margin(&bob).balances.collateral.unsigned_abs();
     let positive = vm.market_state().books.total_positive_collateral;
     let cover = vm.keeper().cover_bankruptcy(keeper.pubkey(), bob.pubkey());

@@ -37,13 +37,18 @@ fn review_unstake_storm() {
 }
 
 #[test]
+fn review_unstake_with_a_bankruptcy_pending() {
+    assert!(!review::unstake_with_a_bankruptcy_pending().is_empty());
+}
+
+#[test]
 fn review_exits_and_treasury() {
     assert!(!review::exits_and_treasury().is_empty());
 }
 
 #[test]
 fn every_scenario_is_listed_for_the_benchmark() {
-    assert_eq!(scenarios::ALL.len(), 13);
+    assert_eq!(scenarios::ALL.len(), 14);
 }
 
 #[test]
