@@ -5,6 +5,7 @@ use backstop::error::BackstopError;
 use backstop::events::TradeRecord;
 use backstop_math::funding::FUNDING_INDEX_PRECISION;
 use backstop_tests::*;
+use solana_signer::Signer;
 
 const THOUSAND: u64 = 1_000 * USDC;
 const HOUR: i64 = 3_600;
@@ -150,4 +151,27 @@ async fn funding_parameters_are_bounded() {
         env.assert_rejected_by(&watched, &[&governance], listing.instruction(), BackstopError::InvalidFundingParams)
             .await;
     }
+}
+
+/// Security review F10: a funding change applied at once reached back over every idle hour. Replay: funding
+/// off, a 100-SOL long idle for 8 hours, then coefficient and cap raised to 1 %/hour (a tightening: applies at
+/// once). Before the fix the long owed $800 for hours when funding was off; now the idle hours accrue under the
+/// parameters in force, and only the hour after the change is charged at the new rate ($100).
+#[tokio::test]
+async fn a_funding_change_does_not_reach_back_over_idle_hours() {
+    let (mut env, alice, bob) = market(default_params()).await;
+    open(&mut env, &alice, &bob, 100, 0).await;
+    pass(&mut env, 8 * HOUR).await;
+    let raised = backstop_math::params::MarketParams {
+        funding_coefficient_ppm: 10_000,
+        funding_cap_ppm: 10_000,
+        ..default_params()
+    };
+    let governance = env.governance.insecure_clone();
+    let ix = backstop_tests::builders::governance::update_market_params(governance.pubkey(), env.market, raised);
+    env.send(&[ix], &[&governance]).await.expect("a raise applies at once");
+    assert_eq!(settle(&mut env, &alice).await, 0, "nothing for the eight idle hours");
+    pass(&mut env, HOUR).await;
+    // Skew 100 over max(100, depth 100): the full 1 %/hour on $10,000.
+    assert_eq!(settle(&mut env, &alice).await, -100 * per_unit_hour(10_000));
 }

@@ -22,6 +22,9 @@ pub fn handle_apply_market_params(ctx: Context<ApplyMarketParams>) -> Result<()>
     let new = market.pending_params;
     new.validate().or_reject()?;
     let old = market.params;
+    // Funding up to now accrues under the parameters that were in force.
+    let last_price = market.last_oracle_price;
+    market.accrue_funding(now, last_price)?;
     market.params = new;
     market.pending_params = MarketParams::default();
     market.pending_params_eta = 0;

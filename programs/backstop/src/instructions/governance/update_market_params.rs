@@ -28,6 +28,10 @@ pub fn handle_update_market_params(ctx: Context<UpdateMarketParams>, params: Mar
     require!(old != params, BackstopError::NoChange);
     let header = EventHeader::now(&clock);
     if applies_at_once(&old, &params) {
+        // Funding up to now accrues under the parameters that were in force (else a raised rate would reach back
+        // over every idle hour since the last touch).
+        let last_price = market.last_oracle_price;
+        market.accrue_funding(now, last_price)?;
         market.params = params;
         drop(market);
         crate::events::emit(
