@@ -17,12 +17,19 @@ pub enum Safe {
 pub struct Rule {
     pub name: &'static str,
     pub read: fn(&MarketParams) -> u64,
+    /// Sets the field to a value read from another parameter set (so it always fits the field's type).
+    pub write: fn(&mut MarketParams, u64),
     pub safe: Safe,
 }
 
 macro_rules! rule {
     ($field:ident, $safe:expr) => {
-        Rule { name: stringify!($field), read: |p| u64::from(p.$field), safe: $safe }
+        Rule {
+            name: stringify!($field),
+            read: |p| u64::from(p.$field),
+            write: |p, value| p.$field = value.try_into().unwrap_or(p.$field),
+            safe: $safe,
+        }
     };
 }
 
@@ -77,6 +84,21 @@ pub fn first_loosening(old: &MarketParams, new: &MarketParams) -> Option<&'stati
     })
 }
 
+/// A queued set after a change applied at once moved `old` to `new`: every field the immediate change moved takes
+/// its new value in the queue too. Applying the queue later then changes only what it was queued to change,
+/// and never undoes an emergency tightening made in the meantime (the review's F3: a queued snapshot silently
+/// reverted IMR 2,500 / MMR 1,500 / OI ÷10 / age 10 s to 1,000 / 500 / 10,000 SOL / 60 s).
+pub fn rebase_queued(old: &MarketParams, new: &MarketParams, queued: &MarketParams) -> MarketParams {
+    let mut rebased = *queued;
+    for rule in RULES {
+        let value = (rule.read)(new);
+        if (rule.read)(old) != value {
+            (rule.write)(&mut rebased, value);
+        }
+    }
+    rebased
+}
+
 /// Whether `new` may replace `old` at once.
 pub fn applies_at_once(old: &MarketParams, new: &MarketParams) -> bool {
     first_loosening(old, new).is_none()
@@ -98,6 +120,23 @@ mod tests {
         // MarketParams is 4 u64 fields and 28 u32 fields: 32 rules.
         let fields = (core::mem::size_of::<MarketParams>() - 4 * 8) / 4 + 4;
         assert_eq!(RULES.len(), fields);
+    }
+
+    #[test]
+    fn an_immediate_tightening_survives_a_queued_set() {
+        let old = sample();
+        // Queued: a fee change (never at once), made when IMR was 1,000.
+        let queued = MarketParams { taker_fee_bps: 7, ..old };
+        let emergency = MarketParams {
+            initial_margin_bps: 2_500,
+            maintenance_margin_bps: 1_500,
+            max_open_interest: old.max_open_interest / 10,
+            oracle_max_age_secs: 10,
+            ..old
+        };
+        let rebased = rebase_queued(&old, &emergency, &queued);
+        assert_eq!(rebased, MarketParams { taker_fee_bps: 7, ..emergency });
+        assert!(first_loosening(&emergency, &rebased) == Some("taker_fee_bps"), "only what was queued changes");
     }
 
     #[test]

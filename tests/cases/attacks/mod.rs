@@ -7,6 +7,7 @@ mod fund_corners;
 mod hedged_claim;
 mod missing_signer;
 mod oracle_manipulation;
+mod parameter_races;
 mod prefunded_accounts;
 mod reinitialization;
 mod self_liquidation;

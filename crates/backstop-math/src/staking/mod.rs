@@ -48,6 +48,19 @@ impl FundParams {
         }
     }
 
+    /// A queued set after a change applied at once moved `self` to `new`: every field the immediate change moved
+    /// takes its new value in the queue too, so applying the queue never undoes it (the review's F3: a 30-day
+    /// cooldown and a 5 % gate went back to 1 day and 100 %).
+    pub fn rebase_queued(&self, new: &FundParams, queued: &FundParams) -> FundParams {
+        let pick = |old: u32, new: u32, queued: u32| if old != new { new } else { queued };
+        FundParams {
+            cooldown_secs: pick(self.cooldown_secs, new.cooldown_secs, queued.cooldown_secs),
+            vesting_period_secs: pick(self.vesting_period_secs, new.vesting_period_secs, queued.vesting_period_secs),
+            gate_bps: pick(self.gate_bps, new.gate_bps, queued.gate_bps),
+            gate_window_secs: pick(self.gate_window_secs, new.gate_window_secs, queued.gate_window_secs),
+        }
+    }
+
     /// Loosening: a shorter cooldown, a shorter vesting, a wider gate or a shorter gate window.
     pub fn applies_at_once(&self, new: &FundParams) -> bool {
         new.cooldown_secs >= self.cooldown_secs

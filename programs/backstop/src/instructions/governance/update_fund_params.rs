@@ -28,6 +28,10 @@ pub fn handle_update_fund_params(ctx: Context<UpdateFundParams>, params: FundPar
     let header = EventHeader::now(&clock);
     if old.applies_at_once(&params) {
         fund.params = params;
+        if fund.pending_params_eta != 0 {
+            // A queued set keeps what this change did (it would otherwise undo it when applied).
+            fund.pending_params = old.rebase_queued(&params, &fund.pending_params);
+        }
         drop(fund);
         crate::events::emit(
             &ctx.accounts.event_authority,

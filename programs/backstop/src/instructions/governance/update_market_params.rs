@@ -3,7 +3,7 @@ use crate::error::{BackstopError, OrReject};
 use crate::events::{EventHeader, GovernanceAction, GovernanceRecord, ParamsChanged};
 use crate::state::{Exchange, Market};
 use anchor_lang::prelude::*;
-use backstop_math::governance::applies_at_once;
+use backstop_math::governance::{applies_at_once, rebase_queued};
 use backstop_math::params::MarketParams;
 
 #[event_cpi]
@@ -33,6 +33,10 @@ pub fn handle_update_market_params(ctx: Context<UpdateMarketParams>, params: Mar
         let last_price = market.last_oracle_price;
         market.accrue_funding(now, last_price)?;
         market.params = params;
+        if market.pending_params_eta != 0 {
+            // A queued set keeps what this change did (it would otherwise undo it when applied).
+            market.pending_params = rebase_queued(&old, &params, &market.pending_params);
+        }
         drop(market);
         crate::events::emit(
             &ctx.accounts.event_authority,

@@ -1,0 +1,61 @@
+//! F3 of the security review: a queued parameter set silently reverted an emergency tightening applied at once
+//! in between (markets and funds alike). Replayed with its numbers: the tightening survives the queue's apply.
+
+use backstop_math::params::MarketParams;
+use backstop_math::staking::FundParams;
+use backstop_tests::builders::{fund_governance, governance as gov};
+use backstop_tests::*;
+use solana_signer::Signer;
+
+/// Queued: a fee change (it never applies at once). Then an emergency tightening at once: IMR 2,500, MMR 1,500,
+/// open interest ÷ 10, oracle age 10 s. Before the fix applying the queue put back 1,000 / 500 / 10,000 SOL /
+/// 60 s; now only the fee changes.
+#[tokio::test]
+async fn a_queued_market_change_does_not_undo_an_emergency_tightening() {
+    let mut env = Env::new().await;
+    let governance = env.governance.insecure_clone();
+    let queued = MarketParams { taker_fee_bps: 12, fee_cap_bps: 12, ..default_params() };
+    env.send(&[gov::update_market_params(governance.pubkey(), env.market, queued)], &[&governance])
+        .await
+        .expect("queue");
+    let emergency = MarketParams {
+        initial_margin_bps: 2_500,
+        maintenance_margin_bps: 1_500,
+        max_open_interest: default_params().max_open_interest / 10,
+        oracle_max_age_secs: 10,
+        ..default_params()
+    };
+    env.send(&[gov::update_market_params(governance.pubkey(), env.market, emergency)], &[&governance])
+        .await
+        .expect("a tightening applies at once");
+    assert_eq!(env.market_state().await.params, emergency);
+    env.advance(TIMELOCK).await;
+    let anyone = env.trader(0).await;
+    env.act(&anyone, gov::apply_market_params(env.market, anyone.pubkey())).await.expect("apply the queue");
+    let params = env.market_state().await.params;
+    assert_eq!(params, MarketParams { taker_fee_bps: 12, fee_cap_bps: 12, ..emergency });
+    assert_eq!(
+        (params.initial_margin_bps, params.maintenance_margin_bps, params.oracle_max_age_secs),
+        (2_500, 1_500, 10),
+        "not back to 1,000 / 500 / 60 s"
+    );
+}
+
+/// The same race on a fund: a queued loosening of the vesting, then a 30-day cooldown and a 5 % gate at once.
+/// Before the fix applying the queue put back a 1-day cooldown and a 100 % gate.
+#[tokio::test]
+async fn a_queued_fund_change_does_not_undo_an_emergency_tightening() {
+    let mut env = Env::new().await;
+    let governance = env.governance.insecure_clone();
+    let queued = FundParams { vesting_period_secs: 3_600, ..default_fund_params() };
+    let ix = fund_governance::update_fund_params(governance.pubkey(), env.fund, queued);
+    env.send(&[ix], &[&governance]).await.expect("a shorter vesting is queued");
+    let emergency = FundParams { cooldown_secs: 30 * 86_400, gate_bps: 500, ..default_fund_params() };
+    let ix = fund_governance::update_fund_params(governance.pubkey(), env.fund, emergency);
+    env.send(&[ix], &[&governance]).await.expect("a tightening applies at once");
+    env.advance(TIMELOCK).await;
+    let ix = fund_governance::apply_fund_params(env.fund, env.payer());
+    env.send(&[ix], &[]).await.expect("apply the queue");
+    let params = env.fund_state().await.params;
+    assert_eq!(params, FundParams { vesting_period_secs: 3_600, ..emergency }, "not back to 1 day / 100 %");
+}
