@@ -206,6 +206,22 @@ async fn trade_rejections_change_nothing() {
     env.act(&alice, flow.trade(ONE)).await.expect("a valid trade after all that");
 }
 
+/// Security review: a pause blocked even reducing trades while liquidations and funding went on, trapping
+/// traders. Paused now refuses only what adds risk.
+#[tokio::test]
+async fn a_paused_market_lets_a_trader_reduce() {
+    let (mut env, _lp) = market_with_pool().await;
+    let alice = env.trader(THOUSAND).await;
+    let flow = env.flow(&alice);
+    env.act(&alice, flow.trade(2 * ONE)).await.expect("open");
+    env.force_market_status(MarketStatus::Paused).await;
+    env.assert_rejected(&alice, flow.trade(ONE), BackstopError::MarketPaused).await;
+    env.assert_rejected(&alice, flow.trade(-3 * ONE), BackstopError::MarketPaused).await; // a flip adds risk
+    env.act(&alice, flow.trade(-ONE)).await.expect("reduce while paused");
+    env.act(&alice, flow.trade(-ONE)).await.expect("close while paused");
+    assert!(env.margin(&alice).await.balances.position.is_flat());
+}
+
 #[tokio::test]
 async fn open_interest_cap_and_pool_margin_bound_risk_increasing_trades() {
     let mut params = default_params();

@@ -34,7 +34,6 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     let mut market = ctx.accounts.market.load_mut()?;
     let status = market.status();
     require!(status != MarketStatus::Listing, BackstopError::MarketNotLive);
-    require!(status != MarketStatus::Paused, BackstopError::MarketPaused);
     let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
     let accrual = market.accrue_funding(now, price.price)?;
     let observation = market.observe_price(&price, now)?;
@@ -54,6 +53,9 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
 
     let mut account = ctx.accounts.margin_account.load_mut()?;
     let before = account.balances;
+    // Paused: nothing that adds risk, but a trader can always reduce, since liquidations and funding go on.
+    let adds_risk = before.position.fill_increases_risk(base_delta);
+    require!(status != MarketStatus::Paused || !adds_risk, BackstopError::MarketPaused);
     let funding_settled = ledger::pending_funding(&before, &market.books).or_reject()?;
     let liability_before = market.books.vault_liability().or_reject()?;
     let outcome = ledger::trade(&before, &market.books, base_delta, &price, &market.params, &controls).or_reject()?;

@@ -15,7 +15,8 @@ pub enum MarketStatus {
     Active = 0,
     /// Only risk-reducing trades.
     ReduceOnly = 1,
-    /// No trades and no LP deposits; withdrawals of free collateral still work.
+    /// No risk-increasing trades and no LP deposits. Reducing trades, withdrawals of free collateral, LP exits,
+    /// liquidations and covers go on: a trader can always reduce while liquidations can run.
     Paused = 2,
     /// Listed but not live until `listing_eta` (listing is a loosening change: timelocked).
     Listing = 3,
