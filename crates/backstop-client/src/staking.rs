@@ -116,6 +116,20 @@ pub mod fund_governance {
         )
     }
 
+    pub fn cancel_fund_change(authority: Pubkey, fund: Pubkey) -> Instruction {
+        let (event_authority, program) = event_accounts();
+        build(
+            backstop::accounts::CancelFundChange {
+                exchange: pda::exchange(),
+                authority,
+                insurance_fund: fund,
+                event_authority,
+                program,
+            },
+            backstop::instruction::CancelFundChange {},
+        )
+    }
+
     pub fn apply_fund_params(fund: Pubkey, caller: Pubkey) -> Instruction {
         let (event_authority, program) = event_accounts();
         build(

@@ -92,6 +92,11 @@ pub mod backstop {
         instructions::governance::update_fund_params::handle_apply_fund_params(ctx)
     }
 
+    /// Governance: drops the fund's queued staking-rule change.
+    pub fn cancel_fund_change(ctx: Context<CancelFundChange>) -> Result<()> {
+        instructions::governance::cancel_fund_change::handle_cancel_fund_change(ctx)
+    }
+
     /// Lists perp market `market_id` (the next free id): collateral mint and vault, oracle, risk parameters and
     /// the insurance fund that backs it. Governance only.
     pub fn initialize_market(ctx: Context<InitializeMarket>, args: InitializeMarketArgs) -> Result<()> {

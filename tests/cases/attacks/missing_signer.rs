@@ -30,13 +30,20 @@ async fn every_value_moving_flow_without_its_owners_signature_is_refused() {
         unsigned(env.flow(&alice).withdraw(USDC), alice.pubkey()),
         unsigned(env.flow(&alice).trade(ONE / 10), alice.pubkey()),
         unsigned(env.lp_flow(&bob).lp_withdraw(1), bob.pubkey()),
+        unsigned(env.lp_flow(&bob).request_lp_withdraw(1), bob.pubkey()),
         unsigned(env.staking(&carol).request_unstake(1), carol.pubkey()),
+        unsigned(env.staking(&carol).cancel_unstake(), carol.pubkey()),
+        unsigned(env.staking(&carol).unstake(&[env.market]), carol.pubkey()),
         unsigned(env.staking(&carol).stake(1), carol.pubkey()),
         unsigned(
             governance::update_market_params(env.governance.pubkey(), env.market, default_params()),
             env.governance.pubkey(),
         ),
         unsigned(governance::set_market_status(env.governance.pubkey(), env.market, 2), env.governance.pubkey()),
+        unsigned(
+            backstop_tests::builders::fund_governance::cancel_fund_change(env.governance.pubkey(), env.fund),
+            env.governance.pubkey(),
+        ),
     ];
     for instruction in stolen {
         env.assert_rejected_by(&watched, &[], instruction, ErrorCode::AccountNotSigner).await;

@@ -1,6 +1,7 @@
 //! F3 of the security review: a queued parameter set silently reverted an emergency tightening applied at once
 //! in between (markets and funds alike). Replayed with its numbers: the tightening survives the queue's apply.
 
+use backstop::error::BackstopError;
 use backstop_math::params::MarketParams;
 use backstop_math::staking::FundParams;
 use backstop_tests::builders::{fund_governance, governance as gov};
@@ -58,4 +59,29 @@ async fn a_queued_fund_change_does_not_undo_an_emergency_tightening() {
     env.send(&[ix], &[]).await.expect("apply the queue");
     let params = env.fund_state().await.params;
     assert_eq!(params, FundParams { vesting_period_secs: 3_600, ..emergency }, "not back to 1 day / 100 %");
+}
+
+/// A queued fund change can be cancelled by governance (markets and the exchange could; funds could not), and by
+/// no one else; after the cancel there is nothing to apply.
+#[tokio::test]
+async fn a_queued_fund_change_can_be_cancelled() {
+    let mut env = Env::new().await;
+    let governance = env.governance.insecure_clone();
+    let queued = FundParams { vesting_period_secs: 3_600, ..default_fund_params() };
+    let ix = fund_governance::update_fund_params(governance.pubkey(), env.fund, queued);
+    env.send(&[ix], &[&governance]).await.expect("queued");
+    let stranger = env.trader(0).await;
+    let watched = [env.fund];
+    let forged = fund_governance::cancel_fund_change(stranger.pubkey(), env.fund);
+    let signer = stranger.keypair.insecure_clone();
+    env.assert_rejected_by(&watched, &[&signer], forged, BackstopError::Unauthorized).await;
+    let ix = fund_governance::cancel_fund_change(governance.pubkey(), env.fund);
+    env.send(&[ix], &[&governance]).await.expect("cancelled");
+    assert_eq!(env.fund_state().await.pending_params_eta, 0);
+    let again = fund_governance::cancel_fund_change(governance.pubkey(), env.fund);
+    env.assert_rejected_by(&watched, &[&governance], again, BackstopError::NoQueuedChange).await;
+    env.advance(TIMELOCK).await;
+    let apply = fund_governance::apply_fund_params(env.fund, env.payer());
+    env.assert_rejected_by(&watched, &[], apply, BackstopError::NoQueuedChange).await;
+    assert_eq!(env.fund_state().await.params, default_fund_params());
 }
