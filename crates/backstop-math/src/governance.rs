@@ -84,16 +84,23 @@ pub fn first_loosening(old: &MarketParams, new: &MarketParams) -> Option<&'stati
     })
 }
 
-/// A queued set after a change applied at once moved `old` to `new`: every field the immediate change moved takes
-/// its new value in the queue too. Applying the queue later then changes only what it was queued to change,
-/// and never undoes an emergency tightening made in the meantime (the review's F3: a queued snapshot silently
-/// reverted IMR 2,500 / MMR 1,500 / OI ÷10 / age 10 s to 1,000 / 500 / 10,000 SOL / 60 s).
+/// A queued set after a change applied at once moved `old` to `new`: every field the immediate change moved takes,
+/// in the queue, the safer of its new value and the value queued for it. Applying the queue later never undoes
+/// an emergency tightening made in the meantime (the review's F3: a queued snapshot silently reverted IMR 2,500 /
+/// MMR 1,500 / OI ÷10 / age 10 s to 1,000 / 500 / 10,000 SOL / 60 s), and an immediate change cannot strip a
+/// tightening announced with the queued set either: every field applies at its announced value or safer.
 pub fn rebase_queued(old: &MarketParams, new: &MarketParams, queued: &MarketParams) -> MarketParams {
     let mut rebased = *queued;
     for rule in RULES {
-        let value = (rule.read)(new);
-        if (rule.read)(old) != value {
-            (rule.write)(&mut rebased, value);
+        let (now, announced) = ((rule.read)(new), (rule.read)(queued));
+        if (rule.read)(old) != now {
+            let safer = match rule.safe {
+                Safe::Up => now.max(announced),
+                Safe::Down => now.min(announced),
+                // Such a field never changes at once.
+                Safe::Never => announced,
+            };
+            (rule.write)(&mut rebased, safer);
         }
     }
     rebased
@@ -137,6 +144,10 @@ mod tests {
         let rebased = rebase_queued(&old, &emergency, &queued);
         assert_eq!(rebased, MarketParams { taker_fee_bps: 7, ..emergency });
         assert!(first_loosening(&emergency, &rebased) == Some("taker_fee_bps"), "only what was queued changes");
+        // A tightening announced with the queue survives a smaller one made at once (the second review).
+        let package = MarketParams { max_open_interest: old.max_open_interest * 2, initial_margin_bps: 2_000, ..old };
+        let nudge = MarketParams { initial_margin_bps: 1_001, ..old };
+        assert_eq!(rebase_queued(&old, &nudge, &package), package);
     }
 
     #[test]

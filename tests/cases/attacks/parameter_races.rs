@@ -85,3 +85,21 @@ async fn a_queued_fund_change_can_be_cancelled() {
     env.assert_rejected_by(&watched, &[], apply, BackstopError::NoQueuedChange).await;
     assert_eq!(env.fund_state().await.params, default_fund_params());
 }
+
+/// A merge that could never apply is dropped, never the emergency change: queued IMR 600 / MMR 400, then MMR
+/// 700 at once; the queue would hold MMR 700 over IMR 600 (invalid) and be stuck until cancelled.
+#[tokio::test]
+async fn a_queue_the_emergency_change_makes_invalid_is_dropped() {
+    let mut env = Env::new().await;
+    let governance = env.governance.insecure_clone();
+    let queued = MarketParams { initial_margin_bps: 600, maintenance_margin_bps: 400, ..default_params() };
+    env.send(&[gov::update_market_params(governance.pubkey(), env.market, queued)], &[&governance])
+        .await
+        .expect("queue");
+    let emergency = MarketParams { maintenance_margin_bps: 700, ..default_params() };
+    env.send(&[gov::update_market_params(governance.pubkey(), env.market, emergency)], &[&governance])
+        .await
+        .expect("the emergency change applies");
+    let market = env.market_state().await;
+    assert_eq!((market.params, market.pending_params_eta), (emergency, 0));
+}

@@ -27,6 +27,7 @@ pub fn handle_update_market_params(ctx: Context<UpdateMarketParams>, params: Mar
     let old = market.params;
     require!(old != params, BackstopError::NoChange);
     let header = EventHeader::now(&clock);
+    let mut dropped_queue = false;
     if applies_at_once(&old, &params) {
         // Funding up to now accrues under the parameters that were in force (else a raised rate would reach back
         // over every idle hour since the last touch).
@@ -34,14 +35,35 @@ pub fn handle_update_market_params(ctx: Context<UpdateMarketParams>, params: Mar
         market.accrue_funding(now, last_price)?;
         market.params = params;
         if market.pending_params_eta != 0 {
-            // A queued set keeps what this change did (it would otherwise undo it when applied).
-            market.pending_params = rebase_queued(&old, &params, &market.pending_params);
+            // A queued set keeps what this change did (it would otherwise undo it when applied). If the merge
+            // breaks a cross-field bound it could never apply: it is dropped (`ParamsCancelled`), never the
+            // emergency change.
+            let rebased = rebase_queued(&old, &params, &market.pending_params);
+            if rebased.validate().is_ok() {
+                market.pending_params = rebased;
+            } else {
+                market.pending_params = MarketParams::default();
+                market.pending_params_eta = 0;
+                dropped_queue = true;
+            }
         }
         drop(market);
         crate::events::emit(
             &ctx.accounts.event_authority,
             &ParamsChanged { header, market: ctx.accounts.market.key(), old, new: params },
         )?;
+        if dropped_queue {
+            crate::events::emit(
+                &ctx.accounts.event_authority,
+                &GovernanceRecord {
+                    header,
+                    target: ctx.accounts.market.key(),
+                    action: GovernanceAction::ParamsCancelled,
+                    signer: ctx.accounts.authority.key(),
+                    eta: 0,
+                },
+            )?;
+        }
     } else {
         require!(market.pending_params_eta == 0, BackstopError::ChangeAlreadyQueued);
         let when = eta(now, delay)?;
