@@ -45,35 +45,40 @@ pub fn plan(inputs: &WaterfallInputs) -> WaterfallPlan {
     WaterfallPlan { fund, lp_clawback: rest - beyond_pool, socialized, uncovered: beyond_pool - socialized }
 }
 
-/// A market's draws on its insurance fund in the current window.
+/// A market's recent draws on its insurance fund, decaying: each draw counts in full when made and fades linearly
+/// to nothing over the draw window. At most the cap can be drawn at once, and room comes back at the cap per
+/// window. (A fixed window let twice the cap go in one instant across its boundary, the security review found;
+/// over a whole window this allows at most twice the cap, never in a burst.)
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct DrawWindow {
-    /// Unix seconds at which the current window opened.
+    /// Unix seconds of the last draw.
     pub start: i64,
-    /// Drawn since `start`. precision: QUOTE_PRECISION.
+    /// What still counted as drawn at `start`, that draw included. precision: QUOTE_PRECISION.
     pub drawn: u64,
 }
 
 impl DrawWindow {
-    /// The window as of `now`: a fresh one once `window_secs` have passed.
-    pub fn at(&self, now: i64, window_secs: u32) -> DrawWindow {
-        if now.saturating_sub(self.start) >= i64::from(window_secs) {
-            DrawWindow { start: now, drawn: 0 }
-        } else {
-            *self
+    /// What still counts as drawn at `now`: the recorded amount less the part that has decayed, rounded up (the
+    /// fund's room is never overstated).
+    pub fn outstanding(&self, now: i64, window_secs: u32) -> u64 {
+        let window = i128::from(window_secs.max(1));
+        let elapsed = i128::from(now.saturating_sub(self.start).max(0));
+        if elapsed >= window {
+            return 0;
         }
+        let scaled = i128::from(self.drawn) * (window - elapsed);
+        u64::try_from((scaled + window - 1) / window).unwrap_or(self.drawn)
     }
 
-    /// What may still be drawn in the window as of `now`.
+    /// What may still be drawn as of `now`.
     pub fn remaining(&self, now: i64, cap: u64, window_secs: u32) -> u64 {
-        cap.saturating_sub(self.at(now, window_secs).drawn)
+        cap.saturating_sub(self.outstanding(now, window_secs))
     }
 
     /// The window after drawing `amount` at `now`.
     pub fn record(&self, now: i64, window_secs: u32, amount: u64) -> DrawWindow {
-        let current = self.at(now, window_secs);
-        DrawWindow { start: current.start, drawn: current.drawn.saturating_add(amount) }
+        DrawWindow { start: now, drawn: self.outstanding(now, window_secs).saturating_add(amount) }
     }
 }
 
@@ -89,12 +94,25 @@ mod tests {
     }
 
     #[test]
-    fn draw_window_resets_after_its_length() {
-        let window = DrawWindow { start: 1_000, drawn: 700 };
-        assert_eq!(window.remaining(1_500, 1_000, 3_600), 300);
+    fn draws_decay_over_the_window() {
+        let window = DrawWindow { start: 1_000, drawn: 720 };
+        assert_eq!(window.remaining(1_000, 1_000, 3_600), 280);
+        // A quarter of the window later a quarter of the draw has faded.
+        assert_eq!(window.remaining(1_900, 1_000, 3_600), 460);
         assert_eq!(window.remaining(4_600, 1_000, 3_600), 1_000);
-        assert_eq!(window.record(1_500, 3_600, 200), DrawWindow { start: 1_000, drawn: 900 });
+        assert_eq!(window.record(1_900, 3_600, 200), DrawWindow { start: 1_900, drawn: 740 });
         assert_eq!(window.record(4_600, 3_600, 200), DrawWindow { start: 4_600, drawn: 200 });
+        // Rounded against the drawer: one atom drawn still counts until the window is over.
+        assert_eq!(DrawWindow { start: 0, drawn: 1 }.outstanding(3_599, 3_600), 1);
+    }
+
+    /// The review's finding: drawing the whole cap just before a fixed window's end and again just after took twice
+    /// the cap in two seconds. Decaying, the second draw finds almost no room.
+    #[test]
+    fn the_cap_cannot_be_drawn_twice_across_a_boundary() {
+        let cap = 1_000_000;
+        let first = DrawWindow::default().record(3_599, 3_600, cap);
+        assert_eq!(first.remaining(3_601, cap, 3_600), 555, "two seconds of refill, rounded against the drawer");
     }
 
     #[test]
