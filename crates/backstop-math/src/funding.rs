@@ -41,8 +41,15 @@ pub fn funding_rate_ppb(
 /// How far the index moves in `elapsed` seconds at `rate_ppb` and `price` (PRICE_PRECISION = quote atoms per
 /// base unit). Truncated toward zero.
 pub fn index_delta(rate_ppb: i64, price: i64, elapsed: i64) -> MathResult<i64> {
+    Ok(index_delta_carried(rate_ppb, price, elapsed, 0)?.0)
+}
+
+/// As [`index_delta`], with `carry` (what earlier accruals truncated away, in the same units as the numerator)
+/// added first, and what this one truncates returned to carry on. Without it, touches every second on a
+/// low-priced asset truncated a small rate to nothing, every time (the security review).
+pub fn index_delta_carried(rate_ppb: i64, price: i64, elapsed: i64, carry: i64) -> MathResult<(i64, i64)> {
     if elapsed <= 0 || rate_ppb == 0 {
-        return Ok(0);
+        return Ok((0, carry));
     }
     // rate × price × elapsed × INDEX_PRECISION / (3600 × RATE_PRECISION), with the common factor cancelled
     // exactly (RATE_PRECISION is a multiple of INDEX_PRECISION): the same truncation, but the numerator usually
@@ -54,7 +61,12 @@ pub fn index_delta(rate_ppb: i64, price: i64, elapsed: i64) -> MathResult<i64> {
         Ok(small) => i128::from(small) * i128::from(elapsed),
         Err(_) => rate_price.checked_mul(i128::from(elapsed)).ok_or(MathError::Overflow)?,
     };
-    to_i64(div_trunc(numerator, i128::from(SECONDS_PER_HOUR) * i128::from(RATE_PER_INDEX_PRECISION))?)
+    let numerator = numerator.checked_add(i128::from(carry)).ok_or(MathError::Overflow)?;
+    let denominator = i128::from(SECONDS_PER_HOUR) * i128::from(RATE_PER_INDEX_PRECISION);
+    let delta = div_trunc(numerator, denominator)?;
+    // |remainder| < the denominator (3.6e6): it fits.
+    let remainder = numerator.checked_sub(delta * denominator).ok_or(MathError::Overflow)?;
+    Ok((to_i64(delta)?, to_i64(remainder)?))
 }
 
 const RATE_PER_INDEX_PRECISION: i64 = FUNDING_RATE_PRECISION / FUNDING_INDEX_PRECISION;
@@ -115,6 +127,23 @@ mod tests {
         assert_eq!(index_delta(50_000, 100_000_000, 6 * 3_600), Ok(30_000 * FUNDING_INDEX_PRECISION));
         assert_eq!(index_delta(-50_000, 100_000_000, 3_600), Ok(-5_000 * FUNDING_INDEX_PRECISION));
         assert_eq!(index_delta(50_000, 100_000_000, 0), Ok(0));
+    }
+
+    /// The review's finding: on a $0.001 asset at 1 ppm/hour, a touch every second moved the index by nothing,
+    /// every time. With the carry, 3,600 one-second accruals move it exactly as one hour does.
+    #[test]
+    fn per_second_accruals_add_up_to_the_hourly_one() {
+        let (rate, price) = (1_000, 1_000); // 1 ppm/hour in ppb; $0.001 at PRICE_PRECISION
+        assert_eq!(index_delta(rate, price, 1), Ok(0), "one second alone truncates to nothing");
+        let mut carry = 0;
+        let mut index = 0;
+        for _ in 0..3_600 {
+            let (delta, left) = index_delta_carried(rate, price, 1, carry).unwrap();
+            index += delta;
+            carry = left;
+        }
+        assert_eq!(index, index_delta(rate, price, 3_600).unwrap());
+        assert_eq!(index, 1_000);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use super::MarketLedger;
 use crate::constants::BASE_PRECISION;
 use crate::error::{MathError, MathResult};
-use crate::funding::{funding_owed, funding_rate_ppb, index_delta, FUNDING_INDEX_PRECISION};
+use crate::funding::{funding_owed, funding_rate_ppb, index_delta_carried, FUNDING_INDEX_PRECISION};
 use crate::margin::TraderBalances;
 use crate::params::MarketParams;
 use crate::safe_math::div_floor;
@@ -32,7 +32,8 @@ impl MarketLedger {
             params.funding_depth,
         )?;
         let elapsed = if self.last_funding_time == 0 { 0 } else { now.saturating_sub(self.last_funding_time).max(0) };
-        let delta = index_delta(rate, price, elapsed)?;
+        let (delta, carry) = index_delta_carried(rate, price, elapsed, self.funding_carry)?;
+        self.funding_carry = carry;
         self.cumulative_funding_index = self.cumulative_funding_index.checked_add(delta).ok_or(MathError::Overflow)?;
         self.last_funding_time = self.last_funding_time.max(now);
         self.funding_rate_ppb = rate;

@@ -65,6 +65,9 @@ pub struct MarketLedger {
     /// account with a position open can be below zero in cash, from funding or a reducing trade, while its
     /// unrealized profit keeps it solvent: no loss, and nothing to cover.)
     pub bankrupt_deficit: u64,
+    /// What funding accruals truncated from the index so far, carried into the next (numerator units: rate ppb ×
+    /// price × seconds), so frequent touches do not round a small rate away.
+    pub funding_carry: i64,
     /// Cumulative funding per base unit paid by longs (received by shorts). precision: FUNDING_INDEX_PRECISION.
     pub cumulative_funding_index: i64,
     /// Unix seconds of the last funding accrual.

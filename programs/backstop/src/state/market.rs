@@ -107,16 +107,16 @@ pub struct Market {
     pub pending_oracle_receiver: Pubkey,
     pub pending_oracle_feed_id: [u8; 32],
     pub pending_oracle_eta: i64,
-    pub reserved: [u8; 496],
+    pub reserved: [u8; 488],
 }
 
-const_assert_eq!(core::mem::size_of::<MarketLedger>(), 168);
+const_assert_eq!(core::mem::size_of::<MarketLedger>(), 176);
 const_assert_eq!(core::mem::size_of::<DrawWindow>(), 16);
 const_assert_eq!(core::mem::size_of::<MarketParams>(), 144);
 const_assert_eq!(core::mem::size_of::<Breaker>(), 32);
 const_assert_eq!(
     core::mem::size_of::<Market>(),
-    6 * 32 + 144 + 168 + 3 * 8 + 16 + 7 * 8 + 16 + 8 + 32 + 2 * 8 + 144 + 8 + 3 * 32 + 8 + 496
+    6 * 32 + 144 + 176 + 3 * 8 + 16 + 7 * 8 + 16 + 8 + 32 + 2 * 8 + 144 + 8 + 3 * 32 + 8 + 488
 );
 const_assert_eq!(core::mem::size_of::<Market>() % 8, 0);
 
