@@ -62,10 +62,14 @@ pub fn index_delta_carried(rate_ppb: i64, price: i64, elapsed: i64, carry: i64) 
         Err(_) => rate_price.checked_mul(i128::from(elapsed)).ok_or(MathError::Overflow)?,
     };
     let numerator = numerator.checked_add(i128::from(carry)).ok_or(MathError::Overflow)?;
-    let denominator = i128::from(SECONDS_PER_HOUR) * i128::from(RATE_PER_INDEX_PRECISION);
-    let delta = div_trunc(numerator, denominator)?;
-    // |remainder| < the denominator (3.6e6): it fits.
-    let remainder = numerator.checked_sub(delta * denominator).ok_or(MathError::Overflow)?;
+    const DENOMINATOR: i64 = SECONDS_PER_HOUR * RATE_PER_INDEX_PRECISION;
+    // Both truncate toward zero, so quotient × denominator + remainder is the numerator exactly. Native 64-bit
+    // division where the numerator fits (nearly always); |remainder| < 3.6e6 either way.
+    if let Ok(small) = i64::try_from(numerator) {
+        return Ok((small / DENOMINATOR, small % DENOMINATOR));
+    }
+    let delta = div_trunc(numerator, i128::from(DENOMINATOR))?;
+    let remainder = numerator.checked_sub(delta * i128::from(DENOMINATOR)).ok_or(MathError::Overflow)?;
     Ok((to_i64(delta)?, to_i64(remainder)?))
 }
 
