@@ -287,6 +287,10 @@ async fn an_oracle_change_is_timelocked() {
         BackstopError::OracleMismatch,
     )
     .await;
+    // The old oracle's last print the market uses, just before the change.
+    env.advance(2).await;
+    env.set_price(usd(100), 1_000_000).await;
+    env.act(&alice, env.flow(&alice).trade(ONE)).await.expect("the old oracle, just before the change");
     update.set(usd(100), 1_000_000, env.now);
     env.ctx.set_account(&new_oracle, &update.account().into());
     let ix = gov::apply_oracle_change(market, new_oracle, keeper.pubkey());
@@ -299,6 +303,15 @@ async fn an_oracle_change_is_timelocked() {
     env.set_price(usd(100), 1_000_000).await; // the old account, fresh: no longer the market's
     env.assert_rejected(&alice, env.flow(&alice).trade(ONE), BackstopError::OracleMismatch).await;
     let on_new = Flow { oracle: new_oracle, ..env.flow(&alice) };
+    // Ordering survives the change: a fresh, verified print older than the last one the market used is refused.
+    let last_used = env.market_state().await.last_oracle_publish_time;
+    assert_eq!(last_used, env.now);
+    env.advance(1).await;
+    update.set(usd(100), 1_000_000, last_used - 1);
+    env.ctx.set_account(&new_oracle, &update.account().into());
+    env.assert_rejected(&alice, on_new.trade(ONE), BackstopError::OracleOutOfOrder).await;
+    update.set(usd(100), 1_000_000, env.now);
+    env.ctx.set_account(&new_oracle, &update.account().into());
     env.act(&alice, on_new.trade(ONE)).await.expect("trades on the new oracle");
 }
 

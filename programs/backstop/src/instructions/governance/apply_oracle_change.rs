@@ -45,8 +45,9 @@ pub fn handle_apply_oracle_change(ctx: Context<ApplyOracleChange>) -> Result<()>
     market.oracle_feed_id = config.feed_id;
     market.oracle_min_signatures = config.min_signatures;
     market.pending_oracle_eta = 0;
-    // A new feed has its own timeline: ordering, volatility and the breaker start afresh from its first price.
-    market.last_oracle_publish_time = 0;
+    // The breaker starts afresh from the new feed's first price. Ordering does not: publish times are wall-clock
+    // seconds on every feed, and resetting them let a print older than the last one used be posted right after
+    // the change (the security review).
     market.breaker = Breaker::default();
     drop(market);
     crate::events::emit(
