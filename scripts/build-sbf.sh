@@ -2,7 +2,7 @@
 # Builds target/deploy/backstop.so, the real SBF binary.
 #
 # Where Solana's platform-tools exist (`cargo build-sbf`), they are used. Where they cannot be downloaded (this
-# project's machines), the team's verified route is used instead (shared/tools/sbf/README.md): upstream nightly
+# project's machines), the team's verified route is used instead (docs/sbf-and-compute-units.md): upstream nightly
 # rustc with LLVM 23, std patched for target_os = "solana", a JSON target, and sbpf-linker from crates.io, giving
 # an SBPF v3 program that LiteSVM executes and meters.
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The long conservation fuzz (README "Security"): 1,000,000 random steps over the functional core and 10,000
+# The long conservation fuzz (docs/security.md): 1,000,000 random steps over the functional core and 10,000
 # instructions through the native bank, each checking after every step that every vault holds exactly what is
 # owed from it and that no value is created. Prints steps run, seeds and any counterexample.
 #

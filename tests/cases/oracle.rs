@@ -1,4 +1,4 @@
-//! The oracle rules of SPEC §4, through the trade path, on a real Pyth legacy account.
+//! The oracle rules, through the trade path, on a real Pyth legacy account.
 
 use backstop::error::BackstopError;
 use backstop::oracle::PYTH_LEGACY_PROGRAM_ID;

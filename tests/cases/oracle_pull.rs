@@ -1,4 +1,4 @@
-//! Pyth pull oracle (PriceUpdateV2) beside the legacy account, on the real fixture bytes (SPEC §4).
+//! Pyth pull oracle (PriceUpdateV2) beside the legacy account, on the real fixture bytes.
 
 use anchor_lang::prelude::{AccountInfo, Pubkey};
 use backstop::error::BackstopError;

@@ -98,7 +98,7 @@ impl Env {
     }
 
     /// Alice ($100) buys 9 SOL at $100.01, a keeper gets a margin account, then SOL gaps to $85: Alice is $36.080090
-    /// beyond her collateral, not yet liquidated (README's worked example). Returns (alice, keeper).
+    /// beyond her collateral, not yet liquidated (docs/mechanism.md's worked example). Returns (alice, keeper).
     pub async fn alice_gapped_to_85(&mut self) -> (Actor, Actor) {
         let alice = self.trader(100 * USDC).await;
         self.act(&alice, self.flow(&alice).trade(9 * ONE)).await.expect("open 9x");

@@ -1,4 +1,4 @@
-//! `cargo run --release -p backstop-app --bin backstop-bench [-- --quick]`: throughput figures for README (a
+//! `cargo run --release -p backstop-app --bin backstop-bench [-- --quick]`: throughput figures for docs/benchmarks.md (a
 //! benchmark, not a test: it asserts nothing and its numbers depend on the machine).
 
 #![allow(deprecated)] // solana-program-test 3.x: see tests/src/lib.rs

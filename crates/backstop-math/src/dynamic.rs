@@ -1,4 +1,4 @@
-//! The parametric controls of SPEC §6 and §8: a realised-volatility estimate, the fee that rises with it, the
+//! The parametric controls: a realised-volatility estimate, the fee that rises with it, the
 //! fund's fee share that rises as its coverage falls, and the circuit breaker.
 
 use crate::constants::BPS_DENOMINATOR;

@@ -1,4 +1,4 @@
-//! Taker fee and its split (SPEC §6).
+//! Taker fee and its split.
 
 use crate::constants::BPS_DENOMINATOR;
 use crate::error::{MathError, MathResult};

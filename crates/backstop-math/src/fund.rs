@@ -1,4 +1,4 @@
-//! Insurance fund health (SPEC §9).
+//! Insurance fund health.
 
 use crate::constants::BPS_DENOMINATOR;
 use crate::safe_math::mul_div_floor;

@@ -1,4 +1,4 @@
-//! Funding (SPEC §6): the crowded side pays a rate that grows with open-interest skew, capped; the other side and
+//! Funding: the crowded side pays a rate that grows with open-interest skew, capped; the other side and
 //! the LP pool, which carries the net imbalance, receive it.
 //!
 //! `rate = clamp(coefficient × (OI_long − OI_short) / max(OI_long + OI_short, depth), −cap, +cap)` per hour,

@@ -1,4 +1,4 @@
-//! Which parameter changes may apply at once and which wait for the timelock (SPEC §8): a change applies at once
+//! Which parameter changes may apply at once and which wait for the timelock: a change applies at once
 //! only when every field it moves, moves in that field's safe direction (risk tightens, the fund's share grows);
 //! anything else (loosening risk, raising a cap, cutting users' share, or both at once) is queued.
 

@@ -1,4 +1,4 @@
-//! LP share pricing (SPEC §2, §3). Shares are priced at pool value including traders' unrealized PnL against the
+//! LP share pricing. Shares are priced at pool value including traders' unrealized PnL against the
 //! pool, with a virtual offset so an empty pool cannot be inflated by a donation, and every rounding in the
 //! pool's favour: a deposit followed by a withdrawal never returns more than was put in.
 

@@ -1,4 +1,4 @@
-//! Margin health of an isolated-margin account (SPEC §5).
+//! Margin health of an isolated-margin account.
 //!
 //! Equity is collateral plus unrealized PnL at the conservative side of the oracle band, plus profit the pool
 //! already owes but has not paid. For initial margin, profit (unrealized plus unsettled) counts only up to

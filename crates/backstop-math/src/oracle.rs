@@ -1,4 +1,4 @@
-//! One normalised price, whatever the oracle kind, and the rules that decide whether it may be used (SPEC §4).
+//! One normalised price, whatever the oracle kind, and the rules that decide whether it may be used.
 //!
 //! The program reads an oracle account into a [`RawOracleReading`] (legacy Pyth push account or PriceUpdateV2);
 //! from there on nothing knows which kind it came from.

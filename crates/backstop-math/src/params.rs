@@ -1,4 +1,4 @@
-//! A market's risk parameters and their hard bounds (SPEC §5, §6, §8). The same struct is stored in the market
+//! A market's risk parameters and their hard bounds. The same struct is stored in the market
 //! account (Pod) and passed to instructions (Borsh, behind the `borsh` feature), so there is one definition.
 
 use crate::constants::BPS_DENOMINATOR;
@@ -113,7 +113,7 @@ impl MarketParams {
             && self.maintenance_margin_bps < self.initial_margin_bps
             && self.initial_margin_bps <= BPS;
         check(margins_ok, MathError::InvalidMarginRatios)?;
-        // A liquidation at the maintenance boundary must never create bad debt by itself (SPEC §5).
+        // A liquidation at the maintenance boundary must never create bad debt by itself.
         let penalty_ok = self.liquidation_penalty_bps > 0
             && self.liquidation_penalty_bps < self.maintenance_margin_bps
             && self.liquidator_reward_share_bps <= BPS;

@@ -1,4 +1,4 @@
-//! The bankruptcy waterfall (SPEC §7.3) as a plan over plain numbers.
+//! The bankruptcy waterfall as a plan over plain numbers.
 
 /// What the waterfall knows when it covers one deficit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -368,7 +368,7 @@ fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
 }
 
-/// The long fuzz (README "Security"): sequences until `BACKSTOP_FUZZ_STEPS` steps (default 1,000,000) have
+/// The long fuzz (docs/security.md): sequences until `BACKSTOP_FUZZ_STEPS` steps (default 1,000,000) have
 /// run, from seed `BACKSTOP_FUZZ_SEED`; prints the steps, the seed and, on failure, the shrunk counterexample.
 #[test]
 #[ignore = "long: scripts/long-fuzz.sh runs it"]

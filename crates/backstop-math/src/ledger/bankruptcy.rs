@@ -1,4 +1,4 @@
-//! Bankruptcy cover (SPEC §7.3–7.4): the waterfall plan applied to the books, and the fund revenue sweep.
+//! Bankruptcy cover: the waterfall plan applied to the books, and the fund revenue sweep.
 
 use super::{Books, MarketLedger};
 use crate::error::{MathError, MathResult};

@@ -10,7 +10,7 @@ use crate::oracle::OraclePrice;
 use crate::params::MarketParams;
 use crate::safe_math::{add_u64, mul_div_floor, sub_u64, to_i64, to_u64};
 
-/// The market's live controls at the moment of a trade (SPEC §6, §8).
+/// The market's live controls at the moment of a trade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TradeControls {
     /// Taker fee rate now (the dynamic fee), bps.
@@ -125,7 +125,7 @@ pub fn require_no_unassessed_loss(market: &MarketLedger, price: Option<&OraclePr
 
 /// Fills `delta` base against the pool at the oracle price moved against the taker, charges the taker fee, and
 /// enforces the risk checks: minimum size, reduce-only, open-interest caps and initial margin (risk-increasing
-/// trades only: reducing is always allowed, SPEC §5), and the pool's own initial margin when its net position
+/// trades only: reducing is always allowed), and the pool's own initial margin when its net position
 /// grows.
 pub fn trade(
     trader: &TraderBalances,

@@ -1,4 +1,4 @@
-//! Liquidation (SPEC §7.1): an account below maintenance margin is closed against the pool at the conservative
+//! Liquidation: an account below maintenance margin is closed against the pool at the conservative
 //! oracle price, partially when that restores a buffer above maintenance, fully otherwise, and pays a penalty on
 //! the closed notional, split between the liquidator and the insurance fund.
 

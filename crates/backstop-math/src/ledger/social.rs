@@ -1,4 +1,4 @@
-//! Socialized loss (SPEC §7.3c): the last step of the waterfall spreads what neither the fund nor the LP pool
+//! Socialized loss: the last step of the waterfall spreads what neither the fund nor the LP pool
 //! could absorb over every positive balance in the market, pro rata, through an index, so no instruction touches
 //! accounts one by one. Each account applies the index change lazily on its next touch.
 

@@ -1,4 +1,4 @@
-//! Insurance fund staking (SPEC §2, §3): shares priced at the fund's vested value, a cooldown, the lesser of the
+//! Insurance fund staking: shares priced at the fund's vested value, a cooldown, the lesser of the
 //! value at request and at withdrawal, revenue that vests linearly, and a redemption gate that lets at most a
 //! fraction of the fund leave per window, first come first served.
 //!

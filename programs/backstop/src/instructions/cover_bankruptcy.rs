@@ -39,7 +39,7 @@ pub struct CoverBankruptcy<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-/// Covers a bankrupt account through the waterfall (SPEC §7.3):
+/// Covers a bankrupt account through the waterfall:
 ///
 /// 1. the insurance fund pays up to its balance and the market's draw cap left in this window (tokens move from
 ///    the fund vault to the market vault);

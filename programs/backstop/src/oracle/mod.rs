@@ -1,5 +1,5 @@
 //! Oracle reading: every supported account format is decoded into one `RawOracleReading`, then validated by the
-//! functional core against the market's guards (SPEC §4). Nothing downstream knows which kind it came from.
+//! functional core against the market's guards. Nothing downstream knows which kind it came from.
 
 mod pyth_legacy;
 mod pyth_pull;

@@ -1,4 +1,4 @@
-//! Governance and guardian instructions (SPEC §8). Governance is whatever key the exchange records as its
+//! Governance and guardian instructions. Governance is whatever key the exchange records as its
 //! authority (in production a multisig vault PDA, which signs through CPI); the program only checks that it
 //! signed. Tightening applies at once; loosening is queued behind the exchange's timelock and applied by anyone
 //! once it has elapsed; the guardian can only make markets more restricted. No instruction here can move a

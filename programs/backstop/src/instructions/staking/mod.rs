@@ -1,4 +1,4 @@
-//! Insurance fund staking (SPEC §2, §3): shares at the fund's vested value, a cooldown, the lesser of the value
+//! Insurance fund staking: shares at the fund's vested value, a cooldown, the lesser of the value
 //! at request and at withdrawal, and a redemption gate. The numbers are `backstop_math::staking`'s.
 
 pub mod cancel_unstake;
