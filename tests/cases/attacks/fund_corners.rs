@@ -81,6 +81,9 @@ async fn treasury_fees_are_swept_to_the_treasury_only() {
         BackstopError::NotTreasuryAccount,
     )
     .await;
+    let elsewhere = backstop_tests::builders::KeeperAccounts { vault: stranger.token, ..keeper };
+    env.assert_rejected_by(&watched, &[], elsewhere.sweep_treasury_fees(treasury_token), BackstopError::VaultMismatch)
+        .await;
     env.send(&[keeper.sweep_treasury_fees(treasury_token)], &[]).await.expect("anyone sweeps");
     assert_eq!(env.token_balance(treasury_token).await, accrued);
     assert_eq!(env.market_state().await.books.treasury_fee_accrued, 0);

@@ -135,7 +135,7 @@ impl MarketLedger {
 
     /// Pool cash that neither backs a pending deficit nor is owed to traders as unsettled profit.
     pub fn pool_free_cash(&self) -> u64 {
-        self.pool_balance.saturating_sub(self.pending_deficit).saturating_sub(self.total_unsettled_pnl)
+        self.pool_cash().saturating_sub(self.total_unsettled_pnl)
     }
 
     /// Whether the pool's conservative value covers initial margin on its net position.
