@@ -4,7 +4,8 @@ use anchor_lang::prelude::{AccountInfo, Pubkey};
 use backstop::state::Market;
 use backstop_math::oracle::{validate_reading, OracleGuards, OraclePrice};
 
-/// Decodes and validates oracle account bytes exactly as the program would at `now`.
+/// Decodes and validates oracle account bytes exactly as the program would at `now`, and returns the price a
+/// liquidation would use (a print far from its EMA is believed only to the band's edge).
 pub fn price_from_account(data: &[u8], owner: &Pubkey, market: &Market, now: i64) -> Result<OraclePrice, String> {
     let key = market.oracle;
     let mut lamports = 0u64;
@@ -17,7 +18,7 @@ pub fn price_from_account(data: &[u8], owner: &Pubkey, market: &Market, now: i64
         last_publish_time: market.last_oracle_publish_time,
         max_ema_divergence_bps: market.params.oracle_max_ema_divergence_bps,
     };
-    validate_reading(&reading, &guards, now).map_err(|e| format!("oracle: {e:?}"))
+    validate_reading(&reading, &guards, now).and_then(|view| view.believed()).map_err(|e| format!("oracle: {e:?}"))
 }
 
 /// Reads a zero-copy program account (after its 8-byte discriminator).

@@ -104,3 +104,19 @@ async fn the_simulation_gives_the_same_totals_on_either_oracle_format() {
     let b = sim::run(&pull, &series, |_, _| {}).await.expect("pull");
     assert_eq!(serde_json::to_string(&a.totals).unwrap(), serde_json::to_string(&b.totals).unwrap());
 }
+
+/// Security review F7: the SOL 2025-10-10 cascade falls ~25 % below Pyth's ~1-hour EMA within two minutes (rows
+/// 228–231 of the series lie beyond the 20 % band). With the oracle carrying that lagging EMA, the keeper keeps
+/// liquidating through those minutes (before the fix every read there was `OracleDivergedFromEma`).
+#[tokio::test]
+async fn the_sol_2025_10_10_replay_liquidates_through_the_drop_under_a_lagging_ema() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sol-2025-10-10-liquidation-cascade.csv");
+    let series = prices::read_csv(&path).expect("series");
+    let window = &series[150..260];
+    let config = SimConfig { traders: 40, max_steps: window.len(), ..SimConfig::default() };
+    let report = sim::run(&config, window, |_, _| {}).await.expect("simulation");
+    let t = &report.totals;
+    assert!(t.steps_beyond_ema_band >= 3, "the drop lies beyond the band: {}", t.steps_beyond_ema_band);
+    assert!(t.liquidations_beyond_ema_band > 0, "liquidations ran beyond the band: {t:?}");
+    assert_eq!(t.reconciliation_error, 0);
+}

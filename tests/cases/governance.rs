@@ -6,6 +6,7 @@ use backstop::error::BackstopError;
 use backstop::events::{BreakerTransition, ExchangeChanged, OracleChanged, ParamsChanged, TradeRecord};
 use backstop::instructions::ExchangeChange;
 use backstop::state::{Exchange, MarketStatus, OracleConfig, OracleKind};
+use backstop_math::dynamic::volatility_ppm;
 use backstop_math::params::MarketParams;
 use backstop_tests::builders::governance as gov;
 use backstop_tests::pyth::{PullPrice, PULL_SOL_USD, SOL_USD_FEED_ID};
@@ -344,13 +345,34 @@ async fn the_fee_rises_with_volatility() {
     let alice = env.trader(10 * THOUSAND).await;
     let calm = traded_fee(&mut env, &alice, ONE).await;
     assert_eq!(calm.fee_due, (calm.fill_notional * 5).div_ceil(10_000), "no volatility yet: the base 5 bps");
-    // A 2 % move observed after a full window: volatility 20 000 ppm → +2 bps.
+    // A 2 % move observed after a full window: variance rate 0.02² per hour, volatility 20 000 ppm → +2 bps.
     env.advance(3_600).await;
     env.set_price(usd(102), 1_000_000).await;
     let moved = traded_fee(&mut env, &alice, ONE).await;
-    assert_eq!(env.market_state().await.volatility_ppm, 20_000);
+    let market = env.market_state().await;
+    assert_eq!(market.variance_rate, 111_111_111_111);
+    assert_eq!(volatility_ppm(market.variance_rate, market.params.volatility_window_secs), Ok(20_000));
     assert_eq!(moved.fee_due, (moved.fill_notional * 7).div_ceil(10_000));
     assert_eq!(moved.fee_to_fund, moved.fee_due * 5_000 / 10_000);
+}
+
+/// F6: withdrawals, LP flows and covers used to record a price without observing it, so a jump first read by
+/// one of them never reached the volatility estimate. Every read observes it now.
+#[tokio::test]
+async fn f6_a_jump_first_read_by_a_withdrawal_or_an_lp_flow_still_moves_the_volatility() {
+    let mut env = Env::with_params(dynamic_params()).await;
+    let lp = env.lp(100 * THOUSAND).await;
+    let alice = env.trader(10 * THOUSAND).await;
+    env.act(&alice, env.flow(&alice).trade(ONE)).await.expect("open");
+    env.advance(3_600).await;
+    env.set_price(usd(102), 1_000_000).await;
+    env.act(&alice, env.flow(&alice).withdraw(USDC)).await.expect("withdraw with a position reads the oracle");
+    assert_eq!(env.market_state().await.variance_rate, 111_111_111_111, "a 2 % move over an hour");
+    env.advance(3_600).await;
+    env.set_price(usd(100), 1_000_000).await;
+    env.act(&lp, env.lp_flow(&lp).request_lp_withdraw(1)).await.expect("lp exit request");
+    let rate = env.market_state().await.variance_rate;
+    assert_eq!(volatility_ppm(rate, 3_600), Ok(19_608), "−1.96 % over the next hour, seen by an LP exit request");
 }
 
 #[tokio::test]

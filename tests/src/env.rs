@@ -3,7 +3,7 @@
 
 use crate::builders::{self, pda, Flow, ListMarket, MarketAccounts};
 use crate::fixtures::*;
-use crate::pyth::{LegacyPrice, PullPrice, LEGACY_SOL_USD, SOL_USD_FEED_ID};
+use crate::pyth::{LaggingEma, LegacyPrice, PullPrice, LEGACY_SOL_USD, SOL_USD_FEED_ID};
 use anchor_lang::prelude::{AccountInfo, Clock, Pubkey};
 use anchor_lang::solana_program::entrypoint::ProgramResult;
 use anchor_lang::solana_program::instruction::Instruction;
@@ -60,6 +60,8 @@ pub struct Env {
     pub pull: Option<PullPrice>,
     /// Partial updates accepted with this many signatures (0: Full only). Pull markets only.
     pub min_signatures: u8,
+    /// When set, published prices carry an EMA that lags them as Pyth's does; otherwise the EMA follows the price.
+    pub lagging_ema: Option<LaggingEma>,
     pub now: i64,
     nonce: u32,
 }
@@ -101,6 +103,7 @@ impl Env {
             price,
             pull,
             min_signatures,
+            lagging_ema: None,
             now: T0 - TIMELOCK,
             nonce: 0,
         };
@@ -223,15 +226,22 @@ impl Env {
     /// Publishes a new oracle price (mantissa at expo -8) stamped with the current clock.
     pub async fn set_price(&mut self, price: i64, conf: u64) {
         let now = self.now;
+        let ema = self.lagging_ema.as_mut().map_or(price, |ema| ema.observe(price, now));
         match &mut self.pull {
             Some(update) => {
-                update.set(price, conf, now);
+                update.set(price, conf, now).set_ema(ema);
             }
             None => {
-                self.price.set(price, conf, now);
+                self.price.set(price, conf, now).set_ema(ema);
             }
         }
         self.write_oracle().await;
+    }
+
+    /// From now on, published prices carry an EMA that lags them as Pyth's does, starting from the current price.
+    pub fn lag_ema(&mut self) {
+        let price = self.pull.as_ref().map_or(self.price.price(), PullPrice::price);
+        self.lagging_ema = Some(LaggingEma::new(price, self.now));
     }
 
     /// Writes the oracle account as `self.price` (or `self.pull`) now holds it.

@@ -166,3 +166,34 @@ impl PullPrice {
         Account { lamports: 1_825_020, data: self.data.clone(), owner: self.owner, executable: false, rent_epoch: 0 }
     }
 }
+
+/// Pyth's EMA as the publishers' aggregate keeps it: an exponentially weighted average with a time constant of
+/// about an hour (5,921 slots), so a fast crash leaves it behind. Computed from the published series, off-chain.
+#[derive(Debug, Clone, Copy)]
+pub struct LaggingEma {
+    value: f64,
+    last_time: i64,
+}
+
+/// Pyth's EMA window: 5,921 slots of ~0.4 s, about an hour.
+pub const PYTH_EMA_TIME_CONSTANT_SECS: f64 = 5_921.0 * 0.4;
+
+impl LaggingEma {
+    pub fn new(price: i64, now: i64) -> Self {
+        Self { value: price as f64, last_time: now }
+    }
+
+    /// The average as last published, as a mantissa.
+    pub fn last(&self) -> i64 {
+        self.value.round() as i64
+    }
+
+    /// Moves the average toward `price` for the time since the last observation; returns it as a mantissa.
+    pub fn observe(&mut self, price: i64, now: i64) -> i64 {
+        let elapsed = (now - self.last_time).max(0) as f64;
+        let weight = 1.0 - (-elapsed / PYTH_EMA_TIME_CONSTANT_SECS).exp();
+        self.value += (price as f64 - self.value) * weight;
+        self.last_time = now;
+        self.last()
+    }
+}

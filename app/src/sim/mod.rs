@@ -100,6 +100,8 @@ pub async fn run(
         Env::with_params(sim_params()).await
     };
     env.set_price(first.price_e8, conf_of(first.price_e8, config.conf_bps)).await;
+    // The oracle's EMA lags the series as Pyth's does, so a fast crash meets the EMA guard as it would live.
+    env.lag_ema();
     let mut rng = Rng::new(config.seed);
 
     let _stakers = env.seed_fund(config.fund_capital * USDC).await;
@@ -135,6 +137,7 @@ pub async fn run(
             chain.env.set_clock(at).await;
         }
         chain.env.set_price(point.price_e8, conf_of(point.price_e8, config.conf_bps)).await;
+        let ema_e8 = chain.env.lagging_ema.map_or(point.price_e8, |ema| ema.last());
         // Funding accrues with real elapsed time between steps.
         let poke = governance::update_circuit_breaker(chain.env.market, chain.env.oracle);
         chain.send(&[poke]).await?;
@@ -147,6 +150,8 @@ pub async fn run(
         report.record(Sample {
             unix_ts: point.unix_ts,
             price_e8: point.price_e8,
+            ema_e8,
+            beyond_ema_band: beyond_band(point.price_e8, ema_e8, market.params.oracle_max_ema_divergence_bps),
             fund_balance: fund.book.balance,
             coverage_bps: coverage_ratio_bps(fund.book.balance, oi_notional).min(1_000_000),
             open_interest_notional: oi_notional,
@@ -166,6 +171,11 @@ pub async fn run(
     let end_fund = chain.fund(chain.env.fund).await?;
     report.close(&start_fund, &end_fund);
     Ok(report)
+}
+
+/// Whether a print lies beyond `bps` of its EMA (the guard's own test, at the published exponent).
+fn beyond_band(price_e8: i64, ema_e8: i64, bps: u32) -> bool {
+    bps > 0 && i128::from(price_e8 - ema_e8).abs() > i128::from(ema_e8) * i128::from(bps) / 10_000
 }
 
 fn conf_of(price_e8: i64, conf_bps: u64) -> u64 {

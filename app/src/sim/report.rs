@@ -10,6 +10,10 @@ use std::path::Path;
 pub struct Sample {
     pub unix_ts: i64,
     pub price_e8: i64,
+    /// The publishers' EMA the oracle carried (lagging the price as Pyth's does).
+    pub ema_e8: i64,
+    /// The print lay beyond the market's EMA band: liquidations ran at the band's edge, new risk was refused.
+    pub beyond_ema_band: bool,
     pub fund_balance: u64,
     pub coverage_bps: u64,
     pub open_interest_notional: u64,
@@ -29,6 +33,9 @@ pub struct Totals {
     pub steps: usize,
     pub liquidations: usize,
     pub bankruptcies: usize,
+    /// Steps whose print lay beyond the EMA band, and the liquidations made in them.
+    pub steps_beyond_ema_band: usize,
+    pub liquidations_beyond_ema_band: usize,
     pub fund_start: u64,
     pub fund_end: u64,
     /// Fee and penalty revenue swept into the fund during the run.
@@ -70,6 +77,10 @@ impl Report {
         t.steps += 1;
         t.liquidations += sample.liquidations;
         t.bankruptcies += sample.bankruptcies;
+        if sample.beyond_ema_band {
+            t.steps_beyond_ema_band += 1;
+            t.liquidations_beyond_ema_band += sample.liquidations;
+        }
         t.min_coverage_bps = t.min_coverage_bps.min(sample.coverage_bps);
         t.price_min_e8 = t.price_min_e8.min(sample.price_e8);
         t.price_max_e8 = t.price_max_e8.max(sample.price_e8);
@@ -119,6 +130,10 @@ impl Report {
             ("price range", format!("{} – {}", price(t.price_min_e8), price(t.price_max_e8))),
             ("liquidations", t.liquidations.to_string()),
             ("bankruptcies covered", t.bankruptcies.to_string()),
+            (
+                "steps beyond the EMA band / liquidations in them",
+                format!("{} / {}", t.steps_beyond_ema_band, t.liquidations_beyond_ema_band),
+            ),
             ("fund at start / end", format!("{} / {}", usd(t.fund_start), usd(t.fund_end))),
             ("fund inflows (fees + penalties)", usd(t.fund_inflows)),
             ("deficits paid by the fund", usd(t.fund_covers)),

@@ -7,28 +7,93 @@ use crate::fees::FeeSplit;
 use crate::params::MarketParams;
 use crate::safe_math::{mul_div_ceil, mul_div_floor, to_u64};
 
-/// Volatility is a mean absolute return, in parts per million.
+/// Returns are measured in parts per 10⁹; the variance rate is squared returns per second, in parts per 10¹⁸.
+pub const RETURN_PRECISION: u64 = 1_000_000_000;
+/// Volatility (over one window) is quoted in parts per million.
 pub const VOLATILITY_PRECISION: u64 = 1_000_000;
+/// Largest return one observation counts (1 000 %): far past every fee cap, and it keeps the square in range.
+const MAX_RETURN: u128 = 10 * RETURN_PRECISION as u128;
 
-/// Updates the volatility estimate with the move from `last_price` to `price` over `elapsed` seconds: an
-/// exponentially weighted mean of absolute returns whose weight is `elapsed / window` (at most 1), so many
-/// updates in one second barely move it and a long gap replaces it with the gap's return instead of compounding.
-pub fn update_volatility(
-    volatility_ppm: u64,
-    last_price: i64,
-    price: i64,
-    elapsed: i64,
-    window_secs: u32,
-) -> MathResult<u64> {
+/// Updates the variance rate (squared return per second) with the move from `last_price` to `price` over
+/// `elapsed` seconds: an exponentially weighted mean of `return² / elapsed` whose weight is `elapsed / window`
+/// (at most 1).
+///
+/// For a random walk `return² / elapsed` has the same mean however often it is observed, so a keeper observing
+/// every second and one observing every hour see the same rate (the review's F6: a mean of absolute returns
+/// shrank with the observation interval, and floor rounding let per-second observations ratchet it to zero).
+/// Every division rounds to the nearest, up and down alike, so many small updates carry no drift.
+pub fn update_variance_rate(rate: u64, last_price: i64, price: i64, elapsed: i64, window_secs: u32) -> MathResult<u64> {
     if last_price <= 0 || price <= 0 || elapsed <= 0 || window_secs == 0 {
-        return Ok(volatility_ppm);
+        return Ok(rate);
     }
-    let change = (i128::from(price) - i128::from(last_price)).abs();
-    let ret = to_u64(mul_div_floor(change, i128::from(VOLATILITY_PRECISION), i128::from(last_price))?)?;
-    let weight = i128::from(elapsed.min(i64::from(window_secs)));
-    let current = i128::from(volatility_ppm);
-    let next = current + mul_div_floor(i128::from(ret) - current, weight, i128::from(window_secs))?;
-    to_u64(next.max(0))
+    let change = price.abs_diff(last_price);
+    let ret = scale(change, RETURN_PRECISION, last_price.unsigned_abs(), Rounding::Nearest)?.min(MAX_RETURN);
+    let ret = to_u64_wide(ret)?;
+    let elapsed = elapsed.unsigned_abs();
+    let observed = scale(ret, ret, elapsed, Rounding::Nearest)?;
+    let window = u64::from(window_secs);
+    let weight = elapsed.min(window);
+    let current = u128::from(rate);
+    // The step is taken on the magnitude and signed afterwards: rounding is the same up and down.
+    let step = |gap: u128| match u64::try_from(gap) {
+        Ok(gap) => scale(gap, weight, window, Rounding::Nearest),
+        Err(_) => wide_div(gap * u128::from(weight), u128::from(window)),
+    };
+    let next =
+        if observed >= current { current + step(observed - current)? } else { current - step(current - observed)? };
+    Ok(u64::try_from(next).unwrap_or(u64::MAX))
+}
+
+/// Volatility over one window for a variance rate: `√(rate × window)`, in ppm, rounded to the nearest.
+pub fn volatility_ppm(rate: u64, window_secs: u32) -> MathResult<u64> {
+    let variance = u128::from(rate) * u128::from(window_secs);
+    let root = variance.isqrt();
+    // (root + ½)² = root² + root + ¼: above it, the nearest root is the next one.
+    let nearest = if variance - root * root > root { root + 1 } else { root };
+    let ppm = wide_div(nearest, u128::from(RETURN_PRECISION / VOLATILITY_PRECISION))?;
+    u64::try_from(ppm).map_err(|_| MathError::Overflow)
+}
+
+/// Basis points in a whole, as the multiplier [`scale`] takes.
+const BPS: u64 = BPS_DENOMINATOR.unsigned_abs();
+
+fn to_u64_wide(value: u128) -> MathResult<u64> {
+    u64::try_from(value).map_err(|_| MathError::Overflow)
+}
+
+/// How [`scale`] rounds.
+#[derive(Clone, Copy)]
+enum Rounding {
+    Down,
+    Nearest,
+}
+
+/// `a × b / d`, rounded as asked. On SBF 64-bit arithmetic is native and 128-bit a software routine, and ordinary
+/// observations fit in 64 bits: the wide path is only for extreme prices and moves.
+fn scale(a: u64, b: u64, d: u64, rounding: Rounding) -> MathResult<u128> {
+    if d == 0 {
+        return Err(MathError::Overflow);
+    }
+    let offset = match rounding {
+        Rounding::Down => 0,
+        Rounding::Nearest => d / 2,
+    };
+    if let Some(n) = a.checked_mul(b).and_then(|p| p.checked_add(offset)) {
+        return Ok(u128::from(n / d));
+    }
+    Ok((u128::from(a) * u128::from(b) + u128::from(offset)) / u128::from(d))
+}
+
+/// `n / d` rounded to the nearest, halves up, with the same 64-bit fast path.
+fn wide_div(n: u128, d: u128) -> MathResult<u128> {
+    if d == 0 {
+        return Err(MathError::Overflow);
+    }
+    let halfway = n + d / 2;
+    if let (Ok(n), Ok(d)) = (u64::try_from(halfway), u64::try_from(d)) {
+        return Ok(u128::from(n / d));
+    }
+    Ok(halfway / d)
 }
 
 /// Taker fee rate for this volatility: `base + coefficient × volatility_ppm / 10⁷` (coefficient 1 000 adds 1 bps
@@ -104,17 +169,14 @@ impl Breaker {
             next.reference_price = price;
             next.reference_time = now;
         }
-        let move_bps = if next.reference_price > 0 {
-            let change = (i128::from(price) - i128::from(next.reference_price)).abs();
-            to_u64(mul_div_floor(change, i128::from(BPS_DENOMINATOR), i128::from(next.reference_price))?)?
-        } else {
-            0
+        let bps_of = |part: u64, whole: i64| -> MathResult<u64> {
+            if whole <= 0 {
+                return Ok(0);
+            }
+            to_u64_wide(scale(part, BPS, whole.unsigned_abs(), Rounding::Down)?)
         };
-        let conf_bps = if price > 0 {
-            to_u64(mul_div_floor(i128::from(conf.max(0)), i128::from(BPS_DENOMINATOR), i128::from(price))?)?
-        } else {
-            0
-        };
+        let move_bps = bps_of(price.abs_diff(next.reference_price), next.reference_price)?;
+        let conf_bps = bps_of(conf.max(0).unsigned_abs(), price)?;
         let triggered = (params.breaker_move_bps > 0 && move_bps > u64::from(params.breaker_move_bps))
             || (params.breaker_conf_bps > 0 && conf_bps > u64::from(params.breaker_conf_bps));
         let was_tripped = next.tripped == 1;
@@ -139,18 +201,81 @@ impl Breaker {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
     use crate::params::tests::sample;
+    use std::vec::Vec;
 
     #[test]
-    fn volatility_weights_by_elapsed_time_and_caps_the_weight() {
-        // A 2 % move observed after a full window replaces the estimate; after 1/10 of it, moves it 1/10.
-        assert_eq!(update_volatility(0, 100_000_000, 102_000_000, 3_600, 3_600), Ok(20_000));
-        assert_eq!(update_volatility(0, 100_000_000, 102_000_000, 360, 3_600), Ok(2_000));
-        assert_eq!(update_volatility(10_000, 100_000_000, 100_000_000, 1_800, 3_600), Ok(5_000));
-        // A six-hour gap weighs no more than one window.
-        assert_eq!(update_volatility(10_000, 100_000_000, 101_000_000, 6 * 3_600, 3_600), Ok(10_000));
-        assert_eq!(update_volatility(7, 100, 200, 0, 3_600), Ok(7));
+    fn the_variance_rate_weights_by_elapsed_time_and_caps_the_weight() {
+        // A 2 % move observed after a full window replaces the rate: 0.02² / 3 600 s, i.e. 2 % per hour.
+        let rate = update_variance_rate(0, 100_000_000, 102_000_000, 3_600, 3_600).unwrap();
+        assert_eq!(rate, 111_111_111_111);
+        assert_eq!(volatility_ppm(rate, 3_600), Ok(20_000));
+        // The same move over 1/10 of the window moves the rate 1/10 of the way to 10× the rate.
+        assert_eq!(update_variance_rate(0, 100_000_000, 102_000_000, 360, 3_600), Ok(111_111_111_111));
+        // A flat half-window halves it; a six-hour gap weighs no more than one window.
+        assert_eq!(update_variance_rate(rate, 100_000_000, 100_000_000, 1_800, 3_600), Ok(55_555_555_555));
+        let gap = update_variance_rate(rate, 100_000_000, 101_000_000, 6 * 3_600, 3_600).unwrap();
+        assert_eq!(volatility_ppm(gap, 3_600), Ok(4_082), "1 % over six hours is 0.41 % per hour");
+        assert_eq!(update_variance_rate(7, 100, 200, 0, 3_600), Ok(7));
+    }
+
+    /// A deterministic ±`step_ppb` random walk, one step per second.
+    fn walk(seconds: usize, step_ppb: i64, seed: u64) -> Vec<i64> {
+        let mut state = seed;
+        let mut price = 100_000_000_000i64; // $100 000 in PRICE_PRECISION: steps of a few ppm are exact
+        let mut path = Vec::with_capacity(seconds + 1);
+        path.push(price);
+        for _ in 0..seconds {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let step = price / 1_000_000_000 * step_ppb;
+            price += if state & 1 == 0 { step } else { -step };
+            path.push(price);
+        }
+        path
+    }
+
+    #[test]
+    fn per_second_and_hourly_observers_of_one_walk_agree() {
+        // F6: 300 ppm per second (1.8 % per hour). Before, the per-second observer read 0 and the hourly 17 123.
+        let hours = 400;
+        let path = walk(hours * 3_600, 300_000, 0x5eed);
+        let (mut per_second, mut hourly) = (0u64, 0u64);
+        let (mut per_second_sum, mut hourly_sum) = (0u128, 0u128);
+        for (t, pair) in path.windows(2).enumerate() {
+            per_second = update_variance_rate(per_second, pair[0], pair[1], 1, 3_600).unwrap();
+            if (t + 1) % 3_600 == 0 {
+                let start = path[t + 1 - 3_600];
+                hourly = update_variance_rate(hourly, start, pair[1], 3_600, 3_600).unwrap();
+                per_second_sum += u128::from(per_second);
+                hourly_sum += u128::from(hourly);
+            }
+        }
+        // The true rate is (3·10⁵)² = 9·10¹⁰ per second. The per-second observer tracks it closely; the hourly
+        // one sees one return per hour (a chi-square of one degree), so over 400 hours its mean is within
+        // ±√(2/400) ≈ 7 % (1σ) of it. Stated tolerance: 5 % and 20 % of the truth, 20 % between the two.
+        let truth = 90_000_000_000f64;
+        let per_second_mean = per_second_sum as f64 / hours as f64;
+        let hourly_mean = hourly_sum as f64 / hours as f64;
+        assert!((per_second_mean / truth - 1.0).abs() < 0.05, "per second: {per_second_mean}");
+        assert!((hourly_mean / truth - 1.0).abs() < 0.20, "hourly: {hourly_mean}");
+        assert!((hourly_mean / per_second_mean - 1.0).abs() < 0.20, "{hourly_mean} vs {per_second_mean}");
+        assert_eq!(volatility_ppm(90_000_000_000, 3_600), Ok(18_000));
+    }
+
+    #[test]
+    fn rounding_to_the_nearest_does_not_ratchet_a_quiet_rate() {
+        // A rate at its true level stays there under a stream of observations equal to it.
+        let mut rate = 90_000_000_000u64;
+        let path = walk(3_600, 300_000, 7);
+        for pair in path.windows(2) {
+            rate = update_variance_rate(rate, pair[0], pair[1], 1, 3_600).unwrap();
+        }
+        assert!((rate as f64 / 90_000_000_000f64 - 1.0).abs() < 0.01, "{rate}");
     }
 
     #[test]

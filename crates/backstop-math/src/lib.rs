@@ -22,6 +22,7 @@ pub mod ledger;
 pub mod lp;
 pub mod margin;
 pub mod oracle;
+pub mod oracle_view;
 pub mod params;
 pub mod position;
 pub mod safe_math;

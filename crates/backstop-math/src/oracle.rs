@@ -7,6 +7,8 @@ use crate::constants::{BPS_DENOMINATOR, PRICE_EXPO};
 use crate::error::{MathError, MathResult};
 use crate::safe_math::{div_ceil, div_floor, mul_div_ceil, mul_div_floor, to_i64};
 
+pub use crate::oracle_view::OracleView;
+
 /// An oracle price exactly as published, before any check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RawOracleReading {
@@ -55,11 +57,12 @@ pub const MAX_ORACLE_EXPO: i32 = 6;
 /// How far a publish time may be ahead of the validator clock, in seconds.
 pub const MAX_ORACLE_CLOCK_SKEW_SECS: i64 = 10;
 
-/// Checks a reading against the market's guards and normalises it to PRICE_PRECISION.
+/// Checks a reading against the market's guards and normalises it to PRICE_PRECISION. A print far from the
+/// publishers' EMA is not refused here: what each action may do with it is [`OracleView`]'s to say.
 ///
 /// Order of checks is part of the contract (tests pin which error a reading with several faults gets):
 /// status, sign, exponent, staleness, future, ordering, confidence.
-pub fn validate_reading(reading: &RawOracleReading, guards: &OracleGuards, now: i64) -> MathResult<OraclePrice> {
+pub fn validate_reading(reading: &RawOracleReading, guards: &OracleGuards, now: i64) -> MathResult<OracleView> {
     if !reading.trading {
         return Err(MathError::OracleNotTrading);
     }
@@ -92,19 +95,22 @@ pub fn validate_reading(reading: &RawOracleReading, guards: &OracleGuards, now: 
     if i128::from(conf) > widest || conf >= price {
         return Err(MathError::OracleUncertain);
     }
-    if guards.max_ema_divergence_bps > 0 && reading.ema_price > 0 {
-        // Compared at the published exponent: both sides share it.
-        let gap = (i128::from(reading.price) - i128::from(reading.ema_price)).abs();
-        let allowed = mul_div_floor(
-            i128::from(reading.ema_price),
-            i128::from(guards.max_ema_divergence_bps),
-            i128::from(BPS_DENOMINATOR),
-        )?;
-        if gap > allowed {
-            return Err(MathError::OracleDivergedFromEma);
-        }
+    let print = OraclePrice { price, conf, publish_time: reading.publish_time };
+    if guards.max_ema_divergence_bps == 0 || reading.ema_price <= 0 {
+        return Ok(OracleView::agreeing(print));
     }
-    Ok(OraclePrice { price, conf, publish_time: reading.publish_time })
+    // Divergence is judged at the published exponent (both sides share it), the band edges in PRICE_PRECISION,
+    // narrowed by their rounding: the program never believes a print further out than the bound says.
+    let ema = i128::from(reading.ema_price);
+    let allowed = mul_div_floor(ema, i128::from(guards.max_ema_divergence_bps), i128::from(BPS_DENOMINATOR))?;
+    if (i128::from(reading.price) - ema).abs() <= allowed {
+        // Inside the band every action takes the print as it is; the band itself is only worked out when needed.
+        return Ok(OracleView::agreeing(print));
+    }
+    let band_low = to_i64(rescale(ema - allowed, reading.expo, true)?)?;
+    let band_high = to_i64(rescale(ema + allowed, reading.expo, false)?)?;
+    let ema = to_i64(rescale(ema, reading.expo, false)?)?;
+    Ok(OracleView { print, ema, band_low, band_high, diverged: true })
 }
 
 /// 10^0 ..= 10^38, every power of ten an i128 holds: a table lookup instead of `checked_pow`, whose loop of
@@ -188,7 +194,7 @@ mod tests {
     #[test]
     fn normalises_pyth_sol_usd_to_six_decimals() {
         // The real legacy SOL/USD account: 159.3354425 ± 0.115166 at expo -8.
-        let price = validate_reading(&reading(15_933_544_250, 11_516_600, -8), &guards(), NOW).unwrap();
+        let price = validate_reading(&reading(15_933_544_250, 11_516_600, -8), &guards(), NOW).unwrap().print;
         assert_eq!(price.price, 159_335_442); // floor
         assert_eq!(price.conf, 115_166); // exact
     }
@@ -197,12 +203,12 @@ mod tests {
     fn confidence_rounds_up_and_price_down() {
         let price = validate_reading(&reading(1_999, 1, -9), &guards(), NOW);
         // 0.000001999 -> 1 atom of price, conf 1e-9 -> 1 atom: conf >= price, so refused as uncertain.
-        assert_eq!(price, Err(MathError::OracleUncertain));
+        assert_eq!(price.err(), Some(MathError::OracleUncertain));
     }
 
     #[test]
     fn positive_exponent_scales_up() {
-        let price = validate_reading(&reading(3, 0, 2), &guards(), NOW).unwrap();
+        let price = validate_reading(&reading(3, 0, 2), &guards(), NOW).unwrap().print;
         assert_eq!(price.price, 300 * crate::constants::PRICE_PRECISION);
     }
 
@@ -230,15 +236,22 @@ mod tests {
     }
 
     #[test]
-    fn a_print_far_from_its_ema_is_refused() {
+    fn a_print_far_from_its_ema_is_flagged_with_its_band() {
         let g = guards(); // 20 %
         let mut r = reading(120_000_000, 10_000, -8);
         r.ema_price = 100_000_000;
-        assert!(validate_reading(&r, &g, NOW).is_ok(), "exactly 20 % off the EMA");
+        let view = validate_reading(&r, &g, NOW).unwrap();
+        assert!(!view.diverged, "exactly 20 % off the EMA");
+        r.price = 120_000_001;
+        let view = validate_reading(&r, &g, NOW).unwrap();
+        assert!(view.diverged, "one atom beyond");
+        assert_eq!((view.ema, view.band_low, view.band_high), (1_000_000, 800_000, 1_200_000));
         r.ema_price = 10_000_000; // a tenfold pump the average has not followed
-        assert_eq!(validate_reading(&r, &g, NOW), Err(MathError::OracleDivergedFromEma));
+        let view = validate_reading(&r, &g, NOW).unwrap();
+        assert!(view.diverged);
+        assert_eq!((view.print.price, view.band_low, view.band_high), (1_200_000, 80_000, 120_000));
         let off = OracleGuards { max_ema_divergence_bps: 0, ..g };
-        assert!(validate_reading(&r, &off, NOW).is_ok());
+        assert!(!validate_reading(&r, &off, NOW).unwrap().diverged);
     }
 
     #[test]

@@ -80,9 +80,10 @@ pub struct MarketParams {
     /// Dynamic fee: `taker_fee_bps + fee_vol_coefficient × volatility_ppm / 10⁷`, clamped to [floor, cap] (bps).
     pub fee_floor_bps: u32,
     pub fee_cap_bps: u32,
-    /// 1 000 adds 1 bps of fee per 1 % of realised volatility (mean absolute return per window).
+    /// 1 000 adds 1 bps of fee per 1 % of realised volatility (standard deviation of returns over one window,
+    /// from a variance rate that does not depend on how often the oracle is read).
     pub fee_vol_coefficient: u32,
-    /// Time constant of the volatility estimate, in seconds.
+    /// Time constant of the variance-rate estimate, and the horizon volatility is quoted over, in seconds.
     pub volatility_window_secs: u32,
     /// Dynamic fund share: the fund's fee share rises linearly to this as its coverage falls from the target to 0.
     pub fund_share_max_bps: u32,
@@ -98,8 +99,8 @@ pub struct MarketParams {
     pub breaker_window_secs: u32,
     /// Seconds of calm after which a tripped breaker clears.
     pub breaker_cooldown_secs: u32,
-    /// Refuse any price further than this from the oracle's own EMA, bps (0 disables): a pumped or crashed
-    /// print that the publishers' average has not followed cannot fill, liquidate or settle profit.
+    /// Band around the oracle's own EMA, bps (0 disables): beyond it a print cannot add risk or take value out,
+    /// a reduction fills at the worse of print and EMA, and liquidations run at the band's edge (`oracle_view`).
     pub oracle_max_ema_divergence_bps: u32,
 }
 

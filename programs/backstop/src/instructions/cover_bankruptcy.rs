@@ -56,8 +56,9 @@ pub fn handle_cover_bankruptcy(ctx: Context<CoverBankruptcy>) -> Result<()> {
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
     let mut market = ctx.accounts.market.load_mut()?;
-    let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
-    market.accrue_funding(now, price.price)?;
+    let view = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
+    // A cover runs in a crash: at a print far from its EMA, the pool is valued at the band's edge.
+    let price = market.absorb_oracle(&view, now)?.price;
     let mut account = ctx.accounts.bankrupt_account.load_mut()?;
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
 
@@ -67,7 +68,6 @@ pub fn handle_cover_bankruptcy(ctx: Context<CoverBankruptcy>) -> Result<()> {
     let plan = outcome.plan;
 
     market.books = outcome.books.market;
-    market.record_oracle(&price);
     market.fund_draw = market.fund_draw.record(now, window, plan.fund);
     market.cumulative_fund_cover = market.cumulative_fund_cover.saturating_add(plan.fund);
     market.cumulative_lp_clawback = market.cumulative_lp_clawback.saturating_add(plan.lp_clawback);

@@ -38,10 +38,10 @@ impl Liquidate<'_> {
 pub fn handle_liquidate(ctx: Context<Liquidate>) -> Result<()> {
     let clock = Clock::get()?;
     let mut market = ctx.accounts.market.load_mut()?;
-    let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
-    let accrual = market.accrue_funding(clock.unix_timestamp, price.price)?;
-    // Liquidations feed the volatility estimate and the breaker; they are never blocked by it.
-    market.observe_price(&price, clock.unix_timestamp)?;
+    let view = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
+    // Liquidations run in a crash: at a print far from its EMA, at the band's edge; never blocked by the breaker.
+    let absorbed = market.absorb_oracle(&view, clock.unix_timestamp)?;
+    let (price, accrual) = (absorbed.price, absorbed.funding);
     let mut liquidatee = ctx.accounts.liquidatee.load_mut()?;
     let mut liquidator = ctx.accounts.liquidator.load_mut()?;
 
@@ -52,7 +52,6 @@ pub fn handle_liquidate(ctx: Context<Liquidate>) -> Result<()> {
     require_eq!(liability_before, liability_after, BackstopError::ConservationViolated);
 
     market.books = outcome.market;
-    market.record_oracle(&price);
     market.cumulative_penalties = market.cumulative_penalties.saturating_add(outcome.penalty_charged);
     liquidatee.balances = outcome.liquidatee;
     liquidatee.realized_pnl =

@@ -46,12 +46,12 @@ pub fn handle_lp_deposit(ctx: Context<LpDeposit>, amount: u64) -> Result<()> {
     let mut market = ctx.accounts.market.load_mut()?;
     require!(market.is_live(), BackstopError::MarketNotLive);
     require!(market.status() != MarketStatus::Paused, BackstopError::MarketPaused);
-    let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
-    market.accrue_funding(clock.unix_timestamp, price.price)?;
+    let view = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
+    market.absorb_oracle(&view, clock.unix_timestamp)?;
+    let price = view.agreed().or_reject()?;
     let pool_before = market.books.pool_balance;
     let outcome = ledger::lp_deposit(&market.books, amount, &price).or_reject()?;
     market.books = outcome.market;
-    market.record_oracle(&price);
     let owed = market.books.vault_liability().or_reject()?;
     drop(market);
 

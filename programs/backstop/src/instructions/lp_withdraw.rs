@@ -47,8 +47,10 @@ pub fn handle_lp_withdraw(ctx: Context<LpWithdraw>, shares: u64) -> Result<()> {
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
     let mut market = ctx.accounts.market.load_mut()?;
-    let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
-    market.accrue_funding(now, price.price)?;
+    let view = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
+    market.absorb_oracle(&view, now)?;
+    // The pool is valued for an exit only at a print the EMA agrees with: an exit can wait.
+    let price = view.agreed().or_reject()?;
     let mut position = ctx.accounts.lp_position.load_mut()?;
     let pool_before = market.books.pool_balance;
     let margin = market.params.initial_margin_bps;
@@ -56,7 +58,6 @@ pub fn handle_lp_withdraw(ctx: Context<LpWithdraw>, shares: u64) -> Result<()> {
         ledger::lp_withdraw(&market.books, shares, position.shares, &position.exit, &price, now, margin).or_reject()?;
     position.exit = left;
     market.books = outcome.market;
-    market.record_oracle(&price);
     position.shares = position.shares.checked_sub(shares).ok_or(BackstopError::InsufficientShares)?;
     position.withdrawn = position.withdrawn.saturating_add(outcome.amount);
     let owed = market.books.vault_liability().or_reject()?;

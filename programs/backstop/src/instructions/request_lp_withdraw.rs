@@ -27,9 +27,9 @@ pub fn handle_request_lp_withdraw(ctx: Context<RequestLpWithdraw>, shares: u64) 
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
     let mut market = ctx.accounts.market.load_mut()?;
-    let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
-    market.accrue_funding(now, price.price)?;
-    market.record_oracle(&price);
+    let view = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
+    market.absorb_oracle(&view, now)?;
+    let price = view.agreed().or_reject()?;
     let mut position = ctx.accounts.lp_position.load_mut()?;
     let delay = market.params.lp_exit_delay_secs;
     let request =

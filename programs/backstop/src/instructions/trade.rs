@@ -3,6 +3,7 @@ use crate::events::{BreakerTransition, EventHeader, TradeRecord};
 use crate::oracle;
 use crate::state::{InsuranceFund, MarginAccount, Market, MarketStatus};
 use anchor_lang::prelude::*;
+use backstop_math::dynamic::volatility_ppm;
 use backstop_math::fund::coverage_ratio_bps;
 use backstop_math::ledger::{self, TradeControls};
 use backstop_math::position::notional;
@@ -34,18 +35,18 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     let mut market = ctx.accounts.market.load_mut()?;
     let status = market.status();
     require!(status != MarketStatus::Listing, BackstopError::MarketNotLive);
-    let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
-    let accrual = market.accrue_funding(now, price.price)?;
-    let observation = market.observe_price(&price, now)?;
+    let view = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
+    let absorbed = market.absorb_oracle(&view, now)?;
+    let (accrual, observation) = (absorbed.funding, absorbed.breaker);
 
     let fund_balance = ctx.accounts.insurance_fund.load()?.book.balance;
     let open_interest = market.books.open_interest_long.saturating_add(market.books.open_interest_short);
-    let backed =
-        notional(i64::try_from(open_interest).map_err(|_| BackstopError::Overflow)?, price.price).or_reject()?;
+    let backed = notional(i64::try_from(open_interest).map_err(|_| BackstopError::Overflow)?, absorbed.price.price)
+        .or_reject()?;
     let reduce_only = status == MarketStatus::ReduceOnly || observation.breaker.tripped == 1;
     let controls = TradeControls::dynamic(
         &market.params,
-        market.volatility_ppm,
+        volatility_ppm(market.variance_rate, market.params.volatility_window_secs).or_reject()?,
         coverage_ratio_bps(fund_balance, backed),
         reduce_only,
     )
@@ -56,6 +57,8 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     // Paused: nothing that adds risk, but a trader can always reduce, since liquidations and funding go on.
     let adds_risk = before.position.fill_increases_risk(base_delta);
     require!(status != MarketStatus::Paused || !adds_risk, BackstopError::MarketPaused);
+    // At a print far from its EMA: nothing that adds risk; a reduction at the worse of print and EMA for it.
+    let price = view.for_fill(before.position.base, adds_risk).or_reject()?;
     let funding_settled = ledger::pending_funding(&before, &market.books).or_reject()?;
     let liability_before = market.books.vault_liability().or_reject()?;
     let outcome = ledger::trade(&before, &market.books, base_delta, &price, &market.params, &controls).or_reject()?;
@@ -66,7 +69,6 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     require_eq!(liability_before, liability_after, BackstopError::ConservationViolated);
 
     market.books = outcome.books.market;
-    market.record_oracle(&price);
     market.cumulative_volume = market.cumulative_volume.saturating_add(outcome.fill_notional);
     market.cumulative_fees = market.cumulative_fees.saturating_add(fee_paid);
     account.balances = outcome.books.trader;

@@ -18,10 +18,8 @@ pub struct UpdateCircuitBreaker<'info> {
 pub fn handle_update_circuit_breaker(ctx: Context<UpdateCircuitBreaker>) -> Result<()> {
     let clock = Clock::get()?;
     let mut market = ctx.accounts.market.load_mut()?;
-    let price = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
-    market.accrue_funding(clock.unix_timestamp, price.price)?;
-    let observation = market.observe_price(&price, clock.unix_timestamp)?;
-    market.record_oracle(&price);
+    let view = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
+    let observation = market.absorb_oracle(&view, clock.unix_timestamp)?.breaker;
     drop(market);
     if observation.tripped_now || observation.cleared_now {
         crate::events::emit(

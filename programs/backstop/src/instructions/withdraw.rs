@@ -50,16 +50,16 @@ pub fn handle_withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
     // A flat account owes nothing to margin, so it can leave even when the oracle is down, unless a deficit
     // awaits cover (`ledger::require_no_unassessed_loss` then prices the pool).
     let price = if before.position.is_flat() && market.books.bankrupt_deficit == 0 {
+        let last_price = market.last_oracle_price;
+        market.accrue_funding(clock.unix_timestamp, last_price)?;
         None
     } else {
-        Some(oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?)
+        let view = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
+        market.absorb_oracle(&view, clock.unix_timestamp)?;
+        // Value leaves against this price: only one the EMA agrees with (the Mango shape is cashing a pump).
+        Some(view.agreed().or_reject()?)
     };
-    let funding_price = price.map_or(market.last_oracle_price, |p| p.price);
-    market.accrue_funding(clock.unix_timestamp, funding_price)?;
     let books = ledger::withdraw(&before, &market.books, amount, price.as_ref(), &market.params).or_reject()?;
-    if let Some(price) = &price {
-        market.record_oracle(price);
-    }
     account.balances = books.trader;
     market.books = books.market;
     let owed = market.books.vault_liability().or_reject()?;

@@ -7,7 +7,7 @@ mod pyth_pull;
 use crate::error::{BackstopError, OrReject};
 use crate::state::{Market, OracleConfig, OracleKind};
 use anchor_lang::prelude::*;
-use backstop_math::oracle::{validate_reading, OracleGuards, OraclePrice, RawOracleReading};
+use backstop_math::oracle::{validate_reading, OracleGuards, OracleView, RawOracleReading};
 
 pub use pyth_legacy::PYTH_LEGACY_PROGRAM_ID;
 pub use pyth_pull::PYTH_RECEIVER_PROGRAM_ID;
@@ -34,8 +34,9 @@ pub fn validate_config(config: &OracleConfig) -> Result<()> {
 }
 
 /// Reads the market's oracle at `now`: the account must be the configured one, in the configured format, fresh,
-/// certain, trading, positive and not older than the last price the market used.
-pub fn read_market_oracle(account: &AccountInfo, market: &Market, now: i64) -> Result<OraclePrice> {
+/// certain, trading, positive and not older than the last price the market used. Whether the print may be used
+/// as it is, or only as far as its EMA band, is for each action to ask of the view.
+pub fn read_market_oracle(account: &AccountInfo, market: &Market, now: i64) -> Result<OracleView> {
     require_keys_eq!(account.key(), market.oracle, BackstopError::OracleMismatch); // #oracle
     let reading = decode(account, &market.oracle_config())?;
     let guards = OracleGuards {

@@ -1,9 +1,9 @@
 use crate::error::BackstopError;
 use crate::error::OrReject;
 use anchor_lang::prelude::*;
-use backstop_math::dynamic::{update_volatility, Breaker, BreakerObservation};
+use backstop_math::dynamic::{update_variance_rate, Breaker, BreakerObservation};
 use backstop_math::ledger::{FundingAccrual, MarketLedger};
-use backstop_math::oracle::OraclePrice;
+use backstop_math::oracle::{OraclePrice, OracleView};
 use backstop_math::params::MarketParams;
 use backstop_math::waterfall::DrawWindow;
 use static_assertions::const_assert_eq;
@@ -90,8 +90,9 @@ pub struct Market {
     pub pending_oracle_kind: u8,
     pub pending_oracle_min_signatures: u8,
     pub _padding: [u8; 7],
-    /// Realised volatility estimate (mean absolute return per window). precision: ppm.
-    pub volatility_ppm: u64,
+    /// Realised variance rate: an exponentially weighted mean of return² / elapsed over every oracle read,
+    /// whatever its frequency. precision: parts per 10¹⁸ per second (`dynamic::update_variance_rate`).
+    pub variance_rate: u64,
     /// The parametric circuit breaker's memory.
     pub breaker: Breaker,
     /// While `status` is Listing: when the market may be activated.
@@ -169,13 +170,17 @@ impl Market {
         self.books.accrue_funding(now, price, &self.params).or_reject()
     }
 
-    /// Feeds a freshly read oracle price to the volatility estimate and the circuit breaker (before
-    /// `record_oracle`, which it compares against).
-    pub fn observe_price(&mut self, price: &OraclePrice, now: i64) -> Result<BreakerObservation> {
+    /// Everything a market does with each oracle read, whatever the instruction: funding accrues to `now`, the
+    /// volatility estimate and the circuit breaker observe the price, and the market remembers it (an older print
+    /// is refused next time). All of it at the believed price ([`OracleView::believed`]), so a print far from the
+    /// EMA moves nothing further than the band's edge. A rejected instruction rolls all of it back.
+    pub fn absorb_oracle(&mut self, view: &OracleView, now: i64) -> Result<OracleAbsorbed> {
+        let price = view.believed().or_reject()?;
+        let funding = self.accrue_funding(now, price.price)?;
         let elapsed = price.publish_time.saturating_sub(self.last_oracle_publish_time);
         if self.last_oracle_publish_time > 0 {
-            self.volatility_ppm = update_volatility(
-                self.volatility_ppm,
+            self.variance_rate = update_variance_rate(
+                self.variance_rate,
                 self.last_oracle_price,
                 price.price,
                 elapsed,
@@ -183,17 +188,21 @@ impl Market {
             )
             .or_reject()?;
         }
-        let observation = self.breaker.observe(price.price, price.conf, now, &self.params).or_reject()?;
-        self.breaker = observation.breaker;
-        Ok(observation)
-    }
-
-    /// Remembers the oracle price used, so an older one is refused next time.
-    pub fn record_oracle(&mut self, price: &OraclePrice) {
+        let breaker = self.breaker.observe(price.price, price.conf, now, &self.params).or_reject()?;
+        self.breaker = breaker.breaker;
         self.last_oracle_price = price.price;
         self.last_oracle_conf = price.conf;
         self.last_oracle_publish_time = price.publish_time;
+        Ok(OracleAbsorbed { price, funding, breaker })
     }
+}
+
+/// What [`Market::absorb_oracle`] did.
+pub struct OracleAbsorbed {
+    /// The believed price everything was done at.
+    pub price: OraclePrice,
+    pub funding: FundingAccrual,
+    pub breaker: BreakerObservation,
 }
 
 /// Seeds of an id-addressed PDA (market or insurance fund), owned so they outlive the account borrow.

@@ -10,9 +10,11 @@ use backstop_sbf::vm::program_path;
 /// token CPIs it makes.
 fn target(instruction: &str) -> Option<u64> {
     match instruction {
-        "trade" => Some(10_000),
+        // A withdrawal with a position does a trade's oracle work (every read feeds the volatility estimate and the
+        // breaker since the review's F6) plus a token transfer: it is held to a trade's ceiling.
+        "trade" | "withdraw" => Some(10_000),
         "liquidate" | "cover_bankruptcy" => Some(15_000),
-        "deposit" | "withdraw" | "settle_fund_revenue" => Some(9_000),
+        "deposit" | "settle_fund_revenue" => Some(9_000),
         "lp_withdraw" | "request_lp_withdraw" | "unstake" | "sweep_treasury_fees" => Some(9_000),
         "update_market_params" | "apply_market_params" => Some(6_000),
         _ => None,
