@@ -6,6 +6,7 @@ use crate::rpc::RpcChain;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use backstop::state::{MarginAccount, StakePosition};
+use backstop_math::governance::RULES;
 use backstop_math::params::MarketParams;
 use backstop_tests::builders::{self, pda, Flow, Staking};
 
@@ -116,51 +117,13 @@ pub fn readable(error: String) -> String {
     }
 }
 
-/// Sets one market parameter by its name (as in `backstop_math::governance::RULES`).
+/// Sets one market parameter by its name: the names, and how each is read and written, are
+/// `backstop_math::governance::RULES`, the one table of parameters.
 pub fn set_param(params: &mut MarketParams, name: &str, value: u64) -> Result<(), String> {
-    macro_rules! fields {
-        ($($field:ident),*) => {
-            match name {
-                $(stringify!($field) => {
-                    params.$field = value.try_into().map_err(|_| format!("{name}: {value} out of range"))?;
-                })*
-                _ => return Err(format!("unknown parameter `{name}`")),
-            }
-        };
+    let rule = RULES.iter().find(|rule| rule.name == name).ok_or_else(|| format!("unknown parameter `{name}`"))?;
+    (rule.write)(params, value);
+    if (rule.read)(params) != value {
+        return Err(format!("{name}: {value} out of range"));
     }
-    fields!(
-        initial_margin_bps,
-        maintenance_margin_bps,
-        liquidation_penalty_bps,
-        liquidator_reward_share_bps,
-        taker_fee_bps,
-        fee_fund_share_bps,
-        fee_lp_share_bps,
-        fee_treasury_share_bps,
-        exec_conf_scale_bps,
-        oracle_max_conf_bps,
-        oracle_max_age_secs,
-        unrealized_profit_cap_bps,
-        max_open_interest,
-        min_order_size,
-        fund_draw_cap,
-        fund_draw_window_secs,
-        funding_coefficient_ppm,
-        funding_cap_ppm,
-        funding_depth,
-        fee_floor_bps,
-        fee_cap_bps,
-        fee_vol_coefficient,
-        volatility_window_secs,
-        fund_share_max_bps,
-        coverage_target_bps,
-        treasury_yields_to_fund,
-        breaker_conf_bps,
-        breaker_move_bps,
-        breaker_window_secs,
-        breaker_cooldown_secs,
-        lp_exit_delay_secs,
-        oracle_max_ema_divergence_bps
-    );
     Ok(())
 }

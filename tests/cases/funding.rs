@@ -153,10 +153,10 @@ async fn funding_parameters_are_bounded() {
     }
 }
 
-/// Security review F10: a funding change applied at once reached back over every idle hour. Replay: funding
-/// off, a 100-SOL long idle for 8 hours, then coefficient and cap raised to 1 %/hour (a tightening: applies at
-/// once). Before the fix the long owed $800 for hours when funding was off; now the idle hours accrue under the
-/// parameters in force, and only the hour after the change is charged at the new rate ($100).
+/// Security review F10: a funding change reached back over every idle hour. Replay: funding off, a 100-SOL long
+/// idle for 8 hours, then coefficient and cap raised to 1 %/hour. Before the fix the long owed $800 for hours
+/// when funding was off; now the idle hours (and the timelock's, since a funding change moves value and so waits,
+/// review F4) accrue under the parameters in force, and only the hour after the change is charged ($100).
 #[tokio::test]
 async fn a_funding_change_does_not_reach_back_over_idle_hours() {
     let (mut env, alice, bob) = market(default_params()).await;
@@ -169,8 +169,13 @@ async fn a_funding_change_does_not_reach_back_over_idle_hours() {
     };
     let governance = env.governance.insecure_clone();
     let ix = backstop_tests::builders::governance::update_market_params(governance.pubkey(), env.market, raised);
-    env.send(&[ix], &[&governance]).await.expect("a raise applies at once");
-    assert_eq!(settle(&mut env, &alice).await, 0, "nothing for the eight idle hours");
+    env.send(&[ix], &[&governance]).await.expect("a raise is queued");
+    pass(&mut env, TIMELOCK).await;
+    let keeper = env.trader(0).await;
+    let apply = backstop_tests::builders::governance::apply_market_params(env.market, keeper.pubkey());
+    env.act(&keeper, apply).await.expect("applied after the timelock");
+    assert_eq!(env.market_state().await.params, raised);
+    assert_eq!(settle(&mut env, &alice).await, 0, "nothing for the idle hours");
     pass(&mut env, HOUR).await;
     // Skew 100 over max(100, depth 100): the full 1 %/hour on $10,000.
     assert_eq!(settle(&mut env, &alice).await, -100 * per_unit_hour(10_000));

@@ -345,13 +345,14 @@ async fn the_fee_rises_with_volatility() {
     let alice = env.trader(10 * THOUSAND).await;
     let calm = traded_fee(&mut env, &alice, ONE).await;
     assert_eq!(calm.fee_due, (calm.fill_notional * 5).div_ceil(10_000), "no volatility yet: the base 5 bps");
-    // A 2 % move observed after a full window: variance rate 0.02² per hour, volatility 20 000 ppm → +2 bps.
+    // A 2 % move observed after a full window: the rate moves half way (the weight's cap) to 0.02² per hour,
+    // volatility √½ × 2 % = 14 142 ppm → +2 bps (1.41 rounded up).
     env.advance(3_600).await;
     env.set_price(usd(102), 1_000_000).await;
     let moved = traded_fee(&mut env, &alice, ONE).await;
     let market = env.market_state().await;
-    assert_eq!(market.variance_rate, 111_111_111_111);
-    assert_eq!(volatility_ppm(market.variance_rate, market.params.volatility_window_secs), Ok(20_000));
+    assert_eq!(market.variance.rate, 55_555_555_556);
+    assert_eq!(volatility_ppm(market.variance.rate, market.params.volatility_window_secs), Ok(14_142));
     assert_eq!(moved.fee_due, (moved.fill_notional * 7).div_ceil(10_000));
     assert_eq!(moved.fee_to_fund, moved.fee_due * 5_000 / 10_000);
 }
@@ -367,12 +368,14 @@ async fn f6_a_jump_first_read_by_a_withdrawal_or_an_lp_flow_still_moves_the_vola
     env.advance(3_600).await;
     env.set_price(usd(102), 1_000_000).await;
     env.act(&alice, env.flow(&alice).withdraw(USDC)).await.expect("withdraw with a position reads the oracle");
-    assert_eq!(env.market_state().await.variance_rate, 111_111_111_111, "a 2 % move over an hour");
+    assert_eq!(env.market_state().await.variance.rate, 55_555_555_556, "half way to a 2 % move over an hour");
     env.advance(3_600).await;
     env.set_price(usd(100), 1_000_000).await;
     env.act(&lp, env.lp_flow(&lp).request_lp_withdraw(1)).await.expect("lp exit request");
-    let rate = env.market_state().await.variance_rate;
-    assert_eq!(volatility_ppm(rate, 3_600), Ok(19_608), "−1.96 % over the next hour, seen by an LP exit request");
+    let rate = env.market_state().await.variance.rate;
+    // Half way from the first estimate (0.02² / 2 per hour) to 0.0196² per hour: √(0.0001 / 2 + 0.0196² / 2)
+    // = 1.71 %.
+    assert_eq!(volatility_ppm(rate, 3_600), Ok(17_095), "−1.96 % over the next hour, seen by an LP exit request");
 }
 
 #[tokio::test]

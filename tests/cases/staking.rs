@@ -138,7 +138,10 @@ async fn the_gate_holds_a_run_and_lets_the_rest_through_next_window() {
         FundParams { cooldown_secs: 86_400, vesting_period_secs: 86_400, gate_bps: 3_000, gate_window_secs: 86_400 };
     env.send(&[fund_governance::update_fund_params(governance.pubkey(), env.fund, gated)], &[&governance])
         .await
-        .expect("a narrower gate applies at once");
+        .expect("queued, like every change to the staking rules");
+    env.advance(TIMELOCK).await;
+    env.send(&[fund_governance::apply_fund_params(env.fund, env.payer())], &[]).await.expect("applied");
+    env.republish().await;
     let mut stakers = Vec::new();
     for _ in 0..4 {
         stakers.push(env.seed_fund(THOUSAND).await);

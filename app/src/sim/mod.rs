@@ -62,6 +62,8 @@ impl Default for SimConfig {
 pub fn sim_params() -> MarketParams {
     MarketParams {
         oracle_max_age_secs: 300,
+        // Traders open right after a print; only the keeper acts on older ones, and it adds no risk.
+        fill_max_age_secs: 5,
         max_open_interest: 100_000_000 * BASE_PRECISION_U64,
         funding_coefficient_ppm: 200,
         funding_cap_ppm: 100,

@@ -15,8 +15,9 @@ pub const VOLATILITY_PRECISION: u64 = 1_000_000;
 const MAX_RETURN: u128 = 10 * RETURN_PRECISION as u128;
 
 /// Updates the variance rate (squared return per second) with the move from `last_price` to `price` over
-/// `elapsed` seconds: an exponentially weighted mean of `return² / elapsed` whose weight is `elapsed / window`
-/// (at most 1).
+/// `elapsed` seconds: an exponentially weighted mean of `return² / elapsed` whose weight is `elapsed / window`,
+/// at most ½: no single observation, however long the gap before it, replaces the history (else one print
+/// chosen near the last after a quiet hour would reset the fee to its floor).
 ///
 /// For a random walk `return² / elapsed` has the same mean however often it is observed, so a keeper observing
 /// every second and one observing every hour see the same rate (the review's F6: a mean of absolute returns
@@ -32,7 +33,7 @@ pub fn update_variance_rate(rate: u64, last_price: i64, price: i64, elapsed: i64
     let elapsed = elapsed.unsigned_abs();
     let observed = scale(ret, ret, elapsed, Rounding::Nearest)?;
     let window = u64::from(window_secs);
-    let weight = elapsed.min(window);
+    let weight = elapsed.min(window / 2);
     let current = u128::from(rate);
     // The step is taken on the magnitude and signed afterwards: rounding is the same up and down.
     let step = |gap: u128| match u64::try_from(gap) {
@@ -42,6 +43,38 @@ pub fn update_variance_rate(rate: u64, last_price: i64, price: i64, elapsed: i64
     let next =
         if observed >= current { current + step(observed - current)? } else { current - step(current - observed)? };
     Ok(u64::try_from(next).unwrap_or(u64::MAX))
+}
+
+/// Observations closer together than this are not taken (the anchor stays): a return over a few seconds is
+/// mostly print-to-print noise, which `return² / elapsed` would read as volatility, and anyone can post prints.
+pub const MIN_VARIANCE_INTERVAL_SECS: i64 = 10;
+
+/// The variance estimate a market keeps: the rate, and the print the next return is measured from.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct VarianceEstimate {
+    /// precision: parts per 10¹⁸ per second.
+    pub rate: u64,
+    /// precision: PRICE_PRECISION; 0 before the first observation.
+    pub anchor_price: i64,
+    /// Publish time of the anchor, Unix seconds.
+    pub anchor_time: i64,
+}
+
+impl VarianceEstimate {
+    /// Takes a price published at `publish_time`: measured from the anchor when at least
+    /// [`MIN_VARIANCE_INTERVAL_SECS`] later (then it becomes the anchor), ignored when sooner.
+    pub fn observe(&self, price: i64, publish_time: i64, window_secs: u32) -> MathResult<Self> {
+        if self.anchor_time == 0 || self.anchor_price <= 0 {
+            return Ok(Self { anchor_price: price, anchor_time: publish_time, ..*self });
+        }
+        let elapsed = publish_time.saturating_sub(self.anchor_time);
+        if elapsed < MIN_VARIANCE_INTERVAL_SECS {
+            return Ok(*self);
+        }
+        let rate = update_variance_rate(self.rate, self.anchor_price, price, elapsed, window_secs)?;
+        Ok(Self { rate, anchor_price: price, anchor_time: publish_time })
+    }
 }
 
 /// Volatility over one window for a variance rate: `√(rate × window)`, in ppm, rounded to the nearest.
@@ -209,17 +242,28 @@ mod tests {
 
     #[test]
     fn the_variance_rate_weights_by_elapsed_time_and_caps_the_weight() {
-        // A 2 % move observed after a full window replaces the rate: 0.02² / 3 600 s, i.e. 2 % per hour.
+        // A 2 % move over a full window moves the rate half way (the weight's cap) to 0.02² / 3 600 s.
         let rate = update_variance_rate(0, 100_000_000, 102_000_000, 3_600, 3_600).unwrap();
-        assert_eq!(rate, 111_111_111_111);
-        assert_eq!(volatility_ppm(rate, 3_600), Ok(20_000));
-        // The same move over 1/10 of the window moves the rate 1/10 of the way to 10× the rate.
+        assert_eq!(rate, 55_555_555_556);
+        assert_eq!(volatility_ppm(rate * 2, 3_600), Ok(20_000), "the full observation: 2 % per hour");
+        // The same move over 1/10 of the window: 1/10 of the way to 10× the rate.
         assert_eq!(update_variance_rate(0, 100_000_000, 102_000_000, 360, 3_600), Ok(111_111_111_111));
-        // A flat half-window halves it; a six-hour gap weighs no more than one window.
-        assert_eq!(update_variance_rate(rate, 100_000_000, 100_000_000, 1_800, 3_600), Ok(55_555_555_555));
-        let gap = update_variance_rate(rate, 100_000_000, 101_000_000, 6 * 3_600, 3_600).unwrap();
-        assert_eq!(volatility_ppm(gap, 3_600), Ok(4_082), "1 % over six hours is 0.41 % per hour");
+        // A flat half-window halves it; a six-hour gap weighs no more than half a window.
+        assert_eq!(update_variance_rate(rate, 100_000_000, 100_000_000, 1_800, 3_600), Ok(27_777_777_778));
+        let gap = update_variance_rate(rate, 100_000_000, 100_000_000, 6 * 3_600, 3_600).unwrap();
+        assert_eq!(gap, 27_777_777_778, "a quiet print after a long gap cannot reset the rate");
         assert_eq!(update_variance_rate(7, 100, 200, 0, 3_600), Ok(7));
+    }
+
+    #[test]
+    fn observations_closer_than_the_interval_are_not_taken() {
+        let start = VarianceEstimate::default().observe(100_000_000, 1_000, 3_600).unwrap();
+        assert_eq!((start.rate, start.anchor_price, start.anchor_time), (0, 100_000_000, 1_000));
+        // A print 9 s later changes nothing, however far it moved.
+        assert_eq!(start.observe(110_000_000, 1_009, 3_600), Ok(start));
+        let next = start.observe(101_000_000, 1_010, 3_600).unwrap();
+        assert_eq!((next.anchor_price, next.anchor_time), (101_000_000, 1_010));
+        assert_eq!(next.rate, update_variance_rate(0, 100_000_000, 101_000_000, 10, 3_600).unwrap());
     }
 
     /// A deterministic ±`step_ppb` random walk, one step per second.
@@ -242,22 +286,23 @@ mod tests {
     #[test]
     fn per_second_and_hourly_observers_of_one_walk_agree() {
         // F6: 300 ppm per second (1.8 % per hour). Before, the per-second observer read 0 and the hourly 17 123.
+        // Both go through the market's estimate, as the program does (the per-second one is taken every 10 s).
         let hours = 400;
         let path = walk(hours * 3_600, 300_000, 0x5eed);
-        let (mut per_second, mut hourly) = (0u64, 0u64);
+        let (mut per_second, mut hourly) = (VarianceEstimate::default(), VarianceEstimate::default());
         let (mut per_second_sum, mut hourly_sum) = (0u128, 0u128);
-        for (t, pair) in path.windows(2).enumerate() {
-            per_second = update_variance_rate(per_second, pair[0], pair[1], 1, 3_600).unwrap();
-            if (t + 1) % 3_600 == 0 {
-                let start = path[t + 1 - 3_600];
-                hourly = update_variance_rate(hourly, start, pair[1], 3_600, 3_600).unwrap();
-                per_second_sum += u128::from(per_second);
-                hourly_sum += u128::from(hourly);
+        for (t, price) in path.iter().enumerate() {
+            let at = 1 + i64::try_from(t).unwrap();
+            per_second = per_second.observe(*price, at, 3_600).unwrap();
+            if t % 3_600 == 0 {
+                hourly = hourly.observe(*price, at, 3_600).unwrap();
+                per_second_sum += u128::from(per_second.rate);
+                hourly_sum += u128::from(hourly.rate);
             }
         }
         // The true rate is (3·10⁵)² = 9·10¹⁰ per second. The per-second observer tracks it closely; the hourly
-        // one sees one return per hour (a chi-square of one degree), so over 400 hours its mean is within
-        // ±√(2/400) ≈ 7 % (1σ) of it. Stated tolerance: 5 % and 20 % of the truth, 20 % between the two.
+        // one sees one return per hour (a chi-square of one degree) and averages about two of them, so over 400
+        // hours its mean is within a few % (1σ) of it. Stated tolerance: 5 % and 20 % of the truth, 20 % apart.
         let truth = 90_000_000_000f64;
         let per_second_mean = per_second_sum as f64 / hours as f64;
         let hourly_mean = hourly_sum as f64 / hours as f64;

@@ -97,6 +97,8 @@ pub enum MathError {
     InvalidLpExitDelay,
     /// The request is worth nothing now (the fund is about to pay out all it holds): it is kept, not burned.
     NothingToRedeem,
+    /// A fill that adds risk needs an oracle print no older than the market's `fill_max_age_secs`.
+    OracleTooOldToFill,
 }
 
 pub type MathResult<T> = core::result::Result<T, MathError>;

@@ -1,15 +1,28 @@
-//! Which parameter changes may apply at once and which wait for the timelock: a change applies at once
-//! only when every field it moves, moves in that field's safe direction (risk tightens, the fund's share grows);
-//! anything else (loosening risk, raising a cap, cutting users' share, or both at once) is queued.
+//! Which parameter changes may apply at once and which wait for the timelock. A change applies at once only when
+//! every field it moves, moves in that field's safe direction, within that field's limit:
+//!
+//! - whatever moves value between parties (fees and their split, the penalty and the liquidator's share, funding
+//!   rates and depth, the execution spread, the fund's draw cap and window, the dynamic fund share) always waits:
+//!   applied at once it would be an instant transfer;
+//! - tightenings that could make a healthy book liquidatable or freeze a market (margins, minimum order) move at
+//!   once by at most one step per [`STEP_WINDOW_SECS`];
+//! - tightenings that could make every oracle read fail (confidence, age) cannot go below a floor at once;
+//! - the rest (caps down, exit delay up, fresher fills) applies at once.
 
 use crate::params::MarketParams;
 
-/// The direction in which a parameter may move without the timelock.
+/// The direction, and the limit, in which a parameter may move without the timelock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Safe {
     Up,
     Down,
-    /// Any change waits: it helps one party at another's expense (fees, penalty, fee split to the LP/treasury).
+    /// Down, but not below the floor: lower would refuse every oracle read, liquidations included.
+    DownTo(u64),
+    /// Up by at most the market's `margin_step_bps`, one step per window.
+    UpByMarginStep,
+    /// Up to at most double, one step per window.
+    UpToDouble,
+    /// Any change waits: it moves value from one party to another.
     Never,
 }
 
@@ -33,34 +46,42 @@ macro_rules! rule {
     };
 }
 
+/// Stepped tightenings (margins, minimum order) take at most one step at once per this window.
+pub const STEP_WINDOW_SECS: i64 = 86_400;
+/// Floors for immediate cuts: 1 % of confidence, 10 seconds of age (a pull feed prints every ~0.4 s).
+pub const MIN_IMMEDIATE_ORACLE_CONF_BPS: u64 = 100;
+pub const MIN_IMMEDIATE_ORACLE_AGE_SECS: u64 = 10;
+
 /// Every market parameter and its safe direction.
 pub const RULES: &[Rule] = &[
-    rule!(initial_margin_bps, Safe::Up),
-    rule!(maintenance_margin_bps, Safe::Up),
+    rule!(initial_margin_bps, Safe::UpByMarginStep),
+    rule!(maintenance_margin_bps, Safe::UpByMarginStep),
     rule!(liquidation_penalty_bps, Safe::Never),
-    rule!(liquidator_reward_share_bps, Safe::Down),
+    rule!(liquidator_reward_share_bps, Safe::Never),
     rule!(taker_fee_bps, Safe::Never),
-    rule!(fee_fund_share_bps, Safe::Up),
-    rule!(fee_lp_share_bps, Safe::Down),
-    rule!(fee_treasury_share_bps, Safe::Down),
-    rule!(exec_conf_scale_bps, Safe::Up),
-    rule!(oracle_max_conf_bps, Safe::Down),
-    rule!(oracle_max_age_secs, Safe::Down),
+    rule!(fee_fund_share_bps, Safe::Never),
+    rule!(fee_lp_share_bps, Safe::Never),
+    rule!(fee_treasury_share_bps, Safe::Never),
+    rule!(exec_conf_scale_bps, Safe::Never),
+    rule!(oracle_max_conf_bps, Safe::DownTo(MIN_IMMEDIATE_ORACLE_CONF_BPS)),
+    rule!(oracle_max_age_secs, Safe::DownTo(MIN_IMMEDIATE_ORACLE_AGE_SECS)),
+    // Only initial margin counts unrealized profit: nothing becomes liquidatable.
     rule!(unrealized_profit_cap_bps, Safe::Down),
     rule!(max_open_interest, Safe::Down),
-    rule!(min_order_size, Safe::Up),
-    rule!(fund_draw_cap, Safe::Down),
-    rule!(fund_draw_window_secs, Safe::Up),
-    rule!(funding_coefficient_ppm, Safe::Up),
-    rule!(funding_cap_ppm, Safe::Up),
-    rule!(funding_depth, Safe::Down),
+    rule!(min_order_size, Safe::UpToDouble),
+    rule!(fund_draw_cap, Safe::Never),
+    rule!(fund_draw_window_secs, Safe::Never),
+    rule!(funding_coefficient_ppm, Safe::Never),
+    rule!(funding_cap_ppm, Safe::Never),
+    rule!(funding_depth, Safe::Never),
     rule!(fee_floor_bps, Safe::Never),
     rule!(fee_cap_bps, Safe::Never),
     rule!(fee_vol_coefficient, Safe::Never),
     rule!(volatility_window_secs, Safe::Never),
-    rule!(fund_share_max_bps, Safe::Up),
-    rule!(coverage_target_bps, Safe::Up),
-    rule!(treasury_yields_to_fund, Safe::Up),
+    rule!(fund_share_max_bps, Safe::Never),
+    rule!(coverage_target_bps, Safe::Never),
+    rule!(treasury_yields_to_fund, Safe::Never),
+    // A breaker threshold of 0 disables that trigger, so neither direction is safe.
     rule!(breaker_conf_bps, Safe::Never),
     rule!(breaker_move_bps, Safe::Never),
     rule!(breaker_window_secs, Safe::Never),
@@ -69,19 +90,49 @@ pub const RULES: &[Rule] = &[
     rule!(lp_exit_delay_secs, Safe::Up),
     // 0 disables the guard, so neither direction is safe.
     rule!(oracle_max_ema_divergence_bps, Safe::Never),
+    rule!(fill_max_age_secs, Safe::Down),
+    rule!(margin_step_bps, Safe::Never),
 ];
 
-/// The first parameter `new` moves in a direction that needs the timelock, if any.
-pub fn first_loosening(old: &MarketParams, new: &MarketParams) -> Option<&'static str> {
+/// Whether `rule` lets its field move from `before` to `after` at once. `step_ready`: no stepped tightening was
+/// applied at once within the last [`STEP_WINDOW_SECS`].
+fn moves_safely(rule: &Rule, old: &MarketParams, before: u64, after: u64, step_ready: bool) -> bool {
+    if after == before {
+        return true;
+    }
+    match rule.safe {
+        Safe::Up => after > before,
+        Safe::Down => after < before,
+        Safe::DownTo(floor) => after < before && after >= floor,
+        Safe::UpByMarginStep => step_ready && after > before && after - before <= u64::from(old.margin_step_bps),
+        Safe::UpToDouble => step_ready && after > before && after <= before.saturating_mul(2),
+        Safe::Never => false,
+    }
+}
+
+/// The first parameter `new` moves in a way that needs the timelock, if any.
+pub fn first_loosening(old: &MarketParams, new: &MarketParams, step_ready: bool) -> Option<&'static str> {
     RULES.iter().find_map(|rule| {
         let (before, after) = ((rule.read)(old), (rule.read)(new));
-        let safe = match rule.safe {
-            Safe::Up => after >= before,
-            Safe::Down => after <= before,
-            Safe::Never => after == before,
-        };
-        (!safe).then_some(rule.name)
+        (!moves_safely(rule, old, before, after, step_ready)).then_some(rule.name)
     })
+}
+
+/// Whether `new` may replace `old` at once.
+pub fn applies_at_once(old: &MarketParams, new: &MarketParams, step_ready: bool) -> bool {
+    first_loosening(old, new, step_ready).is_none()
+}
+
+/// Whether a change applied at once took a step (so the next one waits a window).
+pub fn takes_a_step(old: &MarketParams, new: &MarketParams) -> bool {
+    RULES.iter().any(|rule| {
+        matches!(rule.safe, Safe::UpByMarginStep | Safe::UpToDouble) && (rule.read)(old) != (rule.read)(new)
+    })
+}
+
+/// Whether a stepped tightening may apply at once at `now`, the last one having applied at `last_step_at`.
+pub fn step_ready(last_step_at: i64, now: i64) -> bool {
+    last_step_at == 0 || now.saturating_sub(last_step_at) >= STEP_WINDOW_SECS
 }
 
 /// A queued set after a change applied at once moved `old` to `new`: every field the immediate change moved takes,
@@ -95,8 +146,8 @@ pub fn rebase_queued(old: &MarketParams, new: &MarketParams, queued: &MarketPara
         let (now, announced) = ((rule.read)(new), (rule.read)(queued));
         if (rule.read)(old) != now {
             let safer = match rule.safe {
-                Safe::Up => now.max(announced),
-                Safe::Down => now.min(announced),
+                Safe::Up | Safe::UpByMarginStep | Safe::UpToDouble => now.max(announced),
+                Safe::Down | Safe::DownTo(_) => now.min(announced),
                 // Such a field never changes at once.
                 Safe::Never => announced,
             };
@@ -106,13 +157,7 @@ pub fn rebase_queued(old: &MarketParams, new: &MarketParams, queued: &MarketPara
     rebased
 }
 
-/// Whether `new` may replace `old` at once.
-pub fn applies_at_once(old: &MarketParams, new: &MarketParams) -> bool {
-    first_loosening(old, new).is_none()
-}
-
-/// A breaker threshold of 0 disables that trigger, so "down to 0" loosens: treat the thresholds as `Never`
-/// (above). The timelock delay itself: lowering it loosens.
+/// The timelock delay itself: lowering it loosens.
 pub fn timelock_change_applies_at_once(old_delay: i64, new_delay: i64) -> bool {
     new_delay >= old_delay
 }
@@ -124,7 +169,7 @@ mod tests {
 
     #[test]
     fn every_field_has_a_rule() {
-        // MarketParams is 4 u64 fields and 28 u32 fields: 32 rules.
+        // MarketParams is 4 u64 fields and 30 u32 fields: 34 rules.
         let fields = (core::mem::size_of::<MarketParams>() - 4 * 8) / 4 + 4;
         assert_eq!(RULES.len(), fields);
     }
@@ -143,7 +188,7 @@ mod tests {
         };
         let rebased = rebase_queued(&old, &emergency, &queued);
         assert_eq!(rebased, MarketParams { taker_fee_bps: 7, ..emergency });
-        assert!(first_loosening(&emergency, &rebased) == Some("taker_fee_bps"), "only what was queued changes");
+        assert!(first_loosening(&emergency, &rebased, true) == Some("taker_fee_bps"), "only what was queued changes");
         // A tightening announced with the queue survives a smaller one made at once (the second review).
         let package = MarketParams { max_open_interest: old.max_open_interest * 2, initial_margin_bps: 2_000, ..old };
         let nudge = MarketParams { initial_margin_bps: 1_001, ..old };
@@ -157,7 +202,8 @@ mod tests {
         tighter.initial_margin_bps += 100;
         tighter.max_open_interest /= 2;
         tighter.oracle_max_age_secs -= 10;
-        assert!(applies_at_once(&old, &tighter));
+        assert!(applies_at_once(&old, &tighter, true));
+        assert!(takes_a_step(&old, &tighter));
 
         struct Loosening {
             change: fn(&mut MarketParams),
@@ -174,9 +220,54 @@ mod tests {
         for case in cases {
             let mut new = old;
             (case.change)(&mut new);
-            assert_eq!(first_loosening(&old, &new), Some(case.field));
+            assert_eq!(first_loosening(&old, &new, true), Some(case.field));
         }
         assert!(timelock_change_applies_at_once(3_600, 7_200));
         assert!(!timelock_change_applies_at_once(7_200, 3_600));
+    }
+
+    /// The review's F4: "tightenings" that move value or freeze a market used to apply at once.
+    #[test]
+    fn f4_value_moving_changes_wait_and_safety_tightenings_are_stepped_and_floored() {
+        let old = sample(); // IMR 1 000, MMR 500, step 500, conf 200, age 30, min order 0.001
+                            // IMR 10 000 / MMR 9 999 would fully liquidate a healthy 2x long in one transaction: it waits.
+        let freeze = MarketParams { initial_margin_bps: 10_000, maintenance_margin_bps: 9_999, ..old };
+        assert_eq!(first_loosening(&old, &freeze, true), Some("initial_margin_bps"));
+        // One step at once; a second within the day waits.
+        let step = MarketParams { initial_margin_bps: 1_500, maintenance_margin_bps: 1_000, ..old };
+        assert!(applies_at_once(&old, &step, true));
+        assert_eq!(first_loosening(&old, &step, false), Some("initial_margin_bps"));
+        assert!(step_ready(0, 1) && !step_ready(1_000, 1_000 + 86_399) && step_ready(1_000, 1_000 + 86_400));
+        // Minimum order: at most double at once.
+        let doubled = MarketParams { min_order_size: old.min_order_size * 2, ..old };
+        assert!(applies_at_once(&old, &doubled, true));
+        let tripled = MarketParams { min_order_size: old.min_order_size * 3, ..old };
+        assert_eq!(first_loosening(&old, &tripled, true), Some("min_order_size"));
+        // Confidence cut to 1 bps (every read would fail, and undoing it would wait): floored at 1 %.
+        let blind = MarketParams { oracle_max_conf_bps: 1, ..old };
+        assert_eq!(first_loosening(&old, &blind, true), Some("oracle_max_conf_bps"));
+        assert!(applies_at_once(&old, &MarketParams { oracle_max_conf_bps: 100, ..old }, true));
+        assert_eq!(
+            first_loosening(&old, &MarketParams { oracle_max_age_secs: 9, ..old }, true),
+            Some("oracle_max_age_secs")
+        );
+        // Value transfers wait in both directions.
+        type Change = fn(&mut MarketParams);
+        let transfers: [(Change, &str); 9] = [
+            (|p| p.funding_cap_ppm += 1, "funding_cap_ppm"),
+            (|p| p.funding_coefficient_ppm += 1, "funding_coefficient_ppm"),
+            (|p| p.funding_depth -= 1, "funding_depth"),
+            (|p| p.exec_conf_scale_bps += 1, "exec_conf_scale_bps"),
+            (|p| (p.fee_lp_share_bps, p.fee_fund_share_bps) = (3_000, 6_000), "fee_fund_share_bps"),
+            (|p| p.fund_draw_cap -= 1, "fund_draw_cap"),
+            (|p| p.liquidator_reward_share_bps -= 1, "liquidator_reward_share_bps"),
+            (|p| p.coverage_target_bps += 1, "coverage_target_bps"),
+            (|p| p.margin_step_bps += 1, "margin_step_bps"),
+        ];
+        for (change, field) in transfers {
+            let mut new = old;
+            change(&mut new);
+            assert_eq!(first_loosening(&old, &new, true), Some(field));
+        }
     }
 }

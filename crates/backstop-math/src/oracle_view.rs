@@ -6,16 +6,17 @@
 //! - **Adding risk or taking value out** (a risk-increasing fill, a withdrawal with a position, LP deposits and
 //!   exits) can wait for the average: refused, [`OracleView::agreed`].
 //! - **Liquidations, bankruptcy covers, funding and the market's memory** cannot wait: a real crash is exactly when
-//!   they must run. They believe the print only as far as the band's edge, [`OracleView::believed`]: a crash
-//!   below the band liquidates at the band's floor (the pool, which takes the position over, carries the rest of
-//!   the gap until the average follows), and a pump can cost the fund no more than a print at the band's edge,
-//!   which the guard lets through anyway.
-//! - **A voluntary reduction** may always run, but at the less favourable of the print and the EMA for its
-//!   holder, [`OracleView::for_reducing`]: a trader cannot realise a move the average has not confirmed, and can
-//!   still get out of a real one.
+//!   they must run. They believe the print only as far as the band's edge, [`OracleView::believed`], with its
+//!   confidence scaled to the edge: a pump can cost the fund no more than a print at the band's edge, which the
+//!   guard lets through anyway. The price of it: in a real crash beyond the band, positions close at the band's
+//!   floor, and the pool (their counterparty) forgoes the move beyond it.
+//! - **A voluntary reduction** may always run, at the less favourable for its holder of the believed price and the
+//!   EMA, [`OracleView::for_fill`]: a trader cannot realise a move the average has not confirmed, nor book a loss
+//!   beyond the band (a one-print loss the fund would then cover), and can still get out.
 
 use crate::error::{MathError, MathResult};
 use crate::oracle::OraclePrice;
+use crate::safe_math::{mul_div_ceil, to_i64};
 
 /// A validated print and its place relative to the publishers' EMA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,22 +56,37 @@ impl OracleView {
     }
 
     /// The price a voluntary fill by the holder of `base` is made and checked at: the print for one that adds
-    /// risk (refused while diverged); for one that only reduces, while diverged, the less favourable of the print
-    /// and the EMA for that holder (a long sells at the lower, a short buys back at the higher).
-    pub fn for_fill(&self, base: i64, adds_risk: bool) -> MathResult<OraclePrice> {
-        if adds_risk || !self.diverged {
+    /// risk (refused while diverged, or when the print is older than `fill_max_age_secs` at `now`); for one that
+    /// only reduces, while diverged, the less favourable of the print and the EMA for that holder (a long sells at
+    /// the lower, a short buys back at the higher).
+    pub fn for_fill(&self, base: i64, adds_risk: bool, now: i64, fill_max_age_secs: u32) -> MathResult<OraclePrice> {
+        if adds_risk {
+            // A taker must not choose among recent prints (F8): adding risk takes one from the last few seconds.
+            if now.saturating_sub(self.print.publish_time) > i64::from(fill_max_age_secs) {
+                return Err(MathError::OracleTooOldToFill);
+            }
             return self.agreed();
         }
-        let price = if base > 0 { self.print.price.min(self.ema) } else { self.print.price.max(self.ema) };
+        if !self.diverged {
+            return Ok(self.print);
+        }
+        // Clamped first: a reduction can book no loss beyond the band's edge, exactly like a liquidation (else one
+        // print far out would let an account sink itself into a deficit the fund pays to the pool).
+        let edge = self.print.price.clamp(self.band_low.max(1), self.band_high);
+        let price = if base > 0 { edge.min(self.ema) } else { edge.max(self.ema) };
         self.at(price)
     }
 
-    /// The print moved to `price`, keeping its confidence and publish time.
+    /// The print moved to `price`, its confidence scaled with it (the same share of the price, rounded up), and
+    /// its publish time kept. Kept whole, a far print's confidence would push margin prices (`price ± conf`) well
+    /// past the band's edge.
     fn at(&self, price: i64) -> MathResult<OraclePrice> {
-        if self.print.conf >= price {
+        let conf = mul_div_ceil(i128::from(self.print.conf), i128::from(price), i128::from(self.print.price))?;
+        let conf = to_i64(conf)?;
+        if conf >= price {
             return Err(MathError::OracleUncertain);
         }
-        Ok(OraclePrice { price, ..self.print })
+        Ok(OraclePrice { price, conf, publish_time: self.print.publish_time })
     }
 }
 
@@ -90,8 +106,8 @@ mod tests {
         let v = view(115_000_000, 100_000_000);
         assert_eq!(v.agreed().map(|p| p.price), Ok(115_000_000));
         assert_eq!(v.believed().map(|p| p.price), Ok(115_000_000));
-        assert_eq!(v.for_fill(5, false).map(|p| p.price), Ok(115_000_000));
-        assert_eq!(v.for_fill(-5, false).map(|p| p.price), Ok(115_000_000));
+        assert_eq!(v.for_fill(5, false, 1, 5).map(|p| p.price), Ok(115_000_000));
+        assert_eq!(v.for_fill(-5, false, 1, 5).map(|p| p.price), Ok(115_000_000));
     }
 
     #[test]
@@ -100,24 +116,40 @@ mod tests {
         let v = view(75_000_000, 100_000_000);
         assert_eq!(v.agreed(), Err(MathError::OracleDivergedFromEma));
         assert_eq!(v.believed().map(|p| p.price), Ok(80_000_000));
-        assert_eq!(v.for_fill(5, true), Err(MathError::OracleDivergedFromEma));
-        assert_eq!(v.for_fill(5, false).map(|p| p.price), Ok(75_000_000), "a long sells at the crash print");
-        assert_eq!(v.for_fill(-5, false).map(|p| p.price), Ok(100_000_000), "a short buys back at the EMA");
+        assert_eq!(v.for_fill(5, true, 1, 5), Err(MathError::OracleDivergedFromEma));
+        assert_eq!(v.for_fill(5, false, 1, 5).map(|p| p.price), Ok(80_000_000), "a long sells at the band's floor");
+        assert_eq!(v.for_fill(-5, false, 1, 5).map(|p| p.price), Ok(100_000_000), "a short buys back at the EMA");
     }
 
     #[test]
     fn a_pump_above_the_band_is_believed_to_its_edge_and_cannot_be_cashed() {
         let v = view(1_000_000_000, 100_000_000); // tenfold, the Mango shape
         assert_eq!(v.believed().map(|p| p.price), Ok(120_000_000));
-        assert_eq!(v.for_fill(90, false).map(|p| p.price), Ok(100_000_000), "a long sells at the EMA");
-        assert_eq!(v.for_fill(-90, false).map(|p| p.price), Ok(1_000_000_000), "a short buys back at the print");
-        assert_eq!(v.for_fill(-90, true), Err(MathError::OracleDivergedFromEma));
+        assert_eq!(v.for_fill(90, false, 1, 5).map(|p| p.price), Ok(100_000_000), "a long sells at the EMA");
+        // The review of this rule: at the raw $1 000 print the short booked a $900-a-unit loss, a deficit the fund
+        // covered to the pool's LPs. It buys back at the band's edge.
+        assert_eq!(v.for_fill(-90, false, 1, 5).map(|p| p.price), Ok(120_000_000), "a short buys back at the edge");
+        assert_eq!(v.for_fill(-90, true, 1, 5), Err(MathError::OracleDivergedFromEma));
     }
 
     #[test]
-    fn a_band_edge_inside_the_confidence_is_uncertain() {
+    fn f8_adding_risk_needs_a_fresh_print_and_reducing_does_not() {
+        let v = view(100_000_000, 100_000_000); // published at t = 1
+        assert_eq!(v.for_fill(5, true, 6, 5).map(|p| p.price), Ok(100_000_000), "5 s old: fresh enough");
+        assert_eq!(v.for_fill(5, true, 7, 5), Err(MathError::OracleTooOldToFill));
+        assert_eq!(v.for_fill(5, false, 300, 5).map(|p| p.price), Ok(100_000_000), "a reduction takes any valid print");
+    }
+
+    #[test]
+    fn the_confidence_scales_with_the_clamp() {
+        // $1 000 ± $19 clamped to $120: ± $2.28, not ± $19 (which put a short's margin price at $139).
+        let mut v = view(1_000_000_000, 100_000_000);
+        v.print.conf = 19_000_000;
+        let believed = v.believed().unwrap();
+        assert_eq!((believed.price, believed.conf), (120_000_000, 2_280_000));
+        // $10 ± $8 clamped to $80: ± $64 (the same 80 %), still inside the price.
         let mut v = view(10_000_000, 100_000_000);
-        v.print.conf = 80_000_000;
-        assert_eq!(v.believed(), Err(MathError::OracleUncertain));
+        v.print.conf = 8_000_000;
+        assert_eq!(v.believed().map(|p| p.conf), Ok(64_000_000));
     }
 }

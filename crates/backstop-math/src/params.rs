@@ -102,6 +102,13 @@ pub struct MarketParams {
     /// Band around the oracle's own EMA, bps (0 disables): beyond it a print cannot add risk or take value out,
     /// a reduction fills at the worse of print and EMA, and liquidations run at the band's edge (`oracle_view`).
     pub oracle_max_ema_divergence_bps: u32,
+    /// A fill that adds risk needs a print at most this old, seconds (1 ..= `oracle_max_age_secs`). On a pull
+    /// oracle anyone may post any verified update newer than the stored one: without this bound a taker could
+    /// open at the best print of the last `oracle_max_age_secs` and close at the latest, a free option on the pool.
+    pub fill_max_age_secs: u32,
+    /// Most a margin ratio may rise at once, bps (once per `governance::STEP_WINDOW_SECS`); a larger rise waits
+    /// for the timelock, so no single transaction can make a healthy book liquidatable.
+    pub margin_step_bps: u32,
 }
 
 const BPS: u32 = 10_000;
@@ -167,7 +174,9 @@ impl MarketParams {
             && (1..=MAX_WINDOW_SECS).contains(&self.breaker_window_secs)
             && (1..=MAX_WINDOW_SECS).contains(&self.breaker_cooldown_secs);
         check(breaker_ok, MathError::InvalidCircuitBreaker)?;
-        check(self.oracle_max_ema_divergence_bps <= BPS, MathError::InvalidOracleBounds)
+        check(self.oracle_max_ema_divergence_bps <= BPS, MathError::InvalidOracleBounds)?;
+        check((1..=self.oracle_max_age_secs).contains(&self.fill_max_age_secs), MathError::InvalidOracleBounds)?;
+        check(self.margin_step_bps <= BPS, MathError::InvalidMarginRatios)
     }
 }
 
@@ -219,6 +228,8 @@ pub(crate) mod tests {
             breaker_window_secs: 600,
             breaker_cooldown_secs: 1_800,
             oracle_max_ema_divergence_bps: 2_000,
+            fill_max_age_secs: 5,
+            margin_step_bps: 500,
         }
     }
 
@@ -237,6 +248,9 @@ pub(crate) mod tests {
     fn every_bound_has_its_error() {
         let cases = [
             BoundCase { breaks: |p| p.min_order_size = 0, expected: MathError::InvalidSizeLimits },
+            BoundCase { breaks: |p| p.fill_max_age_secs = 0, expected: MathError::InvalidOracleBounds },
+            BoundCase { breaks: |p| p.fill_max_age_secs = 31, expected: MathError::InvalidOracleBounds },
+            BoundCase { breaks: |p| p.margin_step_bps = 10_001, expected: MathError::InvalidMarginRatios },
             BoundCase { breaks: |p| p.lp_exit_delay_secs = 9, expected: MathError::InvalidLpExitDelay },
             BoundCase {
                 breaks: |p| p.lp_exit_delay_secs = MAX_WINDOW_SECS + 1,

@@ -171,6 +171,8 @@ pub enum BackstopError {
     InvalidLpExitDelay,
     #[msg("The request is worth nothing until pending covers are paid: it is kept, not burned")]
     NothingToRedeem,
+    #[msg("A fill that adds risk needs a fresher oracle print (fill_max_age_secs): post the latest update first")]
+    OracleTooOldToFill,
 }
 
 impl From<MathError> for BackstopError {
@@ -222,6 +224,7 @@ impl From<MathError> for BackstopError {
             MathError::LpExitDelayNotElapsed => Self::LpExitDelayNotElapsed,
             MathError::InvalidLpExitDelay => Self::InvalidLpExitDelay,
             MathError::NothingToRedeem => Self::NothingToRedeem,
+            MathError::OracleTooOldToFill => Self::OracleTooOldToFill,
         }
     }
 }

@@ -1,10 +1,12 @@
 //! The attack campaign (issue 11), one file per class; each test is named after the attack it plays.
 
 mod account_substitution;
+mod chosen_print;
 mod dust_and_rounding;
 mod exits_dodging_losses;
 mod fund_corners;
 mod hedged_claim;
+mod instant_tightenings;
 mod missing_signer;
 mod oracle_manipulation;
 mod parameter_races;

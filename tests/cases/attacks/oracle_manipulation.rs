@@ -96,6 +96,10 @@ async fn a_self_trade_at_a_manipulated_price_through_the_pool_gains_nothing() {
     // Selling into the pool at the pumped print realises the EMA's price instead.
     env.act(&attacker, flow.trade(-90 * ONE)).await.expect("close at the EMA");
     let cash = u64::try_from(env.margin(&attacker).await.balances.collateral).unwrap();
+    // Nothing leaves while the last print lay beyond the band; once the print reverts, the attacker leaves.
+    env.assert_rejected(&attacker, flow.withdraw(cash), BackstopError::OracleDivergedFromEma).await;
+    env.advance(5).await;
+    env.set_price(usd(100), 1_000_000).await;
     env.act(&attacker, flow.withdraw(cash)).await.expect("withdraw");
     assert!(cash < THOUSAND, "the attacker leaves with less than it brought: {cash}");
     env.assert_vault_matches_books().await;

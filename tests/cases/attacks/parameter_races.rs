@@ -1,5 +1,6 @@
 //! F3 of the security review: a queued parameter set silently reverted an emergency tightening applied at once
-//! in between (markets and funds alike). Replayed with its numbers: the tightening survives the queue's apply.
+//! in between (markets and funds alike). Replayed with its numbers: on a market the tightening survives the
+//! queue's apply; a fund's rules no longer change at once at all.
 
 use backstop::error::BackstopError;
 use backstop_math::params::MarketParams;
@@ -42,10 +43,12 @@ async fn a_queued_market_change_does_not_undo_an_emergency_tightening() {
     );
 }
 
-/// The same race on a fund: a queued loosening of the vesting, then a 30-day cooldown and a 5 % gate at once.
-/// Before the fix applying the queue put back a 1-day cooldown and a 100 % gate.
+/// The same race on a fund: a queued loosening of the vesting, then a 30-day cooldown and a 5 % gate "at once".
+/// Before the fix applying the queue put back a 1-day cooldown and a 100 % gate. Now no change to the staking
+/// rules applies at once (F4: they decide who leaves first when a loss looms), so there is no race: the second
+/// change is refused while the first is queued, and stakers see every change a whole timelock ahead.
 #[tokio::test]
-async fn a_queued_fund_change_does_not_undo_an_emergency_tightening() {
+async fn a_fund_change_never_applies_at_once_so_nothing_can_race_the_queue() {
     let mut env = Env::new().await;
     let governance = env.governance.insecure_clone();
     let queued = FundParams { vesting_period_secs: 3_600, ..default_fund_params() };
@@ -53,12 +56,17 @@ async fn a_queued_fund_change_does_not_undo_an_emergency_tightening() {
     env.send(&[ix], &[&governance]).await.expect("a shorter vesting is queued");
     let emergency = FundParams { cooldown_secs: 30 * 86_400, gate_bps: 500, ..default_fund_params() };
     let ix = fund_governance::update_fund_params(governance.pubkey(), env.fund, emergency);
-    env.send(&[ix], &[&governance]).await.expect("a tightening applies at once");
+    let watched = [env.fund];
+    env.assert_rejected_by(&watched, &[&governance], ix, BackstopError::ChangeAlreadyQueued).await;
+    assert_eq!(env.fund_state().await.params, default_fund_params(), "nothing applied at once");
     env.advance(TIMELOCK).await;
     let ix = fund_governance::apply_fund_params(env.fund, env.payer());
     env.send(&[ix], &[]).await.expect("apply the queue");
-    let params = env.fund_state().await.params;
-    assert_eq!(params, FundParams { vesting_period_secs: 3_600, ..emergency }, "not back to 1 day / 100 %");
+    assert_eq!(env.fund_state().await.params, queued);
+    // The tightening goes through the timelock like anything else.
+    let ix = fund_governance::update_fund_params(governance.pubkey(), env.fund, emergency);
+    env.send(&[ix], &[&governance]).await.expect("queued");
+    assert_eq!(env.fund_state().await.params, queued);
 }
 
 /// A queued fund change can be cancelled by governance (markets and the exchange could; funds could not), and by

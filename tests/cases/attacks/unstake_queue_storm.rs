@@ -17,7 +17,10 @@ async fn request_cancel_storms_do_not_delay_another_stakers_exit() {
     let gated = FundParams { gate_bps: 2_000, gate_window_secs: DAY as u32, ..default_fund_params() };
     let governance = env.governance.insecure_clone();
     let ix = fund_governance::update_fund_params(governance.pubkey(), env.fund, gated);
-    env.send(&[ix], &[&governance]).await.expect("tighter gate: at once");
+    env.send(&[ix], &[&governance]).await.expect("tighter gate: queued");
+    env.advance(TIMELOCK).await;
+    env.send(&[fund_governance::apply_fund_params(env.fund, env.payer())], &[]).await.expect("applied");
+    env.republish().await;
     let attacker = env.seed_fund(100 * USDC).await;
     let victim = env.seed_fund(900 * USDC).await;
 

@@ -57,6 +57,10 @@ pub fn unstake_storm_and_pending_deficit() -> Vec<Measurement> {
         fund_governance::update_fund_params(governance.pubkey(), vm.fund, gated),
         &[&governance],
     );
+    // Every change to the staking rules waits for the timelock (review F4).
+    vm.advance(TIMELOCK);
+    vm.set_price(START_PRICE, START_CONF);
+    vm.measure("apply_fund_params", fund_governance::apply_fund_params(vm.fund, vm.payer.pubkey()), &[]);
     let attacker = vm.seed_fund(100 * USDC);
     let victim = vm.seed_fund(900 * USDC);
     let flows = vm.staking(&attacker);

@@ -47,30 +47,6 @@ impl FundParams {
             Err(MathError::InvalidFundParams)
         }
     }
-
-    /// A queued set after a change applied at once moved `self` to `new`: every field the immediate change moved
-    /// takes, in the queue, the safer of its new value and the value queued for it, so applying the queue never
-    /// undoes it (the review's F3: a 30-day cooldown and a 5 % gate went back to 1 day and 100 %) and the change
-    /// cannot strip a tightening announced with the queue.
-    pub fn rebase_queued(&self, new: &FundParams, queued: &FundParams) -> FundParams {
-        // Longer is safer for the times, narrower for the gate.
-        let longer = |old: u32, new: u32, queued: u32| if old != new { new.max(queued) } else { queued };
-        let narrower = |old: u32, new: u32, queued: u32| if old != new { new.min(queued) } else { queued };
-        FundParams {
-            cooldown_secs: longer(self.cooldown_secs, new.cooldown_secs, queued.cooldown_secs),
-            vesting_period_secs: longer(self.vesting_period_secs, new.vesting_period_secs, queued.vesting_period_secs),
-            gate_bps: narrower(self.gate_bps, new.gate_bps, queued.gate_bps),
-            gate_window_secs: longer(self.gate_window_secs, new.gate_window_secs, queued.gate_window_secs),
-        }
-    }
-
-    /// Loosening: a shorter cooldown, a shorter vesting, a wider gate or a shorter gate window.
-    pub fn applies_at_once(&self, new: &FundParams) -> bool {
-        new.cooldown_secs >= self.cooldown_secs
-            && new.vesting_period_secs >= self.vesting_period_secs
-            && new.gate_bps <= self.gate_bps
-            && new.gate_window_secs >= self.gate_window_secs
-    }
 }
 
 /// The fund's staking books. Stored in the fund account. precision of amounts: QUOTE_PRECISION.

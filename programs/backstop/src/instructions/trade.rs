@@ -46,7 +46,7 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     let reduce_only = status == MarketStatus::ReduceOnly || observation.breaker.tripped == 1;
     let controls = TradeControls::dynamic(
         &market.params,
-        volatility_ppm(market.variance_rate, market.params.volatility_window_secs).or_reject()?,
+        volatility_ppm(market.variance.rate, market.params.volatility_window_secs).or_reject()?,
         coverage_ratio_bps(fund_balance, backed),
         reduce_only,
     )
@@ -58,7 +58,7 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     let adds_risk = before.position.fill_increases_risk(base_delta);
     require!(status != MarketStatus::Paused || !adds_risk, BackstopError::MarketPaused);
     // At a print far from its EMA: nothing that adds risk; a reduction at the worse of print and EMA for it.
-    let price = view.for_fill(before.position.base, adds_risk).or_reject()?;
+    let price = view.for_fill(before.position.base, adds_risk, now, market.params.fill_max_age_secs).or_reject()?;
     let funding_settled = ledger::pending_funding(&before, &market.books).or_reject()?;
     let liability_before = market.books.vault_liability().or_reject()?;
     let outcome = ledger::trade(&before, &market.books, base_delta, &price, &market.params, &controls).or_reject()?;

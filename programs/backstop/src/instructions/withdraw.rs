@@ -48,8 +48,10 @@ pub fn handle_withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
     let mut account = ctx.accounts.margin_account.load_mut()?;
     let before = account.balances;
     // A flat account owes nothing to margin, so it can leave even when the oracle is down, unless a deficit
-    // awaits cover (`ledger::require_no_unassessed_loss` then prices the pool).
-    let price = if before.position.is_flat() && market.books.bankrupt_deficit == 0 {
+    // awaits cover (`ledger::require_no_unassessed_loss` then prices the pool) or the last print lay beyond the
+    // EMA band (liquidations then ran at the band's edge, and losses beyond it may be unrecognised yet).
+    let calm = market.books.bankrupt_deficit == 0 && market.last_read_diverged == 0;
+    let price = if before.position.is_flat() && calm {
         let last_price = market.last_oracle_price;
         market.accrue_funding(clock.unix_timestamp, last_price)?;
         None

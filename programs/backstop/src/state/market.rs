@@ -1,7 +1,7 @@
 use crate::error::BackstopError;
 use crate::error::OrReject;
 use anchor_lang::prelude::*;
-use backstop_math::dynamic::{update_variance_rate, Breaker, BreakerObservation};
+use backstop_math::dynamic::{Breaker, BreakerObservation, VarianceEstimate};
 use backstop_math::ledger::{FundingAccrual, MarketLedger};
 use backstop_math::oracle::{OraclePrice, OracleView};
 use backstop_math::params::MarketParams;
@@ -89,10 +89,13 @@ pub struct Market {
     /// Kind and signature minimum of the queued oracle change.
     pub pending_oracle_kind: u8,
     pub pending_oracle_min_signatures: u8,
-    pub _padding: [u8; 7],
-    /// Realised variance rate: an exponentially weighted mean of return² / elapsed over every oracle read,
-    /// whatever its frequency. precision: parts per 10¹⁸ per second (`dynamic::update_variance_rate`).
-    pub variance_rate: u64,
+    /// 1 while the last print read lay beyond the EMA band: value leaves only at a print the EMA agrees with, so
+    /// a flat withdrawal then reads the oracle too.
+    pub last_read_diverged: u8,
+    pub _padding: [u8; 6],
+    /// Realised variance: an exponentially weighted mean of return² / elapsed fed by every oracle read, whatever
+    /// its frequency (`dynamic::VarianceEstimate`).
+    pub variance: VarianceEstimate,
     /// The parametric circuit breaker's memory.
     pub breaker: Breaker,
     /// While `status` is Listing: when the market may be activated.
@@ -108,16 +111,18 @@ pub struct Market {
     pub pending_oracle_receiver: Pubkey,
     pub pending_oracle_feed_id: [u8; 32],
     pub pending_oracle_eta: i64,
-    pub reserved: [u8; 488],
+    /// When a stepped tightening (margins, minimum order) last applied at once (0: never).
+    pub last_step_at: i64,
+    pub reserved: [u8; 448],
 }
 
 const_assert_eq!(core::mem::size_of::<MarketLedger>(), 176);
 const_assert_eq!(core::mem::size_of::<DrawWindow>(), 16);
-const_assert_eq!(core::mem::size_of::<MarketParams>(), 144);
+const_assert_eq!(core::mem::size_of::<MarketParams>(), 152);
 const_assert_eq!(core::mem::size_of::<Breaker>(), 32);
 const_assert_eq!(
     core::mem::size_of::<Market>(),
-    6 * 32 + 144 + 176 + 3 * 8 + 16 + 7 * 8 + 16 + 8 + 32 + 2 * 8 + 144 + 8 + 3 * 32 + 8 + 488
+    6 * 32 + 152 + 176 + 3 * 8 + 16 + 7 * 8 + 16 + 24 + 32 + 2 * 8 + 152 + 8 + 3 * 32 + 8 + 8 + 448
 );
 const_assert_eq!(core::mem::size_of::<Market>() % 8, 0);
 
@@ -177,17 +182,9 @@ impl Market {
     pub fn absorb_oracle(&mut self, view: &OracleView, now: i64) -> Result<OracleAbsorbed> {
         let price = view.believed().or_reject()?;
         let funding = self.accrue_funding(now, price.price)?;
-        let elapsed = price.publish_time.saturating_sub(self.last_oracle_publish_time);
-        if self.last_oracle_publish_time > 0 {
-            self.variance_rate = update_variance_rate(
-                self.variance_rate,
-                self.last_oracle_price,
-                price.price,
-                elapsed,
-                self.params.volatility_window_secs,
-            )
-            .or_reject()?;
-        }
+        self.variance =
+            self.variance.observe(price.price, price.publish_time, self.params.volatility_window_secs).or_reject()?;
+        self.last_read_diverged = u8::from(view.diverged);
         let breaker = self.breaker.observe(price.price, price.conf, now, &self.params).or_reject()?;
         self.breaker = breaker.breaker;
         self.last_oracle_price = price.price;

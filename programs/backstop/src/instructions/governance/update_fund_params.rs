@@ -15,45 +15,32 @@ pub struct UpdateFundParams<'info> {
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
 }
 
-/// New staking rules: a longer cooldown or vesting, a narrower gate or a longer gate window apply at once;
-/// anything else waits for the timelock.
+/// New staking rules, queued for the timelock whatever they change: cooldown, vesting and the redemption gate
+/// decide who leaves first and with what when a loss looms, so a staker must be able to leave under the rules it
+/// staked on before they change (the review's F4: a cooldown or gate tightened at once froze exits in one
+/// transaction; F3: an immediate change raced a queued one). Cancellable (`cancel_fund_change`).
 pub fn handle_update_fund_params(ctx: Context<UpdateFundParams>, params: FundParams) -> Result<()> {
     params.validate().or_reject()?;
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
     let delay = ctx.accounts.exchange.load()?.timelock_delay_secs;
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
-    let old = fund.params;
-    require!(old != params, BackstopError::NoChange);
-    let header = EventHeader::now(&clock);
-    if old.applies_at_once(&params) {
-        fund.params = params;
-        if fund.pending_params_eta != 0 {
-            // A queued set keeps what this change did (it would otherwise undo it when applied).
-            fund.pending_params = old.rebase_queued(&params, &fund.pending_params);
-        }
-        drop(fund);
-        crate::events::emit(
-            &ctx.accounts.event_authority,
-            &FundParamsChanged { header, fund: ctx.accounts.insurance_fund.key(), old, new: params },
-        )?;
-    } else {
-        require!(fund.pending_params_eta == 0, BackstopError::ChangeAlreadyQueued);
-        let when = eta(now, delay)?;
-        fund.pending_params = params;
-        fund.pending_params_eta = when;
-        drop(fund);
-        crate::events::emit(
-            &ctx.accounts.event_authority,
-            &GovernanceRecord {
-                header,
-                target: ctx.accounts.insurance_fund.key(),
-                action: GovernanceAction::ParamsQueued,
-                signer: ctx.accounts.authority.key(),
-                eta: when,
-            },
-        )?;
-    }
+    require!(fund.params != params, BackstopError::NoChange);
+    require!(fund.pending_params_eta == 0, BackstopError::ChangeAlreadyQueued);
+    let when = eta(now, delay)?;
+    fund.pending_params = params;
+    fund.pending_params_eta = when;
+    drop(fund);
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &GovernanceRecord {
+            header: EventHeader::now(&clock),
+            target: ctx.accounts.insurance_fund.key(),
+            action: GovernanceAction::ParamsQueued,
+            signer: ctx.accounts.authority.key(),
+            eta: when,
+        },
+    )?;
     Ok(())
 }
 

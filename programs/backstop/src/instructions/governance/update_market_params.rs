@@ -3,7 +3,7 @@ use crate::error::{BackstopError, OrReject};
 use crate::events::{EventHeader, GovernanceAction, GovernanceRecord, ParamsChanged};
 use crate::state::{Exchange, Market};
 use anchor_lang::prelude::*;
-use backstop_math::governance::{applies_at_once, rebase_queued};
+use backstop_math::governance::{applies_at_once, rebase_queued, step_ready, takes_a_step};
 use backstop_math::params::MarketParams;
 
 #[event_cpi]
@@ -17,7 +17,8 @@ pub struct UpdateMarketParams<'info> {
 }
 
 /// Proposes a market's whole parameter set. Every bound is checked. When every changed field moves in its safe
-/// direction (`backstop_math::governance::RULES`) it applies at once; otherwise it is queued for the timelock.
+/// direction within its limit (`backstop_math::governance::RULES`: value transfers never, margins one step a day,
+/// oracle bounds not below a floor) it applies at once; otherwise it is queued for the timelock.
 pub fn handle_update_market_params(ctx: Context<UpdateMarketParams>, params: MarketParams) -> Result<()> {
     params.validate().or_reject()?;
     let clock = Clock::get()?;
@@ -28,7 +29,10 @@ pub fn handle_update_market_params(ctx: Context<UpdateMarketParams>, params: Mar
     require!(old != params, BackstopError::NoChange);
     let header = EventHeader::now(&clock);
     let mut dropped_queue = false;
-    if applies_at_once(&old, &params) {
+    if applies_at_once(&old, &params, step_ready(market.last_step_at, now)) {
+        if takes_a_step(&old, &params) {
+            market.last_step_at = now;
+        }
         // Funding up to now accrues under the parameters that were in force (else a raised rate would reach back
         // over every idle hour since the last touch).
         let last_price = market.last_oracle_price;
