@@ -30,8 +30,12 @@ async fn only_governance_signs_governance_instructions() {
     let intruder = Keypair::new();
     let market = env.market;
     let watched = [pda::exchange(), market];
-    let change =
-        ExchangeChange { guardian: intruder.pubkey(), treasury: intruder.pubkey(), timelock_delay_secs: TIMELOCK };
+    let change = ExchangeChange {
+        guardian: intruder.pubkey(),
+        treasury: intruder.pubkey(),
+        timelock_delay_secs: TIMELOCK,
+        oracle_receiver: intruder.pubkey(),
+    };
     let mut loose = default_params();
     loose.max_open_interest *= 2;
     let config = env.oracle_config();
@@ -101,7 +105,7 @@ async fn loosening_waits_for_the_timelock_and_can_be_cancelled() {
     env.send(&[gov::update_market_params(governance.pubkey(), market, looser)], &[&governance]).await.expect("queue");
     let state = env.market_state().await;
     assert_eq!(state.params, default_params(), "not applied yet");
-    assert_eq!((state.pending_params, state.pending_params_eta), (looser, env.now + TIMELOCK));
+    assert_eq!((state.pending_params, state.params_change.eta), (looser, env.now + TIMELOCK));
     let watched = [market];
     // A second loosening while one is queued.
     let mut other = default_params();
@@ -192,6 +196,7 @@ async fn exchange_changes_are_timelocked() {
         guardian: new_guardian.pubkey(),
         treasury: Pubkey::new_unique(),
         timelock_delay_secs: 2 * TIMELOCK,
+        oracle_receiver: Pubkey::default(),
     };
     let watched = [pda::exchange()];
     let bad = ExchangeChange { timelock_delay_secs: 60, ..change };
@@ -437,6 +442,10 @@ async fn the_circuit_breaker_trips_on_uncertainty() {
     let _lp = env.lp(100 * THOUSAND).await;
     let alice = env.trader(THOUSAND).await;
     env.set_price(usd(100), 60_000_000).await; // ± $0.60: within the 2 % oracle bound, above the 0.5 % breaker
+    env.send(&[gov::update_circuit_breaker(env.market, env.oracle)], &[]).await.expect("poke");
+    assert_eq!(env.market_state().await.breaker.tripped, 0, "one wide print is not enough (griefing)");
+    env.advance(10).await;
+    env.set_price(usd(100), 60_000_000).await; // still wide 10 s later: the publishers really disagree
     env.send(&[gov::update_circuit_breaker(env.market, env.oracle)], &[]).await.expect("poke");
     assert_eq!(env.market_state().await.breaker.tripped, 1);
     env.assert_rejected(&alice, env.flow(&alice).trade(ONE), BackstopError::MarketReduceOnly).await;

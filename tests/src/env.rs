@@ -388,6 +388,10 @@ impl Env {
         self.load(self.fund).await
     }
 
+    pub async fn exchange_state(&mut self) -> backstop::state::Exchange {
+        self.load(pda::exchange()).await
+    }
+
     pub async fn margin(&mut self, actor: &Actor) -> MarginAccount {
         self.load(pda::margin_account(&self.market, &actor.pubkey())).await
     }

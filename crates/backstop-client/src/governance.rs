@@ -106,7 +106,14 @@ pub fn propose_oracle_change(
 pub fn apply_oracle_change(market: Pubkey, new_oracle: Pubkey, caller: Pubkey) -> Instruction {
     let (event_authority, program) = event_accounts();
     build(
-        backstop::accounts::ApplyOracleChange { market, new_oracle, caller, event_authority, program },
+        backstop::accounts::ApplyOracleChange {
+            exchange: pda::exchange(),
+            market,
+            new_oracle,
+            caller,
+            event_authority,
+            program,
+        },
         backstop::instruction::ApplyOracleChange {},
     )
 }

@@ -1,5 +1,5 @@
-//! The parametric controls: a realised-volatility estimate, the fee that rises with it, the
-//! fund's fee share that rises as its coverage falls, and the circuit breaker.
+//! The parametric controls: a realised-volatility estimate, the fee that rises with it, and the fund's fee share
+//! that rises as its coverage falls. The circuit breaker is [`crate::breaker`].
 
 use crate::constants::BPS_DENOMINATOR;
 use crate::error::{MathError, MathResult};
@@ -88,22 +88,22 @@ pub fn volatility_ppm(rate: u64, window_secs: u32) -> MathResult<u64> {
 }
 
 /// Basis points in a whole, as the multiplier [`scale`] takes.
-const BPS: u64 = BPS_DENOMINATOR.unsigned_abs();
+pub(crate) const BPS: u64 = BPS_DENOMINATOR.unsigned_abs();
 
-fn to_u64_wide(value: u128) -> MathResult<u64> {
+pub(crate) fn to_u64_wide(value: u128) -> MathResult<u64> {
     u64::try_from(value).map_err(|_| MathError::Overflow)
 }
 
 /// How [`scale`] rounds.
 #[derive(Clone, Copy)]
-enum Rounding {
+pub(crate) enum Rounding {
     Down,
     Nearest,
 }
 
 /// `a × b / d`, rounded as asked. On SBF 64-bit arithmetic is native and 128-bit a software routine, and ordinary
 /// observations fit in 64 bits: the wide path is only for extreme prices and moves.
-fn scale(a: u64, b: u64, d: u64, rounding: Rounding) -> MathResult<u128> {
+pub(crate) fn scale(a: u64, b: u64, d: u64, rounding: Rounding) -> MathResult<u128> {
     if d == 0 {
         return Err(MathError::Overflow);
     }
@@ -167,69 +167,6 @@ pub fn split_fee_dynamic(fee: u64, fund_bps: u32, params: &MarketParams) -> Math
     let treasury_amount = share(treasury)?;
     let lp = fee.checked_sub(fund_amount).and_then(|r| r.checked_sub(treasury_amount)).ok_or(MathError::Overflow)?;
     Ok(FeeSplit { fund: fund_amount, lp, treasury: treasury_amount })
-}
-
-/// The circuit breaker's memory, kept in the market.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct Breaker {
-    /// Price at the start of the current move window, and when that window opened.
-    pub reference_price: i64,
-    pub reference_time: i64,
-    /// Last time a trigger fired (0: never); the breaker holds reduce-only until `cooldown` after it.
-    pub last_trigger_time: i64,
-    /// 1 while tripped.
-    pub tripped: u64,
-}
-
-/// A breaker observation's result, for events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BreakerObservation {
-    pub breaker: Breaker,
-    /// The move over the window, bps, and the confidence ratio, bps.
-    pub move_bps: u64,
-    pub conf_bps: u64,
-    pub tripped_now: bool,
-    pub cleared_now: bool,
-}
-
-impl Breaker {
-    /// Observes a price at `now`: trips when the confidence ratio or the move since the window opened exceeds
-    /// its bound; clears after `breaker_cooldown_secs` without a trigger.
-    pub fn observe(&self, price: i64, conf: i64, now: i64, params: &MarketParams) -> MathResult<BreakerObservation> {
-        let mut next = *self;
-        if next.reference_time == 0 || now.saturating_sub(next.reference_time) > i64::from(params.breaker_window_secs) {
-            next.reference_price = price;
-            next.reference_time = now;
-        }
-        let bps_of = |part: u64, whole: i64| -> MathResult<u64> {
-            if whole <= 0 {
-                return Ok(0);
-            }
-            to_u64_wide(scale(part, BPS, whole.unsigned_abs(), Rounding::Down)?)
-        };
-        let move_bps = bps_of(price.abs_diff(next.reference_price), next.reference_price)?;
-        let conf_bps = bps_of(conf.max(0).unsigned_abs(), price)?;
-        let triggered = (params.breaker_move_bps > 0 && move_bps > u64::from(params.breaker_move_bps))
-            || (params.breaker_conf_bps > 0 && conf_bps > u64::from(params.breaker_conf_bps));
-        let was_tripped = next.tripped == 1;
-        if triggered {
-            next.last_trigger_time = now;
-            next.tripped = 1;
-        } else if was_tripped && now.saturating_sub(next.last_trigger_time) >= i64::from(params.breaker_cooldown_secs) {
-            next.tripped = 0;
-            // The move that tripped it is history: measure afresh from here.
-            next.reference_price = price;
-            next.reference_time = now;
-        }
-        Ok(BreakerObservation {
-            breaker: next,
-            move_bps,
-            conf_bps,
-            tripped_now: !was_tripped && next.tripped == 1,
-            cleared_now: was_tripped && next.tripped == 0,
-        })
-    }
 }
 
 #[cfg(test)]
@@ -351,21 +288,5 @@ mod tests {
         let split = split_fee_dynamic(10_000, 9_500, &params).unwrap();
         assert_eq!((split.fund, split.lp, split.treasury), (9_500, 0, 500));
         assert_eq!(split_fee_dynamic(7, 9_500, &params).unwrap().total(), Ok(7));
-    }
-
-    #[test]
-    fn breaker_trips_on_a_move_or_uncertainty_and_clears_after_calm() {
-        let params = sample(); // move 15 % over 600 s, conf 1 %, cooldown 1 800 s
-        let calm = Breaker::default().observe(100_000_000, 100_000, 1_000, &params).unwrap();
-        assert!(!calm.tripped_now && calm.breaker.tripped == 0);
-        let crash = calm.breaker.observe(84_000_000, 100_000, 1_300, &params).unwrap();
-        assert!(crash.tripped_now);
-        assert_eq!(crash.move_bps, 1_600);
-        let still = crash.breaker.observe(84_000_000, 100_000, 1_300 + 1_799, &params).unwrap();
-        assert_eq!(still.breaker.tripped, 1);
-        let cleared = crash.breaker.observe(84_000_000, 100_000, 1_300 + 1_800, &params).unwrap();
-        assert!(cleared.cleared_now);
-        let uncertain = cleared.breaker.observe(84_000_000, 900_000, 3_200, &params).unwrap();
-        assert!(uncertain.tripped_now, "confidence above 1 %");
     }
 }

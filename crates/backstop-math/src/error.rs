@@ -99,6 +99,12 @@ pub enum MathError {
     NothingToRedeem,
     /// A fill that adds risk needs an oracle print no older than the market's `fill_max_age_secs`.
     OracleTooOldToFill,
+    /// A change of this kind is already queued: apply or cancel it first.
+    ChangeAlreadyQueued,
+    /// Nothing of this kind is queued.
+    NoQueuedChange,
+    /// The queued change's timelock has not elapsed.
+    TimelockNotElapsed,
 }
 
 pub type MathResult<T> = core::result::Result<T, MathError>;

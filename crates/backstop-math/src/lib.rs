@@ -11,6 +11,7 @@
 #![no_std]
 #![deny(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_possible_wrap)]
 
+pub mod breaker;
 pub mod constants;
 pub mod dynamic;
 pub mod error;
@@ -27,6 +28,7 @@ pub mod params;
 pub mod position;
 pub mod safe_math;
 pub mod staking;
+pub mod timelock;
 pub mod waterfall;
 
 pub use error::{MathError, MathResult};

@@ -173,6 +173,8 @@ pub enum BackstopError {
     NothingToRedeem,
     #[msg("A fill that adds risk needs a fresher oracle print (fill_max_age_secs): post the latest update first")]
     OracleTooOldToFill,
+    #[msg("A pull oracle's receiver must be Pyth's or the one the exchange allow-lists")]
+    OracleReceiverNotAllowed,
 }
 
 impl From<MathError> for BackstopError {
@@ -225,6 +227,9 @@ impl From<MathError> for BackstopError {
             MathError::InvalidLpExitDelay => Self::InvalidLpExitDelay,
             MathError::NothingToRedeem => Self::NothingToRedeem,
             MathError::OracleTooOldToFill => Self::OracleTooOldToFill,
+            MathError::ChangeAlreadyQueued => Self::ChangeAlreadyQueued,
+            MathError::NoQueuedChange => Self::NoQueuedChange,
+            MathError::TimelockNotElapsed => Self::TimelockNotElapsed,
         }
     }
 }

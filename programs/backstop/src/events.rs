@@ -321,6 +321,8 @@ pub struct ExchangeChanged {
     pub new_treasury: Pubkey,
     pub old_timelock_delay_secs: i64,
     pub new_timelock_delay_secs: i64,
+    pub old_oracle_receiver: Pubkey,
+    pub new_oracle_receiver: Pubkey,
 }
 
 /// A market's oracle changed (a queued change was applied).
@@ -383,7 +385,7 @@ impl From<&backstop_math::ledger::FundingAccrual> for FundingUpdate {
 }
 
 impl BreakerTransition {
-    pub fn new(header: EventHeader, market: Pubkey, observation: &backstop_math::dynamic::BreakerObservation) -> Self {
+    pub fn new(header: EventHeader, market: Pubkey, observation: &backstop_math::breaker::BreakerObservation) -> Self {
         Self {
             header,
             market,

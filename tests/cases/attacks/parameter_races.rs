@@ -85,7 +85,7 @@ async fn a_queued_fund_change_can_be_cancelled() {
     env.assert_rejected_by(&watched, &[&signer], forged, BackstopError::Unauthorized).await;
     let ix = fund_governance::cancel_fund_change(governance.pubkey(), env.fund);
     env.send(&[ix], &[&governance]).await.expect("cancelled");
-    assert_eq!(env.fund_state().await.pending_params_eta, 0);
+    assert!(!env.fund_state().await.params_change.is_queued());
     let again = fund_governance::cancel_fund_change(governance.pubkey(), env.fund);
     env.assert_rejected_by(&watched, &[&governance], again, BackstopError::NoQueuedChange).await;
     env.advance(TIMELOCK).await;
@@ -109,5 +109,5 @@ async fn a_queue_the_emergency_change_makes_invalid_is_dropped() {
         .await
         .expect("the emergency change applies");
     let market = env.market_state().await;
-    assert_eq!((market.params, market.pending_params_eta), (emergency, 0));
+    assert_eq!((market.params, market.params_change.is_queued()), (emergency, false));
 }

@@ -51,7 +51,7 @@ impl InitializeMarket<'_> {
         require_eq!(args.market_id, self.exchange.load()?.market_count, BackstopError::InvalidId);
         args.params.validate().or_reject()?;
         // #2 The oracle must decode as configured now; freshness is judged at each use.
-        oracle::validate_config(&args.oracle)?;
+        oracle::validate_config(&args.oracle, &*self.exchange.load()?)?;
         oracle::decode(&self.oracle.to_account_info(), &args.oracle)?;
         Ok(())
     }

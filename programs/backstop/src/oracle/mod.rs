@@ -5,7 +5,7 @@ mod pyth_legacy;
 mod pyth_pull;
 
 use crate::error::{BackstopError, OrReject};
-use crate::state::{Market, OracleConfig, OracleKind};
+use crate::state::{Exchange, Market, OracleConfig, OracleKind};
 use anchor_lang::prelude::*;
 use backstop_math::oracle::{validate_reading, OracleGuards, OracleView, RawOracleReading};
 
@@ -21,8 +21,10 @@ pub fn decode(account: &AccountInfo, config: &OracleConfig) -> Result<RawOracleR
     }
 }
 
-/// Checks that a configuration fits its kind before a market is listed on it.
-pub fn validate_config(config: &OracleConfig) -> Result<()> {
+/// Checks that a configuration fits its kind before a market is listed on it, or moved to it. A pull feed's
+/// receiver must be Pyth's, or the one receiver the exchange allow-lists (a timelocked exchange change): whoever
+/// controls the receiver program controls every price it verifies.
+pub fn validate_config(config: &OracleConfig, exchange: &Exchange) -> Result<()> {
     let fits = match OracleKind::try_from(config.kind)? {
         OracleKind::PythLegacy => {
             config.receiver == Pubkey::default() && config.feed_id == [0; 32] && config.min_signatures == 0
@@ -30,6 +32,11 @@ pub fn validate_config(config: &OracleConfig) -> Result<()> {
         OracleKind::PythPull => config.receiver != Pubkey::default() && config.feed_id != [0; 32],
     };
     require!(fits, BackstopError::InvalidOracleConfig);
+    if OracleKind::try_from(config.kind)? == OracleKind::PythPull {
+        let allowed = config.receiver == PYTH_RECEIVER_PROGRAM_ID
+            || (config.receiver == exchange.oracle_receiver && exchange.oracle_receiver != Pubkey::default());
+        require!(allowed, BackstopError::OracleReceiverNotAllowed);
+    }
     Ok(())
 }
 

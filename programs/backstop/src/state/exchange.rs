@@ -1,4 +1,5 @@
 use anchor_lang::prelude::*;
+use backstop_math::timelock::Timelock;
 use static_assertions::const_assert_eq;
 
 /// Longest timelock governance may set: 30 days.
@@ -31,9 +32,13 @@ pub struct Exchange {
     pub pending_guardian: Pubkey,
     pub pending_treasury: Pubkey,
     pub pending_timelock_delay_secs: i64,
-    pub pending_eta: i64,
-    pub reserved: [u8; 128],
+    pub pending_change: Timelock,
+    /// A receiver program, besides Pyth's own, whose PriceUpdateV2 accounts markets may be listed on (default:
+    /// none). Allow-listing one is an exchange change, so it waits for the timelock; so does its queued value.
+    pub oracle_receiver: Pubkey,
+    pub pending_oracle_receiver: Pubkey,
+    pub reserved: [u8; 64],
 }
 
-const_assert_eq!(core::mem::size_of::<Exchange>(), 4 * 32 + 8 + 8 + 2 * 32 + 2 * 8 + 128);
+const_assert_eq!(core::mem::size_of::<Exchange>(), 4 * 32 + 8 + 8 + 2 * 32 + 2 * 8 + 2 * 32 + 64);
 const_assert_eq!(core::mem::size_of::<Exchange>() % 8, 0);

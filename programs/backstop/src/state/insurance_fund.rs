@@ -1,5 +1,6 @@
 use anchor_lang::prelude::*;
 use backstop_math::staking::{FundBook, FundParams};
+use backstop_math::timelock::Timelock;
 use static_assertions::const_assert_eq;
 
 /// An insurance fund. PDA `[INSURANCE_FUND, fund_id (u16 LE)]`; its vault `[FUND_VAULT, fund]` is a token account
@@ -15,9 +16,9 @@ pub struct InsuranceFund {
     pub book: FundBook,
     /// Cooldown, vesting period and redemption gate.
     pub params: FundParams,
-    /// A queued loosening of `params` and when it may be applied (0: none).
+    /// A queued change of `params` and when it may be applied.
     pub pending_params: FundParams,
-    pub pending_params_eta: i64,
+    pub params_change: Timelock,
     /// Lifetime inflows by source. precision: QUOTE_PRECISION.
     pub inflow_fees: u64,
     pub inflow_penalties: u64,

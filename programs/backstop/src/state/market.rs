@@ -1,10 +1,12 @@
 use crate::error::BackstopError;
 use crate::error::OrReject;
 use anchor_lang::prelude::*;
-use backstop_math::dynamic::{Breaker, BreakerObservation, VarianceEstimate};
+use backstop_math::breaker::{Breaker, BreakerObservation};
+use backstop_math::dynamic::VarianceEstimate;
 use backstop_math::ledger::{FundingAccrual, MarketLedger};
 use backstop_math::oracle::{OraclePrice, OracleView};
 use backstop_math::params::MarketParams;
+use backstop_math::timelock::Timelock;
 use backstop_math::waterfall::DrawWindow;
 use static_assertions::const_assert_eq;
 
@@ -105,24 +107,24 @@ pub struct Market {
     pub activated_at: i64,
     /// A queued parameter change and when it may be applied (0: none queued).
     pub pending_params: MarketParams,
-    pub pending_params_eta: i64,
+    pub params_change: Timelock,
     /// A queued oracle change and when it may be applied (0: none queued).
     pub pending_oracle: Pubkey,
     pub pending_oracle_receiver: Pubkey,
     pub pending_oracle_feed_id: [u8; 32],
-    pub pending_oracle_eta: i64,
+    pub oracle_change: Timelock,
     /// When a stepped tightening (margins, minimum order) last applied at once (0: never).
     pub last_step_at: i64,
-    pub reserved: [u8; 448],
+    pub reserved: [u8; 440],
 }
 
 const_assert_eq!(core::mem::size_of::<MarketLedger>(), 176);
 const_assert_eq!(core::mem::size_of::<DrawWindow>(), 16);
 const_assert_eq!(core::mem::size_of::<MarketParams>(), 152);
-const_assert_eq!(core::mem::size_of::<Breaker>(), 32);
+const_assert_eq!(core::mem::size_of::<Breaker>(), 40);
 const_assert_eq!(
     core::mem::size_of::<Market>(),
-    6 * 32 + 152 + 176 + 3 * 8 + 16 + 7 * 8 + 16 + 24 + 32 + 2 * 8 + 152 + 8 + 3 * 32 + 8 + 8 + 448
+    6 * 32 + 152 + 176 + 3 * 8 + 16 + 7 * 8 + 16 + 24 + 40 + 2 * 8 + 152 + 8 + 3 * 32 + 8 + 8 + 440
 );
 const_assert_eq!(core::mem::size_of::<Market>() % 8, 0);
 
@@ -185,7 +187,7 @@ impl Market {
         self.variance =
             self.variance.observe(price.price, price.publish_time, self.params.volatility_window_secs).or_reject()?;
         self.last_read_diverged = u8::from(view.diverged);
-        let breaker = self.breaker.observe(price.price, price.conf, now, &self.params).or_reject()?;
+        let breaker = self.breaker.observe(&price, now, &self.params).or_reject()?;
         self.breaker = breaker.breaker;
         self.last_oracle_price = price.price;
         self.last_oracle_conf = price.conf;

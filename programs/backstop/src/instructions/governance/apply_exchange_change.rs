@@ -1,4 +1,4 @@
-use super::require_elapsed;
+use crate::error::OrReject;
 use crate::events::{EventHeader, ExchangeChanged, GovernanceAction, GovernanceRecord};
 use crate::state::Exchange;
 use anchor_lang::prelude::*;
@@ -16,7 +16,7 @@ pub fn handle_apply_exchange_change(ctx: Context<ApplyExchangeChange>) -> Result
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
     let mut exchange = ctx.accounts.exchange.load_mut()?;
-    require_elapsed(exchange.pending_eta, now)?;
+    exchange.pending_change.take_due(now).or_reject()?;
     let record = ExchangeChanged {
         header: EventHeader::now(&clock),
         old_guardian: exchange.guardian,
@@ -25,11 +25,13 @@ pub fn handle_apply_exchange_change(ctx: Context<ApplyExchangeChange>) -> Result
         new_treasury: exchange.pending_treasury,
         old_timelock_delay_secs: exchange.timelock_delay_secs,
         new_timelock_delay_secs: exchange.pending_timelock_delay_secs,
+        old_oracle_receiver: exchange.oracle_receiver,
+        new_oracle_receiver: exchange.pending_oracle_receiver,
     };
     exchange.guardian = exchange.pending_guardian;
     exchange.treasury = exchange.pending_treasury;
     exchange.timelock_delay_secs = exchange.pending_timelock_delay_secs;
-    exchange.pending_eta = 0;
+    exchange.oracle_receiver = exchange.pending_oracle_receiver;
     drop(exchange);
     crate::events::emit(
         &ctx.accounts.event_authority,

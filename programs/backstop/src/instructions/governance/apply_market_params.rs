@@ -1,4 +1,3 @@
-use super::require_elapsed;
 use crate::error::OrReject;
 use crate::events::{EventHeader, ParamsChanged};
 use crate::state::Market;
@@ -18,7 +17,7 @@ pub fn handle_apply_market_params(ctx: Context<ApplyMarketParams>) -> Result<()>
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
     let mut market = ctx.accounts.market.load_mut()?;
-    require_elapsed(market.pending_params_eta, now)?;
+    market.params_change.take_due(now).or_reject()?;
     let new = market.pending_params;
     new.validate().or_reject()?;
     let old = market.params;
@@ -27,7 +26,6 @@ pub fn handle_apply_market_params(ctx: Context<ApplyMarketParams>) -> Result<()>
     market.accrue_funding(now, last_price)?;
     market.params = new;
     market.pending_params = MarketParams::default();
-    market.pending_params_eta = 0;
     drop(market);
     crate::events::emit(
         &ctx.accounts.event_authority,

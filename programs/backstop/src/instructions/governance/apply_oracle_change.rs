@@ -1,14 +1,15 @@
-use super::require_elapsed;
-use crate::error::BackstopError;
+use crate::error::{BackstopError, OrReject};
 use crate::events::{EventHeader, GovernanceAction, GovernanceRecord, OracleChanged};
 use crate::oracle;
-use crate::state::{Market, OracleConfig};
+use crate::state::{Exchange, Market, OracleConfig};
 use anchor_lang::prelude::*;
-use backstop_math::dynamic::Breaker;
+use backstop_math::breaker::Breaker;
 
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ApplyOracleChange<'info> {
+    /// Read for the receiver allow-list, which may have changed while the oracle change was queued.
+    pub exchange: AccountLoader<'info, Exchange>,
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
     /// CHECK: must be the queued oracle, decoded again at #1
@@ -21,7 +22,7 @@ pub fn handle_apply_oracle_change(ctx: Context<ApplyOracleChange>) -> Result<()>
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
     let mut market = ctx.accounts.market.load_mut()?;
-    require_elapsed(market.pending_oracle_eta, now)?;
+    market.oracle_change.take_due(now).or_reject()?;
     require_keys_eq!(ctx.accounts.new_oracle.key(), market.pending_oracle, BackstopError::OracleMismatch);
     let config = OracleConfig {
         kind: market.pending_oracle_kind,
@@ -29,7 +30,8 @@ pub fn handle_apply_oracle_change(ctx: Context<ApplyOracleChange>) -> Result<()>
         feed_id: market.pending_oracle_feed_id,
         min_signatures: market.pending_oracle_min_signatures,
     };
-    // #1 Still a valid oracle of that kind.
+    // #1 Still a valid oracle of that kind, on a receiver still allowed.
+    oracle::validate_config(&config, &*ctx.accounts.exchange.load()?)?;
     oracle::decode(&ctx.accounts.new_oracle.to_account_info(), &config)?;
     let record = OracleChanged {
         header: EventHeader::now(&clock),
@@ -44,7 +46,6 @@ pub fn handle_apply_oracle_change(ctx: Context<ApplyOracleChange>) -> Result<()>
     market.oracle_receiver = config.receiver;
     market.oracle_feed_id = config.feed_id;
     market.oracle_min_signatures = config.min_signatures;
-    market.pending_oracle_eta = 0;
     // The breaker starts afresh from the new feed's first price. Ordering does not: publish times are wall-clock
     // seconds on every feed, and resetting them let a print older than the last one used be posted right after
     // the change (the security review).

@@ -1,4 +1,4 @@
-use crate::error::BackstopError;
+use crate::error::{BackstopError, OrReject};
 use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
 use crate::state::Exchange;
 use anchor_lang::prelude::*;
@@ -13,8 +13,7 @@ pub struct CancelExchangeChange<'info> {
 
 pub fn handle_cancel_exchange_change(ctx: Context<CancelExchangeChange>) -> Result<()> {
     let mut exchange = ctx.accounts.exchange.load_mut()?;
-    require!(exchange.pending_eta != 0, BackstopError::NoQueuedChange);
-    exchange.pending_eta = 0;
+    exchange.pending_change.cancel().or_reject()?;
     drop(exchange);
     crate::events::emit(
         &ctx.accounts.event_authority,

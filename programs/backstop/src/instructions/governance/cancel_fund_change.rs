@@ -1,4 +1,4 @@
-use crate::error::BackstopError;
+use crate::error::{BackstopError, OrReject};
 use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
 use crate::state::{Exchange, InsuranceFund};
 use anchor_lang::prelude::*;
@@ -18,9 +18,8 @@ pub struct CancelFundChange<'info> {
 /// queued loosening could only be waited out).
 pub fn handle_cancel_fund_change(ctx: Context<CancelFundChange>) -> Result<()> {
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
-    require!(fund.pending_params_eta != 0, BackstopError::NoQueuedChange);
+    fund.params_change.cancel().or_reject()?;
     fund.pending_params = FundParams::default();
-    fund.pending_params_eta = 0;
     drop(fund);
     crate::events::emit(
         &ctx.accounts.event_authority,

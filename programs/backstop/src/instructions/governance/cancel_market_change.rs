@@ -17,11 +17,11 @@ pub struct CancelMarketChange<'info> {
 /// Drops whatever parameter or oracle change is queued on the market.
 pub fn handle_cancel_market_change(ctx: Context<CancelMarketChange>) -> Result<()> {
     let mut market = ctx.accounts.market.load_mut()?;
-    let (params_queued, oracle_queued) = (market.pending_params_eta != 0, market.pending_oracle_eta != 0);
+    // Either kind or both: cancelling the one that is queued is enough.
+    let params_queued = market.params_change.cancel().is_ok();
+    let oracle_queued = market.oracle_change.cancel().is_ok();
     require!(params_queued || oracle_queued, BackstopError::NoQueuedChange);
     market.pending_params = MarketParams::default();
-    market.pending_params_eta = 0;
-    market.pending_oracle_eta = 0;
     drop(market);
     let header = EventHeader::now(&Clock::get()?);
     for (queued, action) in

@@ -1,7 +1,8 @@
 //! Governance and guardian instructions. Governance is whatever key the exchange records as its
 //! authority (in production a multisig vault PDA, which signs through CPI); the program only checks that it
-//! signed. Tightening applies at once; loosening is queued behind the exchange's timelock and applied by anyone
-//! once it has elapsed; the guardian can only make markets more restricted. No instruction here can move a
+//! signed. A safety tightening within its limit applies at once; anything else is queued behind the exchange's
+//! timelock (`backstop_math::timelock::Timelock`: queue, take when due, cancel) and applied by anyone once it has
+//! elapsed; the guardian can only make markets more restricted. No instruction here can move a
 //! token: the fund pays out only through cover and stakers' own withdrawals.
 
 pub mod accept_authority;
@@ -37,14 +38,8 @@ pub use update_market_params::*;
 use crate::error::BackstopError;
 use anchor_lang::prelude::*;
 
-/// The moment a change queued now may be applied.
+/// The moment a listing made now may be activated. (Every other timelocked change goes through
+/// `backstop_math::timelock::Timelock`.)
 pub fn eta(now: i64, delay: i64) -> Result<i64> {
     now.checked_add(delay).ok_or_else(|| error!(BackstopError::Overflow))
-}
-
-/// A queued change may be applied once its eta has passed.
-pub fn require_elapsed(eta: i64, now: i64) -> Result<()> {
-    require!(eta != 0, BackstopError::NoQueuedChange);
-    require!(now >= eta, BackstopError::TimelockNotElapsed);
-    Ok(())
 }

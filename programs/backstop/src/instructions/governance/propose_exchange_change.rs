@@ -1,5 +1,4 @@
-use super::eta;
-use crate::error::BackstopError;
+use crate::error::{BackstopError, OrReject};
 use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
 use crate::state::{Exchange, MAX_TIMELOCK_DELAY_SECS, MIN_TIMELOCK_DELAY_SECS};
 use anchor_lang::prelude::*;
@@ -9,6 +8,8 @@ pub struct ExchangeChange {
     pub guardian: Pubkey,
     pub treasury: Pubkey,
     pub timelock_delay_secs: i64,
+    /// A receiver program allowed besides Pyth's for pull-oracle markets (default: none).
+    pub oracle_receiver: Pubkey,
 }
 
 #[event_cpi]
@@ -29,12 +30,12 @@ pub fn handle_propose_exchange_change(ctx: Context<ProposeExchangeChange>, chang
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
     let mut exchange = ctx.accounts.exchange.load_mut()?;
-    require!(exchange.pending_eta == 0, BackstopError::ChangeAlreadyQueued);
-    let when = eta(now, exchange.timelock_delay_secs)?;
+    let delay = exchange.timelock_delay_secs;
+    let when = exchange.pending_change.queue(now, delay).or_reject()?;
     exchange.pending_guardian = change.guardian;
     exchange.pending_treasury = change.treasury;
     exchange.pending_timelock_delay_secs = change.timelock_delay_secs;
-    exchange.pending_eta = when;
+    exchange.pending_oracle_receiver = change.oracle_receiver;
     drop(exchange);
     crate::events::emit(
         &ctx.accounts.event_authority,

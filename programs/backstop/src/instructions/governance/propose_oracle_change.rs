@@ -1,5 +1,4 @@
-use super::eta;
-use crate::error::BackstopError;
+use crate::error::{BackstopError, OrReject};
 use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
 use crate::oracle;
 use crate::state::{Exchange, Market, OracleConfig};
@@ -21,20 +20,18 @@ pub struct ProposeOracleChange<'info> {
 /// every account's health.
 pub fn handle_propose_oracle_change(ctx: Context<ProposeOracleChange>, config: OracleConfig) -> Result<()> {
     // #1 It must decode as configured now; freshness is judged at each use.
-    oracle::validate_config(&config)?;
+    oracle::validate_config(&config, &*ctx.accounts.exchange.load()?)?;
     oracle::decode(&ctx.accounts.new_oracle.to_account_info(), &config)?;
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
     let delay = ctx.accounts.exchange.load()?.timelock_delay_secs;
     let mut market = ctx.accounts.market.load_mut()?;
-    require!(market.pending_oracle_eta == 0, BackstopError::ChangeAlreadyQueued);
-    let when = eta(now, delay)?;
+    let when = market.oracle_change.queue(now, delay).or_reject()?;
     market.pending_oracle = ctx.accounts.new_oracle.key();
     market.pending_oracle_kind = config.kind;
     market.pending_oracle_receiver = config.receiver;
     market.pending_oracle_feed_id = config.feed_id;
     market.pending_oracle_min_signatures = config.min_signatures;
-    market.pending_oracle_eta = when;
     drop(market);
     crate::events::emit(
         &ctx.accounts.event_authority,

@@ -1,4 +1,3 @@
-use super::{eta, require_elapsed};
 use crate::error::{BackstopError, OrReject};
 use crate::events::{EventHeader, FundParamsChanged, GovernanceAction, GovernanceRecord};
 use crate::state::{Exchange, InsuranceFund};
@@ -26,10 +25,8 @@ pub fn handle_update_fund_params(ctx: Context<UpdateFundParams>, params: FundPar
     let delay = ctx.accounts.exchange.load()?.timelock_delay_secs;
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
     require!(fund.params != params, BackstopError::NoChange);
-    require!(fund.pending_params_eta == 0, BackstopError::ChangeAlreadyQueued);
-    let when = eta(now, delay)?;
+    let when = fund.params_change.queue(now, delay).or_reject()?;
     fund.pending_params = params;
-    fund.pending_params_eta = when;
     drop(fund);
     crate::events::emit(
         &ctx.accounts.event_authority,
@@ -57,11 +54,10 @@ pub fn handle_apply_fund_params(ctx: Context<ApplyFundParams>) -> Result<()> {
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
-    require_elapsed(fund.pending_params_eta, now)?;
+    fund.params_change.take_due(now).or_reject()?;
     let (old, new) = (fund.params, fund.pending_params);
     new.validate().or_reject()?;
     fund.params = new;
-    fund.pending_params_eta = 0;
     drop(fund);
     crate::events::emit(
         &ctx.accounts.event_authority,

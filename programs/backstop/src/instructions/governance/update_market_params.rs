@@ -1,4 +1,3 @@
-use super::eta;
 use crate::error::{BackstopError, OrReject};
 use crate::events::{EventHeader, GovernanceAction, GovernanceRecord, ParamsChanged};
 use crate::state::{Exchange, Market};
@@ -38,7 +37,7 @@ pub fn handle_update_market_params(ctx: Context<UpdateMarketParams>, params: Mar
         let last_price = market.last_oracle_price;
         market.accrue_funding(now, last_price)?;
         market.params = params;
-        if market.pending_params_eta != 0 {
+        if market.params_change.is_queued() {
             // A queued set keeps what this change did (it would otherwise undo it when applied). If the merge
             // breaks a cross-field bound it could never apply: it is dropped (`ParamsCancelled`), never the
             // emergency change.
@@ -47,7 +46,7 @@ pub fn handle_update_market_params(ctx: Context<UpdateMarketParams>, params: Mar
                 market.pending_params = rebased;
             } else {
                 market.pending_params = MarketParams::default();
-                market.pending_params_eta = 0;
+                market.params_change.cancel().or_reject()?;
                 dropped_queue = true;
             }
         }
@@ -69,10 +68,8 @@ pub fn handle_update_market_params(ctx: Context<UpdateMarketParams>, params: Mar
             )?;
         }
     } else {
-        require!(market.pending_params_eta == 0, BackstopError::ChangeAlreadyQueued);
-        let when = eta(now, delay)?;
+        let when = market.params_change.queue(now, delay).or_reject()?;
         market.pending_params = params;
-        market.pending_params_eta = when;
         drop(market);
         crate::events::emit(
             &ctx.accounts.event_authority,
