@@ -9,5 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export BACKSTOP_FUZZ_STEPS=${BACKSTOP_FUZZ_STEPS:-1000000}
 export BACKSTOP_BANK_STEPS=${BACKSTOP_BANK_STEPS:-10000}
+# The bank logs every program invocation at DEBUG: hundreds of thousands of lines.
+export RUST_LOG=${RUST_LOG:-error}
 cargo test --locked -p backstop-math --test conservation long_fuzz -- --ignored --nocapture
 cargo test --locked -p backstop-tests --test integration long_fuzz -- --ignored --nocapture

@@ -4,6 +4,7 @@
 //! (`BACKSTOP_BANK_STEPS`, scripts/long-fuzz.sh) counts the instructions it sends and prints the failing sequence.
 
 use backstop_math::ledger::SOCIAL_INDEX_ONE;
+use backstop_tests::builders::governance;
 use backstop_tests::*;
 
 /// xorshift64*: deterministic, no dependency.
@@ -153,14 +154,22 @@ impl World {
                 }
             }
             6 => {
-                // Mostly small moves, sometimes a gap of up to 30 % either way.
-                let range = if rng.below(4) == 0 { 61 } else { 11 };
+                // Mostly small moves, sometimes a gap of up to 30 % either way (40 % under a lagging EMA, so about
+                // half the gaps land beyond its 20 % band).
+                let gap = if env.lagging_ema.is_some() { 81 } else { 61 };
+                let range = if rng.below(4) == 0 { gap } else { 11 };
                 let pct = i64::try_from(rng.below(range)).unwrap() - (i64::try_from(range).unwrap() - 1) / 2;
                 self.price = (self.price * (100 + pct) / 100).max(usd(1));
                 env.advance(1 + i64::try_from(rng.below(30)).unwrap()).await;
                 let price = self.price;
                 env.set_price(price, u64::try_from(price / 10_000).unwrap()).await;
-                Ok(())
+                if env.lagging_ema.is_some() {
+                    // The keeper's poke: the market absorbs the print at once, beyond the band or not.
+                    self.instructions += 1;
+                    env.send(&[governance::update_circuit_breaker(env.market, env.oracle)], &[]).await
+                } else {
+                    Ok(())
+                }
             }
             7 => {
                 // A keeper sweeps every account: liquidate what it can, then cover what is bankrupt.
@@ -265,11 +274,20 @@ struct Totals {
     instructions: u64,
     liquidations: u64,
     covers: u64,
+    /// Steps after which the last print the market absorbed lay beyond the EMA band, and steps taken while the
+    /// oracle's print did.
+    beyond_band: u64,
+    prints_beyond_band: u64,
 }
 
 async fn run_sequence(seed: u64, totals: &mut Totals) {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ seed);
     let mut world = World::new().await;
+    // Odd seeds carry a lagging EMA (Pyth's ~1 hour), so gaps leave prints beyond the EMA band: reductions at the
+    // band's edge, liquidations and covers at the edge, refused exits (review F7).
+    if seed % 2 == 1 {
+        world.env.lag_ema();
+    }
     // Start with liquidity and collateral so trades happen.
     let lp = &world.lps[0];
     world.env.act(lp, world.env.lp_flow(lp).lp_deposit(5_000 * USDC)).await.expect("seed pool");
@@ -281,6 +299,11 @@ async fn run_sequence(seed: u64, totals: &mut Totals) {
         world.step(&mut rng).await;
         replay.log.clone_from(&world.log);
         world.check().await;
+        totals.beyond_band += u64::from(world.env.market_state().await.last_read_diverged);
+        if let Some(ema) = world.env.lagging_ema {
+            let (price, ema) = (world.price, ema.last());
+            totals.prints_beyond_band += u64::from((price - ema).abs() * 5 > ema);
+        }
     }
     if std::env::var_os("BACKSTOP_BANK_LOG").is_some() {
         eprintln!("{}", world.log.join("\n"));
@@ -307,10 +330,19 @@ async fn random_instruction_sequences_conserve_every_token() {
         }
     }
     println!(
-        "{} sequences × {STEPS} steps: {} instructions, {} liquidations, {} bankruptcy covers",
-        totals.sequences, totals.instructions, totals.liquidations, totals.covers
+        "{} sequences × {STEPS} steps: {} instructions, {} liquidations, {} bankruptcy covers, {} steps on a print \
+         beyond the EMA band ({} with it absorbed)",
+        totals.sequences,
+        totals.instructions,
+        totals.liquidations,
+        totals.covers,
+        totals.prints_beyond_band,
+        totals.beyond_band
     );
     assert!(totals.liquidations > 0 && totals.covers > 0, "the sequences must reach the waterfall");
+    if env_u64("BACKSTOP_BANK_SEED").is_none() {
+        assert!(totals.beyond_band > 0, "the sequences must reach prints beyond the EMA band");
+    }
 }
 
 /// The long run: seeds from `BACKSTOP_BANK_FIRST_SEED` (default 1000) until `BACKSTOP_BANK_STEPS` instructions
@@ -328,13 +360,14 @@ async fn long_fuzz_through_the_bank() {
         seed += 1;
     }
     println!(
-        "bank: {} instructions in {} sequences (seeds {first}..{}), {} liquidations, {} covers, {:.1} s; \
-         no counterexample",
+        "bank: {} instructions in {} sequences (seeds {first}..{}), {} liquidations, {} covers, {} steps on a \
+         print beyond the EMA band, {:.1} s; no counterexample",
         totals.instructions,
         totals.sequences,
         seed - 1,
         totals.liquidations,
         totals.covers,
+        totals.prints_beyond_band,
         started.elapsed().as_secs_f64()
     );
 }
