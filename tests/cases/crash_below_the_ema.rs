@@ -80,3 +80,26 @@ async fn f7_beyond_the_band_new_risk_and_withdrawals_wait_and_reductions_fill_at
     env.act(&flat, env.flow(&flat).withdraw(1)).await.expect("the average has caught up: withdrawals resume");
     env.assert_vault_matches_books().await;
 }
+
+/// A staker leaves only at a print the EMA agrees with too: while the market's last print lay beyond the band,
+/// losses beyond it may be unrecognised, and the fund would pay them after the staker left.
+#[tokio::test]
+async fn f7_a_matured_unstake_waits_while_the_last_print_lay_beyond_the_band() {
+    let mut env = Env::new().await;
+    let staker = env.seed_fund(THOUSAND).await;
+    let shares = env.stake_position(&staker).await.book.shares;
+    env.act(&staker, env.staking(&staker).request_unstake(shares)).await.expect("request");
+    env.advance(86_400).await;
+    env.price.set(usd(75), CONF, env.now).set_ema(usd(100));
+    env.write_oracle().await;
+    let poke = backstop_tests::builders::governance::update_circuit_breaker(env.market, env.oracle);
+    env.send(&[poke.clone()], &[]).await.expect("the keeper's poke absorbs the print");
+    let unstake = env.staking(&staker).unstake(&[env.market]);
+    env.assert_rejected(&staker, unstake.clone(), BackstopError::OracleDivergedFromEma).await;
+    env.advance(5).await;
+    env.price.set(usd(79), CONF, env.now).set_ema(usd(90));
+    env.write_oracle().await;
+    env.send(&[poke], &[]).await.expect("a print inside the band");
+    env.act(&staker, unstake).await.expect("the staker leaves");
+    env.assert_fund_vault_matches_books().await;
+}

@@ -30,11 +30,13 @@ pub fn visit<'info>(
 /// What the fund is about to be asked for: in every market it backs, the bankruptcies awaiting cover, each market
 /// at most its draw cap (a cover pays no more in a window; counting the whole cap rather than what is left of
 /// the window errs against the leaver, since the window may reset before the cover). All `markets_backed`
-/// markets must be named, or a staker could leave out the one with the loss.
+/// markets must be named, or a staker could leave out the one with the loss. While a market's last print lay
+/// beyond its EMA band, losses beyond the band may not be recognised yet: nobody leaves until a print inside it.
 pub fn exposure<'info>(fund: &Pubkey, markets_backed: u16, infos: &'info [AccountInfo<'info>]) -> Result<u64> {
     require!(infos.len() == usize::from(markets_backed), BackstopError::InvalidMarketList);
     let mut total = 0u64;
     visit(fund, infos, |_, market| {
+        require!(market.last_read_diverged == 0, BackstopError::OracleDivergedFromEma);
         let callable = market.books.bankrupt_deficit.min(market.params.fund_draw_cap);
         total = total.checked_add(callable).ok_or(BackstopError::Overflow)?;
         Ok(())
