@@ -35,10 +35,10 @@ async fn stale_price_is_rejected_after_max_age() {
     let (mut env, alice) = trading_env().await;
     env.act(&alice, env.flow(&alice).trade(2 * ONE)).await.expect("open");
     env.advance(60).await;
-    // A reduction takes any valid print; adding risk needs a fresher one (F8, `trade.rs`).
-    env.act(&alice, env.flow(&alice).trade(-ONE)).await.expect("exactly max age is fresh");
+    // A withdrawal with a position reads the oracle at its age bound (fills need a fresher print: F8).
+    env.act(&alice, env.flow(&alice).withdraw(1)).await.expect("exactly max age is fresh");
     env.advance(1).await;
-    env.assert_rejected(&alice, env.flow(&alice).trade(-ONE), BackstopError::OracleStale).await;
+    env.assert_rejected(&alice, env.flow(&alice).withdraw(1), BackstopError::OracleStale).await;
 }
 
 #[tokio::test]

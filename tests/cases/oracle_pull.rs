@@ -52,6 +52,7 @@ struct Expected {
     publish_time: i64,
     trading: bool,
     ema_price: i64,
+    ema_conf: u64,
 }
 
 #[test]
@@ -65,6 +66,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             publish_time: 1_717_928_318,
             trading: true,
             ema_price: 15938860100,
+            ema_conf: 14_758_311,
         },
         Expected {
             file: "legacy-sol-usd-2024-07",
@@ -74,6 +76,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             publish_time: 1_720_094_645,
             trading: true,
             ema_price: 13354810400,
+            ema_conf: 16_682_710,
         },
         Expected {
             file: "legacy-sol-usd-unknown-2024-11",
@@ -83,6 +86,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             publish_time: 1_730_534_860,
             trading: false,
             ema_price: 12068220500,
+            ema_conf: 13_079_402,
         },
         Expected {
             file: "legacy-btc-usd",
@@ -92,6 +96,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             publish_time: 1_718_285_577,
             trading: true,
             ema_price: 6778399400000,
+            ema_conf: 8_305_918_900,
         },
         Expected {
             file: "legacy-eth-usd",
@@ -101,6 +106,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             publish_time: 1_718_285_046,
             trading: true,
             ema_price: 349852670000,
+            ema_conf: 412_512_590,
         },
         Expected {
             file: "legacy-usdt-usd",
@@ -110,6 +116,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             publish_time: 1_718_285_698,
             trading: true,
             ema_price: 99993569,
+            ema_conf: 31_466,
         },
         Expected {
             file: "legacy-usdc-usd",
@@ -119,6 +126,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             publish_time: 1_682_091_869,
             trading: true,
             ema_price: 100020453,
+            ema_conf: 34_670,
         },
         Expected {
             file: "legacy-usdc-usd-2024-07",
@@ -128,6 +136,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             publish_time: 1_720_094_657,
             trading: true,
             ema_price: 100024700,
+            ema_conf: 69_279,
         },
         Expected {
             file: "legacy-bonk-usd",
@@ -137,6 +146,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             publish_time: 1_702_120_657,
             trading: true,
             ema_price: 143452,
+            ema_conf: 276,
         },
     ];
     for case in cases {
@@ -148,6 +158,7 @@ fn every_legacy_fixture_decodes_to_its_published_values() {
             publish_time: case.publish_time,
             trading: case.trading,
             ema_price: case.ema_price,
+            ema_conf: case.ema_conf,
         };
         assert_eq!(reading, expected, "{}", case.file);
     }
@@ -164,6 +175,7 @@ struct PullExpected {
     expo: i32,
     publish_time: i64,
     ema_price: i64,
+    ema_conf: u64,
 }
 
 #[test]
@@ -181,6 +193,7 @@ fn every_pull_fixture_decodes_to_its_published_values() {
             expo: -8,
             publish_time: 1_735_984_087,
             ema_price: 21616020100,
+            ema_conf: 18_045_331,
         },
         PullExpected {
             file: "pull-usdc-usd",
@@ -192,6 +205,7 @@ fn every_pull_fixture_decodes_to_its_published_values() {
             expo: -8,
             publish_time: 1_747_165_253,
             ema_price: 100003409,
+            ema_conf: 73_279,
         },
         PullExpected {
             file: "pull-sol-usd-partial",
@@ -203,6 +217,7 @@ fn every_pull_fixture_decodes_to_its_published_values() {
             expo: -8,
             publish_time: 1_734_721_506,
             ema_price: 19064680000,
+            ema_conf: 14_342_267,
         },
         PullExpected {
             file: "pull-wbtc-usd-partial",
@@ -214,6 +229,7 @@ fn every_pull_fixture_decodes_to_its_published_values() {
             expo: -8,
             publish_time: 1_734_721_494,
             ema_price: 9672868100000,
+            ema_conf: 13_037_092_500,
         },
         PullExpected {
             file: "pull-eth-usd-partial",
@@ -225,6 +241,7 @@ fn every_pull_fixture_decodes_to_its_published_values() {
             expo: -8,
             publish_time: 1_750_772_057,
             ema_price: 241413530000,
+            ema_conf: 144_897_845,
         },
         PullExpected {
             file: "pull-bonk-usd",
@@ -236,6 +253,7 @@ fn every_pull_fixture_decodes_to_its_published_values() {
             expo: -10,
             publish_time: 1_717_074_117,
             ema_price: 335763,
+            ema_conf: 415,
         },
     ];
     for case in cases {
@@ -250,6 +268,7 @@ fn every_pull_fixture_decodes_to_its_published_values() {
             publish_time: case.publish_time,
             trading: true,
             ema_price: case.ema_price,
+            ema_conf: case.ema_conf,
         };
         assert_eq!(reading, expected, "{}", case.file);
         // The same bytes are refused where the owner, the feed or the verification does not fit.

@@ -7,6 +7,7 @@ use solana_account::Account;
 /// Field offsets in the legacy PriceAccount (pyth-sdk-solana `state.rs`).
 const EXPO: usize = 20;
 const EMA_PRICE: usize = 48;
+const EMA_CONF: usize = 72;
 const TIMESTAMP: usize = 96;
 const AGG_PRICE: usize = 208;
 const AGG_CONF: usize = 216;
@@ -32,10 +33,10 @@ impl LegacyPrice {
         Self { data: bytes.to_vec() }
     }
 
-    /// Price and confidence as mantissas at the account's exponent; the EMA follows the price (an honest, settled
-    /// move). [`LegacyPrice::set_ema`] sets it apart.
+    /// Price and confidence as mantissas at the account's exponent; the EMAs follow them (an honest, settled
+    /// move). [`LegacyPrice::set_ema`] and [`LegacyPrice::set_ema_conf`] set them apart.
     pub fn set(&mut self, price: i64, conf: u64, publish_time: i64) -> &mut Self {
-        self.set_ema(price);
+        self.set_ema(price).set_ema_conf(conf);
         self.data[AGG_PRICE..AGG_PRICE + 8].copy_from_slice(&price.to_le_bytes());
         self.data[AGG_CONF..AGG_CONF + 8].copy_from_slice(&conf.to_le_bytes());
         self.data[TIMESTAMP..TIMESTAMP + 8].copy_from_slice(&publish_time.to_le_bytes());
@@ -44,6 +45,11 @@ impl LegacyPrice {
 
     pub fn set_ema(&mut self, ema: i64) -> &mut Self {
         self.data[EMA_PRICE..EMA_PRICE + 8].copy_from_slice(&ema.to_le_bytes());
+        self
+    }
+
+    pub fn set_ema_conf(&mut self, ema_conf: u64) -> &mut Self {
+        self.data[EMA_CONF..EMA_CONF + 8].copy_from_slice(&ema_conf.to_le_bytes());
         self
     }
 
@@ -116,9 +122,10 @@ impl PullPrice {
         self.data[at..at + 8].try_into().expect("8 bytes")
     }
 
-    /// Price, confidence and publish time; the EMA follows the price ([`PullPrice::set_ema`] sets it apart).
+    /// Price, confidence and publish time; the EMAs follow them ([`PullPrice::set_ema`] and
+    /// [`PullPrice::set_ema_conf`] set them apart).
     pub fn set(&mut self, price: i64, conf: u64, publish_time: i64) -> &mut Self {
-        self.set_ema(price);
+        self.set_ema(price).set_ema_conf(conf);
         self.write(73, &price.to_le_bytes());
         self.write(81, &conf.to_le_bytes());
         self.write(93, &publish_time.to_le_bytes());
@@ -128,6 +135,11 @@ impl PullPrice {
 
     pub fn set_ema(&mut self, ema: i64) -> &mut Self {
         self.write(109, &ema.to_le_bytes());
+        self
+    }
+
+    pub fn set_ema_conf(&mut self, ema_conf: u64) -> &mut Self {
+        self.write(117, &ema_conf.to_le_bytes());
         self
     }
 

@@ -172,7 +172,7 @@ pub(crate) fn event_accounts() -> (Pubkey, Pubkey) {
 pub fn activate_market(market: Pubkey, caller: Pubkey) -> Instruction {
     let (event_authority, program) = event_accounts();
     build(
-        backstop::accounts::ActivateMarket { market, caller, event_authority, program },
+        backstop::accounts::ActivateMarket { exchange: pda::exchange(), market, caller, event_authority, program },
         backstop::instruction::ActivateMarket {},
     )
 }

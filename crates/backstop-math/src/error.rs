@@ -97,7 +97,7 @@ pub enum MathError {
     InvalidLpExitDelay,
     /// The request is worth nothing now (the fund is about to pay out all it holds): it is kept, not burned.
     NothingToRedeem,
-    /// A fill that adds risk needs an oracle print no older than the market's `fill_max_age_secs`.
+    /// A fill or a liquidation needs an oracle print no older than the market's `fill_max_age_secs`.
     OracleTooOldToFill,
     /// A change of this kind is already queued: apply or cancel it first.
     ChangeAlreadyQueued,

@@ -4,10 +4,12 @@
 //! - whatever moves value between parties (fees and their split, the penalty and the liquidator's share, funding
 //!   rates and depth, the execution spread, the fund's draw cap and window, the dynamic fund share) always waits:
 //!   applied at once it would be an instant transfer;
-//! - tightenings that could make a healthy book liquidatable or freeze a market (margins, minimum order) move at
-//!   once by at most one step per [`STEP_WINDOW_SECS`];
-//! - tightenings that could make every oracle read fail (confidence, age) cannot go below a floor at once;
-//! - the rest (caps down, exit delay up, fresher fills) applies at once.
+//! - maintenance margin always waits: raised at once it would make healthy accounts liquidatable in the same
+//!   transaction (and hand the penalty to whoever liquidates them);
+//! - tightenings that could freeze a market or its exits (initial margin, minimum order, the oracle bounds, the
+//!   LP exit delay) move at once by at most one bounded step per [`STEP_WINDOW_SECS`], and the oracle bounds never
+//!   below a floor (lower would refuse every read, liquidations included);
+//! - the rest (caps down, fresher fills down to a floor) applies at once.
 
 use crate::params::MarketParams;
 
@@ -16,8 +18,10 @@ use crate::params::MarketParams;
 pub enum Safe {
     Up,
     Down,
-    /// Down, but not below the floor: lower would refuse every oracle read, liquidations included.
+    /// Down, but not below the floor.
     DownTo(u64),
+    /// Down to no less than half and not below the floor, one step per window.
+    DownToHalf(u64),
     /// Up by at most the market's `margin_step_bps`, one step per window.
     UpByMarginStep,
     /// Up to at most double, one step per window.
@@ -48,14 +52,17 @@ macro_rules! rule {
 
 /// Stepped tightenings (margins, minimum order) take at most one step at once per this window.
 pub const STEP_WINDOW_SECS: i64 = 86_400;
-/// Floors for immediate cuts: 1 % of confidence, 10 seconds of age (a pull feed prints every ~0.4 s).
+/// Floors for immediate cuts: 1 % of confidence, 10 seconds of age (a pull feed prints every ~0.4 s), 5 seconds
+/// of fill age (clock skew between the validator and the publishers).
 pub const MIN_IMMEDIATE_ORACLE_CONF_BPS: u64 = 100;
 pub const MIN_IMMEDIATE_ORACLE_AGE_SECS: u64 = 10;
+pub const MIN_IMMEDIATE_FILL_AGE_SECS: u64 = 5;
 
 /// Every market parameter and its safe direction.
 pub const RULES: &[Rule] = &[
+    // Blocks new risk only; no account becomes liquidatable.
     rule!(initial_margin_bps, Safe::UpByMarginStep),
-    rule!(maintenance_margin_bps, Safe::UpByMarginStep),
+    rule!(maintenance_margin_bps, Safe::Never),
     rule!(liquidation_penalty_bps, Safe::Never),
     rule!(liquidator_reward_share_bps, Safe::Never),
     rule!(taker_fee_bps, Safe::Never),
@@ -63,8 +70,8 @@ pub const RULES: &[Rule] = &[
     rule!(fee_lp_share_bps, Safe::Never),
     rule!(fee_treasury_share_bps, Safe::Never),
     rule!(exec_conf_scale_bps, Safe::Never),
-    rule!(oracle_max_conf_bps, Safe::DownTo(MIN_IMMEDIATE_ORACLE_CONF_BPS)),
-    rule!(oracle_max_age_secs, Safe::DownTo(MIN_IMMEDIATE_ORACLE_AGE_SECS)),
+    rule!(oracle_max_conf_bps, Safe::DownToHalf(MIN_IMMEDIATE_ORACLE_CONF_BPS)),
+    rule!(oracle_max_age_secs, Safe::DownToHalf(MIN_IMMEDIATE_ORACLE_AGE_SECS)),
     // Only initial margin counts unrealized profit: nothing becomes liquidatable.
     rule!(unrealized_profit_cap_bps, Safe::Down),
     rule!(max_open_interest, Safe::Down),
@@ -86,11 +93,12 @@ pub const RULES: &[Rule] = &[
     rule!(breaker_move_bps, Safe::Never),
     rule!(breaker_window_secs, Safe::Never),
     rule!(breaker_cooldown_secs, Safe::Never),
-    // A longer exit delay protects the LPs who stay; a request already made keeps the delay it was made under.
-    rule!(lp_exit_delay_secs, Safe::Up),
+    // A longer exit delay protects the LPs who stay, but it also holds every new request to the lesser of two
+    // values for longer: at most double at once. A request already made keeps the delay it was made under.
+    rule!(lp_exit_delay_secs, Safe::UpToDouble),
     // 0 disables the guard, so neither direction is safe.
     rule!(oracle_max_ema_divergence_bps, Safe::Never),
-    rule!(fill_max_age_secs, Safe::Down),
+    rule!(fill_max_age_secs, Safe::DownTo(MIN_IMMEDIATE_FILL_AGE_SECS)),
     rule!(margin_step_bps, Safe::Never),
 ];
 
@@ -104,6 +112,7 @@ fn moves_safely(rule: &Rule, old: &MarketParams, before: u64, after: u64, step_r
         Safe::Up => after > before,
         Safe::Down => after < before,
         Safe::DownTo(floor) => after < before && after >= floor,
+        Safe::DownToHalf(floor) => step_ready && after < before && after >= floor && after.saturating_mul(2) >= before,
         Safe::UpByMarginStep => step_ready && after > before && after - before <= u64::from(old.margin_step_bps),
         Safe::UpToDouble => step_ready && after > before && after <= before.saturating_mul(2),
         Safe::Never => false,
@@ -126,7 +135,8 @@ pub fn applies_at_once(old: &MarketParams, new: &MarketParams, step_ready: bool)
 /// Whether a change applied at once took a step (so the next one waits a window).
 pub fn takes_a_step(old: &MarketParams, new: &MarketParams) -> bool {
     RULES.iter().any(|rule| {
-        matches!(rule.safe, Safe::UpByMarginStep | Safe::UpToDouble) && (rule.read)(old) != (rule.read)(new)
+        matches!(rule.safe, Safe::UpByMarginStep | Safe::UpToDouble | Safe::DownToHalf(_))
+            && (rule.read)(old) != (rule.read)(new)
     })
 }
 
@@ -147,7 +157,7 @@ pub fn rebase_queued(old: &MarketParams, new: &MarketParams, queued: &MarketPara
         if (rule.read)(old) != now {
             let safer = match rule.safe {
                 Safe::Up | Safe::UpByMarginStep | Safe::UpToDouble => now.max(announced),
-                Safe::Down | Safe::DownTo(_) => now.min(announced),
+                Safe::Down | Safe::DownTo(_) | Safe::DownToHalf(_) => now.min(announced),
                 // Such a field never changes at once.
                 Safe::Never => announced,
             };
@@ -180,12 +190,12 @@ mod tests {
         // Queued: a fee change (never at once), made when IMR was 1,000.
         let queued = MarketParams { taker_fee_bps: 7, ..old };
         let emergency = MarketParams {
-            initial_margin_bps: 2_500,
-            maintenance_margin_bps: 1_500,
+            initial_margin_bps: 1_500,
             max_open_interest: old.max_open_interest / 10,
-            oracle_max_age_secs: 10,
+            oracle_max_age_secs: 15,
             ..old
         };
+        assert!(applies_at_once(&old, &emergency, true));
         let rebased = rebase_queued(&old, &emergency, &queued);
         assert_eq!(rebased, MarketParams { taker_fee_bps: 7, ..emergency });
         assert!(first_loosening(&emergency, &rebased, true) == Some("taker_fee_bps"), "only what was queued changes");
@@ -229,27 +239,46 @@ mod tests {
     /// The review's F4: "tightenings" that move value or freeze a market used to apply at once.
     #[test]
     fn f4_value_moving_changes_wait_and_safety_tightenings_are_stepped_and_floored() {
-        let old = sample(); // IMR 1 000, MMR 500, step 500, conf 200, age 30, min order 0.001
+        let old = sample(); // IMR 1 000, MMR 500, step 500, conf 200, age 30, min order 0.001, exit delay 60
                             // IMR 10 000 / MMR 9 999 would fully liquidate a healthy 2x long in one transaction: it waits.
         let freeze = MarketParams { initial_margin_bps: 10_000, maintenance_margin_bps: 9_999, ..old };
         assert_eq!(first_loosening(&old, &freeze, true), Some("initial_margin_bps"));
-        // One step at once; a second within the day waits.
-        let step = MarketParams { initial_margin_bps: 1_500, maintenance_margin_bps: 1_000, ..old };
+        // Maintenance never moves at once, by however little (the review of this fix: +2 500 at once liquidated
+        // every account above 3.3x in the same transaction).
+        let mmr = MarketParams { maintenance_margin_bps: 501, ..old };
+        assert_eq!(first_loosening(&old, &mmr, true), Some("maintenance_margin_bps"));
+        // Initial margin: one step at once; a second within the day waits.
+        let step = MarketParams { initial_margin_bps: 1_500, ..old };
         assert!(applies_at_once(&old, &step, true));
         assert_eq!(first_loosening(&old, &step, false), Some("initial_margin_bps"));
         assert!(step_ready(0, 1) && !step_ready(1_000, 1_000 + 86_399) && step_ready(1_000, 1_000 + 86_400));
-        // Minimum order: at most double at once.
-        let doubled = MarketParams { min_order_size: old.min_order_size * 2, ..old };
+        // Minimum order and exit delay: at most double at once.
+        let doubled = MarketParams { min_order_size: old.min_order_size * 2, lp_exit_delay_secs: 120, ..old };
         assert!(applies_at_once(&old, &doubled, true));
         let tripled = MarketParams { min_order_size: old.min_order_size * 3, ..old };
         assert_eq!(first_loosening(&old, &tripled, true), Some("min_order_size"));
-        // Confidence cut to 1 bps (every read would fail, and undoing it would wait): floored at 1 %.
+        let week = MarketParams { lp_exit_delay_secs: 7 * 86_400, ..old };
+        assert_eq!(first_loosening(&old, &week, true), Some("lp_exit_delay_secs"));
+        // Oracle bounds: at most halved at once, never below 1 % / 10 s (1 bps made every read fail).
         let blind = MarketParams { oracle_max_conf_bps: 1, ..old };
         assert_eq!(first_loosening(&old, &blind, true), Some("oracle_max_conf_bps"));
-        assert!(applies_at_once(&old, &MarketParams { oracle_max_conf_bps: 100, ..old }, true));
+        assert!(applies_at_once(
+            &old,
+            &MarketParams { oracle_max_conf_bps: 100, oracle_max_age_secs: 15, ..old },
+            true
+        ));
+        let quick = MarketParams { oracle_max_age_secs: 14, ..old };
+        assert_eq!(first_loosening(&old, &quick, true), Some("oracle_max_age_secs"));
+        let wide = MarketParams { oracle_max_conf_bps: 1_000, ..old };
+        assert!(applies_at_once(&wide, &MarketParams { oracle_max_conf_bps: 500, ..wide }, true));
         assert_eq!(
-            first_loosening(&old, &MarketParams { oracle_max_age_secs: 9, ..old }, true),
-            Some("oracle_max_age_secs")
+            first_loosening(&wide, &MarketParams { oracle_max_conf_bps: 100, ..wide }, true),
+            Some("oracle_max_conf_bps"),
+            "a feed that normally prints at 1.2–3 % would go blind"
+        );
+        assert_eq!(
+            first_loosening(&old, &MarketParams { fill_max_age_secs: 4, ..old }, true),
+            Some("fill_max_age_secs")
         );
         // Value transfers wait in both directions.
         type Change = fn(&mut MarketParams);

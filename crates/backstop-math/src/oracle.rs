@@ -24,6 +24,9 @@ pub struct RawOracleReading {
     pub trading: bool,
     /// The publishers' exponentially weighted moving average price, same exponent (0 when unknown).
     pub ema_price: i64,
+    /// The same average of the confidence, same exponent: how uncertain the publishers have been lately, which
+    /// one print (chosen by whoever posts it) barely moves.
+    pub ema_conf: u64,
 }
 
 /// What a market allows of its oracle.
@@ -96,8 +99,9 @@ pub fn validate_reading(reading: &RawOracleReading, guards: &OracleGuards, now: 
         return Err(MathError::OracleUncertain);
     }
     let print = OraclePrice { price, conf, publish_time: reading.publish_time };
+    let uncertainty_bps = uncertainty_bps(reading)?;
     if guards.max_ema_divergence_bps == 0 || reading.ema_price <= 0 {
-        return Ok(OracleView::agreeing(print));
+        return Ok(OracleView::agreeing(print, uncertainty_bps));
     }
     // Divergence is judged at the published exponent (both sides share it), the band edges in PRICE_PRECISION,
     // narrowed by their rounding: the program never believes a print further out than the bound says.
@@ -105,12 +109,21 @@ pub fn validate_reading(reading: &RawOracleReading, guards: &OracleGuards, now: 
     let allowed = mul_div_floor(ema, i128::from(guards.max_ema_divergence_bps), i128::from(BPS_DENOMINATOR))?;
     if (i128::from(reading.price) - ema).abs() <= allowed {
         // Inside the band every action takes the print as it is; the band itself is only worked out when needed.
-        return Ok(OracleView::agreeing(print));
+        return Ok(OracleView::agreeing(print, uncertainty_bps));
     }
     let band_low = to_i64(rescale(ema - allowed, reading.expo, true)?)?;
     let band_high = to_i64(rescale(ema + allowed, reading.expo, false)?)?;
     let ema = to_i64(rescale(ema, reading.expo, false)?)?;
-    Ok(OracleView { print, ema, band_low, band_high, diverged: true })
+    Ok(OracleView { print, ema, band_low, band_high, diverged: true, uncertainty_bps })
+}
+
+/// The publishers' recent uncertainty, bps: average confidence over average price when the oracle publishes
+/// averages, else the print's own ratio. Both at the published exponent (they share it).
+fn uncertainty_bps(reading: &RawOracleReading) -> MathResult<u64> {
+    let (conf, price) =
+        if reading.ema_price > 0 { (reading.ema_conf, reading.ema_price) } else { (reading.conf, reading.price) };
+    let bps = mul_div_floor(i128::from(conf), i128::from(BPS_DENOMINATOR), i128::from(price))?;
+    u64::try_from(bps).map_err(|_| MathError::Overflow)
 }
 
 /// 10^0 ..= 10^38, every power of ten an i128 holds: a table lookup instead of `checked_pow`, whose loop of
@@ -184,7 +197,7 @@ mod tests {
     const NOW: i64 = 1_700_000_000;
 
     fn reading(price: i64, conf: u64, expo: i32) -> RawOracleReading {
-        RawOracleReading { price, conf, expo, publish_time: NOW - 5, trading: true, ema_price: 0 }
+        RawOracleReading { price, conf, expo, publish_time: NOW - 5, trading: true, ema_price: 0, ema_conf: 0 }
     }
 
     fn guards() -> OracleGuards {

@@ -30,12 +30,16 @@ pub struct OracleView {
     pub band_high: i64,
     /// The print lies outside the band.
     pub diverged: bool,
+    /// How uncertain the publishers have been lately: their average confidence over their average price, bps (the
+    /// print's own ratio when the oracle publishes no average). The breaker's confidence trigger reads this, so
+    /// one wide print posted by anyone cannot trip it.
+    pub uncertainty_bps: u64,
 }
 
 impl OracleView {
-    /// A print with no EMA to compare with (or the guard off): every action takes it as it is.
-    pub fn agreeing(print: OraclePrice) -> Self {
-        Self { print, ema: 0, band_low: print.price, band_high: print.price, diverged: false }
+    /// A print inside its band (or with no EMA to compare with, or the guard off): every action takes it as it is.
+    pub fn agreeing(print: OraclePrice, uncertainty_bps: u64) -> Self {
+        Self { print, ema: 0, band_low: print.price, band_high: print.price, diverged: false, uncertainty_bps }
     }
 
     /// The print, for an action that adds risk or moves value out and can wait: refused while diverged.
@@ -55,16 +59,24 @@ impl OracleView {
         self.at(self.print.price.clamp(self.band_low.max(1), self.band_high))
     }
 
-    /// The price a voluntary fill by the holder of `base` is made and checked at: the print for one that adds
-    /// risk (refused while diverged, or when the print is older than `fill_max_age_secs` at `now`); for one that
-    /// only reduces, while diverged, the less favourable of the print and the EMA for that holder (a long sells at
-    /// the lower, a short buys back at the higher).
+    /// Refused when the print is older than `max_age_secs` at `now`: on a pull feed anyone may post any verified
+    /// update newer than the stored one, so whoever fills or liquidates must not choose among the prints of the
+    /// last `oracle_max_age_secs` (F8: open at the best, close at the latest; liquidate on a wick since gone).
+    /// Posting the latest update first always satisfies it.
+    pub fn require_fresh(&self, now: i64, max_age_secs: u32) -> MathResult<()> {
+        if now.saturating_sub(self.print.publish_time) > i64::from(max_age_secs) {
+            return Err(MathError::OracleTooOldToFill);
+        }
+        Ok(())
+    }
+
+    /// The price a voluntary fill by the holder of `base` is made and checked at, from a print at most
+    /// `fill_max_age_secs` old: the print for one that adds risk (refused while diverged); for one that only
+    /// reduces, while diverged, the less favourable for that holder of the band-clamped print and the EMA (a long
+    /// sells at the lower, a short buys back at the higher).
     pub fn for_fill(&self, base: i64, adds_risk: bool, now: i64, fill_max_age_secs: u32) -> MathResult<OraclePrice> {
+        self.require_fresh(now, fill_max_age_secs)?;
         if adds_risk {
-            // A taker must not choose among recent prints (F8): adding risk takes one from the last few seconds.
-            if now.saturating_sub(self.print.publish_time) > i64::from(fill_max_age_secs) {
-                return Err(MathError::OracleTooOldToFill);
-            }
             return self.agreed();
         }
         if !self.diverged {
@@ -98,7 +110,7 @@ mod tests {
         // A 20 % band around the EMA, as the guard builds it.
         let print = OraclePrice { price, conf: 50_000, publish_time: 1 };
         let diverged = (price - ema).abs() > ema / 5;
-        OracleView { print, ema, band_low: ema - ema / 5, band_high: ema + ema / 5, diverged }
+        OracleView { print, ema, band_low: ema - ema / 5, band_high: ema + ema / 5, diverged, uncertainty_bps: 5 }
     }
 
     #[test]
@@ -133,11 +145,12 @@ mod tests {
     }
 
     #[test]
-    fn f8_adding_risk_needs_a_fresh_print_and_reducing_does_not() {
+    fn f8_every_fill_needs_a_fresh_print() {
         let v = view(100_000_000, 100_000_000); // published at t = 1
         assert_eq!(v.for_fill(5, true, 6, 5).map(|p| p.price), Ok(100_000_000), "5 s old: fresh enough");
         assert_eq!(v.for_fill(5, true, 7, 5), Err(MathError::OracleTooOldToFill));
-        assert_eq!(v.for_fill(5, false, 300, 5).map(|p| p.price), Ok(100_000_000), "a reduction takes any valid print");
+        assert_eq!(v.for_fill(5, false, 7, 5), Err(MathError::OracleTooOldToFill), "a reduction too (a stale exit)");
+        assert_eq!(v.require_fresh(6, 5), Ok(()));
     }
 
     #[test]

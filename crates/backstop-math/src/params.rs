@@ -24,6 +24,9 @@ pub const MAX_FUNDING_PPM: u32 = 10_000;
 /// Shortest and longest LP exit delay: 10 seconds (several keeper rounds) to 7 days.
 pub const MIN_LP_EXIT_DELAY_SECS: u32 = 10;
 
+/// Largest immediate rise of initial margin: 5 percentage points a day.
+pub const MAX_MARGIN_STEP_BPS: u32 = 500;
+
 /// Loosest maintenance margin a market may have: 0.5 % (200x is where oracle noise alone liquidates).
 pub const MIN_MAINTENANCE_MARGIN_BPS: u32 = 50;
 
@@ -102,12 +105,13 @@ pub struct MarketParams {
     /// Band around the oracle's own EMA, bps (0 disables): beyond it a print cannot add risk or take value out,
     /// a reduction fills at the worse of print and EMA, and liquidations run at the band's edge (`oracle_view`).
     pub oracle_max_ema_divergence_bps: u32,
-    /// A fill that adds risk needs a print at most this old, seconds (1 ..= `oracle_max_age_secs`). On a pull
+    /// A fill or a liquidation needs a print at most this old, seconds (1 ..= `oracle_max_age_secs`). On a pull
     /// oracle anyone may post any verified update newer than the stored one: without this bound a taker could
-    /// open at the best print of the last `oracle_max_age_secs` and close at the latest, a free option on the pool.
+    /// open at the best print of the last `oracle_max_age_secs` and close at the latest (a free option on the
+    /// pool), exit at a stale print, or a keeper liquidate on a wick since gone.
     pub fill_max_age_secs: u32,
-    /// Most a margin ratio may rise at once, bps (once per `governance::STEP_WINDOW_SECS`); a larger rise waits
-    /// for the timelock, so no single transaction can make a healthy book liquidatable.
+    /// Most initial margin may rise at once, bps (≤ 500, once per `governance::STEP_WINDOW_SECS`); a larger rise
+    /// waits for the timelock. Maintenance margin never rises at once.
     pub margin_step_bps: u32,
 }
 
@@ -176,7 +180,7 @@ impl MarketParams {
         check(breaker_ok, MathError::InvalidCircuitBreaker)?;
         check(self.oracle_max_ema_divergence_bps <= BPS, MathError::InvalidOracleBounds)?;
         check((1..=self.oracle_max_age_secs).contains(&self.fill_max_age_secs), MathError::InvalidOracleBounds)?;
-        check(self.margin_step_bps <= BPS, MathError::InvalidMarginRatios)
+        check(self.margin_step_bps <= MAX_MARGIN_STEP_BPS, MathError::InvalidMarginRatios)
     }
 }
 
@@ -250,7 +254,7 @@ pub(crate) mod tests {
             BoundCase { breaks: |p| p.min_order_size = 0, expected: MathError::InvalidSizeLimits },
             BoundCase { breaks: |p| p.fill_max_age_secs = 0, expected: MathError::InvalidOracleBounds },
             BoundCase { breaks: |p| p.fill_max_age_secs = 31, expected: MathError::InvalidOracleBounds },
-            BoundCase { breaks: |p| p.margin_step_bps = 10_001, expected: MathError::InvalidMarginRatios },
+            BoundCase { breaks: |p| p.margin_step_bps = 501, expected: MathError::InvalidMarginRatios },
             BoundCase { breaks: |p| p.lp_exit_delay_secs = 9, expected: MathError::InvalidLpExitDelay },
             BoundCase {
                 breaks: |p| p.lp_exit_delay_secs = MAX_WINDOW_SECS + 1,

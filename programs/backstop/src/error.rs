@@ -171,7 +171,7 @@ pub enum BackstopError {
     InvalidLpExitDelay,
     #[msg("The request is worth nothing until pending covers are paid: it is kept, not burned")]
     NothingToRedeem,
-    #[msg("A fill that adds risk needs a fresher oracle print (fill_max_age_secs): post the latest update first")]
+    #[msg("A fill or liquidation needs a fresher oracle print (fill_max_age_secs): post the latest update first")]
     OracleTooOldToFill,
     #[msg("A pull oracle's receiver must be Pyth's or the one the exchange allow-lists")]
     OracleReceiverNotAllowed,

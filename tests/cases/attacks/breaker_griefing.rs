@@ -1,7 +1,8 @@
 //! Breaker griefing on a pull market: anyone may post any verified update newer than the stored one, so a griefer
 //! could pick a momentarily wide-confidence print from the last minute, post it, and trip the breaker (reduce-only
 //! for the cooldown: half an hour of no new positions) with one transaction, and re-read it to keep it tripped.
-//! The confidence trigger now needs wide prints spanning 10 s of publish time.
+//! A first fix (wide prints spanning 10 s) fell to two cherry-picked wide prints 12 s apart. The confidence
+//! trigger now reads the publishers' average confidence (Pyth's EMA of it), which one print barely moves.
 
 use backstop::oracle::PYTH_RECEIVER_PROGRAM_ID;
 use backstop_tests::builders::governance as gov;
@@ -17,12 +18,14 @@ async fn one_wide_print_posted_and_re_read_cannot_trip_the_breaker() {
     let mut env = Env::pull_with_params(PULL_SOL_USD, PYTH_RECEIVER_PROGRAM_ID, 0, params).await;
     let _lp = env.lp(100 * THOUSAND).await;
     let alice = env.trader(THOUSAND).await;
-    // The griefer posts a print whose confidence is ± $0.60 (0.6 %), and pokes the breaker with it, three times
-    // over half a minute.
-    env.set_price(usd(100), 60_000_000).await;
+    // The griefer posts momentary wide prints (± $0.60, 0.6 %) 12 s apart and pokes the breaker with each; the
+    // publishers' average confidence stays at ± $0.01.
     for _ in 0..3 {
+        let now = env.now;
+        env.pull.as_mut().expect("pull").set(usd(100), 60_000_000, now).set_ema_conf(1_000_000);
+        env.write_oracle().await;
         env.send(&[gov::update_circuit_breaker(env.market, env.oracle)], &[]).await.expect("poke");
-        env.advance(10).await;
+        env.advance(12).await;
     }
     assert_eq!(env.market_state().await.breaker.tripped, 0);
     env.set_price(usd(100), 1_000_000).await;

@@ -1,7 +1,8 @@
 //! Security review F8: on a pull-oracle market anyone may post any verified update newer than the stored one, so
 //! a taker could open at the best print of the last `oracle_max_age_secs` (60 s here) and close at the latest in
 //! the same transaction: a free option against the pool. Adding risk now needs a print at most
-//! `fill_max_age_secs` (10 s here) old; reducing, liquidating and covering still take any valid print.
+//! `fill_max_age_secs` (10 s here) old, and so does every fill and liquidation (the review of this fix: a stale
+//! print let a long exit at $110 with SOL at $100, and a keeper liquidate on a wick since gone).
 
 use backstop::error::BackstopError;
 use backstop::oracle::PYTH_RECEIVER_PROGRAM_ID;
@@ -23,13 +24,16 @@ async fn a_taker_cannot_open_at_a_print_it_chose_from_the_last_minute() {
     let before = env.margin(&taker).await;
     env.assert_rejected(&taker, env.flow(&taker).trade(90 * ONE), BackstopError::OracleTooOldToFill).await;
     assert_eq!(env.margin(&taker).await.balances, before.balances);
-    // Reducing needs no fresh print: a trader can always get out at a valid one.
-    env.act(&taker, env.flow(&taker).trade(-ONE)).await.expect("a reduction at the 40 s print");
+    // Nor can it leave at the stale print; posting the latest update first, anyone can.
+    env.assert_rejected(&taker, env.flow(&taker).trade(-ONE), BackstopError::OracleTooOldToFill).await;
+    let keeper = env.trader(0).await;
+    let ix = env.keeper_accounts().liquidate(keeper.pubkey(), taker.pubkey());
+    env.assert_rejected(&keeper, ix, BackstopError::OracleTooOldToFill).await;
     // Posting the latest update first, the taker opens at the price everyone sees.
     env.set_price(usd(110), 1_000_000).await;
     env.act(&taker, env.flow(&taker).trade(80 * ONE)).await.expect("opens at the fresh $110 print");
     let entry = env.margin(&taker).await.balances.position.entry_notional;
-    assert_eq!(entry, 80 * 110_010_000, "filled at $110.01, not $100.01");
+    assert_eq!(entry, 100_010_000 + 80 * 110_010_000, "the first SOL at $100.01, the 80 at $110.01");
 }
 
 #[tokio::test]

@@ -42,4 +42,13 @@ async fn a_market_on_a_foreign_receiver_needs_the_exchange_to_allow_list_it_behi
     env.republish().await;
     env.send(&[foreign.instruction()], &[&governance]).await.expect("listed on the allow-listed receiver");
     assert_ne!(env.market_state().await.oracle_receiver, Pubkey::default());
+    assert_eq!(env.exchange_state().await.pending_oracle_receiver, Pubkey::default(), "nothing stale left queued");
+
+    // The receiver is struck off while the listing waits: activation checks the allow-list again.
+    let strike = ExchangeChange { oracle_receiver: Pubkey::default(), ..change };
+    env.send(&[gov::propose_exchange_change(governance.pubkey(), strike)], &[&governance]).await.expect("queued");
+    env.advance(TIMELOCK).await;
+    env.send(&[gov::apply_exchange_change(env.payer())], &[]).await.expect("applied");
+    let activate = backstop_tests::builders::activate_market(pda::market(0), env.payer());
+    env.assert_rejected_by(&watched, &[], activate, BackstopError::OracleReceiverNotAllowed).await;
 }

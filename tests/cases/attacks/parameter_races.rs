@@ -9,9 +9,10 @@ use backstop_tests::builders::{fund_governance, governance as gov};
 use backstop_tests::*;
 use solana_signer::Signer;
 
-/// Queued: a fee change (it never applies at once). Then an emergency tightening at once: IMR 2,500, MMR 1,500,
-/// open interest ÷ 10, oracle age 10 s. Before the fix applying the queue put back 1,000 / 500 / 10,000 SOL /
-/// 60 s; now only the fee changes.
+/// Queued: a fee change (it never applies at once). Then an emergency tightening at once. The review's was IMR
+/// 2,500, MMR 1,500, open interest ÷ 10, oracle age 10 s, and applying the queue put back 1,000 / 500 / 10,000 SOL
+/// / 60 s; since F4 only a bounded step applies at once (IMR +500, age halved, the cap cut), and that step
+/// survives the queue's apply: only the fee changes.
 #[tokio::test]
 async fn a_queued_market_change_does_not_undo_an_emergency_tightening() {
     let mut env = Env::new().await;
@@ -21,10 +22,9 @@ async fn a_queued_market_change_does_not_undo_an_emergency_tightening() {
         .await
         .expect("queue");
     let emergency = MarketParams {
-        initial_margin_bps: 2_500,
-        maintenance_margin_bps: 1_500,
+        initial_margin_bps: 1_500,
         max_open_interest: default_params().max_open_interest / 10,
-        oracle_max_age_secs: 10,
+        oracle_max_age_secs: 30,
         ..default_params()
     };
     env.send(&[gov::update_market_params(governance.pubkey(), env.market, emergency)], &[&governance])
@@ -37,9 +37,9 @@ async fn a_queued_market_change_does_not_undo_an_emergency_tightening() {
     let params = env.market_state().await.params;
     assert_eq!(params, MarketParams { taker_fee_bps: 12, fee_cap_bps: 12, ..emergency });
     assert_eq!(
-        (params.initial_margin_bps, params.maintenance_margin_bps, params.oracle_max_age_secs),
-        (2_500, 1_500, 10),
-        "not back to 1,000 / 500 / 60 s"
+        (params.initial_margin_bps, params.max_open_interest, params.oracle_max_age_secs),
+        (1_500, default_params().max_open_interest / 10, 30),
+        "not back to 1,000 / 10,000 SOL / 60 s"
     );
 }
 
@@ -94,17 +94,18 @@ async fn a_queued_fund_change_can_be_cancelled() {
     assert_eq!(env.fund_state().await.params, default_fund_params());
 }
 
-/// A merge that could never apply is dropped, never the emergency change: queued IMR 600 / MMR 400, then MMR
-/// 700 at once; the queue would hold MMR 700 over IMR 600 (invalid) and be stuck until cancelled.
+/// A merge that could never apply is dropped, never the emergency change: queued, a minimum order of 5 SOL; then
+/// the open-interest cap cut to 4 SOL at once. The queue would hold a minimum above the cap (invalid) and be stuck
+/// until cancelled.
 #[tokio::test]
 async fn a_queue_the_emergency_change_makes_invalid_is_dropped() {
     let mut env = Env::new().await;
     let governance = env.governance.insecure_clone();
-    let queued = MarketParams { initial_margin_bps: 600, maintenance_margin_bps: 400, ..default_params() };
+    let queued = MarketParams { min_order_size: 5 * ONE as u64, ..default_params() };
     env.send(&[gov::update_market_params(governance.pubkey(), env.market, queued)], &[&governance])
         .await
         .expect("queue");
-    let emergency = MarketParams { maintenance_margin_bps: 700, ..default_params() };
+    let emergency = MarketParams { max_open_interest: 4 * ONE as u64, ..default_params() };
     env.send(&[gov::update_market_params(governance.pubkey(), env.market, emergency)], &[&governance])
         .await
         .expect("the emergency change applies");

@@ -35,6 +35,8 @@ pub fn decode(account: &AccountInfo) -> Result<RawOracleReading> {
         publish_time: account.timestamp,
         trading: matches!(account.agg.status, PriceStatus::Trading),
         ema_price: account.ema_price.val,
+        // A negative average confidence is not a confidence: read as unknown.
+        ema_conf: u64::try_from(account.ema_conf.val).unwrap_or(0),
     })
 }
 

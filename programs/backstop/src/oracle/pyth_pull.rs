@@ -35,5 +35,6 @@ pub fn decode(account: &AccountInfo, config: &OracleConfig) -> Result<RawOracleR
         // A PriceUpdateV2 carries only prices Pyth published as trading.
         trading: true,
         ema_price: message.ema_price,
+        ema_conf: message.ema_conf,
     })
 }

@@ -40,5 +40,16 @@ pub struct Exchange {
     pub reserved: [u8; 64],
 }
 
+impl Exchange {
+    /// Forgets a queued change's values (after it applied or was cancelled), so nothing stale is left for
+    /// monitors to read.
+    pub fn clear_pending_change(&mut self) {
+        self.pending_guardian = Pubkey::default();
+        self.pending_treasury = Pubkey::default();
+        self.pending_timelock_delay_secs = 0;
+        self.pending_oracle_receiver = Pubkey::default();
+    }
+}
+
 const_assert_eq!(core::mem::size_of::<Exchange>(), 4 * 32 + 8 + 8 + 2 * 32 + 2 * 8 + 2 * 32 + 64);
 const_assert_eq!(core::mem::size_of::<Exchange>() % 8, 0);

@@ -115,16 +115,16 @@ pub struct Market {
     pub oracle_change: Timelock,
     /// When a stepped tightening (margins, minimum order) last applied at once (0: never).
     pub last_step_at: i64,
-    pub reserved: [u8; 440],
+    pub reserved: [u8; 448],
 }
 
 const_assert_eq!(core::mem::size_of::<MarketLedger>(), 176);
 const_assert_eq!(core::mem::size_of::<DrawWindow>(), 16);
 const_assert_eq!(core::mem::size_of::<MarketParams>(), 152);
-const_assert_eq!(core::mem::size_of::<Breaker>(), 40);
+const_assert_eq!(core::mem::size_of::<Breaker>(), 32);
 const_assert_eq!(
     core::mem::size_of::<Market>(),
-    6 * 32 + 152 + 176 + 3 * 8 + 16 + 7 * 8 + 16 + 24 + 40 + 2 * 8 + 152 + 8 + 3 * 32 + 8 + 8 + 440
+    6 * 32 + 152 + 176 + 3 * 8 + 16 + 7 * 8 + 16 + 24 + 32 + 2 * 8 + 152 + 8 + 3 * 32 + 8 + 8 + 448
 );
 const_assert_eq!(core::mem::size_of::<Market>() % 8, 0);
 
@@ -150,6 +150,16 @@ impl Market {
             feed_id: self.oracle_feed_id,
             min_signatures: self.oracle_min_signatures,
         }
+    }
+
+    /// Forgets a queued oracle change's values (after it applied or was cancelled), so nothing stale is left for
+    /// monitors to read.
+    pub fn clear_pending_oracle(&mut self) {
+        self.pending_oracle = Pubkey::default();
+        self.pending_oracle_receiver = Pubkey::default();
+        self.pending_oracle_feed_id = [0; 32];
+        self.pending_oracle_kind = 0;
+        self.pending_oracle_min_signatures = 0;
     }
 
     /// Whether the market takes deposits, trades and LP flows at all.
@@ -187,7 +197,7 @@ impl Market {
         self.variance =
             self.variance.observe(price.price, price.publish_time, self.params.volatility_window_secs).or_reject()?;
         self.last_read_diverged = u8::from(view.diverged);
-        let breaker = self.breaker.observe(&price, now, &self.params).or_reject()?;
+        let breaker = self.breaker.observe(price.price, view.uncertainty_bps, now, &self.params).or_reject()?;
         self.breaker = breaker.breaker;
         self.last_oracle_price = price.price;
         self.last_oracle_conf = price.conf;

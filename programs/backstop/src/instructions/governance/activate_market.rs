@@ -1,11 +1,14 @@
 use crate::error::BackstopError;
 use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
-use crate::state::{Market, MarketStatus};
+use crate::oracle;
+use crate::state::{Exchange, Market, MarketStatus};
 use anchor_lang::prelude::*;
 
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ActivateMarket<'info> {
+    /// Read for the receiver allow-list, which may have changed during the listing's delay.
+    pub exchange: AccountLoader<'info, Exchange>,
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
     /// Anyone: the listing was public for the whole delay.
@@ -19,6 +22,7 @@ pub fn handle_activate_market(ctx: Context<ActivateMarket>) -> Result<()> {
     let mut market = ctx.accounts.market.load_mut()?;
     require!(market.status() == MarketStatus::Listing, BackstopError::InvalidStatusTransition);
     require!(now >= market.listing_eta, BackstopError::TimelockNotElapsed);
+    oracle::validate_config(&market.oracle_config(), &*ctx.accounts.exchange.load()?)?;
     market.status = MarketStatus::Active as u8;
     market.activated_at = now;
     drop(market);

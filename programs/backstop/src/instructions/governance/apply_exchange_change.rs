@@ -32,6 +32,7 @@ pub fn handle_apply_exchange_change(ctx: Context<ApplyExchangeChange>) -> Result
     exchange.treasury = exchange.pending_treasury;
     exchange.timelock_delay_secs = exchange.pending_timelock_delay_secs;
     exchange.oracle_receiver = exchange.pending_oracle_receiver;
+    exchange.clear_pending_change();
     drop(exchange);
     crate::events::emit(
         &ctx.accounts.event_authority,

@@ -46,10 +46,17 @@ pub fn handle_apply_oracle_change(ctx: Context<ApplyOracleChange>) -> Result<()>
     market.oracle_receiver = config.receiver;
     market.oracle_feed_id = config.feed_id;
     market.oracle_min_signatures = config.min_signatures;
-    // The breaker starts afresh from the new feed's first price. Ordering does not: publish times are wall-clock
-    // seconds on every feed, and resetting them let a print older than the last one used be posted right after
-    // the change (the security review).
-    market.breaker = Breaker::default();
+    market.clear_pending_oracle();
+    // The breaker measures moves afresh from the new feed's first price, and the variance estimate takes its
+    // next return from it; a tripped breaker stays tripped (anyone can apply once due: applying must not clear
+    // it). Ordering does not restart: publish times are wall-clock seconds on every feed, and resetting them let
+    // a print older than the last one used be posted right after the change (the security review).
+    market.breaker = Breaker {
+        tripped: market.breaker.tripped,
+        last_trigger_time: market.breaker.last_trigger_time,
+        ..Breaker::default()
+    };
+    market.variance.anchor_time = 0;
     drop(market);
     crate::events::emit(
         &ctx.accounts.event_authority,

@@ -14,6 +14,7 @@ pub struct CancelExchangeChange<'info> {
 pub fn handle_cancel_exchange_change(ctx: Context<CancelExchangeChange>) -> Result<()> {
     let mut exchange = ctx.accounts.exchange.load_mut()?;
     exchange.pending_change.cancel().or_reject()?;
+    exchange.clear_pending_change();
     drop(exchange);
     crate::events::emit(
         &ctx.accounts.event_authority,

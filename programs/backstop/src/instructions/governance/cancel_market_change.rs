@@ -22,6 +22,9 @@ pub fn handle_cancel_market_change(ctx: Context<CancelMarketChange>) -> Result<(
     let oracle_queued = market.oracle_change.cancel().is_ok();
     require!(params_queued || oracle_queued, BackstopError::NoQueuedChange);
     market.pending_params = MarketParams::default();
+    if oracle_queued {
+        market.clear_pending_oracle();
+    }
     drop(market);
     let header = EventHeader::now(&Clock::get()?);
     for (queued, action) in

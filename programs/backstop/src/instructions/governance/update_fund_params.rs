@@ -58,6 +58,7 @@ pub fn handle_apply_fund_params(ctx: Context<ApplyFundParams>) -> Result<()> {
     let (old, new) = (fund.params, fund.pending_params);
     new.validate().or_reject()?;
     fund.params = new;
+    fund.pending_params = FundParams::default();
     drop(fund);
     crate::events::emit(
         &ctx.accounts.event_authority,
