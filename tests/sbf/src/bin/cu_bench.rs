@@ -38,8 +38,7 @@ fn main() {
     }
     rows.sort_by(|a, b| a.0.cmp(&b.0));
     let mut missed = 0;
-    println!("| instruction | case | CU | target | |");
-    println!("|---|---|---:|---:|---|");
+    let mut table = String::from("| instruction | case | CU | target | |\n|---|---|---:|---:|---|\n");
     for (instruction, case, units) in &rows {
         let (target, verdict) = match target(instruction) {
             Some(limit) if *units <= limit => (format!("{limit}"), "ok"),
@@ -49,9 +48,27 @@ fn main() {
             }
             None => ("-".to_string(), ""),
         };
-        println!("| {instruction} | {case} | {units} | {target} | {verdict} |");
+        table.push_str(&format!("| {instruction} | {case} | {units} | {target} | {verdict} |\n"));
     }
     let path = program_path();
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    println!("\nbinary: {} ({size} bytes); {missed} instruction case(s) over target", path.display());
+    let summary = format!("binary: {size} bytes; {missed} instruction case(s) over target");
+    print!("{table}");
+    println!("\n{summary} ({})", path.display());
+    if std::env::args().any(|arg| arg == "--write-docs") {
+        write_docs(&format!("{table}\n{summary}.\n"));
+    }
+}
+
+/// Replaces the table between the markers in docs/sbf-and-compute-units.md, so the figures there are always the
+/// bench's own, never copied by hand.
+fn write_docs(table: &str) {
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/sbf-and-compute-units.md");
+    let text = std::fs::read_to_string(&docs).expect("docs/sbf-and-compute-units.md");
+    let begin = text.find("<!-- cu-bench begin").expect("begin marker");
+    let begin = begin + text[begin..].find("-->").expect("marker end") + 3;
+    let end = text.find("<!-- cu-bench end -->").expect("end marker");
+    let updated = format!("{}\n{}{}", &text[..begin], table, &text[end..]);
+    std::fs::write(&docs, updated).expect("write docs");
+    println!("wrote {}", docs.display());
 }
