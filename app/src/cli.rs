@@ -6,9 +6,9 @@ use crate::rpc::RpcChain;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use backstop::state::{MarginAccount, StakePosition};
+use backstop_client::{self as builders, pda, Flow, Staking};
 use backstop_math::governance::RULES;
 use backstop_math::params::MarketParams;
-use backstop_tests::builders::{self, pda, Flow, Staking};
 
 /// Everything a user command needs to know about the market and the user's token account.
 pub struct Context {

@@ -5,10 +5,10 @@
 use crate::chain::Chain;
 use anchor_lang::prelude::Pubkey;
 use backstop::state::MarginAccount;
+use backstop_client::{pda, KeeperAccounts};
 use backstop_math::ledger::{self, MarketLedger};
 use backstop_math::oracle::OraclePrice;
 use backstop_math::params::MarketParams;
-use backstop_tests::builders::{pda, KeeperAccounts};
 use std::collections::HashSet;
 
 /// What one keeper round did.

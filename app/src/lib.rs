@@ -1,16 +1,13 @@
-//! Backstop's off-chain side: a client over any chain (an RPC node or the in-process bank, behind one trait),
-//! the keeper that keeps markets safe, and the crash simulator. Every number is computed by the same
-//! `backstop-math` code the program runs.
+//! Backstop's operator tools: a client over any cluster (one `Chain` trait; `rpc` implements it over JSON-RPC),
+//! the keeper that keeps markets safe, and the CLI's shared context. Every number is computed by the same
+//! `backstop-math` code the program runs, and every instruction is built by `backstop-client`. Nothing here links
+//! the test bank: the simulator and the in-process chain live in `backstop-sim`.
 
 pub mod chain;
 pub mod cli;
-pub mod demo;
 pub mod keeper;
 pub mod oracle;
 pub mod rpc;
-pub mod sim;
 
-/// Instruction builders and PDAs for every Backstop instruction (one definition, shared with the tests).
-pub use backstop_tests::builders;
-pub use chain::{Chain, InProcessChain};
+pub use chain::Chain;
 pub use keeper::{Keeper, RoundReport};

@@ -4,9 +4,8 @@
 use anchor_lang::prelude::Pubkey;
 use backstop_app::cli::{set_param, Context};
 use backstop_app::rpc::RpcChain;
-use backstop_app::sim::{self, prices, SimConfig};
 use backstop_app::{Chain, Keeper};
-use backstop_tests::builders::governance as gov;
+use backstop_client::governance as gov;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -41,58 +40,8 @@ struct Target {
     token: String,
 }
 
-#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
-enum OracleFormat {
-    /// The legacy push price account.
-    Legacy,
-    /// A PriceUpdateV2 account (the pull oracle).
-    Pull,
-}
-
 #[derive(Subcommand)]
 enum Command {
-    /// A scripted market on the in-process bank, every balance printed.
-    Demo,
-    /// Replays a price series (CSV `unix_ts,price`, or a synthetic path) against the real program on the
-    /// in-process bank, with the real keeper between price steps; writes report.json, report.md and chart.png.
-    Simulate {
-        #[arg(long, conflicts_with = "synthetic")]
-        prices: Option<PathBuf>,
-        /// A synthetic jump/GBM path instead of a file.
-        #[arg(long)]
-        synthetic: bool,
-        #[arg(long, default_value = "out")]
-        out: PathBuf,
-        #[arg(long, default_value_t = 100)]
-        traders: usize,
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// Highest trader leverage, in tenths (80 = 8x).
-        #[arg(long, default_value_t = 80)]
-        max_leverage_tenths: u64,
-        #[arg(long, default_value_t = 70)]
-        long_pct: u64,
-        #[arg(long, default_value_t = 400)]
-        steps: usize,
-        /// Insurance fund capital, whole USDC.
-        #[arg(long, default_value_t = 20_000)]
-        fund: u64,
-        /// LP pool capital, whole USDC.
-        #[arg(long, default_value_t = 2_000_000)]
-        lp: u64,
-        /// Synthetic path: minutes, annualised volatility, jump probability per minute and jump size (%).
-        #[arg(long, default_value_t = 600)]
-        minutes: usize,
-        #[arg(long, default_value_t = 0.9)]
-        volatility: f64,
-        #[arg(long, default_value_t = 0.01)]
-        jump_prob: f64,
-        #[arg(long, default_value_t = -8.0)]
-        jump_pct: f64,
-        /// Which Pyth account format carries the moving price.
-        #[arg(long, value_enum, default_value_t = OracleFormat::Legacy)]
-        oracle: OracleFormat,
-    },
     /// Runs the keeper against an RPC node: liquidate, cover, sweep, every `interval` seconds.
     Keeper {
         #[command(flatten)]
@@ -274,72 +223,13 @@ async fn context(target: &Target) -> Result<Context, String> {
 
 async fn run(command: Command) -> Result<(), String> {
     match command {
-        Command::Demo => {
-            backstop_app::demo::run().await;
-            Ok(())
-        }
-        Command::Simulate {
-            prices: file,
-            synthetic,
-            out,
-            traders,
-            seed,
-            max_leverage_tenths,
-            long_pct,
-            steps,
-            fund,
-            lp,
-            minutes,
-            volatility,
-            jump_prob,
-            jump_pct,
-            oracle,
-        } => {
-            let (series, title) = match (&file, synthetic) {
-                (Some(path), _) => (
-                    prices::read_csv(path)?,
-                    path.file_stem().map_or("series".into(), |s| s.to_string_lossy().to_string()),
-                ),
-                (None, true) => {
-                    let path = prices::Synthetic { start_price: 100.0, minutes, volatility, jump_prob, jump_pct, seed };
-                    (path.generate(), format!("synthetic (seed {seed})"))
-                }
-                (None, false) => return Err("give --prices FILE.csv or --synthetic".to_string()),
-            };
-            let config = SimConfig {
-                traders,
-                seed,
-                max_leverage_tenths,
-                long_pct,
-                max_steps: steps,
-                fund_capital: fund,
-                lp_capital: lp,
-                pull_oracle: oracle == OracleFormat::Pull,
-                ..SimConfig::default()
-            };
-            let bar = indicatif::ProgressBar::new(0);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} price steps ({elapsed})")
-                    .map_err(|e| e.to_string())?,
-            );
-            let report = sim::run(&config, &series, |done, total| {
-                bar.set_length(total as u64);
-                bar.set_position(done as u64);
-            })
-            .await?;
-            bar.finish_and_clear();
-            report.write(&out, &title)?;
-            print!("{}", report.markdown(&title));
-            println!("\nwrote {}/report.json, report.md and chart.png", out.display());
-            Ok(())
-        }
         Command::Keeper { rpc, market, interval, rounds } => {
             let mut chain = chain(&rpc)?;
             let market_key = key(&market)?;
             let accounts = chain.market_accounts(market_key).await?.keeper();
-            let keeper_account = backstop_tests::builders::pda::margin_account(&market_key, &chain.keeper());
+            let keeper_account = backstop_client::pda::margin_account(&market_key, &chain.keeper());
             if chain.account(keeper_account).await?.is_none() {
-                chain.send(&[backstop_tests::builders::create_margin_account(market_key, chain.keeper())]).await?;
+                chain.send(&[backstop_client::create_margin_account(market_key, chain.keeper())]).await?;
             }
             let mut keeper = Keeper::new(accounts);
             let mut done = 0;
@@ -373,7 +263,7 @@ async fn run(command: Command) -> Result<(), String> {
                 timelock_delay_secs,
             };
             let program_data = program_data.as_deref().map(key).transpose()?;
-            chain.send(&[backstop_tests::builders::initialize_exchange_with(payer, args, program_data)]).await
+            chain.send(&[backstop_client::initialize_exchange_with(payer, args, program_data)]).await
         }
         Command::InitFund { rpc, id, mint, cooldown_secs, vesting_period_secs, gate_bps, gate_window_secs } => {
             let mut chain = chain(&rpc)?;
@@ -381,13 +271,13 @@ async fn run(command: Command) -> Result<(), String> {
             let params =
                 backstop_math::staking::FundParams { cooldown_secs, vesting_period_secs, gate_bps, gate_window_secs };
             params.validate().map_err(|e| format!("out of bounds: {e:?}"))?;
-            let ix = backstop_tests::builders::initialize_insurance_fund_with(payer, payer, key(&mint)?, id, params);
+            let ix = backstop_client::initialize_insurance_fund_with(payer, payer, key(&mint)?, id, params);
             chain.send(&[ix]).await
         }
         Command::InitMarket { rpc, id, mint, fund_id, oracle, feed_id, set } => {
             let mut chain = chain(&rpc)?;
             let payer = chain.keeper();
-            let mut params = sim::sim_params();
+            let mut params = backstop_client::presets::production();
             for (name, value) in &set {
                 set_param(&mut params, name, *value)?;
             }
@@ -406,24 +296,24 @@ async fn run(command: Command) -> Result<(), String> {
                     min_signatures: 0,
                 },
             };
-            let listing = backstop_tests::builders::ListMarket {
+            let listing = backstop_client::ListMarket {
                 authority: payer,
                 payer,
                 collateral_mint: key(&mint)?,
-                insurance_fund: backstop_tests::builders::pda::insurance_fund(fund_id),
+                insurance_fund: backstop_client::pda::insurance_fund(fund_id),
                 oracle: key(&oracle)?,
                 oracle_config,
                 market_id: id,
                 params,
             };
             chain.send(&[listing.instruction()]).await?;
-            println!("listed market {}", backstop_tests::builders::pda::market(id));
+            println!("listed market {}", backstop_client::pda::market(id));
             Ok(())
         }
         Command::ActivateMarket { rpc, market } => {
             let mut chain = chain(&rpc)?;
             let caller = chain.keeper();
-            chain.send(&[backstop_tests::builders::activate_market(key(&market)?, caller)]).await
+            chain.send(&[backstop_client::activate_market(key(&market)?, caller)]).await
         }
         Command::Show(target) => {
             let mut ctx = context(&target).await?;
@@ -451,7 +341,7 @@ async fn run(command: Command) -> Result<(), String> {
             let flow = ctx.lp_flow().await?;
             let owner = ctx.chain.keeper();
             if ctx.chain.account(flow.position).await?.is_none() {
-                ctx.send(backstop_tests::builders::create_lp_position(ctx.market, owner)).await?;
+                ctx.send(backstop_client::create_lp_position(ctx.market, owner)).await?;
             }
             ctx.send(flow.lp_deposit(amount)).await
         }
@@ -527,10 +417,6 @@ async fn run(command: Command) -> Result<(), String> {
 }
 
 fn main() {
-    // The in-process bank logs every instruction at debug level; the tools print their own account of events.
-    if std::env::var_os("RUST_LOG").is_none() {
-        std::env::set_var("RUST_LOG", "error");
-    }
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,

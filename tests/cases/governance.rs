@@ -82,7 +82,7 @@ async fn tightening_applies_at_once_with_old_and_new_values() {
     let mut env = Env::new().await;
     let governance = signer(&env.governance);
     let mut tighter = default_params();
-    tighter.initial_margin_bps = 1_500;
+    tighter.min_order_size *= 2;
     tighter.max_open_interest /= 2;
     let ix = gov::update_market_params(governance.pubkey(), env.market, tighter);
     let events = env.simulate_events_by(&[&governance], ix.clone()).await;
@@ -446,6 +446,9 @@ async fn the_circuit_breaker_trips_on_uncertainty() {
     env.set_price(usd(100), 60_000_000).await;
     env.send(&[gov::update_circuit_breaker(env.market, env.oracle)], &[]).await.expect("poke");
     assert_eq!(env.market_state().await.breaker.tripped, 1);
+    // A wide print cannot add risk by itself (`OracleUncertain`); once calmer, the tripped breaker still holds.
+    env.assert_rejected(&alice, env.flow(&alice).trade(ONE), BackstopError::OracleUncertain).await;
+    env.set_price(usd(100), 1_000_000).await;
     env.assert_rejected(&alice, env.flow(&alice).trade(ONE), BackstopError::MarketReduceOnly).await;
 }
 

@@ -58,7 +58,7 @@ pub fn default_params() -> MarketParams {
         breaker_cooldown_secs: 1_800,
         oracle_max_ema_divergence_bps: 2_000,
         fill_max_age_secs: 10,
-        margin_step_bps: 500,
+        liquidation_max_age_secs: 30,
     }
 }
 

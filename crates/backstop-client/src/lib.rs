@@ -181,6 +181,7 @@ pub mod accounts;
 pub mod flows;
 pub mod governance;
 pub mod keeper;
+pub mod presets;
 pub mod staking;
 
 pub use accounts::MarketAccounts;

@@ -4,12 +4,13 @@
 //! - whatever moves value between parties (fees and their split, the penalty and the liquidator's share, funding
 //!   rates and depth, the execution spread, the fund's draw cap and window, the dynamic fund share) always waits:
 //!   applied at once it would be an instant transfer;
-//! - maintenance margin always waits: raised at once it would make healthy accounts liquidatable in the same
-//!   transaction (and hand the penalty to whoever liquidates them);
-//! - tightenings that could freeze a market or its exits (initial margin, minimum order, the oracle bounds, the
-//!   LP exit delay) move at once by at most one bounded step per [`STEP_WINDOW_SECS`], and the oracle bounds never
-//!   below a floor (lower would refuse every read, liquidations included);
-//! - the rest (caps down, fresher fills down to a floor) applies at once.
+//! - margins always wait: a maintenance rise makes healthy accounts liquidatable in the same transaction (and
+//!   hands the penalty to whoever liquidates them), an initial-margin rise enlarges every liquidation's close and
+//!   penalty (its target sits between the two). The emergency tool for new risk is the guardian's reduce-only;
+//! - tightenings that could freeze a market or its exits (minimum order, the oracle bounds, the LP exit delay)
+//!   move at once by at most one bounded step per [`STEP_WINDOW_SECS`], and the oracle bounds never below a floor
+//!   (lower would refuse every read, liquidations included);
+//! - the rest (caps down, fresher fills down to their bound) applies at once.
 
 use crate::params::MarketParams;
 
@@ -22,8 +23,6 @@ pub enum Safe {
     DownTo(u64),
     /// Down to no less than half and not below the floor, one step per window.
     DownToHalf(u64),
-    /// Up by at most the market's `margin_step_bps`, one step per window.
-    UpByMarginStep,
     /// Up to at most double, one step per window.
     UpToDouble,
     /// Any change waits: it moves value from one party to another.
@@ -52,16 +51,13 @@ macro_rules! rule {
 
 /// Stepped tightenings (margins, minimum order) take at most one step at once per this window.
 pub const STEP_WINDOW_SECS: i64 = 86_400;
-/// Floors for immediate cuts: 1 % of confidence, 10 seconds of age (a pull feed prints every ~0.4 s), 5 seconds
-/// of fill age (clock skew between the validator and the publishers).
+/// Floors for immediate cuts: 1 % of confidence, 10 seconds of age (a pull feed prints every ~0.4 s).
 pub const MIN_IMMEDIATE_ORACLE_CONF_BPS: u64 = 100;
 pub const MIN_IMMEDIATE_ORACLE_AGE_SECS: u64 = 10;
-pub const MIN_IMMEDIATE_FILL_AGE_SECS: u64 = 5;
 
 /// Every market parameter and its safe direction.
 pub const RULES: &[Rule] = &[
-    // Blocks new risk only; no account becomes liquidatable.
-    rule!(initial_margin_bps, Safe::UpByMarginStep),
+    rule!(initial_margin_bps, Safe::Never),
     rule!(maintenance_margin_bps, Safe::Never),
     rule!(liquidation_penalty_bps, Safe::Never),
     rule!(liquidator_reward_share_bps, Safe::Never),
@@ -98,13 +94,15 @@ pub const RULES: &[Rule] = &[
     rule!(lp_exit_delay_secs, Safe::UpToDouble),
     // 0 disables the guard, so neither direction is safe.
     rule!(oracle_max_ema_divergence_bps, Safe::Never),
-    rule!(fill_max_age_secs, Safe::DownTo(MIN_IMMEDIATE_FILL_AGE_SECS)),
-    rule!(margin_step_bps, Safe::Never),
+    // Bounded below by `MIN_FILL_AGE_SECS` in the parameters themselves.
+    rule!(fill_max_age_secs, Safe::Down),
+    // Liquidations must run: at most halved a day, never below the oracle floor.
+    rule!(liquidation_max_age_secs, Safe::DownToHalf(MIN_IMMEDIATE_ORACLE_AGE_SECS)),
 ];
 
 /// Whether `rule` lets its field move from `before` to `after` at once. `step_ready`: no stepped tightening was
 /// applied at once within the last [`STEP_WINDOW_SECS`].
-fn moves_safely(rule: &Rule, old: &MarketParams, before: u64, after: u64, step_ready: bool) -> bool {
+fn moves_safely(rule: &Rule, before: u64, after: u64, step_ready: bool) -> bool {
     if after == before {
         return true;
     }
@@ -113,7 +111,6 @@ fn moves_safely(rule: &Rule, old: &MarketParams, before: u64, after: u64, step_r
         Safe::Down => after < before,
         Safe::DownTo(floor) => after < before && after >= floor,
         Safe::DownToHalf(floor) => step_ready && after < before && after >= floor && after.saturating_mul(2) >= before,
-        Safe::UpByMarginStep => step_ready && after > before && after - before <= u64::from(old.margin_step_bps),
         Safe::UpToDouble => step_ready && after > before && after <= before.saturating_mul(2),
         Safe::Never => false,
     }
@@ -123,7 +120,7 @@ fn moves_safely(rule: &Rule, old: &MarketParams, before: u64, after: u64, step_r
 pub fn first_loosening(old: &MarketParams, new: &MarketParams, step_ready: bool) -> Option<&'static str> {
     RULES.iter().find_map(|rule| {
         let (before, after) = ((rule.read)(old), (rule.read)(new));
-        (!moves_safely(rule, old, before, after, step_ready)).then_some(rule.name)
+        (!moves_safely(rule, before, after, step_ready)).then_some(rule.name)
     })
 }
 
@@ -134,10 +131,9 @@ pub fn applies_at_once(old: &MarketParams, new: &MarketParams, step_ready: bool)
 
 /// Whether a change applied at once took a step (so the next one waits a window).
 pub fn takes_a_step(old: &MarketParams, new: &MarketParams) -> bool {
-    RULES.iter().any(|rule| {
-        matches!(rule.safe, Safe::UpByMarginStep | Safe::UpToDouble | Safe::DownToHalf(_))
-            && (rule.read)(old) != (rule.read)(new)
-    })
+    RULES
+        .iter()
+        .any(|rule| matches!(rule.safe, Safe::UpToDouble | Safe::DownToHalf(_)) && (rule.read)(old) != (rule.read)(new))
 }
 
 /// Whether a stepped tightening may apply at once at `now`, the last one having applied at `last_step_at`.
@@ -156,7 +152,7 @@ pub fn rebase_queued(old: &MarketParams, new: &MarketParams, queued: &MarketPara
         let (now, announced) = ((rule.read)(new), (rule.read)(queued));
         if (rule.read)(old) != now {
             let safer = match rule.safe {
-                Safe::Up | Safe::UpByMarginStep | Safe::UpToDouble => now.max(announced),
+                Safe::Up | Safe::UpToDouble => now.max(announced),
                 Safe::Down | Safe::DownTo(_) | Safe::DownToHalf(_) => now.min(announced),
                 // Such a field never changes at once.
                 Safe::Never => announced,
@@ -190,9 +186,9 @@ mod tests {
         // Queued: a fee change (never at once), made when IMR was 1,000.
         let queued = MarketParams { taker_fee_bps: 7, ..old };
         let emergency = MarketParams {
-            initial_margin_bps: 1_500,
+            min_order_size: old.min_order_size * 2,
             max_open_interest: old.max_open_interest / 10,
-            oracle_max_age_secs: 15,
+            oracle_max_age_secs: 20,
             ..old
         };
         assert!(applies_at_once(&old, &emergency, true));
@@ -200,8 +196,12 @@ mod tests {
         assert_eq!(rebased, MarketParams { taker_fee_bps: 7, ..emergency });
         assert!(first_loosening(&emergency, &rebased, true) == Some("taker_fee_bps"), "only what was queued changes");
         // A tightening announced with the queue survives a smaller one made at once (the second review).
-        let package = MarketParams { max_open_interest: old.max_open_interest * 2, initial_margin_bps: 2_000, ..old };
-        let nudge = MarketParams { initial_margin_bps: 1_001, ..old };
+        let package = MarketParams {
+            max_open_interest: old.max_open_interest * 2,
+            min_order_size: old.min_order_size * 4,
+            ..old
+        };
+        let nudge = MarketParams { min_order_size: old.min_order_size + 1, ..old };
         assert_eq!(rebase_queued(&old, &nudge, &package), package);
     }
 
@@ -209,7 +209,6 @@ mod tests {
     fn tightening_applies_at_once_and_loosening_waits() {
         let old = sample();
         let mut tighter = old;
-        tighter.initial_margin_bps += 100;
         tighter.max_open_interest /= 2;
         tighter.oracle_max_age_secs -= 10;
         assert!(applies_at_once(&old, &tighter, true));
@@ -239,22 +238,22 @@ mod tests {
     /// The review's F4: "tightenings" that move value or freeze a market used to apply at once.
     #[test]
     fn f4_value_moving_changes_wait_and_safety_tightenings_are_stepped_and_floored() {
-        let old = sample(); // IMR 1 000, MMR 500, step 500, conf 200, age 30, min order 0.001, exit delay 60
+        let old = sample(); // IMR 1 000, MMR 500, conf 200, age 30, liquidation age 20, min order 0.001, delay 60
                             // IMR 10 000 / MMR 9 999 would fully liquidate a healthy 2x long in one transaction: it waits.
         let freeze = MarketParams { initial_margin_bps: 10_000, maintenance_margin_bps: 9_999, ..old };
         assert_eq!(first_loosening(&old, &freeze, true), Some("initial_margin_bps"));
-        // Maintenance never moves at once, by however little (the review of this fix: +2 500 at once liquidated
-        // every account above 3.3x in the same transaction).
-        let mmr = MarketParams { maintenance_margin_bps: 501, ..old };
-        assert_eq!(first_loosening(&old, &mmr, true), Some("maintenance_margin_bps"));
-        // Initial margin: one step at once; a second within the day waits.
-        let step = MarketParams { initial_margin_bps: 1_500, ..old };
-        assert!(applies_at_once(&old, &step, true));
-        assert_eq!(first_loosening(&old, &step, false), Some("initial_margin_bps"));
-        assert!(step_ready(0, 1) && !step_ready(1_000, 1_000 + 86_399) && step_ready(1_000, 1_000 + 86_400));
-        // Minimum order and exit delay: at most double at once.
+        // Margins never move at once, by however little (reviews of this fix: +2 500 on maintenance liquidated
+        // every account above 3.3x; +500 on initial margin enlarged a liquidation's penalty by 31 %).
+        for margins in
+            [MarketParams { maintenance_margin_bps: 501, ..old }, MarketParams { initial_margin_bps: 1_001, ..old }]
+        {
+            assert!(first_loosening(&old, &margins, true).is_some());
+        }
+        // Minimum order and exit delay: at most double at once; a second step within the day waits.
         let doubled = MarketParams { min_order_size: old.min_order_size * 2, lp_exit_delay_secs: 120, ..old };
         assert!(applies_at_once(&old, &doubled, true));
+        assert_eq!(first_loosening(&old, &doubled, false), Some("min_order_size"));
+        assert!(step_ready(0, 1) && !step_ready(1_000, 1_000 + 86_399) && step_ready(1_000, 1_000 + 86_400));
         let tripled = MarketParams { min_order_size: old.min_order_size * 3, ..old };
         assert_eq!(first_loosening(&old, &tripled, true), Some("min_order_size"));
         let week = MarketParams { lp_exit_delay_secs: 7 * 86_400, ..old };
@@ -262,11 +261,8 @@ mod tests {
         // Oracle bounds: at most halved at once, never below 1 % / 10 s (1 bps made every read fail).
         let blind = MarketParams { oracle_max_conf_bps: 1, ..old };
         assert_eq!(first_loosening(&old, &blind, true), Some("oracle_max_conf_bps"));
-        assert!(applies_at_once(
-            &old,
-            &MarketParams { oracle_max_conf_bps: 100, oracle_max_age_secs: 15, ..old },
-            true
-        ));
+        let halved = MarketParams { oracle_max_conf_bps: 100, oracle_max_age_secs: 20, ..old };
+        assert!(applies_at_once(&old, &halved, true));
         let quick = MarketParams { oracle_max_age_secs: 14, ..old };
         assert_eq!(first_loosening(&old, &quick, true), Some("oracle_max_age_secs"));
         let wide = MarketParams { oracle_max_conf_bps: 1_000, ..old };
@@ -276,13 +272,11 @@ mod tests {
             Some("oracle_max_conf_bps"),
             "a feed that normally prints at 1.2–3 % would go blind"
         );
-        assert_eq!(
-            first_loosening(&old, &MarketParams { fill_max_age_secs: 4, ..old }, true),
-            Some("fill_max_age_secs")
-        );
+        let slow = MarketParams { liquidation_max_age_secs: 9, ..old };
+        assert_eq!(first_loosening(&old, &slow, true), Some("liquidation_max_age_secs"));
         // Value transfers wait in both directions.
         type Change = fn(&mut MarketParams);
-        let transfers: [(Change, &str); 9] = [
+        let transfers: [(Change, &str); 8] = [
             (|p| p.funding_cap_ppm += 1, "funding_cap_ppm"),
             (|p| p.funding_coefficient_ppm += 1, "funding_coefficient_ppm"),
             (|p| p.funding_depth -= 1, "funding_depth"),
@@ -291,7 +285,6 @@ mod tests {
             (|p| p.fund_draw_cap -= 1, "fund_draw_cap"),
             (|p| p.liquidator_reward_share_bps -= 1, "liquidator_reward_share_bps"),
             (|p| p.coverage_target_bps += 1, "coverage_target_bps"),
-            (|p| p.margin_step_bps += 1, "margin_step_bps"),
         ];
         for (change, field) in transfers {
             let mut new = old;

@@ -117,13 +117,17 @@ pub fn validate_reading(reading: &RawOracleReading, guards: &OracleGuards, now: 
     Ok(OracleView { print, ema, band_low, band_high, diverged: true, uncertainty_bps })
 }
 
-/// The publishers' recent uncertainty, bps: average confidence over average price when the oracle publishes
-/// averages, else the print's own ratio. Both at the published exponent (they share it).
+/// The publishers' recent uncertainty, bps: average confidence over average price when the oracle publishes both
+/// (a zero average confidence is "unknown", not "certain"), else the print's own ratio. Both at the published
+/// exponent (they share it). Saturates: an absurd ratio trips the breaker, it never refuses the read.
 fn uncertainty_bps(reading: &RawOracleReading) -> MathResult<u64> {
-    let (conf, price) =
-        if reading.ema_price > 0 { (reading.ema_conf, reading.ema_price) } else { (reading.conf, reading.price) };
+    let (conf, price) = if reading.ema_price > 0 && reading.ema_conf > 0 {
+        (reading.ema_conf, reading.ema_price)
+    } else {
+        (reading.conf, reading.price)
+    };
     let bps = mul_div_floor(i128::from(conf), i128::from(BPS_DENOMINATOR), i128::from(price))?;
-    u64::try_from(bps).map_err(|_| MathError::Overflow)
+    Ok(u64::try_from(bps).unwrap_or(u64::MAX))
 }
 
 /// 10^0 ..= 10^38, every power of ten an i128 holds: a table lookup instead of `checked_pow`, whose loop of

@@ -14,9 +14,20 @@
 //!   EMA, [`OracleView::for_fill`]: a trader cannot realise a move the average has not confirmed, nor book a loss
 //!   beyond the band (a one-print loss the fund would then cover), and can still get out.
 
+use crate::constants::BPS_DENOMINATOR;
 use crate::error::{MathError, MathResult};
 use crate::oracle::OraclePrice;
-use crate::safe_math::{mul_div_ceil, to_i64};
+use crate::safe_math::{mul_div_ceil, mul_div_floor, to_i64};
+
+/// What a voluntary fill's print must meet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FillRules {
+    /// Oldest print, seconds (pull feeds: the market's `fill_max_age_secs`; legacy feeds, where nobody chooses
+    /// the print: the oracle's own bound).
+    pub max_age_secs: u32,
+    /// Widest confidence of a print that may add risk, bps of its price (the breaker's bound; 0: no check).
+    pub max_conf_bps_to_add_risk: u32,
+}
 
 /// A validated print and its place relative to the publishers' EMA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,13 +81,22 @@ impl OracleView {
         Ok(())
     }
 
-    /// The price a voluntary fill by the holder of `base` is made and checked at, from a print at most
-    /// `fill_max_age_secs` old: the print for one that adds risk (refused while diverged); for one that only
-    /// reduces, while diverged, the less favourable for that holder of the band-clamped print and the EMA (a long
-    /// sells at the lower, a short buys back at the higher).
-    pub fn for_fill(&self, base: i64, adds_risk: bool, now: i64, fill_max_age_secs: u32) -> MathResult<OraclePrice> {
-        self.require_fresh(now, fill_max_age_secs)?;
+    /// The price a voluntary fill by the holder of `base` is made and checked at, from a print no older than the
+    /// rules allow: the print for one that adds risk (refused while diverged, and while the print's own
+    /// confidence is wider than the breaker's bound: the breaker reads the publishers' average, which a sudden
+    /// spike moves slowly); for one that only reduces, while diverged, the less favourable for that holder of the
+    /// band-clamped print and the EMA (a long sells at the lower, a short buys back at the higher).
+    pub fn for_fill(&self, base: i64, adds_risk: bool, now: i64, rules: &FillRules) -> MathResult<OraclePrice> {
+        self.require_fresh(now, rules.max_age_secs)?;
         if adds_risk {
+            let widest = mul_div_floor(
+                i128::from(self.print.price),
+                i128::from(rules.max_conf_bps_to_add_risk),
+                i128::from(BPS_DENOMINATOR),
+            )?;
+            if rules.max_conf_bps_to_add_risk > 0 && i128::from(self.print.conf) > widest {
+                return Err(MathError::OracleUncertain);
+            }
             return self.agreed();
         }
         if !self.diverged {
@@ -106,6 +126,8 @@ impl OracleView {
 mod tests {
     use super::*;
 
+    const RULES: FillRules = FillRules { max_age_secs: 5, max_conf_bps_to_add_risk: 100 };
+
     fn view(price: i64, ema: i64) -> OracleView {
         // A 20 % band around the EMA, as the guard builds it.
         let print = OraclePrice { price, conf: 50_000, publish_time: 1 };
@@ -118,8 +140,8 @@ mod tests {
         let v = view(115_000_000, 100_000_000);
         assert_eq!(v.agreed().map(|p| p.price), Ok(115_000_000));
         assert_eq!(v.believed().map(|p| p.price), Ok(115_000_000));
-        assert_eq!(v.for_fill(5, false, 1, 5).map(|p| p.price), Ok(115_000_000));
-        assert_eq!(v.for_fill(-5, false, 1, 5).map(|p| p.price), Ok(115_000_000));
+        assert_eq!(v.for_fill(5, false, 1, &RULES).map(|p| p.price), Ok(115_000_000));
+        assert_eq!(v.for_fill(-5, false, 1, &RULES).map(|p| p.price), Ok(115_000_000));
     }
 
     #[test]
@@ -128,29 +150,51 @@ mod tests {
         let v = view(75_000_000, 100_000_000);
         assert_eq!(v.agreed(), Err(MathError::OracleDivergedFromEma));
         assert_eq!(v.believed().map(|p| p.price), Ok(80_000_000));
-        assert_eq!(v.for_fill(5, true, 1, 5), Err(MathError::OracleDivergedFromEma));
-        assert_eq!(v.for_fill(5, false, 1, 5).map(|p| p.price), Ok(80_000_000), "a long sells at the band's floor");
-        assert_eq!(v.for_fill(-5, false, 1, 5).map(|p| p.price), Ok(100_000_000), "a short buys back at the EMA");
+        assert_eq!(v.for_fill(5, true, 1, &RULES), Err(MathError::OracleDivergedFromEma));
+        assert_eq!(
+            v.for_fill(5, false, 1, &RULES).map(|p| p.price),
+            Ok(80_000_000),
+            "a long sells at the band's floor"
+        );
+        assert_eq!(v.for_fill(-5, false, 1, &RULES).map(|p| p.price), Ok(100_000_000), "a short buys back at the EMA");
     }
 
     #[test]
     fn a_pump_above_the_band_is_believed_to_its_edge_and_cannot_be_cashed() {
         let v = view(1_000_000_000, 100_000_000); // tenfold, the Mango shape
         assert_eq!(v.believed().map(|p| p.price), Ok(120_000_000));
-        assert_eq!(v.for_fill(90, false, 1, 5).map(|p| p.price), Ok(100_000_000), "a long sells at the EMA");
+        assert_eq!(v.for_fill(90, false, 1, &RULES).map(|p| p.price), Ok(100_000_000), "a long sells at the EMA");
         // The review of this rule: at the raw $1 000 print the short booked a $900-a-unit loss, a deficit the fund
         // covered to the pool's LPs. It buys back at the band's edge.
-        assert_eq!(v.for_fill(-90, false, 1, 5).map(|p| p.price), Ok(120_000_000), "a short buys back at the edge");
-        assert_eq!(v.for_fill(-90, true, 1, 5), Err(MathError::OracleDivergedFromEma));
+        assert_eq!(
+            v.for_fill(-90, false, 1, &RULES).map(|p| p.price),
+            Ok(120_000_000),
+            "a short buys back at the edge"
+        );
+        assert_eq!(v.for_fill(-90, true, 1, &RULES), Err(MathError::OracleDivergedFromEma));
     }
 
     #[test]
     fn f8_every_fill_needs_a_fresh_print() {
         let v = view(100_000_000, 100_000_000); // published at t = 1
-        assert_eq!(v.for_fill(5, true, 6, 5).map(|p| p.price), Ok(100_000_000), "5 s old: fresh enough");
-        assert_eq!(v.for_fill(5, true, 7, 5), Err(MathError::OracleTooOldToFill));
-        assert_eq!(v.for_fill(5, false, 7, 5), Err(MathError::OracleTooOldToFill), "a reduction too (a stale exit)");
+        assert_eq!(v.for_fill(5, true, 6, &RULES).map(|p| p.price), Ok(100_000_000), "5 s old: fresh enough");
+        assert_eq!(v.for_fill(5, true, 7, &RULES), Err(MathError::OracleTooOldToFill));
+        assert_eq!(
+            v.for_fill(5, false, 7, &RULES),
+            Err(MathError::OracleTooOldToFill),
+            "a reduction too (a stale exit)"
+        );
         assert_eq!(v.require_fresh(6, 5), Ok(()));
+    }
+
+    #[test]
+    fn a_print_wider_than_the_breakers_bound_cannot_add_risk_but_can_reduce() {
+        let mut v = view(100_000_000, 100_000_000);
+        v.print.conf = 1_800_000; // 1.8 %: a spike the publishers' average has not caught
+        assert_eq!(v.for_fill(5, true, 1, &RULES), Err(MathError::OracleUncertain));
+        assert_eq!(v.for_fill(5, false, 1, &RULES).map(|p| p.price), Ok(100_000_000));
+        let off = FillRules { max_conf_bps_to_add_risk: 0, ..RULES };
+        assert!(v.for_fill(5, true, 1, &off).is_ok());
     }
 
     #[test]

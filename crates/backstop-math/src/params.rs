@@ -24,8 +24,9 @@ pub const MAX_FUNDING_PPM: u32 = 10_000;
 /// Shortest and longest LP exit delay: 10 seconds (several keeper rounds) to 7 days.
 pub const MIN_LP_EXIT_DELAY_SECS: u32 = 10;
 
-/// Largest immediate rise of initial margin: 5 percentage points a day.
-pub const MAX_MARGIN_STEP_BPS: u32 = 500;
+/// Youngest print bound a fill may be held to (unless the oracle's own bound is tighter): clock skew between the
+/// validator and the publishers, plus the time an update takes to land.
+pub const MIN_FILL_AGE_SECS: u32 = 10;
 
 /// Loosest maintenance margin a market may have: 0.5 % (200x is where oracle noise alone liquidates).
 pub const MIN_MAINTENANCE_MARGIN_BPS: u32 = 50;
@@ -105,14 +106,16 @@ pub struct MarketParams {
     /// Band around the oracle's own EMA, bps (0 disables): beyond it a print cannot add risk or take value out,
     /// a reduction fills at the worse of print and EMA, and liquidations run at the band's edge (`oracle_view`).
     pub oracle_max_ema_divergence_bps: u32,
-    /// A fill or a liquidation needs a print at most this old, seconds (1 ..= `oracle_max_age_secs`). On a pull
-    /// oracle anyone may post any verified update newer than the stored one: without this bound a taker could
-    /// open at the best print of the last `oracle_max_age_secs` and close at the latest (a free option on the
-    /// pool), exit at a stale print, or a keeper liquidate on a wick since gone.
+    /// Pull oracles only: a fill or an LP flow needs a print at most this old, seconds (10 ..=
+    /// `liquidation_max_age_secs`). Anyone may post any verified update newer than the stored one: without this
+    /// bound a taker could open at the best print of the last `oracle_max_age_secs` and close at the latest (a
+    /// free option on the pool), or exit at a stale one. At least 10 s: clock skew between the validator and the
+    /// publishers plus landing time must never make every fill fail.
     pub fill_max_age_secs: u32,
-    /// Most initial margin may rise at once, bps (≤ 500, once per `governance::STEP_WINDOW_SECS`); a larger rise
-    /// waits for the timelock. Maintenance margin never rises at once.
-    pub margin_step_bps: u32,
+    /// Pull oracles only: a liquidation needs a print at most this old, seconds (`fill_max_age_secs` ..=
+    /// `oracle_max_age_secs`): looser than a fill's, since liquidations must run under congestion, tighter than
+    /// the oracle's, so a keeper cannot liquidate on a wick the price has long left.
+    pub liquidation_max_age_secs: u32,
 }
 
 const BPS: u32 = 10_000;
@@ -179,8 +182,10 @@ impl MarketParams {
             && (1..=MAX_WINDOW_SECS).contains(&self.breaker_cooldown_secs);
         check(breaker_ok, MathError::InvalidCircuitBreaker)?;
         check(self.oracle_max_ema_divergence_bps <= BPS, MathError::InvalidOracleBounds)?;
-        check((1..=self.oracle_max_age_secs).contains(&self.fill_max_age_secs), MathError::InvalidOracleBounds)?;
-        check(self.margin_step_bps <= MAX_MARGIN_STEP_BPS, MathError::InvalidMarginRatios)
+        let ages_ok = self.fill_max_age_secs >= MIN_FILL_AGE_SECS.min(self.oracle_max_age_secs)
+            && self.fill_max_age_secs <= self.liquidation_max_age_secs
+            && self.liquidation_max_age_secs <= self.oracle_max_age_secs;
+        check(ages_ok, MathError::InvalidOracleBounds)
     }
 }
 
@@ -232,8 +237,8 @@ pub(crate) mod tests {
             breaker_window_secs: 600,
             breaker_cooldown_secs: 1_800,
             oracle_max_ema_divergence_bps: 2_000,
-            fill_max_age_secs: 5,
-            margin_step_bps: 500,
+            fill_max_age_secs: 10,
+            liquidation_max_age_secs: 20,
         }
     }
 
@@ -252,9 +257,9 @@ pub(crate) mod tests {
     fn every_bound_has_its_error() {
         let cases = [
             BoundCase { breaks: |p| p.min_order_size = 0, expected: MathError::InvalidSizeLimits },
-            BoundCase { breaks: |p| p.fill_max_age_secs = 0, expected: MathError::InvalidOracleBounds },
-            BoundCase { breaks: |p| p.fill_max_age_secs = 31, expected: MathError::InvalidOracleBounds },
-            BoundCase { breaks: |p| p.margin_step_bps = 501, expected: MathError::InvalidMarginRatios },
+            BoundCase { breaks: |p| p.fill_max_age_secs = 9, expected: MathError::InvalidOracleBounds },
+            BoundCase { breaks: |p| p.fill_max_age_secs = 21, expected: MathError::InvalidOracleBounds },
+            BoundCase { breaks: |p| p.liquidation_max_age_secs = 31, expected: MathError::InvalidOracleBounds },
             BoundCase { breaks: |p| p.lp_exit_delay_secs = 9, expected: MathError::InvalidLpExitDelay },
             BoundCase {
                 breaks: |p| p.lp_exit_delay_secs = MAX_WINDOW_SECS + 1,

@@ -17,11 +17,13 @@ async fn propose(env: &mut Env, params: MarketParams) {
         .expect("proposal accepted (applied or queued)");
 }
 
-/// IMR 10,000 / MMR 9,999 at once made a healthy 2x long fully liquidatable in the same transaction; a review of
-/// the first fix found that a "step" of +2,500 on maintenance still liquidated every account above 3.3x at once.
-/// Maintenance now always waits; initial margin (which only blocks new risk) rises at most 500 bps a day.
+/// IMR 10,000 / MMR 9,999 at once made a healthy 2x long fully liquidatable in the same transaction; reviews of
+/// the first fixes found that a "step" of +2,500 on maintenance still liquidated every account above 3.3x at once,
+/// and one of +500 on initial margin enlarged every liquidation's close and penalty (by 31 % in their example).
+/// Margins now always wait (the guardian's reduce-only is the emergency tool for new risk); the minimum order
+/// steps at most double, once a day.
 #[tokio::test]
-async fn f4_maintenance_waits_and_initial_margin_rises_one_bounded_step_a_day() {
+async fn f4_margins_wait_and_the_minimum_order_steps_at_most_double_a_day() {
     let mut env = Env::new().await;
     let _lp = env.lp(100 * THOUSAND).await;
     let alice = env.trader(THOUSAND).await;
@@ -29,7 +31,7 @@ async fn f4_maintenance_waits_and_initial_margin_rises_one_bounded_step_a_day() 
     let keeper = env.trader(0).await;
     env.act(&alice, env.flow(&alice).trade(20 * ONE)).await.expect("a 2x long");
     env.act(&bob, env.flow(&bob).trade(80 * ONE)).await.expect("an 8x long");
-    let start = env.market_state().await.params; // IMR 1 000, MMR 500, step 500
+    let start = env.market_state().await.params; // IMR 1 000, MMR 500
     let governance = env.governance.insecure_clone();
     let liquidate = |env: &Env, who: &Actor| env.keeper_accounts().liquidate(keeper.pubkey(), who.pubkey());
 
@@ -48,12 +50,18 @@ async fn f4_maintenance_waits_and_initial_margin_rises_one_bounded_step_a_day() 
     env.assert_rejected(&keeper, liquidate(&env, &bob), BackstopError::NotLiquidatable).await;
     env.send(&[gov::cancel_market_change(governance.pubkey(), env.market)], &[&governance]).await.expect("cancel");
 
-    // One step of initial margin at once; a second the same day waits.
-    let step = MarketParams { initial_margin_bps: 1_500, ..start };
+    // Initial margin +500: queued too.
+    let nudge = MarketParams { initial_margin_bps: 1_500, ..start };
+    propose(&mut env, nudge).await;
+    assert_eq!(env.market_state().await.params, start);
+    env.send(&[gov::cancel_market_change(governance.pubkey(), env.market)], &[&governance]).await.expect("cancel");
+
+    // One step at once (the minimum order doubled); a second the same day waits.
+    let step = MarketParams { min_order_size: start.min_order_size * 2, ..start };
     propose(&mut env, step).await;
     assert_eq!(env.market_state().await.params, step, "one step applies at once");
     env.advance(3_600).await;
-    let again = MarketParams { initial_margin_bps: 2_000, ..start };
+    let again = MarketParams { min_order_size: start.min_order_size * 4, ..start };
     propose(&mut env, again).await;
     let market = env.market_state().await;
     assert_eq!((market.params, market.pending_params), (step, again));
@@ -68,7 +76,8 @@ async fn f4_an_oracle_bound_is_at_most_halved_at_once_and_never_below_its_floor(
     let mut env = Env::new().await;
     let start = env.market_state().await.params; // confidence 200 bps, age 60 s
     let governance = env.governance.insecure_clone();
-    for blind in [MarketParams { oracle_max_conf_bps: 1, ..start }, MarketParams { oracle_max_age_secs: 29, ..start }] {
+    let quick = MarketParams { oracle_max_age_secs: 29, liquidation_max_age_secs: 29, ..start };
+    for blind in [MarketParams { oracle_max_conf_bps: 1, ..start }, quick] {
         propose(&mut env, blind).await;
         assert_eq!(env.market_state().await.params, start, "queued");
         env.send(&[gov::cancel_market_change(governance.pubkey(), env.market)], &[&governance]).await.expect("cancel");

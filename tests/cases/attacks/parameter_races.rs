@@ -11,8 +11,8 @@ use solana_signer::Signer;
 
 /// Queued: a fee change (it never applies at once). Then an emergency tightening at once. The review's was IMR
 /// 2,500, MMR 1,500, open interest ÷ 10, oracle age 10 s, and applying the queue put back 1,000 / 500 / 10,000 SOL
-/// / 60 s; since F4 only a bounded step applies at once (IMR +500, age halved, the cap cut), and that step
-/// survives the queue's apply: only the fee changes.
+/// / 60 s; since F4 margins always wait and only a bounded step applies at once (the cap cut, the oracle age
+/// halved, the minimum order doubled), and that step survives the queue's apply: only the fee changes.
 #[tokio::test]
 async fn a_queued_market_change_does_not_undo_an_emergency_tightening() {
     let mut env = Env::new().await;
@@ -22,7 +22,7 @@ async fn a_queued_market_change_does_not_undo_an_emergency_tightening() {
         .await
         .expect("queue");
     let emergency = MarketParams {
-        initial_margin_bps: 1_500,
+        min_order_size: default_params().min_order_size * 2,
         max_open_interest: default_params().max_open_interest / 10,
         oracle_max_age_secs: 30,
         ..default_params()
@@ -37,9 +37,9 @@ async fn a_queued_market_change_does_not_undo_an_emergency_tightening() {
     let params = env.market_state().await.params;
     assert_eq!(params, MarketParams { taker_fee_bps: 12, fee_cap_bps: 12, ..emergency });
     assert_eq!(
-        (params.initial_margin_bps, params.max_open_interest, params.oracle_max_age_secs),
-        (1_500, default_params().max_open_interest / 10, 30),
-        "not back to 1,000 / 10,000 SOL / 60 s"
+        (params.min_order_size, params.max_open_interest, params.oracle_max_age_secs),
+        (default_params().min_order_size * 2, default_params().max_open_interest / 10, 30),
+        "not back to 0.001 SOL / 10,000 SOL / 60 s"
     );
 }
 

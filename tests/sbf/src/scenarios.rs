@@ -260,7 +260,7 @@ pub fn governance() -> Vec<Measurement> {
     let mut vm = Vm::listed(default_params());
     let governance = vm.governance.insecure_clone();
     let mut tighter = default_params();
-    tighter.initial_margin_bps = 1_500;
+    tighter.min_order_size *= 2;
     tighter.max_open_interest /= 2;
     vm.measure(
         "update_market_params: tighten",

@@ -39,8 +39,8 @@ pub fn handle_liquidate(ctx: Context<Liquidate>) -> Result<()> {
     let clock = Clock::get()?;
     let mut market = ctx.accounts.market.load_mut()?;
     let view = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
-    // Not on a print the keeper chose from the last minute (a wick since gone): the last few seconds only.
-    view.require_fresh(clock.unix_timestamp, market.params.fill_max_age_secs).or_reject()?;
+    // Not on a print the keeper chose from the last minute (a wick since gone).
+    view.require_fresh(clock.unix_timestamp, market.liquidation_max_age()).or_reject()?;
     // Liquidations run in a crash: at a print far from its EMA, at the band's edge; never blocked by the breaker.
     let absorbed = market.absorb_oracle(&view, clock.unix_timestamp)?;
     let (price, accrual) = (absorbed.price, absorbed.funding);

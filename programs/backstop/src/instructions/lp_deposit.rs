@@ -48,6 +48,8 @@ pub fn handle_lp_deposit(ctx: Context<LpDeposit>, amount: u64) -> Result<()> {
     require!(market.status() != MarketStatus::Paused, BackstopError::MarketPaused);
     let view = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
     market.absorb_oracle(&view, clock.unix_timestamp)?;
+    // The pool is priced for LPs entering or leaving: not at a print one of them chose from the last minute.
+    view.require_fresh(clock.unix_timestamp, market.fill_rules().max_age_secs).or_reject()?;
     let price = view.agreed().or_reject()?;
     let pool_before = market.books.pool_balance;
     let outcome = ledger::lp_deposit(&market.books, amount, &price).or_reject()?;

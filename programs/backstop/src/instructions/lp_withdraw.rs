@@ -50,6 +50,8 @@ pub fn handle_lp_withdraw(ctx: Context<LpWithdraw>, shares: u64) -> Result<()> {
     let view = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
     market.absorb_oracle(&view, now)?;
     // The pool is valued for an exit only at a print the EMA agrees with: an exit can wait.
+    // The pool is priced for LPs entering or leaving: not at a print one of them chose from the last minute.
+    view.require_fresh(now, market.fill_rules().max_age_secs).or_reject()?;
     let price = view.agreed().or_reject()?;
     let mut position = ctx.accounts.lp_position.load_mut()?;
     let pool_before = market.books.pool_balance;

@@ -29,6 +29,8 @@ pub fn handle_request_lp_withdraw(ctx: Context<RequestLpWithdraw>, shares: u64) 
     let mut market = ctx.accounts.market.load_mut()?;
     let view = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
     market.absorb_oracle(&view, now)?;
+    // The pool is priced for LPs entering or leaving: not at a print one of them chose from the last minute.
+    view.require_fresh(now, market.fill_rules().max_age_secs).or_reject()?;
     let price = view.agreed().or_reject()?;
     let mut position = ctx.accounts.lp_position.load_mut()?;
     let delay = market.params.lp_exit_delay_secs;

@@ -58,7 +58,7 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     let adds_risk = before.position.fill_increases_risk(base_delta);
     require!(status != MarketStatus::Paused || !adds_risk, BackstopError::MarketPaused);
     // At a print far from its EMA: nothing that adds risk; a reduction at the worse of print and EMA for it.
-    let price = view.for_fill(before.position.base, adds_risk, now, market.params.fill_max_age_secs).or_reject()?;
+    let price = view.for_fill(before.position.base, adds_risk, now, &market.fill_rules()).or_reject()?;
     let funding_settled = ledger::pending_funding(&before, &market.books).or_reject()?;
     let liability_before = market.books.vault_liability().or_reject()?;
     let outcome = ledger::trade(&before, &market.books, base_delta, &price, &market.params, &controls).or_reject()?;

@@ -5,6 +5,7 @@ use backstop_math::breaker::{Breaker, BreakerObservation};
 use backstop_math::dynamic::VarianceEstimate;
 use backstop_math::ledger::{FundingAccrual, MarketLedger};
 use backstop_math::oracle::{OraclePrice, OracleView};
+use backstop_math::oracle_view::FillRules;
 use backstop_math::params::MarketParams;
 use backstop_math::timelock::Timelock;
 use backstop_math::waterfall::DrawWindow;
@@ -149,6 +150,28 @@ impl Market {
             receiver: self.oracle_receiver,
             feed_id: self.oracle_feed_id,
             min_signatures: self.oracle_min_signatures,
+        }
+    }
+
+    /// What a voluntary fill's (or an LP flow's) print must meet. On a pull feed anyone may post any verified
+    /// update newer than the stored one, so the print must be recent (`fill_max_age_secs`); a legacy push account
+    /// holds the publishers' latest print and nobody chooses it, so its own age bound is enough.
+    pub fn fill_rules(&self) -> FillRules {
+        let pull = self.oracle_kind == OracleKind::PythPull as u8;
+        FillRules {
+            max_age_secs: if pull { self.params.fill_max_age_secs } else { self.params.oracle_max_age_secs },
+            max_conf_bps_to_add_risk: self.params.breaker_conf_bps,
+        }
+    }
+
+    /// The oldest print a liquidation may use (the same reasoning, with the looser `liquidation_max_age_secs`:
+    /// liquidations must run under congestion).
+    pub fn liquidation_max_age(&self) -> u32 {
+        let pull = self.oracle_kind == OracleKind::PythPull as u8;
+        if pull {
+            self.params.liquidation_max_age_secs
+        } else {
+            self.params.oracle_max_age_secs
         }
     }
 

@@ -6,8 +6,9 @@ pub mod chart;
 pub mod prices;
 pub mod report;
 
-use crate::chain::{Chain, InProcessChain};
-use crate::keeper::Keeper;
+use crate::bank::InProcessChain;
+use backstop_app::chain::Chain;
+use backstop_app::keeper::Keeper;
 use backstop_math::constants::BASE_PRECISION_U64;
 use backstop_math::fund::coverage_ratio_bps;
 use backstop_math::params::MarketParams;
@@ -62,8 +63,9 @@ impl Default for SimConfig {
 pub fn sim_params() -> MarketParams {
     MarketParams {
         oracle_max_age_secs: 300,
-        // Traders open right after a print; only the keeper acts on older ones, and it adds no risk.
-        fill_max_age_secs: 5,
+        // Traders open, and the keeper liquidates, right after each print.
+        fill_max_age_secs: 10,
+        liquidation_max_age_secs: 60,
         max_open_interest: 100_000_000 * BASE_PRECISION_U64,
         funding_coefficient_ppm: 200,
         funding_cap_ppm: 100,

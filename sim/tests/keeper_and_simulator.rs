@@ -3,8 +3,9 @@
 #![allow(deprecated)] // solana-program-test 3.x: see tests/src/lib.rs
 
 use backstop_app::keeper::{verdict, Verdict};
-use backstop_app::sim::{self, prices, SimConfig};
-use backstop_app::{Chain, InProcessChain, Keeper};
+use backstop_app::{Chain, Keeper};
+use backstop_sim::simulation::{self as sim, prices, SimConfig};
+use backstop_sim::InProcessChain;
 use backstop_tests::builders::pda;
 use backstop_tests::{usd, Env, ONE, USDC};
 

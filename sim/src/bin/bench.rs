@@ -5,11 +5,11 @@
 
 use backstop::state::MarginAccount;
 use backstop_app::keeper::verdict;
-use backstop_app::sim::{self, prices, SimConfig};
 use backstop_math::ledger::MarketLedger;
 use backstop_math::margin::TraderBalances;
 use backstop_math::oracle::OraclePrice;
 use backstop_math::position::Position;
+use backstop_sim::simulation::{self as sim, prices, SimConfig};
 use backstop_tests::{default_params, Env, ONE, USDC};
 use std::time::Instant;
 
