@@ -1,10 +1,11 @@
 //! One small trait over "a Solana cluster running Backstop", so the keeper runs the same code against an RPC node
 //! and (in `backstop-sim`, the simulator and the tests) against the in-process bank.
 
-use crate::oracle::{load, price_from_account};
+use crate::oracle::price_from_account;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use backstop::state::{InsuranceFund, MarginAccount, Market};
+use backstop_client::read::read;
 use backstop_client::MarketAccounts;
 use backstop_math::oracle::OraclePrice;
 
@@ -24,19 +25,19 @@ pub trait Chain {
     fn keeper(&self) -> Pubkey;
 
     async fn market(&mut self, market: Pubkey) -> ChainResult<Market> {
-        let (data, _) = self.account(market).await?.ok_or("market not found")?;
-        load(&data)
+        let (data, owner) = self.account(market).await?.ok_or(format!("market {market}: no such account"))?;
+        read(&data, &owner).map_err(|e| format!("market {market}: {e}"))
     }
 
     async fn fund(&mut self, fund: Pubkey) -> ChainResult<InsuranceFund> {
-        let (data, _) = self.account(fund).await?.ok_or("fund not found")?;
-        load(&data)
+        let (data, owner) = self.account(fund).await?.ok_or(format!("fund {fund}: no such account"))?;
+        read(&data, &owner).map_err(|e| format!("fund {fund}: {e}"))
     }
 
     /// Every market `fund` backs (the exchange's markets are dense ids): what an unstake must name.
     async fn fund_markets(&mut self, fund: Pubkey) -> ChainResult<Vec<Pubkey>> {
-        let (data, _) = self.account(backstop_client::pda::exchange()).await?.ok_or("exchange not found")?;
-        let exchange: backstop::state::Exchange = load(&data)?;
+        let (data, owner) = self.account(backstop_client::pda::exchange()).await?.ok_or("exchange not found")?;
+        let exchange: backstop::state::Exchange = read(&data, &owner).map_err(|e| format!("exchange: {e}"))?;
         let mut markets = Vec::new();
         for id in 0..exchange.market_count {
             let market = backstop_client::pda::market(id);

@@ -6,6 +6,7 @@ use crate::rpc::RpcChain;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use backstop::state::{MarginAccount, StakePosition};
+use backstop_client::read::read;
 use backstop_client::{self as builders, pda, Flow, Staking};
 use backstop_math::governance::RULES;
 use backstop_math::params::MarketParams;
@@ -71,8 +72,8 @@ impl Context {
         let owner = self.chain.keeper();
         let market = self.chain.market(self.market).await?;
         let mut out = String::new();
-        if let Some((data, _)) = self.chain.account(pda::margin_account(&self.market, &owner)).await? {
-            let account: MarginAccount = crate::oracle::load(&data)?;
+        if let Some((data, account_owner)) = self.chain.account(pda::margin_account(&self.market, &owner)).await? {
+            let account: MarginAccount = read(&data, &account_owner).map_err(|e| e.to_string())?;
             let b = account.balances;
             out.push_str(&format!(
                 "margin account: collateral {} position {} entry {} unsettled {}\n",
@@ -91,8 +92,8 @@ impl Context {
             }
         }
         let fund = market.insurance_fund;
-        if let Some((data, _)) = self.chain.account(pda::stake_position(&fund, &owner)).await? {
-            let position: StakePosition = crate::oracle::load(&data)?;
+        if let Some((data, account_owner)) = self.chain.account(pda::stake_position(&fund, &owner)).await? {
+            let position: StakePosition = read(&data, &account_owner).map_err(|e| e.to_string())?;
             out.push_str(&format!(
                 "stake position: shares {} locked {} (value at request {})\n",
                 position.book.shares, position.book.locked_shares, position.book.request_value

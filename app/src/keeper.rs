@@ -5,6 +5,7 @@
 use crate::chain::Chain;
 use anchor_lang::prelude::Pubkey;
 use backstop::state::MarginAccount;
+use backstop_client::read::read;
 use backstop_client::{pda, KeeperAccounts};
 use backstop_math::ledger::{self, MarketLedger};
 use backstop_math::oracle::OraclePrice;
@@ -96,8 +97,8 @@ impl Keeper {
                         Err(e) => report.failed.push(format!("liquidate {address}: {e}")),
                     }
                     // A full liquidation through zero leaves the account bankrupt: cover it in the same round.
-                    if let Some((data, _)) = chain.account(*address).await? {
-                        let after: MarginAccount = crate::oracle::load(&data)?;
+                    if let Some((data, owner)) = chain.account(*address).await? {
+                        let after: MarginAccount = read(&data, &owner).map_err(|e| e.to_string())?;
                         if after.balances.is_bankrupt() {
                             self.cover(chain, *address, after.owner, &mut report).await;
                         }

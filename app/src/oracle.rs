@@ -20,12 +20,3 @@ pub fn price_from_account(data: &[u8], owner: &Pubkey, market: &Market, now: i64
     };
     validate_reading(&reading, &guards, now).and_then(|view| view.believed()).map_err(|e| format!("oracle: {e:?}"))
 }
-
-/// Reads a zero-copy program account (after its 8-byte discriminator).
-pub fn load<T: bytemuck::Pod>(data: &[u8]) -> Result<T, String> {
-    let size = core::mem::size_of::<T>();
-    if data.len() < 8 + size {
-        return Err(format!("account too short: {} < {}", data.len(), 8 + size));
-    }
-    Ok(bytemuck::pod_read_unaligned(&data[8..8 + size]))
-}

@@ -1,11 +1,11 @@
 //! An RPC node as a [`Chain`]: any URL, any keypair file (the Solana CLI's conventions).
 
 use crate::chain::{Chain, ChainResult};
-use crate::oracle::load;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::Discriminator;
 use backstop::state::MarginAccount;
+use backstop_client::read::read;
 use solana_account_decoder_client_types::UiAccountEncoding;
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
@@ -70,7 +70,7 @@ impl Chain for RpcChain {
             .into_iter()
             .map(|(address, account)| {
                 let data = account.data.decode().ok_or("undecodable account")?;
-                Ok((address, load(&data)?))
+                Ok((address, read(&data, &account.owner.parse().map_err(|_| "bad owner")?).map_err(|e| e.to_string())?))
             })
             .collect()
     }

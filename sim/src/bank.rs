@@ -5,7 +5,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use backstop::state::MarginAccount;
 use backstop_app::chain::{Chain, ChainResult};
-use backstop_app::oracle::load;
+use backstop_client::read::read;
 use backstop_tests::{Actor, Env};
 
 /// The in-process bank (solana-program-test) as a [`Chain`]. A bank has no program-account index, so the
@@ -28,8 +28,8 @@ impl Chain for InProcessChain {
     async fn margin_accounts(&mut self, market: Pubkey) -> ChainResult<Vec<(Pubkey, MarginAccount)>> {
         let mut found = Vec::with_capacity(self.accounts.len());
         for address in self.accounts.clone() {
-            if let Some((data, _)) = self.account(address).await? {
-                let account: MarginAccount = load(&data)?;
+            if let Some((data, owner)) = self.account(address).await? {
+                let account: MarginAccount = read(&data, &owner).map_err(|e| e.to_string())?;
                 if account.market == market {
                     found.push((address, account));
                 }

@@ -121,3 +121,22 @@ async fn the_sol_2025_10_10_replay_liquidates_through_the_drop_under_a_lagging_e
     assert!(t.liquidations_beyond_ema_band > 0, "liquidations ran beyond the band: {t:?}");
     assert_eq!(t.reconciliation_error, 0);
 }
+
+/// Issue 19: `show`/`fund-health` decoded any account given as `--market` (an all-zero account printed as a valid
+/// empty market). Every read now checks owner, discriminator and size.
+#[tokio::test]
+async fn an_account_that_is_not_a_market_is_refused_by_name() {
+    let mut env = Env::new().await;
+    let keeper = env.trader(0).await;
+    let fund = env.fund;
+    let payer = env.payer();
+    let mut chain = InProcessChain { env, keeper, accounts: Vec::new() };
+    let market = chain.env.market;
+    assert!(chain.market(market).await.is_ok());
+    let not_a_market = chain.market(fund).await.err().expect("refused");
+    assert!(not_a_market.ends_with("not a Backstop Market account"), "{not_a_market}");
+    let foreign = chain.market(payer).await.err().expect("refused");
+    assert!(foreign.contains("not a Backstop account (owned by 11111111111111111111111111111111)"), "{foreign}");
+    let missing = chain.market(anchor_lang::prelude::Pubkey::new_unique()).await.err().expect("refused");
+    assert!(missing.ends_with("no such account"), "{missing}");
+}

@@ -182,6 +182,7 @@ pub mod flows;
 pub mod governance;
 pub mod keeper;
 pub mod presets;
+pub mod read;
 pub mod staking;
 
 pub use accounts::MarketAccounts;
