@@ -89,6 +89,7 @@ async fn simulate(args: Simulate) -> Result<(), String> {
                 jump_pct: args.jump_pct,
                 seed,
             };
+            path.validate()?;
             (path.generate(), format!("synthetic (seed {seed})"))
         }
         (None, false) => return Err("give --prices FILE.csv or --synthetic".to_string()),

@@ -40,6 +40,37 @@ pub struct SimConfig {
     pub pull_oracle: bool,
 }
 
+impl SimConfig {
+    /// Checks every option before anything runs: a clear error rather than a panic (issue 19: `--fund 0`, a fund
+    /// of 2e13 dollars and a pool of 1e14 overflowed; `--long-pct 500` and `--max-leverage-tenths 5` ran).
+    pub fn validate(&self) -> Result<(), String> {
+        // Whole dollars to atoms must fit, with room for every trader's collateral beside them.
+        const MAX_DOLLARS: u64 = 1_000_000_000;
+        let checks = [
+            ((1..=10_000).contains(&self.traders), "--traders: 1 to 10 000"),
+            (
+                (10..=100).contains(&self.max_leverage_tenths),
+                "--max-leverage-tenths: 10 (1x) to 100 (10x, the market's limit)",
+            ),
+            (self.long_pct <= 100, "--long-pct: a percentage, 0 to 100"),
+            ((1..=MAX_DOLLARS).contains(&self.fund_capital), "--fund: 1 to 1 000 000 000 dollars"),
+            ((1..=MAX_DOLLARS).contains(&self.lp_capital), "--lp: 1 to 1 000 000 000 dollars"),
+            (self.max_steps >= 2, "--steps: at least 2"),
+            (
+                self.min_collateral >= 1
+                    && self.min_collateral <= self.max_collateral
+                    && self.max_collateral <= MAX_DOLLARS,
+                "trader collateral: 1 ≤ min ≤ max ≤ 1 000 000 000 dollars",
+            ),
+            (self.conf_bps <= 200, "confidence: at most 200 bps (the market's bound)"),
+        ];
+        match checks.iter().find(|(ok, _)| !ok) {
+            Some((_, message)) => Err((*message).to_string()),
+            None => Ok(()),
+        }
+    }
+}
+
 impl Default for SimConfig {
     fn default() -> Self {
         Self {
@@ -95,6 +126,10 @@ pub async fn run(
     series: &[PricePoint],
     mut on_step: impl FnMut(usize, usize),
 ) -> Result<Report, String> {
+    config.validate()?;
+    if series.len() < 2 {
+        return Err("a price series needs at least two points".to_string());
+    }
     let steps = subsample(series.len(), config.max_steps);
     let first = series[steps[0]];
     let mut env = if config.pull_oracle {
@@ -184,4 +219,27 @@ fn beyond_band(price_e8: i64, ema_e8: i64, bps: u32) -> bool {
 
 fn conf_of(price_e8: i64, conf_bps: u64) -> u64 {
     u64::try_from(price_e8).unwrap_or(0) * conf_bps / 10_000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SimConfig;
+
+    #[test]
+    fn every_bad_option_is_a_clear_error() {
+        let good = SimConfig::default();
+        assert_eq!(good.validate(), Ok(()));
+        let bad = [
+            SimConfig { fund_capital: 0, ..good },
+            SimConfig { fund_capital: 20_000_000_000_000, ..good },
+            SimConfig { lp_capital: 100_000_000_000_000, ..good },
+            SimConfig { long_pct: 500, ..good },
+            SimConfig { max_leverage_tenths: 5, ..good },
+            SimConfig { traders: 0, ..good },
+            SimConfig { max_steps: 1, ..good },
+        ];
+        for case in bad {
+            assert!(case.validate().is_err(), "{:?}", serde_json::to_string(&case));
+        }
+    }
 }

@@ -14,6 +14,10 @@ pub struct PricePoint {
 /// decimal are dropped).
 pub fn parse_price_e8(text: &str) -> Result<i64, String> {
     let text = text.trim();
+    // `-0.5` would otherwise read as whole part "-0" and fraction 5: +0.5.
+    if !text.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(format!("bad price `{text}`: a price is a positive decimal"));
+    }
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
     let whole: i64 = whole.parse().map_err(|_| format!("bad price `{text}`"))?;
     let mut digits: String = fraction.chars().take(8).collect();
@@ -99,6 +103,27 @@ pub struct Synthetic {
 }
 
 impl Synthetic {
+    /// Checks every option before a path is generated: a clear error rather than a panic or a silent misparse.
+    pub fn validate(&self) -> Result<(), String> {
+        let fine = |x: f64| x.is_finite();
+        if !(2..=1_000_000).contains(&self.minutes) {
+            return Err(format!("--minutes {}: between 2 and 1 000 000", self.minutes));
+        }
+        if !fine(self.volatility) || !(0.0..=10.0).contains(&self.volatility) {
+            return Err(format!("--volatility {}: between 0 and 10 (annualised)", self.volatility));
+        }
+        if !fine(self.jump_prob) || !(0.0..=1.0).contains(&self.jump_prob) {
+            return Err(format!("--jump-prob {}: a probability, 0 to 1", self.jump_prob));
+        }
+        if !fine(self.jump_pct) || self.jump_pct <= -100.0 || self.jump_pct > 100.0 {
+            return Err(format!("--jump-pct {}: above -100 and at most 100", self.jump_pct));
+        }
+        if !fine(self.start_price) || self.start_price <= 0.0 || self.start_price > 1e9 {
+            return Err(format!("start price {}: positive, at most 1e9", self.start_price));
+        }
+        Ok(())
+    }
+
     pub fn generate(&self) -> Vec<PricePoint> {
         let mut rng = Rng::new(self.seed);
         let dt: f64 = 1.0 / (365.0 * 24.0 * 60.0);
@@ -131,6 +156,27 @@ mod tests {
         assert_eq!(parse_price_e8("0.00004"), Ok(4_000));
         assert_eq!(parse_price_e8("1.123456789"), Ok(112_345_678));
         assert!(parse_price_e8("abc").is_err());
+        // Issue 19: `-0.5` was read as +0.5 and simulated.
+        assert!(parse_price_e8("-0.5").is_err());
+        assert!(parse_price_e8("+1").is_err());
+    }
+
+    #[test]
+    fn every_bad_synthetic_option_is_a_clear_error() {
+        let good =
+            Synthetic { start_price: 100.0, minutes: 100, volatility: 0.8, jump_prob: 0.05, jump_pct: -10.0, seed: 7 };
+        assert_eq!(good.validate(), Ok(()));
+        let bad = [
+            Synthetic { minutes: 0, ..good },
+            Synthetic { volatility: f64::NAN, ..good },
+            Synthetic { volatility: -1.0, ..good },
+            Synthetic { jump_prob: 1.5, ..good },
+            Synthetic { jump_pct: 500.0, ..good },
+            Synthetic { jump_pct: -100.0, ..good },
+        ];
+        for case in bad {
+            assert!(case.validate().is_err(), "{case:?}");
+        }
     }
 
     #[test]
