@@ -5,7 +5,9 @@
 
 pub mod chain;
 pub mod cli;
+pub mod commands;
 pub mod keeper;
+pub mod multisig;
 pub mod oracle;
 pub mod rpc;
 

@@ -3,9 +3,9 @@
 
 use anchor_lang::prelude::Pubkey;
 use backstop_app::cli::{set_param, Context};
+use backstop_app::commands::governance::{self, Signing, Status};
 use backstop_app::rpc::RpcChain;
 use backstop_app::{Chain, Keeper};
-use backstop_client::governance as gov;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -180,13 +180,41 @@ enum Command {
         #[arg(value_parser = key)]
         treasury_token: Pubkey,
     },
-    /// Governance: proposes new market parameters, `--set name=value` each (tightening applies at once,
-    /// loosening is queued behind the timelock).
+    /// Governance: proposes new market parameters, `--set name=value` each (names and bounds: docs/governance.md;
+    /// a safety tightening within its limit applies at once, anything else is queued behind the timelock).
     ProposeParams {
         #[command(flatten)]
         target: Target,
+        #[command(flatten)]
+        signing: Signing,
         #[arg(long = "set", value_parser = parse_assignment)]
         set: Vec<(String, u64)>,
+    },
+    /// Anyone: applies a market's queued parameters once their timelock has passed.
+    ApplyParams {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Governance: drops a market's queued parameter and oracle changes.
+    CancelMarketChange {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        signing: Signing,
+    },
+    /// Guardian or governance: restricts a market at once (reduce-only, paused); only governance lifts it.
+    SetMarketStatus {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        signing: Signing,
+        #[arg(long, value_enum)]
+        status: Status,
+    },
+    /// Every queued change of the exchange, a market and its fund, with when it may apply.
+    Pending {
+        #[command(flatten)]
+        target: Target,
     },
 }
 
@@ -402,16 +430,25 @@ async fn run(command: Command) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::ProposeParams { target, set } => {
+        Command::ProposeParams { target, signing, set } => {
             let mut ctx = context(&target).await?;
-            let mut params = ctx.chain.market(ctx.market).await?.params;
-            for (name, value) in &set {
-                set_param(&mut params, name, *value)?;
-            }
-            params.validate().map_err(|e| format!("out of bounds: {e:?}"))?;
-            let authority = ctx.chain.keeper();
-            let market = ctx.market;
-            ctx.send(gov::update_market_params(authority, market, params)).await
+            governance::propose_params(&mut ctx.chain, &signing, ctx.market, &set).await
+        }
+        Command::ApplyParams { target } => {
+            let mut ctx = context(&target).await?;
+            governance::apply_params(&mut ctx.chain, ctx.market).await
+        }
+        Command::CancelMarketChange { target, signing } => {
+            let mut ctx = context(&target).await?;
+            governance::cancel_market_change(&mut ctx.chain, &signing, ctx.market).await
+        }
+        Command::SetMarketStatus { target, signing, status } => {
+            let mut ctx = context(&target).await?;
+            governance::set_market_status(&mut ctx.chain, &signing, ctx.market, status).await
+        }
+        Command::Pending { target } => {
+            let mut ctx = context(&target).await?;
+            governance::pending(&mut ctx.chain, ctx.market).await
         }
     }
 }

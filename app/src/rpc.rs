@@ -36,6 +36,16 @@ impl RpcChain {
     }
 }
 
+impl RpcChain {
+    /// Sends `instructions` in one transaction signed by the keypair; returns its signature.
+    pub async fn send_returning_signature(&self, instructions: &[Instruction]) -> ChainResult<String> {
+        let blockhash = self.client.get_latest_blockhash().await.map_err(|e| e.to_string())?;
+        let tx =
+            Transaction::new_signed_with_payer(instructions, Some(&self.payer.pubkey()), &[&self.payer], blockhash);
+        self.client.send_and_confirm_transaction(&tx).await.map(|s| s.to_string()).map_err(|e| e.to_string())
+    }
+}
+
 impl Chain for RpcChain {
     async fn now(&mut self) -> ChainResult<i64> {
         let (data, _) = self.account(CLOCK_SYSVAR).await?.ok_or("no clock sysvar")?;
@@ -76,10 +86,7 @@ impl Chain for RpcChain {
     }
 
     async fn send(&mut self, instructions: &[Instruction]) -> ChainResult<()> {
-        let blockhash = self.client.get_latest_blockhash().await.map_err(|e| e.to_string())?;
-        let tx =
-            Transaction::new_signed_with_payer(instructions, Some(&self.payer.pubkey()), &[&self.payer], blockhash);
-        self.client.send_and_confirm_transaction(&tx).await.map(|_| ()).map_err(|e| e.to_string())
+        self.send_returning_signature(instructions).await.map(|_| ())
     }
 
     fn keeper(&self) -> Pubkey {
