@@ -35,8 +35,11 @@ impl Context {
         Ok(self.chain.market_accounts(self.market).await?.staking(owner, self.token))
     }
 
+    /// Sends `instruction` signed by the keypair and prints its signature.
     pub async fn send(&mut self, instruction: Instruction) -> Result<(), String> {
-        self.chain.send(&[instruction]).await.map_err(readable)
+        let signature = self.chain.send_returning_signature(&[instruction]).await.map_err(readable)?;
+        println!("signature: {signature}");
+        Ok(())
     }
 
     /// Sends `instruction` after a `cover_bankruptcy` for every bankrupt account of the market, in one
@@ -55,7 +58,22 @@ impl Context {
             }
         }
         instructions.push(instruction);
-        self.chain.send(&instructions).await.map_err(readable)
+        let signature = self.chain.send_returning_signature(&instructions).await.map_err(readable)?;
+        println!("signature: {signature}");
+        Ok(())
+    }
+
+    /// Refuses before anything is created when the token account to pay from does not exist (issue 19: a deposit
+    /// without one created a margin account, whose rent cannot be reclaimed, and then failed).
+    pub async fn require_token_account(&mut self) -> Result<(), String> {
+        if self.chain.account(self.token).await?.is_none() {
+            return Err(format!(
+                "token account {} does not exist: create it first (spl-token create-account <collateral mint>) or \
+                 name another with --token",
+                self.token
+            ));
+        }
+        Ok(())
     }
 
     /// Creates the margin account if it does not exist yet.

@@ -35,9 +35,9 @@ struct Target {
     rpc: Rpc,
     #[arg(long)]
     market: String,
-    /// The user's token account of the collateral mint.
-    #[arg(long, default_value = "11111111111111111111111111111111")]
-    token: String,
+    /// The user's token account of the collateral mint (default: the keypair's associated token account).
+    #[arg(long)]
+    token: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -116,30 +116,36 @@ enum Command {
     },
     /// Shows your margin account (with health) and stake position.
     Show(Target),
-    /// Deposits collateral (atoms) into your margin account, creating it if needed.
+    /// Deposits collateral into your margin account, creating it if needed.
     Deposit {
         #[command(flatten)]
         target: Target,
+        /// Collateral in dollars, e.g. 1.5 (6 decimals).
+        #[arg(value_parser = parse_dollars)]
         amount: u64,
     },
-    /// Withdraws collateral (atoms); initial margin must hold afterwards. Covers pending bankruptcies first, in the
+    /// Withdraws collateral; initial margin must hold afterwards. Covers pending bankruptcies first, in the
     /// same transaction (a withdrawal cannot dodge its share of a loss awaiting cover).
     Withdraw {
         #[command(flatten)]
         target: Target,
+        /// Collateral in dollars, e.g. 1.5 (6 decimals).
+        #[arg(value_parser = parse_dollars)]
         amount: u64,
     },
-    /// Trades a signed base size (atoms, 9 decimals): > 0 buys.
+    /// Trades a signed size in units of the base asset (e.g. 0.5 buys half a unit, -2 sells two; 9 decimals).
     Trade {
         #[command(flatten)]
         target: Target,
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_hyphen_values = true, value_parser = backstop_client::units::parse_size)]
         size: i64,
     },
     /// Deposits into the market's LP pool for shares, creating your LP position if needed.
     LpDeposit {
         #[command(flatten)]
         target: Target,
+        /// Collateral in dollars, e.g. 1.5 (6 decimals).
+        #[arg(value_parser = parse_dollars)]
         amount: u64,
     },
     /// Asks to leave the LP pool with these shares; `lp-withdraw` serves them after the market's exit delay.
@@ -158,6 +164,8 @@ enum Command {
     Stake {
         #[command(flatten)]
         target: Target,
+        /// Collateral in dollars, e.g. 1.5 (6 decimals).
+        #[arg(value_parser = parse_dollars)]
         amount: u64,
     },
     /// Locks shares for withdrawal after the fund's cooldown.
@@ -218,6 +226,10 @@ enum Command {
     },
 }
 
+fn parse_dollars(text: &str) -> Result<u64, String> {
+    backstop_client::units::parse_amount(text, backstop_math::constants::QUOTE_DECIMALS)
+}
+
 fn parse_assignment(text: &str) -> Result<(String, u64), String> {
     let (name, value) = text.split_once('=').ok_or("expected name=value")?;
     Ok((name.to_string(), value.parse().map_err(|_| format!("{value}: not a number"))?))
@@ -246,7 +258,16 @@ fn chain(rpc: &Rpc) -> Result<RpcChain, String> {
 }
 
 async fn context(target: &Target) -> Result<Context, String> {
-    Ok(Context { chain: chain(&target.rpc)?, market: key(&target.market)?, token: key(&target.token)? })
+    let mut chain = chain(&target.rpc)?;
+    let market = key(&target.market)?;
+    let token = match &target.token {
+        Some(token) => key(token)?,
+        None => {
+            let mint = chain.market(market).await?.collateral_mint;
+            backstop_client::pda::associated_token_account(&chain.keeper(), &mint)
+        }
+    };
+    Ok(Context { chain, market, token })
 }
 
 async fn run(command: Command) -> Result<(), String> {
@@ -350,6 +371,7 @@ async fn run(command: Command) -> Result<(), String> {
         }
         Command::Deposit { target, amount } => {
             let mut ctx = context(&target).await?;
+            ctx.require_token_account().await?;
             ctx.ensure_margin_account().await?;
             let flow = ctx.margin_flow().await?;
             ctx.send(flow.deposit(amount)).await
@@ -366,6 +388,7 @@ async fn run(command: Command) -> Result<(), String> {
         }
         Command::LpDeposit { target, amount } => {
             let mut ctx = context(&target).await?;
+            ctx.require_token_account().await?;
             let flow = ctx.lp_flow().await?;
             let owner = ctx.chain.keeper();
             if ctx.chain.account(flow.position).await?.is_none() {
@@ -390,6 +413,7 @@ async fn run(command: Command) -> Result<(), String> {
         }
         Command::Stake { target, amount } => {
             let mut ctx = context(&target).await?;
+            ctx.require_token_account().await?;
             let staking = ctx.staking().await?;
             if ctx.chain.account(staking.position).await?.is_none() {
                 ctx.send(staking.create()).await?;

@@ -18,6 +18,19 @@ pub mod pda {
     pub fn exchange() -> Pubkey {
         find(&[seeds::EXCHANGE])
     }
+
+    /// The SPL associated token account program.
+    pub const ASSOCIATED_TOKEN_PROGRAM: Pubkey = anchor_lang::pubkey!("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
+
+    /// `wallet`'s associated token account of `mint` (SPL Token): where a wallet's tokens live by default.
+    pub fn associated_token_account(wallet: &Pubkey, mint: &Pubkey) -> Pubkey {
+        let token_program = anchor_spl::token::ID;
+        Pubkey::find_program_address(
+            &[wallet.as_ref(), token_program.as_ref(), mint.as_ref()],
+            &ASSOCIATED_TOKEN_PROGRAM,
+        )
+        .0
+    }
     pub fn insurance_fund(id: u16) -> Pubkey {
         find(&[seeds::INSURANCE_FUND, &id.to_le_bytes()])
     }
@@ -184,6 +197,7 @@ pub mod keeper;
 pub mod presets;
 pub mod read;
 pub mod staking;
+pub mod units;
 
 pub use accounts::MarketAccounts;
 pub use flows::Flow;
