@@ -20,6 +20,8 @@ pub struct RoundReport {
     pub covered: Vec<Pubkey>,
     pub failed: Vec<String>,
     pub swept: bool,
+    /// The round began by showing the market its oracle (`update_circuit_breaker`).
+    pub poked: bool,
 }
 
 /// What the keeper decides for one account, from its state alone.
@@ -76,11 +78,16 @@ impl Keeper {
     pub async fn round<C: Chain>(&mut self, chain: &mut C) -> Result<RoundReport, String> {
         self.rounds += 1;
         let keeper = chain.keeper();
+        // First show the market its oracle: funding accrues, the variance estimate and the breaker see the print
+        // even when nobody trades (a refused poke, e.g. a stale print, does not stop the round).
+        let poke =
+            backstop_client::governance::update_circuit_breaker(self.market, chain.market(self.market).await?.oracle);
+        let poked = self.send_with_retries(chain, &[poke]).await.is_ok();
         let market = chain.market(self.market).await?;
         let price = chain.oracle_price(&market).await?;
         let now = chain.now().await?;
         let accounts = chain.margin_accounts(self.market).await?;
-        let mut report = RoundReport { scanned: accounts.len(), ..Default::default() };
+        let mut report = RoundReport { scanned: accounts.len(), poked, ..Default::default() };
         let mut handled: HashSet<Pubkey> = HashSet::new();
         let keeper_account = pda::margin_account(&self.market, &keeper);
 

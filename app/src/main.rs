@@ -11,7 +11,11 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 #[derive(Parser)]
-#[command(name = "backstop", about = "Backstop: perpetuals with an insurance fund that backs every bankruptcy")]
+#[command(
+    name = "backstop",
+    version,
+    about = "Backstop: perpetuals with an insurance fund that backs every bankruptcy"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -89,7 +93,8 @@ enum Command {
         gate_window_secs: u32,
     },
     /// Governance: lists market `id` (timelocked: `activate-market` after the delay) on a legacy Pyth account,
-    /// or a PriceUpdateV2 account with `--feed-id`; parameters start from the simulator's and take `--set`.
+    /// or a PriceUpdateV2 account with `--feed-id`; parameters start from the production preset
+    /// (`backstop_client::presets::production()`, circuit breaker on) and take `--set name=value`.
     InitMarket {
         #[command(flatten)]
         rpc: Rpc,

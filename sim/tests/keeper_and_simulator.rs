@@ -43,6 +43,7 @@ async fn the_keeper_liquidates_exactly_the_unhealthy_accounts_and_covers_the_ban
     let mut chain = InProcessChain { env, keeper, accounts };
     let mut keeper = Keeper::new(keeper_accounts);
     let report = keeper.round(&mut chain).await.expect("round");
+    assert!(report.poked, "each round begins by showing the market its oracle");
     assert_eq!(report.scanned, 5);
     assert_eq!(report.liquidated, expected);
     assert!(report.failed.is_empty(), "{:?}", report.failed);

@@ -82,7 +82,7 @@ pub mod backstop {
         instructions::staking::unstake::handle_unstake(ctx)
     }
 
-    /// Governance: new staking rules for a fund; tightening at once, loosening queued.
+    /// Governance: queues new staking rules for a fund (always timelocked: they decide who leaves first).
     pub fn update_fund_params(ctx: Context<UpdateFundParams>, params: FundParams) -> Result<()> {
         instructions::governance::update_fund_params::handle_update_fund_params(ctx, params)
     }
@@ -161,12 +161,13 @@ pub mod backstop {
         instructions::settle_fund_revenue::handle_settle_fund_revenue(ctx)
     }
 
-    /// Keeper: shows the market its oracle so the circuit breaker trips or clears even without trades.
     /// Permissionless: pays the treasury's accrued fee share to a token account of the exchange's treasury.
     pub fn sweep_treasury_fees(ctx: Context<SweepTreasuryFees>) -> Result<()> {
         instructions::sweep_treasury_fees::handle_sweep_treasury_fees(ctx)
     }
 
+    /// Keeper: shows the market its oracle so the circuit breaker trips or clears (and the variance estimate
+    /// moves) even without trades.
     pub fn update_circuit_breaker(ctx: Context<UpdateCircuitBreaker>) -> Result<()> {
         instructions::update_circuit_breaker::handle_update_circuit_breaker(ctx)
     }
@@ -181,7 +182,7 @@ pub mod backstop {
         instructions::governance::accept_authority::handle_accept_authority(ctx)
     }
 
-    /// Governance: queues a new guardian, treasury and timelock delay (always timelocked).
+    /// Governance: queues a new guardian, treasury, timelock delay and allowed pull receiver (always timelocked).
     pub fn propose_exchange_change(ctx: Context<ProposeExchangeChange>, change: ExchangeChange) -> Result<()> {
         instructions::governance::propose_exchange_change::handle_propose_exchange_change(ctx, change)
     }
@@ -196,7 +197,8 @@ pub mod backstop {
         instructions::governance::cancel_exchange_change::handle_cancel_exchange_change(ctx)
     }
 
-    /// Governance: new market parameters, within bounds; tightening applies at once, loosening is queued.
+    /// Governance: new market parameters, within bounds; a safety tightening within its step applies at once,
+    /// anything else (margins and every value transfer included) is queued behind the timelock.
     pub fn update_market_params(ctx: Context<UpdateMarketParams>, params: MarketParams) -> Result<()> {
         instructions::governance::update_market_params::handle_update_market_params(ctx, params)
     }

@@ -13,7 +13,7 @@ use backstop_math::constants::BASE_PRECISION_U64;
 use backstop_math::fund::coverage_ratio_bps;
 use backstop_math::params::MarketParams;
 use backstop_math::position::notional;
-use backstop_tests::builders::{governance, pda};
+use backstop_tests::builders::pda;
 use backstop_tests::{default_params, Env, USDC};
 use prices::{PricePoint, Rng};
 use report::{Report, Sample};
@@ -177,9 +177,7 @@ pub async fn run(
         }
         chain.env.set_price(point.price_e8, conf_of(point.price_e8, config.conf_bps)).await;
         let ema_e8 = chain.env.lagging_ema.map_or(point.price_e8, |ema| ema.last());
-        // Funding accrues with real elapsed time between steps.
-        let poke = governance::update_circuit_breaker(chain.env.market, chain.env.oracle);
-        chain.send(&[poke]).await?;
+        // The keeper's round begins with the breaker poke: funding accrues with real elapsed time between steps.
         let round = keeper.round(&mut chain).await?;
         let market = chain.market(chain.env.market).await?;
         let fund = chain.fund(chain.env.fund).await?;

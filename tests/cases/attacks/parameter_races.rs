@@ -29,7 +29,7 @@ async fn a_queued_market_change_does_not_undo_an_emergency_tightening() {
     };
     env.send(&[gov::update_market_params(governance.pubkey(), env.market, emergency)], &[&governance])
         .await
-        .expect("a tightening applies at once");
+        .expect("a bounded safety tightening applies at once");
     assert_eq!(env.market_state().await.params, emergency);
     env.advance(TIMELOCK).await;
     let anyone = env.trader(0).await;
