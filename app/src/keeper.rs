@@ -80,8 +80,7 @@ impl Keeper {
         let keeper = chain.keeper();
         // First show the market its oracle: funding accrues, the variance estimate and the breaker see the print
         // even when nobody trades (a refused poke, e.g. a stale print, does not stop the round).
-        let poke =
-            backstop_client::governance::update_circuit_breaker(self.market, chain.market(self.market).await?.oracle);
+        let poke = backstop_client::governance::update_circuit_breaker(self.market, self.accounts.oracle);
         let poked = self.send_with_retries(chain, &[poke]).await.is_ok();
         let market = chain.market(self.market).await?;
         let price = chain.oracle_price(&market).await?;

@@ -19,8 +19,6 @@ use crate::params::MarketParams;
 pub enum Safe {
     Up,
     Down,
-    /// Down, but not below the floor.
-    DownTo(u64),
     /// Down to no less than half and not below the floor, one step per window.
     DownToHalf(u64),
     /// Up to at most double, one step per window.
@@ -109,7 +107,6 @@ fn moves_safely(rule: &Rule, before: u64, after: u64, step_ready: bool) -> bool 
     match rule.safe {
         Safe::Up => after > before,
         Safe::Down => after < before,
-        Safe::DownTo(floor) => after < before && after >= floor,
         Safe::DownToHalf(floor) => step_ready && after < before && after >= floor && after.saturating_mul(2) >= before,
         Safe::UpToDouble => step_ready && after > before && after <= before.saturating_mul(2),
         Safe::Never => false,
@@ -153,7 +150,7 @@ pub fn rebase_queued(old: &MarketParams, new: &MarketParams, queued: &MarketPara
         if (rule.read)(old) != now {
             let safer = match rule.safe {
                 Safe::Up | Safe::UpToDouble => now.max(announced),
-                Safe::Down | Safe::DownTo(_) | Safe::DownToHalf(_) => now.min(announced),
+                Safe::Down | Safe::DownToHalf(_) => now.min(announced),
                 // Such a field never changes at once.
                 Safe::Never => announced,
             };
