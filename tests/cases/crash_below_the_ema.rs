@@ -93,7 +93,7 @@ async fn f7_a_matured_unstake_waits_while_the_last_print_lay_beyond_the_band() {
     env.price.set(usd(75), CONF, env.now).set_ema(usd(100));
     env.write_oracle().await;
     let poke = backstop_tests::builders::governance::update_circuit_breaker(env.market, env.oracle);
-    env.send(&[poke.clone()], &[]).await.expect("the keeper's poke absorbs the print");
+    env.send(std::slice::from_ref(&poke), &[]).await.expect("the keeper's poke absorbs the print");
     let unstake = env.staking(&staker).unstake(&[env.market]);
     env.assert_rejected(&staker, unstake.clone(), BackstopError::OracleDivergedFromEma).await;
     env.advance(5).await;

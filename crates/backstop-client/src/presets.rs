@@ -50,6 +50,21 @@ pub fn production() -> MarketParams {
     }
 }
 
+/// Sets one market parameter by its name, as `--set name=value` does: the names, and how each is read and
+/// written, are `backstop_math::governance::RULES`, the one table of parameters. A value that does not fit the
+/// field is refused here; the bounds between fields are `MarketParams::validate`'s.
+pub fn set_by_name(params: &mut MarketParams, name: &str, value: u64) -> Result<(), String> {
+    let rule = backstop_math::governance::RULES.iter().find(|rule| rule.name == name).ok_or_else(|| {
+        let names: Vec<&str> = backstop_math::governance::RULES.iter().map(|rule| rule.name).collect();
+        format!("unknown parameter `{name}` (one of: {})", names.join(", "))
+    })?;
+    (rule.write)(params, value);
+    if (rule.read)(params) != value {
+        return Err(format!("{name}: {value} does not fit the field"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -27,76 +27,48 @@ pub enum Safe {
     Never,
 }
 
-/// One parameter's rule.
+/// One parameter: its name, its doc, and its rule.
 pub struct Rule {
     pub name: &'static str,
+    /// The field's doc comment, as written (`Rule::description` trims it).
+    pub doc: &'static str,
     pub read: fn(&MarketParams) -> u64,
     /// Sets the field to a value read from another parameter set (so it always fits the field's type).
     pub write: fn(&mut MarketParams, u64),
     pub safe: Safe,
 }
 
-macro_rules! rule {
-    ($field:ident, $safe:expr) => {
-        Rule {
-            name: stringify!($field),
-            read: |p| u64::from(p.$field),
-            write: |p, value| p.$field = value.try_into().unwrap_or(p.$field),
-            safe: $safe,
-        }
-    };
+impl Rule {
+    /// What the parameter means.
+    pub fn description(&self) -> &'static str {
+        self.doc.trim()
+    }
 }
 
-/// Stepped tightenings (margins, minimum order) take at most one step at once per this window.
+/// The rule in words, for `backstop params` and docs/parameters.md.
+impl core::fmt::Display for Safe {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Up => f.write_str("a rise applies at once; a cut waits for the timelock"),
+            Self::Down => f.write_str("a cut applies at once; a rise waits for the timelock"),
+            Self::DownToHalf(floor) => write!(
+                f,
+                "a cut to no less than half (and not below {floor}) applies at once, one step a day; else it waits"
+            ),
+            Self::UpToDouble => f.write_str("a rise to at most double applies at once, one step a day; else it waits"),
+            Self::Never => f.write_str("always waits for the timelock"),
+        }
+    }
+}
+
+/// Stepped tightenings (minimum order, LP exit delay, oracle bounds) take at most one step at once per this window.
 pub const STEP_WINDOW_SECS: i64 = 86_400;
 /// Floors for immediate cuts: 1 % of confidence, 10 seconds of age (a pull feed prints every ~0.4 s).
 pub const MIN_IMMEDIATE_ORACLE_CONF_BPS: u64 = 100;
 pub const MIN_IMMEDIATE_ORACLE_AGE_SECS: u64 = 10;
 
-/// Every market parameter and its safe direction.
-pub const RULES: &[Rule] = &[
-    rule!(initial_margin_bps, Safe::Never),
-    rule!(maintenance_margin_bps, Safe::Never),
-    rule!(liquidation_penalty_bps, Safe::Never),
-    rule!(liquidator_reward_share_bps, Safe::Never),
-    rule!(taker_fee_bps, Safe::Never),
-    rule!(fee_fund_share_bps, Safe::Never),
-    rule!(fee_lp_share_bps, Safe::Never),
-    rule!(fee_treasury_share_bps, Safe::Never),
-    rule!(exec_conf_scale_bps, Safe::Never),
-    rule!(oracle_max_conf_bps, Safe::DownToHalf(MIN_IMMEDIATE_ORACLE_CONF_BPS)),
-    rule!(oracle_max_age_secs, Safe::DownToHalf(MIN_IMMEDIATE_ORACLE_AGE_SECS)),
-    // Only initial margin counts unrealized profit: nothing becomes liquidatable.
-    rule!(unrealized_profit_cap_bps, Safe::Down),
-    rule!(max_open_interest, Safe::Down),
-    rule!(min_order_size, Safe::UpToDouble),
-    rule!(fund_draw_cap, Safe::Never),
-    rule!(fund_draw_window_secs, Safe::Never),
-    rule!(funding_coefficient_ppm, Safe::Never),
-    rule!(funding_cap_ppm, Safe::Never),
-    rule!(funding_depth, Safe::Never),
-    rule!(fee_floor_bps, Safe::Never),
-    rule!(fee_cap_bps, Safe::Never),
-    rule!(fee_vol_coefficient, Safe::Never),
-    rule!(volatility_window_secs, Safe::Never),
-    rule!(fund_share_max_bps, Safe::Never),
-    rule!(coverage_target_bps, Safe::Never),
-    rule!(treasury_yields_to_fund, Safe::Never),
-    // A breaker threshold of 0 disables that trigger, so neither direction is safe.
-    rule!(breaker_conf_bps, Safe::Never),
-    rule!(breaker_move_bps, Safe::Never),
-    rule!(breaker_window_secs, Safe::Never),
-    rule!(breaker_cooldown_secs, Safe::Never),
-    // A longer exit delay protects the LPs who stay, but it also holds every new request to the lesser of two
-    // values for longer: at most double at once. A request already made keeps the delay it was made under.
-    rule!(lp_exit_delay_secs, Safe::UpToDouble),
-    // 0 disables the guard, so neither direction is safe.
-    rule!(oracle_max_ema_divergence_bps, Safe::Never),
-    // Bounded below by `MIN_FILL_AGE_SECS` in the parameters themselves.
-    rule!(fill_max_age_secs, Safe::Down),
-    // Liquidations must run: at most halved a day, never below the oracle floor.
-    rule!(liquidation_max_age_secs, Safe::DownToHalf(MIN_IMMEDIATE_ORACLE_AGE_SECS)),
-];
+/// Every market parameter with its rule: generated from the one table in `params`.
+pub use crate::params::RULES;
 
 /// Whether `rule` lets its field move from `before` to `after` at once. `step_ready`: no stepped tightening was
 /// applied at once within the last [`STEP_WINDOW_SECS`].

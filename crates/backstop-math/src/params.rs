@@ -3,6 +3,7 @@
 
 use crate::constants::BPS_DENOMINATOR;
 use crate::error::{MathError, MathResult};
+use crate::governance::{Rule, Safe, MIN_IMMEDIATE_ORACLE_AGE_SECS, MIN_IMMEDIATE_ORACLE_CONF_BPS};
 use bytemuck::{Pod, Zeroable};
 
 /// Highest taker fee governance may set: 1 %.
@@ -31,91 +32,154 @@ pub const MIN_FILL_AGE_SECS: u32 = 10;
 /// Loosest maintenance margin a market may have: 0.5 % (200x is where oracle noise alone liquidates).
 pub const MIN_MAINTENANCE_MARGIN_BPS: u32 = 50;
 
-/// Risk parameters of one market. Every ratio is in basis points (10 000 = 100 %).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
-#[cfg_attr(feature = "borsh", derive(borsh::BorshSerialize, borsh::BorshDeserialize))]
-pub struct MarketParams {
+/// The one table of market parameters. Each entry: what the parameter means (its doc), its field type, and the
+/// direction in which it may move without the timelock ([`Safe`], with why in a comment). From it come the
+/// [`MarketParams`] struct (stored Pod in the market, passed Borsh to instructions), [`RULES`] (names, docs,
+/// reading and writing by name, the timelock rule), the CLI's `--set name=value` and `backstop params`, and
+/// docs/parameters.md. Field order is the account layout: append only.
+macro_rules! market_params {
+    ($( $(#[doc = $doc:tt])* $field:ident : $ty:ty = $safe:expr; )*) => {
+        /// Risk parameters of one market. Every ratio is in basis points (10 000 = 100 %).
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+        #[cfg_attr(feature = "borsh", derive(borsh::BorshSerialize, borsh::BorshDeserialize))]
+        pub struct MarketParams { $( $(#[doc = $doc])* pub $field: $ty, )* }
+
+        /// Every market parameter, in field order.
+        pub const RULES: &[Rule] = &[ $( Rule {
+            name: stringify!($field),
+            doc: concat!($($doc),*),
+            read: |p| u64::from(p.$field),
+            write: |p, value| p.$field = value.try_into().unwrap_or(p.$field),
+            safe: $safe,
+        }, )* ];
+    };
+}
+
+market_params! {
     /// Equity / notional that must hold after any risk-increasing trade or withdrawal.
-    pub initial_margin_bps: u32,
+    /// Bounds: maintenance < initial ≤ 10 000.
+    initial_margin_bps: u32 = Safe::Never;
     /// Below this equity / notional an account is liquidatable.
-    pub maintenance_margin_bps: u32,
+    /// Bounds: 50 ≤ maintenance < initial.
+    maintenance_margin_bps: u32 = Safe::Never;
     /// Penalty on liquidated notional, paid from the liquidated account's collateral.
-    pub liquidation_penalty_bps: u32,
+    /// Bounds: 0 < penalty < maintenance margin (a liquidation at the boundary never creates bad debt by itself).
+    liquidation_penalty_bps: u32 = Safe::Never;
     /// Liquidator's share of the penalty; the rest goes to the insurance fund.
-    pub liquidator_reward_share_bps: u32,
+    /// Bounds: ≤ 10 000.
+    liquidator_reward_share_bps: u32 = Safe::Never;
     /// Taker fee on every fill's notional.
-    pub taker_fee_bps: u32,
+    /// Bounds: fee_floor_bps ≤ taker fee ≤ fee_cap_bps ≤ 100.
+    taker_fee_bps: u32 = Safe::Never;
     /// Insurance fund's share of each fee.
-    pub fee_fund_share_bps: u32,
+    /// Bounds: the three fee shares sum to 10 000.
+    fee_fund_share_bps: u32 = Safe::Never;
     /// LP pool's share of each fee.
-    pub fee_lp_share_bps: u32,
+    /// Bounds: the three fee shares sum to 10 000.
+    fee_lp_share_bps: u32 = Safe::Never;
     /// Treasury's share of each fee.
-    pub fee_treasury_share_bps: u32,
+    /// Bounds: the three fee shares sum to 10 000.
+    fee_treasury_share_bps: u32 = Safe::Never;
     /// Fills move against the taker by this many bps of the oracle confidence interval.
-    pub exec_conf_scale_bps: u32,
+    /// Bounds: ≤ 30 000.
+    exec_conf_scale_bps: u32 = Safe::Never;
     /// Widest oracle confidence accepted, as bps of price.
-    pub oracle_max_conf_bps: u32,
+    /// Bounds: 1 ..= 1 000.
+    oracle_max_conf_bps: u32 = Safe::DownToHalf(MIN_IMMEDIATE_ORACLE_CONF_BPS);
     /// Oldest oracle publish time accepted, in seconds.
-    pub oracle_max_age_secs: u32,
+    /// Bounds: 1 ..= 300.
+    oracle_max_age_secs: u32 = Safe::DownToHalf(MIN_IMMEDIATE_ORACLE_AGE_SECS);
     /// Share of the account's collateral up to which unrealized (and unsettled) profit counts toward initial
     /// margin. Profit never counts as withdrawable cash.
-    pub unrealized_profit_cap_bps: u32,
+    /// Bounds: ≤ 10 000.
+    // Only initial margin counts unrealized profit: nothing becomes liquidatable.
+    unrealized_profit_cap_bps: u32 = Safe::Down;
     /// Largest open interest per side. precision: BASE_PRECISION.
-    pub max_open_interest: u64,
+    /// Bounds: min_order_size ≤ cap ≤ i64::MAX.
+    max_open_interest: u64 = Safe::Down;
     /// Smallest order, except one that closes a position outright. precision: BASE_PRECISION.
-    pub min_order_size: u64,
-    /// Most this market may draw from its insurance fund per window, so one market cannot drain a fund that
-    /// backs several. precision: QUOTE_PRECISION.
-    pub fund_draw_cap: u64,
+    /// Bounds: 0 < minimum ≤ max_open_interest.
+    min_order_size: u64 = Safe::UpToDouble;
+    /// Most this market may draw from its insurance fund per window, so one market cannot drain a fund that backs
+    /// several. precision: QUOTE_PRECISION.
+    /// What counts as drawn fades linearly over the window, each draw restarting the fade from the new total: at
+    /// most the cap at once, room back no faster than the cap per window. Bounds: > 0.
+    fund_draw_cap: u64 = Safe::Never;
     /// Length of the draw window, in seconds.
-    pub fund_draw_window_secs: u32,
+    /// Bounds: 1 ..= 30 days.
+    fund_draw_window_secs: u32 = Safe::Never;
     /// Funding rate at full open-interest skew, in parts per million of notional per hour.
-    pub funding_coefficient_ppm: u32,
+    /// Bounds: ≤ 10 000 (1 % an hour).
+    funding_coefficient_ppm: u32 = Safe::Never;
     /// Largest funding rate either way, in parts per million of notional per hour.
-    pub funding_cap_ppm: u32,
-    /// Seconds between an LP's exit request and the exit, which pays the lesser of the shares' value at request
-    /// and at exit. Longer than a keeper round, so a loss already visible at request (an account underwater but
-    /// not yet liquidated) is recognised before the LP leaves.
-    pub lp_exit_delay_secs: u32,
-    /// Open interest below which skew is measured against this depth instead, so a thin market's first trade
-    /// does not pay the full rate. precision: BASE_PRECISION.
-    pub funding_depth: u64,
-    /// Dynamic fee: `taker_fee_bps + fee_vol_coefficient × volatility_ppm / 10⁷`, clamped to [floor, cap] (bps).
-    pub fee_floor_bps: u32,
-    pub fee_cap_bps: u32,
-    /// 1 000 adds 1 bps of fee per 1 % of realised volatility (standard deviation of returns over one window,
-    /// from a variance rate that does not depend on how often the oracle is read).
-    pub fee_vol_coefficient: u32,
+    /// Bounds: ≤ 10 000 (1 % an hour).
+    funding_cap_ppm: u32 = Safe::Never;
+    /// Seconds between an LP's exit request and the exit, which pays the lesser of the shares' value at request and
+    /// at exit. Longer than a keeper round, so a loss already visible at request (an account underwater but not yet
+    /// liquidated) is recognised before the LP leaves.
+    /// Bounds: 10 s ..= 7 days.
+    // A longer exit delay protects the LPs who stay, but it also holds every new request to the lesser of two
+    // values for longer: at most double at once. A request already made keeps the delay it was made under.
+    lp_exit_delay_secs: u32 = Safe::UpToDouble;
+    /// Open interest below which skew is measured against this depth instead, so a thin market's first trade does
+    /// not pay the full rate. precision: BASE_PRECISION.
+    /// Bounds: 0 < depth ≤ i64::MAX.
+    funding_depth: u64 = Safe::Never;
+    /// Dynamic fee: `taker_fee_bps + fee_vol_coefficient × volatility_ppm / 10⁷`, clamped to [floor, cap] (bps);
+    /// this is the floor.
+    /// Bounds: floor ≤ taker_fee_bps.
+    fee_floor_bps: u32 = Safe::Never;
+    /// Ceiling of the dynamic fee, bps (at most 1 %).
+    /// Bounds: taker_fee_bps ≤ cap ≤ 100.
+    fee_cap_bps: u32 = Safe::Never;
+    /// 1 000 adds 1 bps of fee per 1 % of realised volatility (standard deviation of returns over one window, from
+    /// a variance rate that does not depend on how often the oracle is read).
+    /// Bounds: ≤ 100 000.
+    fee_vol_coefficient: u32 = Safe::Never;
     /// Time constant of the variance-rate estimate, and the horizon volatility is quoted over, in seconds.
-    pub volatility_window_secs: u32,
+    /// Bounds: 60 s ..= 7 days.
+    volatility_window_secs: u32 = Safe::Never;
     /// Dynamic fund share: the fund's fee share rises linearly to this as its coverage falls from the target to 0.
-    pub fund_share_max_bps: u32,
+    /// Bounds: fee_fund_share_bps ≤ max ≤ the fund and LP shares (and the treasury's, if it yields).
+    fund_share_max_bps: u32 = Safe::Never;
     /// Fund balance ÷ open-interest notional below which the fund's share rises, in bps.
-    pub coverage_target_bps: u32,
+    /// Bounds: ≤ 10 000.
+    coverage_target_bps: u32 = Safe::Never;
     /// 1 if the treasury's share gives way too (after the LP's), 0 if only the LP's does.
-    pub treasury_yields_to_fund: u32,
+    /// Bounds: 0 or 1.
+    treasury_yields_to_fund: u32 = Safe::Never;
     /// Circuit breaker: reduce-only when confidence exceeds this (bps of price; 0 disables this trigger).
-    pub breaker_conf_bps: u32,
-    /// Circuit breaker: reduce-only when the price moved more than this (bps) within `breaker_window_secs`
-    /// (0 disables this trigger).
-    pub breaker_move_bps: u32,
-    pub breaker_window_secs: u32,
+    /// Bounds: ≤ 1 000.
+    // A breaker threshold of 0 disables that trigger, so neither direction is safe.
+    breaker_conf_bps: u32 = Safe::Never;
+    /// Circuit breaker: reduce-only when the price moved more than this (bps) within `breaker_window_secs` (0
+    /// disables this trigger).
+    /// Bounds: ≤ 10 000.
+    breaker_move_bps: u32 = Safe::Never;
+    /// Circuit breaker: the window over which `breaker_move_bps` is measured, seconds.
+    /// Bounds: 1 s ..= 7 days.
+    breaker_window_secs: u32 = Safe::Never;
     /// Seconds of calm after which a tripped breaker clears.
-    pub breaker_cooldown_secs: u32,
-    /// Band around the oracle's own EMA, bps (0 disables): beyond it a print cannot add risk or take value out,
-    /// a reduction fills at the worse of print and EMA, and liquidations run at the band's edge (`oracle_view`).
-    pub oracle_max_ema_divergence_bps: u32,
-    /// Pull oracles only: a fill or an LP flow needs a print at most this old, seconds (10 ..=
-    /// `liquidation_max_age_secs`). Anyone may post any verified update newer than the stored one: without this
-    /// bound a taker could open at the best print of the last `oracle_max_age_secs` and close at the latest (a
-    /// free option on the pool), or exit at a stale one. At least 10 s: clock skew between the validator and the
+    /// Bounds: 1 s ..= 7 days.
+    breaker_cooldown_secs: u32 = Safe::Never;
+    /// Band around the oracle's own EMA, bps (0 disables): beyond it a print cannot add risk or take value out, a
+    /// reduction fills at the worse of print and EMA, and liquidations run at the band's edge (`oracle_view`).
+    /// Bounds: ≤ 10 000.
+    // 0 disables the guard, so neither direction is safe.
+    oracle_max_ema_divergence_bps: u32 = Safe::Never;
+    /// Pull oracles only: a fill or an LP flow needs a print at most this old, seconds (10, or
+    /// `oracle_max_age_secs` if smaller, ..= `liquidation_max_age_secs`). Anyone may post any verified update newer than the stored one: without this
+    /// bound a taker could open at the best print of the last `oracle_max_age_secs` and close at the latest (a free
+    /// option on the pool), or exit at a stale one. At least 10 s: clock skew between the validator and the
     /// publishers plus landing time must never make every fill fail.
-    pub fill_max_age_secs: u32,
+    // Bounded below by `MIN_FILL_AGE_SECS` in the parameters themselves.
+    fill_max_age_secs: u32 = Safe::Down;
     /// Pull oracles only: a liquidation needs a print at most this old, seconds (`fill_max_age_secs` ..=
-    /// `oracle_max_age_secs`): looser than a fill's, since liquidations must run under congestion, tighter than
-    /// the oracle's, so a keeper cannot liquidate on a wick the price has long left.
-    pub liquidation_max_age_secs: u32,
+    /// `oracle_max_age_secs`): looser than a fill's, since liquidations must run under congestion, tighter than the
+    /// oracle's, so a keeper cannot liquidate on a wick the price has long left.
+    // Liquidations must run: at most halved a day, never below the oracle floor.
+    liquidation_max_age_secs: u32 = Safe::DownToHalf(MIN_IMMEDIATE_ORACLE_AGE_SECS);
 }
 
 const BPS: u32 = 10_000;

@@ -379,7 +379,7 @@ fn long_fuzz_over_the_functional_core() {
     use std::sync::atomic::{AtomicU64, Ordering};
 
     let target = env_u64("BACKSTOP_FUZZ_STEPS", 1_000_000);
-    let seed = env_u64("BACKSTOP_FUZZ_SEED", 0x00ba_c5_70_9f);
+    let seed = env_u64("BACKSTOP_FUZZ_SEED", 0x0000_bac5_709f);
     let mut seed_bytes = [0u8; 32];
     seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
     // 120-step sequences average ~60 steps: enough cases to pass the target, stopped early once it is reached.

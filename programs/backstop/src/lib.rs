@@ -129,7 +129,6 @@ pub mod backstop {
         instructions::lp_deposit::handle_lp_deposit(ctx, amount)
     }
 
-    /// Burns LP shares for their value; the pool must keep its free cash and its margin.
     /// Asks to burn `shares` after the market's LP exit delay, recording their value now.
     pub fn request_lp_withdraw(ctx: Context<RequestLpWithdraw>, shares: u64) -> Result<()> {
         instructions::request_lp_withdraw::handle_request_lp_withdraw(ctx, shares)

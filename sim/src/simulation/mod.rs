@@ -12,7 +12,6 @@ use backstop_app::keeper::Keeper;
 use backstop_math::constants::BASE_PRECISION_U64;
 use backstop_math::fund::coverage_ratio_bps;
 use backstop_math::params::MarketParams;
-use backstop_math::position::notional;
 use backstop_tests::builders::pda;
 use backstop_tests::{default_params, Env, USDC};
 use prices::{PricePoint, Rng};
@@ -181,9 +180,7 @@ pub async fn run(
         let round = keeper.round(&mut chain).await?;
         let market = chain.market(chain.env.market).await?;
         let fund = chain.fund(chain.env.fund).await?;
-        let open_interest = market.books.open_interest_long.saturating_add(market.books.open_interest_short);
-        let oi_notional =
-            notional(i64::try_from(open_interest).unwrap_or(i64::MAX), point.price_e8 / 100).unwrap_or(u64::MAX);
+        let oi_notional = market.books.open_interest_notional(point.price_e8 / 100);
         report.record(Sample {
             unix_ts: point.unix_ts,
             price_e8: point.price_e8,

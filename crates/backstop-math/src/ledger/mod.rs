@@ -88,6 +88,18 @@ pub struct Books {
 }
 
 impl MarketLedger {
+    /// Long plus short open interest valued at `price`: what the insurance fund backs (coverage is the fund's
+    /// balance over this). Each side is valued on its own (each fits in i64 by the parameters' bounds; their sum
+    /// may not), and the total saturates rather than fails, so every reader sees the same figure: only a notional
+    /// beyond u64 saturates, and coverage then reads 0, the side that asks the fund for more.
+    /// precision: QUOTE_PRECISION.
+    pub fn open_interest_notional(&self, price: i64) -> u64 {
+        let side = |base: u64| {
+            i64::try_from(base).ok().and_then(|base| crate::position::notional(base, price).ok()).unwrap_or(u64::MAX)
+        };
+        side(self.open_interest_long).saturating_add(side(self.open_interest_short))
+    }
+
     /// Traders' net size (the pool holds the opposite). precision: BASE_PRECISION.
     pub fn net_base(&self) -> MathResult<i64> {
         let long = i64::try_from(self.open_interest_long).map_err(|_| MathError::Overflow)?;
@@ -261,6 +273,24 @@ pub fn touch(trader: &TraderBalances, market: &MarketLedger) -> MathResult<Books
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn open_interest_is_valued_side_by_side_and_saturates_only_beyond_u64() {
+        let price = 2 * crate::constants::PRICE_PRECISION;
+        let books = MarketLedger {
+            open_interest_long: 3 * crate::constants::BASE_PRECISION_U64,
+            open_interest_short: crate::constants::BASE_PRECISION_U64,
+            ..Default::default()
+        };
+        assert_eq!(books.open_interest_notional(price), 8 * crate::constants::QUOTE_PRECISION.unsigned_abs());
+        // Review: the two sides together pass i64 base atoms on a cheap asset while each fits and the notional is
+        // small; summing the sizes first read coverage as 0 there.
+        let cheap = MarketLedger { open_interest_long: i64::MAX as u64, open_interest_short: i64::MAX as u64, ..books };
+        let notional = cheap.open_interest_notional(20);
+        assert!(notional < u64::MAX / 1_000, "{notional}");
+        let huge = MarketLedger { open_interest_long: i64::MAX as u64, ..books };
+        assert_eq!(huge.open_interest_notional(i64::MAX), u64::MAX);
+    }
 
     #[test]
     fn an_unsettled_claim_is_never_paid_from_cash_that_backs_a_pending_deficit() {

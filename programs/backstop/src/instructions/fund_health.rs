@@ -4,7 +4,6 @@ use crate::state::{InsuranceFund, Market};
 use anchor_lang::prelude::*;
 use backstop_math::fund::coverage_ratio_bps;
 use backstop_math::funding::funding_rate_ppb;
-use backstop_math::position::notional;
 
 /// One market's share of the fund's risk.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,12 +98,10 @@ pub fn handle_fund_health<'info>(ctx: Context<'info, FundHealthView<'info>>) -> 
 }
 
 fn market_draw(key: &Pubkey, market: &Market, now: i64) -> Result<MarketDraw> {
-    let open_interest = market.books.open_interest_long.saturating_add(market.books.open_interest_short);
-    let base = i64::try_from(open_interest).map_err(|_| BackstopError::Overflow)?;
     let (cap, window) = (market.params.fund_draw_cap, market.params.fund_draw_window_secs);
     Ok(MarketDraw {
         market: *key,
-        open_interest_notional: notional(base, market.last_oracle_price).unwrap_or(u64::MAX),
+        open_interest_notional: market.books.open_interest_notional(market.last_oracle_price),
         draw_remaining: market.fund_draw.remaining(now, cap, window),
         funding_rate_ppb: funding_rate_ppb(
             market.books.open_interest_long,

@@ -6,7 +6,6 @@ use anchor_lang::prelude::*;
 use backstop_math::dynamic::volatility_ppm;
 use backstop_math::fund::coverage_ratio_bps;
 use backstop_math::ledger::{self, TradeControls};
-use backstop_math::position::notional;
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -40,9 +39,7 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     let (accrual, observation) = (absorbed.funding, absorbed.breaker);
 
     let fund_balance = ctx.accounts.insurance_fund.load()?.book.balance;
-    let open_interest = market.books.open_interest_long.saturating_add(market.books.open_interest_short);
-    let backed = notional(i64::try_from(open_interest).map_err(|_| BackstopError::Overflow)?, absorbed.price.price)
-        .or_reject()?;
+    let backed = market.books.open_interest_notional(absorbed.price.price);
     let reduce_only = status == MarketStatus::ReduceOnly || observation.breaker.tripped == 1;
     let controls = TradeControls::dynamic(
         &market.params,

@@ -114,7 +114,7 @@ pub struct Market {
     pub pending_oracle_receiver: Pubkey,
     pub pending_oracle_feed_id: [u8; 32],
     pub oracle_change: Timelock,
-    /// When a stepped tightening (margins, minimum order) last applied at once (0: never).
+    /// When a stepped tightening (minimum order, LP exit delay, oracle bounds) last applied at once (0: never).
     pub last_step_at: i64,
     pub reserved: [u8; 448],
 }
