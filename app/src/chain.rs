@@ -1,15 +1,16 @@
 //! One small trait over "a Solana cluster running Backstop", so the keeper runs the same code against an RPC node
 //! and (in `backstop-sim`, the simulator and the tests) against the in-process bank.
 
+use crate::error::Error;
 use crate::oracle::price_from_account;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
-use backstop::state::{InsuranceFund, MarginAccount, Market};
+use backstop::state::{Exchange, InsuranceFund, MarginAccount, Market};
 use backstop_client::read::read;
 use backstop_client::MarketAccounts;
 use backstop_math::oracle::OraclePrice;
 
-pub type ChainResult<T> = Result<T, String>;
+pub type ChainResult<T> = crate::error::Result<T>;
 
 #[allow(async_fn_in_trait)]
 pub trait Chain {
@@ -25,19 +26,24 @@ pub trait Chain {
     fn keeper(&self) -> Pubkey;
 
     async fn market(&mut self, market: Pubkey) -> ChainResult<Market> {
-        let (data, owner) = self.account(market).await?.ok_or(format!("market {market}: no such account"))?;
-        read(&data, &owner).map_err(|e| format!("market {market}: {e}"))
+        let (data, owner) = self.account(market).await?.ok_or_else(|| missing("market", market))?;
+        read(&data, &owner).map_err(|e| Error::Account(format!("market {market}: {e}")))
     }
 
     async fn fund(&mut self, fund: Pubkey) -> ChainResult<InsuranceFund> {
-        let (data, owner) = self.account(fund).await?.ok_or(format!("fund {fund}: no such account"))?;
-        read(&data, &owner).map_err(|e| format!("fund {fund}: {e}"))
+        let (data, owner) = self.account(fund).await?.ok_or_else(|| missing("fund", fund))?;
+        read(&data, &owner).map_err(|e| Error::Account(format!("fund {fund}: {e}")))
+    }
+
+    async fn exchange(&mut self) -> ChainResult<Exchange> {
+        let address = backstop_client::pda::exchange();
+        let (data, owner) = self.account(address).await?.ok_or_else(|| missing("exchange", address))?;
+        read(&data, &owner).map_err(|e| Error::Account(format!("exchange {address}: {e}")))
     }
 
     /// Every market `fund` backs (the exchange's markets are dense ids): what an unstake must name.
     async fn fund_markets(&mut self, fund: Pubkey) -> ChainResult<Vec<Pubkey>> {
-        let (data, owner) = self.account(backstop_client::pda::exchange()).await?.ok_or("exchange not found")?;
-        let exchange: backstop::state::Exchange = read(&data, &owner).map_err(|e| format!("exchange: {e}"))?;
+        let exchange = self.exchange().await?;
         let mut markets = Vec::new();
         for id in 0..exchange.market_count {
             let market = backstop_client::pda::market(id);
@@ -65,7 +71,11 @@ pub trait Chain {
     /// The market's oracle price, decoded and validated as the program would now.
     async fn oracle_price(&mut self, market: &Market) -> ChainResult<OraclePrice> {
         let now = self.now().await?;
-        let (data, owner) = self.account(market.oracle).await?.ok_or("oracle not found")?;
+        let (data, owner) = self.account(market.oracle).await?.ok_or_else(|| missing("oracle", market.oracle))?;
         price_from_account(&data, &owner, market, now)
     }
+}
+
+fn missing(what: &str, address: Pubkey) -> Error {
+    Error::Account(format!("{what} {address}: no such account"))
 }

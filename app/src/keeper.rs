@@ -3,6 +3,7 @@
 //! fund revenue now and then. One instruction per account: a cascade of K costs K.
 
 use crate::chain::Chain;
+use crate::error::Result;
 use anchor_lang::prelude::Pubkey;
 use backstop::state::MarginAccount;
 use backstop_client::read::read;
@@ -64,18 +65,29 @@ pub struct Keeper {
     pub accounts: KeeperAccounts,
     /// Sweep fund revenue every this many rounds (0: never).
     pub sweep_every: u64,
-    /// Attempts per transaction before giving up on it this round.
+    /// Further attempts at a transaction that failed transiently (a dropped connection, an expired blockhash)
+    /// before giving up on it this round. A program refusal is never retried.
     pub retries: u32,
+    /// Wait before the first retry; doubled before each next one.
+    pub backoff: std::time::Duration,
     rounds: u64,
 }
 
 impl Keeper {
     pub fn new(accounts: KeeperAccounts) -> Self {
-        Self { market: accounts.market, accounts, sweep_every: 10, retries: 2, rounds: 0 }
+        Self {
+            market: accounts.market,
+            accounts,
+            sweep_every: 10,
+            retries: 3,
+            backoff: std::time::Duration::from_millis(250),
+            rounds: 0,
+        }
     }
 
-    /// One pass over the market. Never sends twice for the same account in one round.
-    pub async fn round<C: Chain>(&mut self, chain: &mut C) -> Result<RoundReport, String> {
+    /// One pass over the market. Acts at most once per account in a round (a transient failure may be sent again,
+    /// which the program makes harmless: the account is then no longer liquidatable or bankrupt).
+    pub async fn round<C: Chain>(&mut self, chain: &mut C) -> Result<RoundReport> {
         self.rounds += 1;
         let keeper = chain.keeper();
         // First show the market its oracle: funding accrues, the variance estimate and the breaker see the print
@@ -99,12 +111,18 @@ impl Keeper {
                 Verdict::Liquidate => {
                     let ix = self.accounts.liquidate_accounts(keeper, *address, keeper_account);
                     match self.send_with_retries(chain, &[ix]).await {
-                        Ok(()) => report.liquidated.push(*address),
-                        Err(e) => report.failed.push(format!("liquidate {address}: {e}")),
+                        Ok(()) => {
+                            tracing::info!(account = %address, "liquidated");
+                            report.liquidated.push(*address);
+                        }
+                        Err(e) => {
+                            tracing::warn!(account = %address, kind = e.kind(), error = %e, "liquidation failed");
+                            report.failed.push(format!("liquidate {address}: {e}"));
+                        }
                     }
                     // A full liquidation through zero leaves the account bankrupt: cover it in the same round.
                     if let Some((data, owner)) = chain.account(*address).await? {
-                        let after: MarginAccount = read(&data, &owner).map_err(|e| e.to_string())?;
+                        let after: MarginAccount = read(&data, &owner)?;
                         if after.balances.is_bankrupt() {
                             self.cover(chain, *address, after.owner, &mut report).await;
                         }
@@ -125,25 +143,37 @@ impl Keeper {
     async fn cover<C: Chain>(&self, chain: &mut C, address: Pubkey, owner: Pubkey, report: &mut RoundReport) {
         let ix = self.accounts.cover_bankruptcy(chain.keeper(), owner);
         match self.send_with_retries(chain, &[ix]).await {
-            Ok(()) => report.covered.push(address),
-            Err(e) => report.failed.push(format!("cover {address}: {e}")),
+            Ok(()) => {
+                tracing::info!(account = %address, "covered");
+                report.covered.push(address);
+            }
+            Err(e) => {
+                tracing::warn!(account = %address, kind = e.kind(), error = %e, "cover failed");
+                report.failed.push(format!("cover {address}: {e}"));
+            }
         }
     }
 
-    /// Retries what may be transient (a dropped connection, an expired blockhash); a program error is final.
+    /// Sends, and sends again with exponential backoff while the failure is transient (a dropped connection, an
+    /// expired blockhash); a refusal by the program is final.
     async fn send_with_retries<C: Chain>(
         &self,
         chain: &mut C,
         instructions: &[anchor_lang::solana_program::instruction::Instruction],
-    ) -> Result<(), String> {
-        let mut last = String::new();
-        for _ in 0..=self.retries {
+    ) -> Result<()> {
+        let mut wait = self.backoff;
+        let mut attempt = 0;
+        loop {
             match chain.send(instructions).await {
                 Ok(()) => return Ok(()),
-                Err(e) if e.contains("Custom(") || e.contains("InstructionError") => return Err(e),
-                Err(e) => last = e,
+                Err(error) if error.is_transient() && attempt < self.retries => {
+                    attempt += 1;
+                    tracing::debug!(attempt, kind = error.kind(), %error, "transient failure, retrying");
+                    tokio::time::sleep(wait).await;
+                    wait = wait.saturating_mul(2);
+                }
+                Err(error) => return Err(error),
             }
         }
-        Err(last)
     }
 }

@@ -1,15 +1,18 @@
 //! Backstop's operator tools: a client over any cluster (one `Chain` trait; `rpc` implements it over JSON-RPC),
-//! the keeper that keeps markets safe, and the CLI's shared context. Every number is computed by the same
+//! the keeper that keeps markets safe, and the CLI's commands. Every number is computed by the same
 //! `backstop-math` code the program runs, and every instruction is built by `backstop-client`. Nothing here links
 //! the test bank: the simulator and the in-process chain live in `backstop-sim`.
 
 pub mod chain;
-pub mod cli;
 pub mod commands;
+pub mod config;
+pub mod error;
 pub mod keeper;
 pub mod multisig;
 pub mod oracle;
+pub mod output;
 pub mod rpc;
 
 pub use chain::Chain;
+pub use error::Error;
 pub use keeper::{Keeper, RoundReport};

@@ -1,17 +1,21 @@
 //! An RPC node as a [`Chain`]: any URL, any keypair file (the Solana CLI's conventions).
 
 use crate::chain::{Chain, ChainResult};
+use crate::error::Error;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::Discriminator;
 use backstop::state::MarginAccount;
 use backstop_client::read::read;
-use solana_account_decoder_client_types::UiAccountEncoding;
+use solana_account_decoder_client_types::{UiAccount, UiAccountEncoding};
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client_api::client_error::{Error as ClientError, ErrorKind};
 use solana_rpc_client_api::config::{RpcAccountInfoConfig, RpcProgramAccountsConfig};
 use solana_rpc_client_api::filter::{Memcmp, RpcFilterType};
+use solana_rpc_client_api::request::{RpcError, RpcRequest, RpcResponseErrorData};
+use solana_rpc_client_api::response::Response;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 
@@ -28,38 +32,119 @@ impl RpcChain {
     pub fn new(url: &str, payer: Keypair) -> Self {
         Self { client: RpcClient::new_with_commitment(url.to_string(), CommitmentConfig::confirmed()), payer }
     }
+}
 
-    /// The Solana CLI's default keypair, `~/.config/solana/id.json`.
-    pub fn default_keypair_path() -> String {
-        let home = std::env::var("HOME").unwrap_or_else(|_| ".".to_string());
-        format!("{home}/.config/solana/id.json")
+/// What an RPC failure was: a refused transaction by the program's error name (when Backstop's instruction in
+/// `instructions` raised it), a dead connection or an unhealthy node as transport (worth a retry).
+pub fn classify_for(error: ClientError, instructions: &[Instruction]) -> Error {
+    if let Some(failure) = error.get_transaction_error() {
+        return Error::from_transaction_error(&failure, &preflight_logs(&error), instructions);
+    }
+    match error.kind() {
+        ErrorKind::Io(_) | ErrorKind::Reqwest(_) | ErrorKind::Middleware(_) | ErrorKind::SerdeJson(_) => {
+            Error::Transport(error.to_string())
+        }
+        // A node behind, unhealthy or rate-limiting answers with a JSON-RPC error: another try may succeed.
+        ErrorKind::RpcError(_) => Error::Transport(error.to_string()),
+        ErrorKind::SigningError(_) => Error::Input(error.to_string()),
+        _ => Error::Transaction { reason: error.to_string(), transient: false },
+    }
+}
+
+/// [`classify_for`] a request that carried no transaction.
+pub fn classify(error: ClientError) -> Error {
+    classify_for(error, &[])
+}
+
+/// How long a sent transaction is polled for before it is reported unconfirmed (its blockhash lives ~60-90 s).
+const CONFIRM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
+const CONFIRM_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The program logs a failed simulation returned (they name a framework refusal).
+fn preflight_logs(error: &ClientError) -> Vec<String> {
+    match error.kind() {
+        ErrorKind::RpcError(RpcError::RpcResponseError {
+            data: RpcResponseErrorData::SendTransactionPreflightFailure(result),
+            ..
+        }) => result.logs.clone().unwrap_or_default(),
+        _ => Vec::new(),
     }
 }
 
 impl RpcChain {
-    /// Sends `instructions` in one transaction signed by the keypair; returns its signature.
+    /// Sends `instructions` in one transaction signed by the keypair; returns its signature once confirmed. A
+    /// refusal in preflight is the program's error; once the transaction may have left, a failure to learn its fate
+    /// is [`Error::Unconfirmed`] with the signature (never "unreachable", which would invite a second send).
     pub async fn send_returning_signature(&self, instructions: &[Instruction]) -> ChainResult<String> {
-        let blockhash = self.client.get_latest_blockhash().await.map_err(|e| e.to_string())?;
+        let blockhash = self.client.get_latest_blockhash().await.map_err(classify)?;
         let tx =
             Transaction::new_signed_with_payer(instructions, Some(&self.payer.pubkey()), &[&self.payer], blockhash);
-        self.client.send_and_confirm_transaction(&tx).await.map(|s| s.to_string()).map_err(|e| e.to_string())
+        let signature = tx.signatures[0];
+        let unconfirmed = |reason: String| Error::Unconfirmed { signature: signature.to_string(), reason };
+        match self.client.send_transaction(&tx).await.map_err(|e| classify_for(e, instructions)) {
+            Ok(_) => {}
+            Err(error @ Error::Transport(_)) => return Err(unconfirmed(error.to_string())),
+            Err(error) => return Err(error),
+        }
+        let started = std::time::Instant::now();
+        let mut last_poll_error = String::from("not seen by the node yet");
+        while started.elapsed() < CONFIRM_TIMEOUT {
+            match self.client.get_signature_status_with_commitment(&signature, CommitmentConfig::confirmed()).await {
+                Ok(Some(Ok(()))) => return Ok(signature.to_string()),
+                Ok(Some(Err(failure))) => return Err(Error::from_transaction_error(&failure, &[], instructions)),
+                Ok(None) => {}
+                Err(error) => last_poll_error = error.to_string(),
+            }
+            tokio::time::sleep(CONFIRM_POLL).await;
+        }
+        Err(unconfirmed(last_poll_error))
+    }
+
+    /// Runs `instructions` in a simulation and returns what the last program returned (a view such as
+    /// `fund_health`: the program's own computation, nothing sent).
+    pub async fn simulate_return_data(&self, instructions: &[Instruction]) -> ChainResult<Vec<u8>> {
+        let blockhash = self.client.get_latest_blockhash().await.map_err(classify)?;
+        let tx =
+            Transaction::new_signed_with_payer(instructions, Some(&self.payer.pubkey()), &[&self.payer], blockhash);
+        let result = self.client.simulate_transaction(&tx).await.map_err(classify)?.value;
+        if let Some(failure) = result.err {
+            let logs = result.logs.unwrap_or_default();
+            return Err(Error::from_transaction_error(&failure.into(), &logs, instructions));
+        }
+        let odd = |reason: String| Error::Transaction { reason, transient: false };
+        let (encoded, _) = result.return_data.ok_or_else(|| odd("the view returned nothing".into()))?.data;
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|e| odd(format!("the view's return data is not base64: {e}")))
     }
 }
 
 impl Chain for RpcChain {
     async fn now(&mut self) -> ChainResult<i64> {
-        let (data, _) = self.account(CLOCK_SYSVAR).await?.ok_or("no clock sysvar")?;
-        let bytes = data.get(UNIX_TIMESTAMP_OFFSET..UNIX_TIMESTAMP_OFFSET + 8).ok_or("clock sysvar too short")?;
-        Ok(i64::from_le_bytes(bytes.try_into().map_err(|_| "clock")?))
+        let malformed = || Error::Account("the clock sysvar is malformed".to_string());
+        let (data, _) = self.account(CLOCK_SYSVAR).await?.ok_or_else(malformed)?;
+        let bytes = data.get(UNIX_TIMESTAMP_OFFSET..UNIX_TIMESTAMP_OFFSET + 8).ok_or_else(malformed)?;
+        Ok(i64::from_le_bytes(bytes.try_into().map_err(|_| malformed())?))
     }
 
+    /// getAccountInfo, sent raw: the client's own wrapper reports a dead connection as "AccountNotFound", and an
+    /// operator must be able to tell the two apart.
     async fn account(&mut self, address: Pubkey) -> ChainResult<Option<(Vec<u8>, Pubkey)>> {
-        let response = self
+        let config = RpcAccountInfoConfig {
+            encoding: Some(UiAccountEncoding::Base64),
+            commitment: Some(CommitmentConfig::confirmed()),
+            ..Default::default()
+        };
+        let response: Response<Option<UiAccount>> = self
             .client
-            .get_account_with_commitment(&address, CommitmentConfig::confirmed())
+            .send(RpcRequest::GetAccountInfo, serde_json::json!([address.to_string(), config]))
             .await
-            .map_err(|e| e.to_string())?;
-        Ok(response.value.map(|a| (a.data, a.owner)))
+            .map_err(classify)?;
+        let Some(account) = response.value else { return Ok(None) };
+        let undecodable = || Error::Transport(format!("{address}: the node returned undecodable data"));
+        let data = account.data.decode().ok_or_else(undecodable)?;
+        Ok(Some((data, account.owner.parse().map_err(|_| undecodable())?)))
     }
 
     /// getProgramAccounts filtered by size, discriminator and the market at offset 40.
@@ -75,12 +160,14 @@ impl Chain for RpcChain {
             ..Default::default()
         };
         let accounts =
-            self.client.get_program_ui_accounts_with_config(&backstop::ID, config).await.map_err(|e| e.to_string())?;
+            self.client.get_program_ui_accounts_with_config(&backstop::ID, config).await.map_err(classify)?;
         accounts
             .into_iter()
             .map(|(address, account)| {
-                let data = account.data.decode().ok_or("undecodable account")?;
-                Ok((address, read(&data, &account.owner.parse().map_err(|_| "bad owner")?).map_err(|e| e.to_string())?))
+                let undecodable = || Error::Transport(format!("{address}: the node returned undecodable data"));
+                let data = account.data.decode().ok_or_else(undecodable)?;
+                let owner = account.owner.parse().map_err(|_| undecodable())?;
+                Ok((address, read(&data, &owner)?))
             })
             .collect()
     }

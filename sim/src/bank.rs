@@ -5,6 +5,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use backstop::state::MarginAccount;
 use backstop_app::chain::{Chain, ChainResult};
+use backstop_app::Error;
 use backstop_client::read::read;
 use backstop_tests::{Actor, Env};
 
@@ -29,7 +30,7 @@ impl Chain for InProcessChain {
         let mut found = Vec::with_capacity(self.accounts.len());
         for address in self.accounts.clone() {
             if let Some((data, owner)) = self.account(address).await? {
-                let account: MarginAccount = read(&data, &owner).map_err(|e| e.to_string())?;
+                let account: MarginAccount = read(&data, &owner)?;
                 if account.market == market {
                     found.push((address, account));
                 }
@@ -45,10 +46,20 @@ impl Chain for InProcessChain {
         let needs_keeper =
             instructions.iter().flat_map(|ix| ix.accounts.iter()).any(|m| m.is_signer && m.pubkey == key);
         let signers: Vec<&solana_keypair::Keypair> = if needs_keeper { vec![&keeper] } else { vec![] };
-        self.env.send(instructions, &signers).await.map_err(|e| format!("{e:?}"))
+        self.env.send(instructions, &signers).await.map_err(|error| classify(error, instructions))
     }
 
     fn keeper(&self) -> Pubkey {
         solana_signer::Signer::pubkey(&self.keeper.keypair)
+    }
+}
+
+/// A bank refusal as the RPC client would have reported it: a program error by name, anything else by kind.
+fn classify(error: solana_program_test::BanksClientError, instructions: &[Instruction]) -> Error {
+    use solana_program_test::BanksClientError;
+    match error {
+        BanksClientError::TransactionError(failure) => Error::from_transaction_error(&failure, &[], instructions),
+        BanksClientError::SimulationError { err, logs, .. } => Error::from_transaction_error(&err, &logs, instructions),
+        other => Error::Transport(other.to_string()),
     }
 }

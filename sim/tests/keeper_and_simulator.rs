@@ -134,10 +134,13 @@ async fn an_account_that_is_not_a_market_is_refused_by_name() {
     let mut chain = InProcessChain { env, keeper, accounts: Vec::new() };
     let market = chain.env.market;
     assert!(chain.market(market).await.is_ok());
+    // Each is an account error (exit code 6), saying what the account is instead.
     let not_a_market = chain.market(fund).await.err().expect("refused");
-    assert!(not_a_market.ends_with("not a Backstop Market account"), "{not_a_market}");
-    let foreign = chain.market(payer).await.err().expect("refused");
+    assert_eq!(not_a_market.kind(), "account");
+    assert!(not_a_market.to_string().ends_with("not a Backstop Market account"), "{not_a_market}");
+    let foreign = chain.market(payer).await.err().expect("refused").to_string();
     assert!(foreign.contains("not a Backstop account (owned by 11111111111111111111111111111111)"), "{foreign}");
     let missing = chain.market(anchor_lang::prelude::Pubkey::new_unique()).await.err().expect("refused");
-    assert!(missing.ends_with("no such account"), "{missing}");
+    assert_eq!(missing.exit_code(), 6);
+    assert!(missing.to_string().ends_with("no such account"), "{missing}");
 }

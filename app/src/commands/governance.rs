@@ -1,31 +1,74 @@
-//! Governance and guardian commands. Each can sign with the keypair (when it is the authority) or, given
-//! `--authority <vault> --dump-transaction-message`, print the unsigned message for a multisig proposal.
+//! Governance of a market, and the guardian's brake. Each signs with the keypair or, with `--authority <vault>
+//! --dump-transaction-message`, prints the unsigned message for a multisig proposal.
 
+use super::listing::{oracle_config, parse_feed_id, ParamOverrides};
+use super::signing::Signing;
+use super::{key, Session};
 use crate::chain::Chain;
-use crate::cli::{readable, set_param};
-use crate::multisig;
-use crate::rpc::RpcChain;
+use crate::error::Result;
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::solana_program::instruction::Instruction;
 use backstop::state::MarketStatus;
 use backstop_client::governance as gov;
-use backstop_client::read::read;
+use serde_json::json;
 
-/// How a governance or guardian command is authorised.
-#[derive(clap::Args, Clone, Debug)]
-pub struct Signing {
-    /// The authority the instruction names (governance, or the guardian for `set-market-status`): in production
-    /// a multisig vault. Default: the keypair.
-    #[arg(long, value_parser = parse_key)]
-    pub authority: Option<Pubkey>,
-    /// Print the unsigned transaction message (base64 and base58, the authority as fee payer) for a multisig
-    /// proposal instead of sending it.
-    #[arg(long)]
-    pub dump_transaction_message: bool,
-}
-
-fn parse_key(text: &str) -> Result<Pubkey, String> {
-    text.parse().map_err(|_| format!("`{text}` is not a public key"))
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Governance: proposes the market's current parameters with `--set name=value` applied. A safety tightening
+    /// within its step applies at once; anything else is queued behind the timelock (`backstop params`).
+    ProposeParams {
+        /// The market's address.
+        #[arg(long, value_parser = key)]
+        market: Pubkey,
+        #[command(flatten)]
+        signing: Signing,
+        #[command(flatten)]
+        overrides: ParamOverrides,
+    },
+    /// Anyone: applies a market's queued parameters once their timelock has passed.
+    ApplyParams {
+        /// The market's address.
+        #[arg(long, value_parser = key)]
+        market: Pubkey,
+    },
+    /// Governance: drops a market's queued parameter and oracle changes.
+    CancelMarketChange {
+        /// The market's address.
+        #[arg(long, value_parser = key)]
+        market: Pubkey,
+        #[command(flatten)]
+        signing: Signing,
+    },
+    /// Guardian or governance: restricts a market at once (reduce-only, paused); only governance lifts it.
+    SetMarketStatus {
+        /// The market's address.
+        #[arg(long, value_parser = key)]
+        market: Pubkey,
+        #[command(flatten)]
+        signing: Signing,
+        /// The new status: the guardian may only restrict (reduce-only, paused); governance may also lift.
+        #[arg(long, value_enum)]
+        status: Status,
+    },
+    /// Governance: queues a new oracle account for a market (always timelocked), legacy or, with `--feed-id`, pull.
+    ProposeOracleChange {
+        /// The market's address.
+        #[arg(long, value_parser = key)]
+        market: Pubkey,
+        #[command(flatten)]
+        signing: Signing,
+        /// The oracle account: a legacy Pyth price account, or a PriceUpdateV2 with `--feed-id`.
+        #[arg(long, value_parser = key)]
+        oracle: Pubkey,
+        /// Hex feed id (32 bytes): a pull-oracle market on Pyth's receiver.
+        #[arg(long, value_parser = parse_feed_id)]
+        feed_id: Option<[u8; 32]>,
+    },
+    /// Anyone: applies a market's queued oracle once the timelock has passed.
+    ApplyOracleChange {
+        /// The market's address.
+        #[arg(long, value_parser = key)]
+        market: Pubkey,
+    },
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,111 +78,78 @@ pub enum Status {
     Paused,
 }
 
-impl Signing {
-    fn authority(&self, chain: &RpcChain) -> Pubkey {
-        self.authority.unwrap_or_else(|| chain.keeper())
-    }
-
-    /// Sends `instructions`, or prints them as a multisig proposal.
-    async fn submit(&self, chain: &mut RpcChain, instructions: &[Instruction]) -> Result<(), String> {
-        let authority = self.authority(chain);
-        if self.dump_transaction_message {
-            let blockhash = chain.client.get_latest_blockhash().await.map_err(|e| format!("rpc: {e}"))?;
-            let message = multisig::proposal_message(instructions, &authority, blockhash);
-            let (base64, base58) = multisig::encode(&message);
-            println!("{}\nbase64: {base64}\nbase58: {base58}", multisig::describe(&message));
-            return Ok(());
+pub async fn run(command: Command, session: &mut Session) -> Result<()> {
+    match command {
+        Command::ProposeParams { market, signing, overrides } => {
+            let state = session.chain.market(market).await?;
+            let params = overrides.apply(state.params)?;
+            let now = session.chain.now().await?;
+            let delay = session.chain.exchange().await?.timelock_delay_secs;
+            let ready = backstop_math::governance::step_ready(state.last_step_at, now);
+            describe_change(&mut session.report, &state.params, &params, ready, delay)?;
+            let authority = signing.authority(session);
+            signing.submit(session, &[gov::update_market_params(authority, market, params)]).await
         }
-        if authority != chain.keeper() {
-            return Err(format!(
-                "the keypair ({}) is not the authority {authority}: add --dump-transaction-message to propose it \
-                 through the multisig",
-                chain.keeper()
-            ));
+        Command::ApplyParams { market } => {
+            let caller = session.signer();
+            session.send(&[gov::apply_market_params(market, caller)]).await
         }
-        let signature = chain.send_returning_signature(instructions).await.map_err(readable)?;
-        println!("signature: {signature}");
-        Ok(())
+        Command::CancelMarketChange { market, signing } => {
+            let authority = signing.authority(session);
+            signing.submit(session, &[gov::cancel_market_change(authority, market)]).await
+        }
+        Command::SetMarketStatus { market, signing, status } => {
+            let status = match status {
+                Status::Active => MarketStatus::Active,
+                Status::ReduceOnly => MarketStatus::ReduceOnly,
+                Status::Paused => MarketStatus::Paused,
+            } as u8;
+            let authority = signing.authority(session);
+            signing.submit(session, &[gov::set_market_status(authority, market, status)]).await
+        }
+        Command::ProposeOracleChange { market, signing, oracle, feed_id } => {
+            let authority = signing.authority(session);
+            let ix = gov::propose_oracle_change(authority, market, oracle, oracle_config(feed_id));
+            signing.submit(session, &[ix]).await
+        }
+        Command::ApplyOracleChange { market } => {
+            let new_oracle = session.chain.market(market).await?.pending_oracle;
+            let caller = session.signer();
+            session.send(&[gov::apply_oracle_change(market, new_oracle, caller)]).await
+        }
     }
 }
 
-/// `propose-params`: the market's current parameters with `--set name=value` applied.
-pub async fn propose_params(
-    chain: &mut RpcChain,
-    signing: &Signing,
-    market: Pubkey,
-    set: &[(String, u64)],
-) -> Result<(), String> {
-    let mut params = chain.market(market).await?.params;
-    for (name, value) in set {
-        set_param(&mut params, name, *value)?;
-    }
-    params.validate().map_err(|e| format!("out of bounds: {e:?}"))?;
-    let authority = signing.authority(chain);
-    signing.submit(chain, &[gov::update_market_params(authority, market, params)]).await
-}
-
-/// `apply-params`: anyone, once the queued parameters' timelock has passed.
-pub async fn apply_params(chain: &mut RpcChain, market: Pubkey) -> Result<(), String> {
-    let caller = chain.keeper();
-    let signature =
-        chain.send_returning_signature(&[gov::apply_market_params(market, caller)]).await.map_err(readable)?;
-    println!("signature: {signature}");
-    Ok(())
-}
-
-/// `cancel-market-change`: governance drops the queued parameter and oracle changes.
-pub async fn cancel_market_change(chain: &mut RpcChain, signing: &Signing, market: Pubkey) -> Result<(), String> {
-    let authority = signing.authority(chain);
-    signing.submit(chain, &[gov::cancel_market_change(authority, market)]).await
-}
-
-/// `set-market-status`: the guardian (or governance) restricts a market at once; only governance lifts.
-pub async fn set_market_status(
-    chain: &mut RpcChain,
-    signing: &Signing,
-    market: Pubkey,
-    status: Status,
-) -> Result<(), String> {
-    let authority = signing.authority(chain);
-    let status = match status {
-        Status::Active => MarketStatus::Active,
-        Status::ReduceOnly => MarketStatus::ReduceOnly,
-        Status::Paused => MarketStatus::Paused,
-    } as u8;
-    signing.submit(chain, &[gov::set_market_status(authority, market, status)]).await
-}
-
-/// `pending`: every queued change of the exchange and of `market` (and its fund), with when it may apply.
-pub async fn pending(chain: &mut RpcChain, market: Pubkey) -> Result<(), String> {
-    let now = chain.now().await?;
-    let (data, owner) = chain.account(backstop_client::pda::exchange()).await?.ok_or("exchange not found")?;
-    let exchange: backstop::state::Exchange = read(&data, &owner).map_err(|e| format!("exchange: {e}"))?;
-    let state = chain.market(market).await?;
-    let fund = chain.fund(state.insurance_fund).await?;
-    let when = |eta: i64| {
-        if eta == 0 {
-            "nothing queued".to_string()
-        } else if eta <= now {
-            format!("due since {eta} (anyone may apply)")
-        } else {
-            format!("applies from {eta} (in {} s)", eta - now)
+/// What a proposal changes, field by field, and whether it would apply at once or wait: the whole parameter set is
+/// proposed, so whoever signs (or approves the multisig proposal) must see exactly what moves. As of the values read
+/// now: if the market changes before it executes, the program decides on the values then.
+fn describe_change(
+    report: &mut crate::output::Report,
+    old: &backstop_math::params::MarketParams,
+    new: &backstop_math::params::MarketParams,
+    step_ready: bool,
+    delay_secs: i64,
+) -> Result<()> {
+    let mut lines = Vec::new();
+    let mut moves = Vec::new();
+    for rule in backstop_math::governance::RULES {
+        let (before, after) = ((rule.read)(old), (rule.read)(new));
+        if before != after {
+            lines.push(format!("  {}: {before} -> {after}", rule.name));
+            moves.push(json!({ "name": rule.name, "from": before, "to": after }));
         }
+    }
+    if moves.is_empty() {
+        return Err(crate::error::Error::Input("nothing would change: name a parameter with --set".to_string()));
+    }
+    let at_once = backstop_math::governance::applies_at_once(old, new, step_ready);
+    let when = if at_once {
+        "applies at once (every field moves in its safe direction, within its step)".to_string()
+    } else {
+        let first = backstop_math::governance::first_loosening(old, new, step_ready).unwrap_or_default();
+        format!("queued: applies {delay_secs} s after it lands (`{first}` needs the timelock)")
     };
-    println!("exchange change (guardian, treasury, delay, receiver): {}", when(exchange.pending_change.eta));
-    println!("market parameters: {}", when(state.params_change.eta));
-    if state.params_change.is_queued() {
-        for rule in backstop_math::governance::RULES {
-            let (now_value, queued) = ((rule.read)(&state.params), (rule.read)(&state.pending_params));
-            if now_value != queued {
-                println!("  {}: {now_value} -> {queued}", rule.name);
-            }
-        }
-    }
-    println!("market oracle: {}", when(state.oracle_change.eta));
-    if state.oracle_change.is_queued() {
-        println!("  {} -> {}", state.oracle, state.pending_oracle);
-    }
-    println!("fund rules: {}", when(fund.params_change.eta));
+    lines.insert(0, format!("proposal {when}:"));
+    report.say("proposal", json!({ "changes": moves, "at_once": at_once }), lines.join("\n"));
     Ok(())
 }

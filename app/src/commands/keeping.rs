@@ -1,0 +1,146 @@
+//! Keeping a market safe, all permissionless: the keeper loop, and each of its actions by hand.
+
+use super::{key, Session};
+use crate::chain::Chain;
+use crate::error::{Error, Result};
+use crate::keeper::Keeper;
+use anchor_lang::prelude::Pubkey;
+use serde_json::json;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Runs the keeper: each round shows the market its oracle, liquidates, covers bankruptcies, and now and then
+    /// settles fund revenue. Logs each action (`--log-format json` for machines).
+    Keeper {
+        /// The market's address.
+        #[arg(long, value_parser = key)]
+        market: Pubkey,
+        /// Seconds between rounds.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+        interval: u64,
+        /// Stop after this many rounds (0: run until stopped).
+        #[arg(long, default_value_t = 0)]
+        rounds: u64,
+    },
+    /// Liquidates one account below maintenance margin; the reward is paid into your margin account.
+    Liquidate {
+        /// The market's address.
+        #[arg(long, value_parser = key)]
+        market: Pubkey,
+        /// The owner of the account to liquidate.
+        #[arg(long, value_parser = key)]
+        owner: Pubkey,
+    },
+    /// Covers one bankrupt account's deficit through the waterfall (fund, LP pool, socialized loss).
+    CoverBankruptcy {
+        /// The market's address.
+        #[arg(long, value_parser = key)]
+        market: Pubkey,
+        /// The owner of the bankrupt account.
+        #[arg(long, value_parser = key)]
+        owner: Pubkey,
+    },
+    /// Moves the market's accrued fund fees and penalties into the insurance fund (they vest there).
+    SettleFundRevenue {
+        /// The market's address.
+        #[arg(long, value_parser = key)]
+        market: Pubkey,
+    },
+    /// Pays the market's accrued treasury fees to a token account of the exchange's treasury.
+    SweepTreasury {
+        /// The market's address.
+        #[arg(long, value_parser = key)]
+        market: Pubkey,
+        /// The treasury's token account of the market's collateral mint.
+        #[arg(long, value_parser = key)]
+        treasury_token: Pubkey,
+    },
+    /// Shows the market its oracle: funding accrues, the volatility estimate and the circuit breaker see the print.
+    UpdateCircuitBreaker {
+        /// The market's address.
+        #[arg(long, value_parser = key)]
+        market: Pubkey,
+    },
+}
+
+pub async fn run(command: Command, session: &mut Session) -> Result<()> {
+    match command {
+        Command::Keeper { market, interval, rounds } => keep(session, market, interval, rounds).await,
+        Command::Liquidate { market, owner } => {
+            let signer = session.signer();
+            let liquidator = backstop_client::pda::margin_account(&market, &signer);
+            session.ensure(liquidator, backstop_client::create_margin_account(market, signer)).await?;
+            let keeper = session.chain.market_accounts(market).await?.keeper();
+            session.send(&[keeper.liquidate(signer, owner)]).await
+        }
+        Command::CoverBankruptcy { market, owner } => {
+            let keeper = session.chain.market_accounts(market).await?.keeper();
+            let signer = session.signer();
+            session.send(&[keeper.cover_bankruptcy(signer, owner)]).await
+        }
+        Command::SettleFundRevenue { market } => {
+            let keeper = session.chain.market_accounts(market).await?.keeper();
+            session.send(&[keeper.settle_fund_revenue()]).await
+        }
+        Command::SweepTreasury { market, treasury_token } => {
+            let keeper = session.chain.market_accounts(market).await?.keeper();
+            session.send(&[keeper.sweep_treasury_fees(treasury_token)]).await
+        }
+        Command::UpdateCircuitBreaker { market } => {
+            let oracle = session.chain.market(market).await?.oracle;
+            session.send(&[backstop_client::governance::update_circuit_breaker(market, oracle)]).await
+        }
+    }
+}
+
+/// The keeper loop. A round whose own reads fail is logged and skipped; the next round tries again. With
+/// `--rounds`, the command fails if any round failed or any action in them did (losing the race to another
+/// keeper counts: the log says which), so a supervisor sees it.
+async fn keep(session: &mut Session, market: Pubkey, interval: u64, rounds: u64) -> Result<()> {
+    let signer = session.signer();
+    let own_account = backstop_client::pda::margin_account(&market, &signer);
+    session.ensure(own_account, backstop_client::create_margin_account(market, signer)).await?;
+    let mut keeper = Keeper::new(session.chain.market_accounts(market).await?.keeper());
+    let (mut done, mut failed_rounds, mut failed_actions) = (0u64, 0u64, 0usize);
+    let mut last_error = None;
+    let mut last = json!(null);
+    loop {
+        done += 1;
+        match keeper.round(&mut session.chain).await {
+            Ok(report) => {
+                tracing::info!(
+                    round = done,
+                    scanned = report.scanned,
+                    liquidated = report.liquidated.len(),
+                    covered = report.covered.len(),
+                    failed = report.failed.len(),
+                    swept = report.swept,
+                    poked = report.poked,
+                    "round"
+                );
+                failed_actions += report.failed.len();
+                last = serde_json::to_value(&report).unwrap_or_default();
+            }
+            Err(error) => {
+                tracing::warn!(round = done, kind = error.kind(), %error, "round skipped");
+                failed_rounds += 1;
+                last_error = Some(error);
+            }
+        }
+        if rounds != 0 && done >= rounds {
+            let summary = json!({ "rounds": done, "failed_rounds": failed_rounds, "failed_actions": failed_actions });
+            let line = format!("{done} rounds, {failed_rounds} failed, {failed_actions} failed actions");
+            session.report.say("keeper", summary, line);
+            session.report.say("last_round", last, String::new());
+            if let Some(error) = last_error {
+                return Err(error);
+            }
+            if failed_actions > 0 {
+                let reason = format!("{failed_actions} keeper actions failed (each is in the log with its error)");
+                return Err(Error::Transaction { reason, transient: false });
+            }
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(interval)).await;
+    }
+}
