@@ -19,10 +19,31 @@ pub struct RoundReport {
     pub scanned: usize,
     pub liquidated: Vec<Pubkey>,
     pub covered: Vec<Pubkey>,
-    pub failed: Vec<String>,
+    pub failed: Vec<Failure>,
     pub swept: bool,
     /// The round began by showing the market its oracle (`update_circuit_breaker`).
     pub poked: bool,
+}
+
+/// One keeper action that failed, by reason, so failures can be counted by cause.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Failure {
+    /// `liquidate` or `cover`.
+    pub action: &'static str,
+    pub account: Pubkey,
+    /// The program error's name when Backstop refused, otherwise the error's kind.
+    pub reason: String,
+    pub message: String,
+}
+
+impl Failure {
+    fn new(action: &'static str, account: Pubkey, error: &crate::error::Error) -> Self {
+        let reason = match error {
+            crate::error::Error::Program { name, .. } => name.clone(),
+            other => other.kind().to_string(),
+        };
+        Self { action, account, reason, message: error.to_string() }
+    }
 }
 
 /// What the keeper decides for one account, from its state alone.
@@ -117,7 +138,7 @@ impl Keeper {
                         }
                         Err(e) => {
                             tracing::warn!(account = %address, kind = e.kind(), error = %e, "liquidation failed");
-                            report.failed.push(format!("liquidate {address}: {e}"));
+                            report.failed.push(Failure::new("liquidate", *address, &e));
                         }
                     }
                     // A full liquidation through zero leaves the account bankrupt: cover it in the same round.
@@ -149,7 +170,7 @@ impl Keeper {
             }
             Err(e) => {
                 tracing::warn!(account = %address, kind = e.kind(), error = %e, "cover failed");
-                report.failed.push(format!("cover {address}: {e}"));
+                report.failed.push(Failure::new("cover", address, &e));
             }
         }
     }

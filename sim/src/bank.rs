@@ -1,8 +1,10 @@
 //! The in-process bank (solana-program-test) as a [`Chain`], so the real keeper runs in the simulator and the tests
-//! exactly as it runs against an RPC node.
+//! exactly as it runs against an RPC node. It also watches every `cover_bankruptcy` it carries, for the audit.
 
+use crate::simulation::reconcile::CoverObservation;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::Discriminator;
 use backstop::state::MarginAccount;
 use backstop_app::chain::{Chain, ChainResult};
 use backstop_app::Error;
@@ -15,6 +17,37 @@ pub struct InProcessChain {
     pub env: Env,
     pub keeper: Actor,
     pub accounts: Vec<Pubkey>,
+    /// Every cover sent through this chain, observed around the instruction (drained by the simulation's audit).
+    pub covers: Vec<CoverObservation>,
+}
+
+impl InProcessChain {
+    pub fn new(env: Env, keeper: Actor, accounts: Vec<Pubkey>) -> Self {
+        Self { env, keeper, accounts, covers: Vec::new() }
+    }
+
+    /// The margin account a `cover_bankruptcy` names (its second account), if `instruction` is one.
+    fn covered_account(instruction: &Instruction) -> Option<Pubkey> {
+        let is_cover = instruction.program_id == backstop::ID
+            && instruction.data.starts_with(backstop::instruction::CoverBankruptcy::DISCRIMINATOR);
+        is_cover.then(|| instruction.accounts.get(1).map(|meta| meta.pubkey)).flatten()
+    }
+
+    /// What the audit needs around a cover: the account's collateral, the market's waterfall counters and the
+    /// fund's balance.
+    async fn cover_snapshot(&mut self, account: Pubkey) -> ChainResult<(i64, [u64; 4], u64)> {
+        let (data, owner) = self.account(account).await?.ok_or_else(|| Error::Account(format!("{account}")))?;
+        let collateral = read::<MarginAccount>(&data, &owner)?.balances.collateral;
+        let market = self.market(self.env.market).await?;
+        let fund = self.fund(self.env.fund).await?;
+        let layers = [
+            market.cumulative_fund_cover,
+            market.cumulative_lp_clawback,
+            market.cumulative_socialized,
+            market.cumulative_uncovered,
+        ];
+        Ok((collateral, layers, fund.book.balance))
+    }
 }
 
 impl Chain for InProcessChain {
@@ -40,13 +73,33 @@ impl Chain for InProcessChain {
     }
 
     async fn send(&mut self, instructions: &[Instruction]) -> ChainResult<()> {
+        let covered: Vec<Pubkey> = instructions.iter().filter_map(Self::covered_account).collect();
+        let observed = match covered.as_slice() {
+            [one] => Some((*one, self.cover_snapshot(*one).await?)),
+            _ => None,
+        };
         let keeper = self.keeper.keypair.insecure_clone();
         let key = self.keeper();
         // The bank's payer pays; the keeper signs only where an instruction asks for its signature.
         let needs_keeper =
             instructions.iter().flat_map(|ix| ix.accounts.iter()).any(|m| m.is_signer && m.pubkey == key);
         let signers: Vec<&solana_keypair::Keypair> = if needs_keeper { vec![&keeper] } else { vec![] };
-        self.env.send(instructions, &signers).await.map_err(|error| classify(error, instructions))
+        self.env.send(instructions, &signers).await.map_err(|error| classify(error, instructions))?;
+        if let Some((account, (collateral, layers, fund_balance))) = observed {
+            let (collateral_after, after, fund_after) = self.cover_snapshot(account).await?;
+            let delta = |i: usize| after[i].saturating_sub(layers[i]);
+            self.covers.push(CoverObservation {
+                unix_ts: self.env.now,
+                deficit: collateral.min(0).unsigned_abs(),
+                fund: delta(0),
+                lp_clawback: delta(1),
+                socialized: delta(2),
+                uncovered: delta(3),
+                fund_balance_drop: fund_balance.saturating_sub(fund_after),
+                collateral_after,
+            });
+        }
+        Ok(())
     }
 
     fn keeper(&self) -> Pubkey {

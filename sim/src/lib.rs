@@ -4,6 +4,7 @@
 
 pub mod bank;
 pub mod demo;
+pub mod quiet;
 pub mod simulation;
 
 pub use bank::InProcessChain;

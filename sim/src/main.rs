@@ -52,7 +52,8 @@ struct Simulate {
     max_leverage_tenths: u64,
     #[arg(long, default_value_t = 70)]
     long_pct: u64,
-    #[arg(long, default_value_t = 400)]
+    /// Replay at most this many price steps, subsampled evenly; 0 (the default) replays every row.
+    #[arg(long, default_value_t = 0)]
     steps: usize,
     /// Insurance fund capital, whole USDC.
     #[arg(long, default_value_t = 20_000)]
@@ -72,6 +73,27 @@ struct Simulate {
     /// Which Pyth account format carries the moving price.
     #[arg(long, value_enum, default_value_t = OracleFormat::Legacy)]
     oracle: OracleFormat,
+    /// Seconds between a print and the keeper's round on it (default: the keeper's 5 s polling interval).
+    #[arg(long, default_value_t = 5)]
+    keeper_latency: u32,
+    /// Minutes from the start during which no keeper runs, FROM:TO (congestion; none by default).
+    #[arg(long, value_parser = parse_window)]
+    keeper_down: Option<(u32, u32)>,
+    /// Trades per step by random traders through the replay (half reduce, half add).
+    #[arg(long, default_value_t = 2)]
+    trades_per_step: usize,
+    /// Sweep no revenue into the fund during the replay: test its buffer alone.
+    #[arg(long)]
+    fund_buffer_only: bool,
+    /// Market parameters by name over the simulator's market, `--set name=value` as the CLI takes them.
+    #[command(flatten)]
+    overrides: backstop_app::commands::listing::ParamOverrides,
+}
+
+fn parse_window(text: &str) -> Result<(u32, u32), String> {
+    let (from, to) = text.split_once(':').ok_or("expected FROM:TO, minutes from the start")?;
+    let minutes = |part: &str| part.trim().parse::<u32>().map_err(|_| format!("`{part}` is not a whole minute"));
+    Ok((minutes(from)?, minutes(to)?))
 }
 
 async fn simulate(args: Simulate) -> Result<(), String> {
@@ -103,22 +125,38 @@ async fn simulate(args: Simulate) -> Result<(), String> {
         fund_capital: args.fund,
         lp_capital: args.lp,
         pull_oracle: args.oracle == OracleFormat::Pull,
+        stress: sim::stress::Stress {
+            keeper_latency_secs: args.keeper_latency,
+            keeper_down_minutes: args.keeper_down,
+            trades_per_step: args.trades_per_step,
+            fund_buffer_only: args.fund_buffer_only,
+        },
         ..SimConfig::default()
     };
+    let params = args.overrides.apply(sim::sim_params())?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} price steps ({elapsed})")
             .map_err(|e| e.to_string())?,
     );
-    let report = sim::run(&config, &series, |done, total| {
+    let silenced = backstop_sim::quiet::SilencedStdout::new();
+    let report = sim::run_with(&config, params, &series, |done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     })
-    .await?;
+    .await;
+    drop(silenced);
+    let report = report?;
     bar.finish_and_clear();
     report.write(&args.out, &title)?;
     print!("{}", report.markdown(&title));
     println!("\nwrote {}/report.json, report.md and chart.png", args.out.display());
+    if !report.audit.passed() {
+        return Err(format!(
+            "the run does not reconcile: {} audit finding(s), listed in the report",
+            report.audit.findings.len()
+        ));
+    }
     Ok(())
 }
 

@@ -40,7 +40,7 @@ async fn the_keeper_liquidates_exactly_the_unhealthy_accounts_and_covers_the_ban
     assert_eq!(expected.len(), 2);
     let accounts: Vec<_> = traders.iter().map(|t| pda::margin_account(&env.market, &t.pubkey())).collect();
     let keeper_accounts = env.keeper_accounts();
-    let mut chain = InProcessChain { env, keeper, accounts };
+    let mut chain = InProcessChain::new(env, keeper, accounts);
     let mut keeper = Keeper::new(keeper_accounts);
     let report = keeper.round(&mut chain).await.expect("round");
     assert!(report.poked, "each round begins by showing the market its oracle");
@@ -65,7 +65,7 @@ async fn a_gap_to_bankruptcy_is_liquidated_and_covered_in_one_round() {
     env.set_price(usd(85), 1_000_000).await;
     let accounts = vec![pda::margin_account(&env.market, &trader.pubkey())];
     let keeper_accounts = env.keeper_accounts();
-    let mut chain = InProcessChain { env, keeper, accounts };
+    let mut chain = InProcessChain::new(env, keeper, accounts);
     let report = Keeper::new(keeper_accounts).round(&mut chain).await.expect("round");
     assert_eq!((report.liquidated.len(), report.covered.len()), (1, 1));
     assert_eq!(chain.env.margin(&trader).await.balances.collateral, 0);
@@ -76,8 +76,10 @@ async fn a_gap_to_bankruptcy_is_liquidated_and_covered_in_one_round() {
 async fn a_short_simulation_reconciles_with_the_fund_to_the_unit() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sol-2025-10-10-liquidation-cascade.csv");
     let series = prices::read_csv(&path).expect("series");
-    let config = SimConfig { traders: 25, max_steps: 60, ..SimConfig::default() };
-    let report = sim::run(&config, &series, |_, _| {}).await.expect("simulation");
+    // The hour around the drop, every row: a keeper round each minute, five seconds after the print.
+    let series = &series[200..260];
+    let config = SimConfig { traders: 25, ..SimConfig::default() };
+    let report = sim::run(&config, series, |_, _| {}).await.expect("simulation");
     let t = &report.totals;
     assert_eq!(t.steps, 60);
     assert_eq!(t.reconciliation_error, 0, "fund before + inflows − covers = after, to the unit");
@@ -86,8 +88,12 @@ async fn a_short_simulation_reconciles_with_the_fund_to_the_unit() {
         i128::from(t.fund_end)
     );
     assert!(t.liquidations > 0, "the cascade liquidates someone");
+    // The run's own audit read every vault after every step and checked every cover's waterfall.
+    assert!(report.audit.passed(), "{:?}", report.audit.findings);
+    assert_eq!(report.audit.steps_checked, t.steps + 1);
+    assert_eq!(report.audit.covers_checked, t.bankruptcies);
     // Deterministic for a seed.
-    let again = sim::run(&config, &series, |_, _| {}).await.expect("simulation");
+    let again = sim::run(&config, series, |_, _| {}).await.expect("simulation");
     assert_eq!(serde_json::to_string(&report.totals).unwrap(), serde_json::to_string(&again.totals).unwrap());
     let dir = tempfile::tempdir().expect("tempdir");
     report.write(dir.path(), "test").expect("write");
@@ -131,7 +137,7 @@ async fn an_account_that_is_not_a_market_is_refused_by_name() {
     let keeper = env.trader(0).await;
     let fund = env.fund;
     let payer = env.payer();
-    let mut chain = InProcessChain { env, keeper, accounts: Vec::new() };
+    let mut chain = InProcessChain::new(env, keeper, Vec::new());
     let market = chain.env.market;
     assert!(chain.market(market).await.is_ok());
     // Each is an account error (exit code 6), saying what the account is instead.
@@ -143,4 +149,27 @@ async fn an_account_that_is_not_a_market_is_refused_by_name() {
     let missing = chain.market(anchor_lang::prelude::Pubkey::new_unique()).await.err().expect("refused");
     assert_eq!(missing.exit_code(), 6);
     assert!(missing.to_string().ends_with("no such account"), "{missing}");
+}
+
+/// A keeper down through the drop (congestion) leaves gaps to bankruptcy; a small fund fed only by its buffer
+/// pays what it can and the LP pool the rest. The audit checks every one of those covers layer by layer against
+/// the deficit read from the account before it.
+#[tokio::test]
+async fn a_keeper_down_through_the_drop_sends_deficits_down_the_waterfall_and_every_cover_reconciles() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sol-2025-10-10-liquidation-cascade.csv");
+    let series = prices::read_csv(&path).expect("series");
+    let stress = sim::stress::Stress {
+        keeper_down_minutes: Some((15, 35)),
+        fund_buffer_only: true,
+        ..sim::stress::Stress::default()
+    };
+    let config = SimConfig { traders: 40, fund_capital: 500, stress, ..SimConfig::default() };
+    let report = sim::run(&config, &series[200..260], |_, _| {}).await.expect("simulation");
+    let t = &report.totals;
+    assert!(report.audit.passed(), "{:?}", report.audit.findings);
+    assert!(report.audit.covers_checked > 0, "the gap leaves bankruptcies");
+    assert_eq!(t.fund_inflows, 0, "a fund fed by its buffer only");
+    assert_eq!(t.fund_covers, 500 * backstop_tests::USDC, "the fund pays all it holds");
+    assert!(t.lp_clawback > 0, "the LP pool pays the rest");
+    assert!(report.samples.iter().any(|s| !s.keeper_ran));
 }

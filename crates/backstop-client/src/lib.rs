@@ -53,7 +53,7 @@ pub mod pda {
         find(&[seeds::LP_POSITION, market.as_ref(), owner.as_ref()])
     }
     pub fn event_authority() -> Pubkey {
-        find(&[b"__event_authority"])
+        find(&[seeds::EVENT_AUTHORITY])
     }
 }
 

@@ -5,8 +5,7 @@ use anchor_lang::prelude::*;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::solana_program::program::invoke_signed;
 
-/// Seed of the PDA that signs every event CPI (Anchor's convention, so indexers decode the events as usual).
-const EVENT_AUTHORITY_SEED: &[u8] = b"__event_authority";
+use crate::seeds::EVENT_AUTHORITY as EVENT_AUTHORITY_SEED;
 
 /// Emits `event` exactly as Anchor's `emit_cpi!` does: an instruction to this program, signed by the event
 /// authority, carrying the event tag, the event's discriminator and its Borsh bytes. Built in one buffer (~900

@@ -14,3 +14,5 @@ pub const MARKET_VAULT: &[u8] = b"market_vault";
 pub const MARGIN_ACCOUNT: &[u8] = b"margin_account";
 pub const LP_POSITION: &[u8] = b"lp_position";
 pub const STAKE_POSITION: &[u8] = b"stake_position";
+/// The PDA that signs every event CPI (Anchor's `#[event_cpi]` convention, so indexers decode events as usual).
+pub const EVENT_AUTHORITY: &[u8] = b"__event_authority";

@@ -4,7 +4,9 @@
 
 pub mod chart;
 pub mod prices;
+pub mod reconcile;
 pub mod report;
+pub mod stress;
 
 use crate::bank::InProcessChain;
 use backstop_app::chain::Chain;
@@ -31,12 +33,15 @@ pub struct SimConfig {
     pub max_collateral: u64,
     pub lp_capital: u64,
     pub fund_capital: u64,
-    /// Replay at most this many price steps (the series is subsampled evenly).
+    /// Replay at most this many price steps, the series subsampled evenly; 0 replays every row (the series' own
+    /// resolution, the default: a keeper acting every 14–29 minutes misses the real low by up to 12.9 %).
     pub max_steps: usize,
     /// Oracle confidence, bps of price.
     pub conf_bps: u64,
     /// Price the market through a Pyth pull (PriceUpdateV2) account instead of a legacy push account.
     pub pull_oracle: bool,
+    /// Keeper latency and downtime, trading through the replay, a fund fed only by its buffer.
+    pub stress: stress::Stress,
 }
 
 impl SimConfig {
@@ -54,7 +59,7 @@ impl SimConfig {
             (self.long_pct <= 100, "--long-pct: a percentage, 0 to 100"),
             ((1..=MAX_DOLLARS).contains(&self.fund_capital), "--fund: 1 to 1 000 000 000 dollars"),
             ((1..=MAX_DOLLARS).contains(&self.lp_capital), "--lp: 1 to 1 000 000 000 dollars"),
-            (self.max_steps >= 2, "--steps: at least 2"),
+            (self.max_steps == 0 || self.max_steps >= 2, "--steps: 0 (every row) or at least 2"),
             (
                 self.min_collateral >= 1
                     && self.min_collateral <= self.max_collateral
@@ -65,7 +70,7 @@ impl SimConfig {
         ];
         match checks.iter().find(|(ok, _)| !ok) {
             Some((_, message)) => Err((*message).to_string()),
-            None => Ok(()),
+            None => self.stress.validate(self.traders),
         }
     }
 }
@@ -81,9 +86,10 @@ impl Default for SimConfig {
             max_collateral: 5_000,
             lp_capital: 2_000_000,
             fund_capital: 20_000,
-            max_steps: 400,
+            max_steps: 0,
             conf_bps: 5,
             pull_oracle: false,
+            stress: stress::Stress::default(),
         }
     }
 }
@@ -111,21 +117,32 @@ pub fn sim_params() -> MarketParams {
     }
 }
 
-/// Evenly spaced indices into a series of `len`, at most `max` of them, always keeping the first and last.
+/// Evenly spaced indices into a series of `len`, at most `max` of them (0: all), always keeping the first and last.
 fn subsample(len: usize, max: usize) -> Vec<usize> {
-    if len <= max || max < 2 {
+    if max == 0 || len <= max || max < 2 {
         return (0..len).collect();
     }
     (0..max).map(|i| i * (len - 1) / (max - 1)).collect()
 }
 
-/// Runs the whole simulation. `on_step` is told each step (for a progress bar).
+/// Runs the whole simulation on [`sim_params`].
 pub async fn run(
     config: &SimConfig,
+    series: &[PricePoint],
+    on_step: impl FnMut(usize, usize),
+) -> Result<Report, String> {
+    run_with(config, sim_params(), series, on_step).await
+}
+
+/// Runs the whole simulation on `params`. `on_step` is told each step (for a progress bar).
+pub async fn run_with(
+    config: &SimConfig,
+    params: MarketParams,
     series: &[PricePoint],
     mut on_step: impl FnMut(usize, usize),
 ) -> Result<Report, String> {
     config.validate()?;
+    params.validate().map_err(|e| format!("market parameters: {e:?} ({e})"))?;
     if series.len() < 2 {
         return Err("a price series needs at least two points".to_string());
     }
@@ -133,51 +150,64 @@ pub async fn run(
     let first = series[steps[0]];
     let mut env = if config.pull_oracle {
         let receiver = backstop::oracle::PYTH_RECEIVER_PROGRAM_ID;
-        Env::pull_with_params(backstop_tests::pyth::PULL_SOL_USD, receiver, 0, sim_params()).await
+        Env::pull_with_params(backstop_tests::pyth::PULL_SOL_USD, receiver, 0, params).await
     } else {
-        Env::with_params(sim_params()).await
+        Env::with_params(params).await
     };
     env.set_price(first.price_e8, conf_of(first.price_e8, config.conf_bps)).await;
     // The oracle's EMA lags the series as Pyth's does, so a fast crash meets the EMA guard as it would live.
     env.lag_ema();
     let mut rng = Rng::new(config.seed);
-
     let _stakers = env.seed_fund(config.fund_capital * USDC).await;
     for _ in 0..2 {
         env.lp(config.lp_capital * USDC / 2).await;
     }
     let keeper = env.trader(0).await;
-    let mut chain = InProcessChain { env, keeper, accounts: Vec::new() };
-    let opening_price = first.price_e8 / 100; // PRICE_PRECISION
-    for _ in 0..config.traders {
-        let collateral = config.min_collateral + rng.below(config.max_collateral - config.min_collateral + 1);
-        let leverage_tenths = 10 + rng.below(config.max_leverage_tenths.saturating_sub(10) + 1);
-        let long = rng.below(100) < config.long_pct;
-        let trader = chain.env.trader(collateral * USDC).await;
-        let base = u128::from(collateral * USDC) * u128::from(leverage_tenths) * u128::from(BASE_PRECISION_U64)
-            / 10
-            / u128::try_from(opening_price.max(1)).unwrap_or(1);
-        let base = i64::try_from(base).unwrap_or(i64::MAX) * if long { 1 } else { -1 };
-        // A trader whose order the market refuses (pool margin, caps) simply sits out.
-        let _ = chain.env.act(&trader, chain.env.flow(&trader).trade(base)).await;
-        chain.accounts.push(pda::margin_account(&chain.env.market, &trader.pubkey()));
-    }
+    let mut chain = InProcessChain::new(env, keeper, Vec::new());
+    let (traders, opened) = open_positions(&mut chain, config, &mut rng, first.price_e8 / 100).await;
 
     let mut keeper = Keeper::new(chain.env.keeper_accounts());
-    keeper.sweep_every = 5;
+    // The simulation sweeps fund revenue itself, after it has measured the step: a drawdown is seen before the
+    // sweep refills the fund.
+    keeper.sweep_every = 0;
     let start_fund = chain.fund(chain.env.fund).await?;
     let mut report = Report::new(config, series, &steps, start_fund.book.balance);
+    report.market_params = backstop_math::governance::RULES.iter().map(|r| (r.name, (r.read)(&params))).collect();
+    report.totals.traders_opened = opened;
+    let start_holdings = holdings(&mut chain).await?;
     let t0 = chain.env.now;
     for (n, index) in steps.iter().enumerate() {
         let point = series[*index];
-        let at = t0 + (point.unix_ts - first.unix_ts);
+        let elapsed = point.unix_ts - first.unix_ts;
+        let at = t0 + elapsed;
         if at > chain.env.now {
             chain.env.set_clock(at).await;
         }
         chain.env.set_price(point.price_e8, conf_of(point.price_e8, config.conf_bps)).await;
         let ema_e8 = chain.env.lagging_ema.map_or(point.price_e8, |ema| ema.last());
-        // The keeper's round begins with the breaker poke: funding accrues with real elapsed time between steps.
-        let round = keeper.round(&mut chain).await?;
+        let activity =
+            stress::trade_some(&mut chain, &traders, &mut rng, config.stress.trades_per_step, point.price_e8 / 100)
+                .await;
+        let round = if config.stress.keeper_up(elapsed) {
+            // The keeper acts `keeper_latency_secs` after the print (its round begins with the breaker poke, so
+            // funding accrues with real elapsed time between steps).
+            let late = at + i64::from(config.stress.keeper_latency_secs);
+            if late > chain.env.now {
+                chain.env.set_clock(late).await;
+            }
+            let round = keeper.round(&mut chain).await?;
+            for failure in &round.failed {
+                report.audit.keeper_failure(&failure.reason);
+            }
+            round
+        } else {
+            backstop_app::RoundReport::default()
+        };
+        for cover in std::mem::take(&mut chain.covers) {
+            report.audit.cover(&cover);
+        }
+        let now = holdings(&mut chain).await?;
+        report.audit.step(point.unix_ts, &now, &start_holdings);
         let market = chain.market(chain.env.market).await?;
         let fund = chain.fund(chain.env.fund).await?;
         let oi_notional = market.books.open_interest_notional(point.price_e8 / 100);
@@ -191,6 +221,9 @@ pub async fn run(
             open_interest_notional: oi_notional,
             liquidations: round.liquidated.len(),
             bankruptcies: round.covered.len(),
+            trades: activity.trades,
+            trades_refused: activity.refused,
+            keeper_ran: config.stress.keeper_up(elapsed),
             cumulative_fund_cover: market.cumulative_fund_cover,
             cumulative_lp_clawback: market.cumulative_lp_clawback,
             cumulative_socialized: market.cumulative_socialized,
@@ -198,13 +231,81 @@ pub async fn run(
             cumulative_fees: market.cumulative_fees,
             funding_rate_ppb: market.books.funding_rate_ppb,
         });
+        if (n + 1) % SWEEP_EVERY == 0 && !config.stress.fund_buffer_only {
+            sweep(&mut chain, &mut report).await?;
+        }
         on_step(n + 1, steps.len());
     }
-    // Sweep what the fund earned since the last round, so the totals close.
-    let _ = chain.send(&[chain.env.keeper_accounts().settle_fund_revenue()]).await;
+    // Sweep what the fund earned since the last sweep, so the totals close.
+    if !config.stress.fund_buffer_only {
+        sweep(&mut chain, &mut report).await?;
+    }
+    let end = holdings(&mut chain).await?;
+    report.audit.step(series[steps[steps.len() - 1]].unix_ts, &end, &start_holdings);
     let end_fund = chain.fund(chain.env.fund).await?;
     report.close(&start_fund, &end_fund);
     Ok(report)
+}
+
+/// Every trader deposits and opens at the first price; returns them and how many the market let open (a trader
+/// whose order is refused, e.g. drawn too close to the leverage limit once fees count, keeps its collateral flat,
+/// and the report says how many did).
+async fn open_positions(
+    chain: &mut InProcessChain,
+    config: &SimConfig,
+    rng: &mut Rng,
+    price: i64,
+) -> (Vec<stress::Trader>, usize) {
+    let mut traders = Vec::with_capacity(config.traders);
+    let mut opened = 0;
+    for _ in 0..config.traders {
+        let collateral = config.min_collateral + rng.below(config.max_collateral - config.min_collateral + 1);
+        let leverage_tenths = 10 + rng.below(config.max_leverage_tenths.saturating_sub(10) + 1);
+        let long = rng.below(100) < config.long_pct;
+        let actor = chain.env.trader(collateral * USDC).await;
+        let base = stress::size_for(collateral * USDC, leverage_tenths, price, long);
+        if chain.env.act(&actor, chain.env.flow(&actor).trade(base)).await.is_ok() {
+            opened += 1;
+        }
+        chain.accounts.push(pda::margin_account(&chain.env.market, &actor.pubkey()));
+        traders.push(stress::Trader { actor, leverage_tenths, long });
+    }
+    (traders, opened)
+}
+
+/// Steps between the simulation's sweeps of fund revenue (the keeper's own default is every 10 rounds).
+const SWEEP_EVERY: usize = 5;
+
+/// Moves the market's accrued fund revenue into the fund; the audit notes a sweep that leaves revenue behind.
+async fn sweep(chain: &mut InProcessChain, report: &mut Report) -> Result<(), String> {
+    let books = chain.market(chain.env.market).await?.books;
+    if books.fund_fee_accrued + books.fund_penalty_accrued == 0 {
+        return Ok(());
+    }
+    if let Err(error) = chain.send(&[chain.env.keeper_accounts().settle_fund_revenue()]).await {
+        report.audit.find(format!("t={}: the fund-revenue sweep failed: {error}", chain.env.now));
+    }
+    let left = chain.market(chain.env.market).await?.books;
+    if left.fund_fee_accrued + left.fund_penalty_accrued != 0 {
+        report.audit.find(format!("t={}: a sweep left fund revenue in the market", chain.env.now));
+    }
+    Ok(())
+}
+
+/// What the bank holds and the books say: token balances read from the vaults themselves.
+async fn holdings(chain: &mut InProcessChain) -> Result<reconcile::Holdings, String> {
+    let market = chain.market(chain.env.market).await?;
+    let fund = chain.fund(chain.env.fund).await?;
+    let market_vault = chain.env.token_balance(market.vault).await;
+    let fund_vault = chain.env.token_balance(fund.vault).await;
+    Ok(reconcile::Holdings {
+        market_vault,
+        market_liability: market.books.vault_liability().map_err(|e| format!("market books: {e}"))?,
+        fund_vault,
+        fund_balance: fund.book.balance,
+        market_fund_cover: market.cumulative_fund_cover,
+        fund_deficits_covered: fund.deficits_covered,
+    })
 }
 
 /// Whether a print lies beyond `bps` of its EMA (the guard's own test, at the published exponent).

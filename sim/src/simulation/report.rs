@@ -1,6 +1,7 @@
 //! The simulation report: per-step samples, totals that reconcile with on-chain state, JSON and Markdown.
 
 use super::prices::PricePoint;
+use super::reconcile::Audit;
 use super::SimConfig;
 use backstop::state::InsuranceFund;
 use std::fmt::Write as _;
@@ -19,6 +20,11 @@ pub struct Sample {
     pub open_interest_notional: u64,
     pub liquidations: usize,
     pub bankruptcies: usize,
+    /// Trades by traders during the step, and how many the market refused.
+    pub trades: usize,
+    pub trades_refused: usize,
+    /// Whether a keeper ran this step (not during a downtime window).
+    pub keeper_ran: bool,
     pub cumulative_fund_cover: u64,
     pub cumulative_lp_clawback: u64,
     pub cumulative_socialized: u64,
@@ -31,6 +37,11 @@ pub struct Sample {
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Totals {
     pub steps: usize,
+    /// Traders whose opening order the market accepted (the rest stayed flat).
+    pub traders_opened: usize,
+    /// Trades during the replay, and how many were refused.
+    pub trades: usize,
+    pub trades_refused: usize,
     pub liquidations: usize,
     pub bankruptcies: usize,
     /// Steps whose print lay beyond the EMA band, and the liquidations made in them.
@@ -58,15 +69,31 @@ pub struct Totals {
 pub struct Report {
     pub config: SimConfig,
     pub series_rows: usize,
+    /// The whole series' price range, whatever the keeper saw of it.
+    pub series_price_min_e8: i64,
+    pub series_price_max_e8: i64,
+    /// Median seconds between the replayed steps (the keeper acts once per step).
+    pub step_secs: i64,
+    /// Every market parameter the run used, by name (the CLI's names).
+    pub market_params: Vec<(&'static str, u64)>,
     pub samples: Vec<Sample>,
     pub totals: Totals,
+    /// The run's own audit: vaults against books, every cover's waterfall, keeper failures by reason.
+    pub audit: Audit,
 }
 
 impl Report {
     pub fn new(config: &SimConfig, series: &[PricePoint], steps: &[usize], fund_start: u64) -> Self {
+        let mut gaps: Vec<i64> = steps.windows(2).map(|w| series[w[1]].unix_ts - series[w[0]].unix_ts).collect();
+        gaps.sort_unstable();
         Self {
             config: *config,
             series_rows: series.len(),
+            series_price_min_e8: series.iter().map(|p| p.price_e8).min().unwrap_or(0),
+            series_price_max_e8: series.iter().map(|p| p.price_e8).max().unwrap_or(0),
+            step_secs: gaps.get(gaps.len() / 2).copied().unwrap_or(0),
+            audit: Audit::default(),
+            market_params: Vec::new(),
             samples: Vec::with_capacity(steps.len()),
             totals: Totals { fund_start, min_coverage_bps: u64::MAX, price_min_e8: i64::MAX, ..Default::default() },
         }
@@ -76,6 +103,8 @@ impl Report {
         let t = &mut self.totals;
         t.steps += 1;
         t.liquidations += sample.liquidations;
+        t.trades += sample.trades;
+        t.trades_refused += sample.trades_refused;
         t.bankruptcies += sample.bankruptcies;
         if sample.beyond_ema_band {
             t.steps_beyond_ema_band += 1;
@@ -114,7 +143,8 @@ impl Report {
         let _ = writeln!(out, "# Backstop crash simulation: {title}\n");
         let _ = writeln!(
             out,
-            "{} traders (up to {}.{}x, {} % long), LP pool ${}, fund ${}; {} of {} price rows replayed, seed {}.\n",
+            "{} traders (up to {}.{}x, {} % long), LP pool ${}, fund ${}; {} of {} price rows replayed (one keeper \
+             round every {} s), seed {}.\n",
             self.config.traders,
             self.config.max_leverage_tenths / 10,
             self.config.max_leverage_tenths % 10,
@@ -123,11 +153,27 @@ impl Report {
             self.config.fund_capital,
             t.steps,
             self.series_rows,
+            self.step_secs,
             self.config.seed
+        );
+        let s = &self.config.stress;
+        let down = s.keeper_down_minutes.map_or("never".to_string(), |(a, b)| format!("minutes {a}–{b}"));
+        let _ = writeln!(
+            out,
+            "Stress: keeper latency {} s, keeper down {down}, {} trades per step, fund {}.\n",
+            s.keeper_latency_secs,
+            s.trades_per_step,
+            if s.fund_buffer_only { "fed by its buffer only (no revenue swept in)" } else { "fed by swept revenue" }
         );
         let _ = writeln!(out, "| measure | value |\n|---|---|");
         let rows = [
-            ("price range", format!("{} – {}", price(t.price_min_e8), price(t.price_max_e8))),
+            ("price range seen by the keeper", format!("{} – {}", price(t.price_min_e8), price(t.price_max_e8))),
+            (
+                "price range of the whole series",
+                format!("{} – {}", price(self.series_price_min_e8), price(self.series_price_max_e8)),
+            ),
+            ("traders who opened / all", format!("{} / {}", t.traders_opened, self.config.traders)),
+            ("trades during the replay / refused", format!("{} / {}", t.trades, t.trades_refused)),
             ("liquidations", t.liquidations.to_string()),
             ("bankruptcies covered", t.bankruptcies.to_string()),
             (
@@ -137,16 +183,24 @@ impl Report {
             ("fund at start / end", format!("{} / {}", usd(t.fund_start), usd(t.fund_end))),
             ("fund inflows (fees + penalties)", usd(t.fund_inflows)),
             ("deficits paid by the fund", usd(t.fund_covers)),
-            ("fund max drawdown", usd(t.max_fund_drawdown)),
+            ("fund max drawdown (measured before each sweep)", usd(t.max_fund_drawdown)),
             ("minimum coverage ratio", format!("{:.2} %", t.min_coverage_bps as f64 / 100.0)),
             ("LP clawback", usd(t.lp_clawback)),
             ("socialized loss", usd(t.socialized_loss)),
             ("uncovered", usd(t.uncovered)),
             ("trading fees collected", usd(t.fees_collected)),
             ("fund reconciliation (start + in − covers − end)", format!("{} atoms", t.reconciliation_error)),
+            (
+                "audit: steps and covers checked, findings",
+                format!("{} / {} / {}", self.audit.steps_checked, self.audit.covers_checked, self.audit.findings.len()),
+            ),
+            ("keeper failures by reason", failures(&self.audit)),
         ];
         for (name, value) in rows {
             let _ = writeln!(out, "| {name} | {value} |");
+        }
+        for finding in &self.audit.findings {
+            let _ = writeln!(out, "\n**Audit finding**: {finding}");
         }
         out
     }
@@ -158,4 +212,11 @@ impl Report {
         std::fs::write(dir.join("report.md"), self.markdown(title)).map_err(|e| e.to_string())?;
         super::chart::draw(self, &dir.join("chart.png"), title)
     }
+}
+
+fn failures(audit: &Audit) -> String {
+    if audit.keeper_failures.is_empty() {
+        return "none".to_string();
+    }
+    audit.keeper_failures.iter().map(|(reason, count)| format!("{reason} × {count}")).collect::<Vec<_>>().join(", ")
 }

@@ -1,0 +1,142 @@
+//! What makes a replay behave like a crash rather than a calm walk: a keeper that acts late, or not at all for a
+//! while (congestion), traders who keep trading through the move, and a fund fed by nothing but what it held.
+//! Each is a setting with a stated default; the report prints them all.
+
+use super::prices::Rng;
+use crate::bank::InProcessChain;
+use backstop_math::constants::BASE_PRECISION_U64;
+use backstop_tests::{Actor, USDC};
+
+/// The stress settings of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Stress {
+    /// Seconds between a print and the keeper's round on it. Default 5: the keeper's own polling interval
+    /// (`backstop keeper --interval 5`), so on average a print waits half of it, plus a slot or two to land.
+    pub keeper_latency_secs: u32,
+    /// Minutes from the start of the replay during which no keeper runs (`from..to`; none by default). Congestion
+    /// takes keepers out exactly when they are needed: on 12 March 2020 MakerDAO's keepers failed to bid for hours.
+    pub keeper_down_minutes: Option<(u32, u32)>,
+    /// Trades per price step by randomly chosen traders through the replay: half reduce (by half, or close), half
+    /// add within their leverage. Default 2: enough that fees and the volatility-linked fee respond to the move.
+    pub trades_per_step: usize,
+    /// The fund gets no revenue during the replay (fees and penalties stay in the market unswept), so its buffer
+    /// alone is tested. Off by default: in production revenue is swept as it comes.
+    pub fund_buffer_only: bool,
+}
+
+impl Default for Stress {
+    fn default() -> Self {
+        Self { keeper_latency_secs: 5, keeper_down_minutes: None, trades_per_step: 2, fund_buffer_only: false }
+    }
+}
+
+impl Stress {
+    pub fn validate(&self, traders: usize) -> Result<(), String> {
+        if self.keeper_latency_secs > 3_600 {
+            return Err("--keeper-latency: at most 3 600 seconds".to_string());
+        }
+        if let Some((from, to)) = self.keeper_down_minutes {
+            if from >= to {
+                return Err("--keeper-down FROM:TO: FROM before TO, in minutes from the start".to_string());
+            }
+        }
+        if self.trades_per_step > traders {
+            return Err("--trades-per-step: at most the number of traders".to_string());
+        }
+        Ok(())
+    }
+
+    /// Whether a keeper runs `elapsed_secs` into the replay.
+    pub fn keeper_up(&self, elapsed_secs: i64) -> bool {
+        match self.keeper_down_minutes {
+            Some((from, to)) => !(i64::from(from) * 60..i64::from(to) * 60).contains(&elapsed_secs),
+            None => true,
+        }
+    }
+}
+
+/// A simulated trader: who, and how they trade.
+pub struct Trader {
+    pub actor: Actor,
+    pub leverage_tenths: u64,
+    pub long: bool,
+}
+
+/// The base size worth `collateral` atoms at `leverage_tenths` and `price` (PRICE_PRECISION), signed by side.
+pub fn size_for(collateral: u64, leverage_tenths: u64, price: i64, long: bool) -> i64 {
+    let base = u128::from(collateral) * u128::from(leverage_tenths) * u128::from(BASE_PRECISION_U64)
+        / 10
+        / u128::try_from(price.max(1)).unwrap_or(1);
+    i64::try_from(base).unwrap_or(i64::MAX) * if long { 1 } else { -1 }
+}
+
+/// What the traders did in one step.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Activity {
+    pub trades: usize,
+    /// Trades the market refused (margin, the EMA band, reduce-only, the pool's margin): the trader waits.
+    pub refused: usize,
+}
+
+/// `count` randomly chosen traders trade at `price` (PRICE_PRECISION).
+pub async fn trade_some(
+    chain: &mut InProcessChain,
+    traders: &[Trader],
+    rng: &mut Rng,
+    count: usize,
+    price: i64,
+) -> Activity {
+    let mut activity = Activity::default();
+    for _ in 0..count {
+        let Ok(pick) = usize::try_from(rng.below(traders.len() as u64)) else { continue };
+        let trader = &traders[pick];
+        let balances = chain.env.margin(&trader.actor).await.balances;
+        let reduce = rng.below(2) == 0;
+        let delta = if balances.position.is_flat() || !reduce {
+            let collateral = u64::try_from(balances.collateral.max(0)).unwrap_or(0);
+            // Adding: a fifth of what the trader's leverage allows on its collateral (a flat one re-opens).
+            size_for(collateral / 5, trader.leverage_tenths, price, trader.long)
+        } else if rng.below(2) == 0 {
+            -balances.position.base
+        } else {
+            -balances.position.base / 2
+        };
+        if delta == 0 {
+            continue;
+        }
+        activity.trades += 1;
+        let order = chain.env.flow(&trader.actor).trade(delta);
+        if chain.env.act(&trader.actor, order).await.is_err() {
+            activity.refused += 1;
+        }
+    }
+    activity
+}
+
+/// Whole dollars as atoms.
+pub fn usd(dollars: u64) -> u64 {
+    dollars * USDC
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_keeper_is_down_only_inside_its_window() {
+        let stress = Stress { keeper_down_minutes: Some((10, 20)), ..Stress::default() };
+        assert!(stress.keeper_up(599));
+        assert!(!stress.keeper_up(600));
+        assert!(!stress.keeper_up(1_199));
+        assert!(stress.keeper_up(1_200));
+        assert!(Stress::default().keeper_up(0));
+    }
+
+    #[test]
+    fn bad_stress_settings_are_refused() {
+        assert!(Stress { keeper_down_minutes: Some((20, 10)), ..Stress::default() }.validate(10).is_err());
+        assert!(Stress { keeper_latency_secs: 3_601, ..Stress::default() }.validate(10).is_err());
+        assert!(Stress { trades_per_step: 11, ..Stress::default() }.validate(10).is_err());
+        assert_eq!(Stress::default().validate(10), Ok(()));
+    }
+}
