@@ -26,6 +26,7 @@ pub mod oracle;
 pub mod oracle_view;
 pub mod params;
 pub mod position;
+pub mod price;
 pub mod safe_math;
 pub mod staking;
 pub mod timelock;

@@ -16,7 +16,7 @@
 
 use crate::constants::BPS_DENOMINATOR;
 use crate::error::{MathError, MathResult};
-use crate::oracle::OraclePrice;
+use crate::price::OraclePrice;
 use crate::safe_math::{mul_div_ceil, mul_div_floor, to_i64};
 
 /// What a voluntary fill's print must meet.

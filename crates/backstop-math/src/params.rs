@@ -3,7 +3,6 @@
 
 use crate::constants::BPS_DENOMINATOR;
 use crate::error::{MathError, MathResult};
-use crate::governance::{Rule, Safe, MIN_IMMEDIATE_ORACLE_AGE_SECS, MIN_IMMEDIATE_ORACLE_CONF_BPS};
 use bytemuck::{Pod, Zeroable};
 
 /// Highest taker fee governance may set: 1 %.
@@ -31,6 +30,57 @@ pub const MIN_FILL_AGE_SECS: u32 = 10;
 
 /// Loosest maintenance margin a market may have: 0.5 % (200x is where oracle noise alone liquidates).
 pub const MIN_MAINTENANCE_MARGIN_BPS: u32 = 50;
+
+/// The direction, and the limit, in which a parameter may move without the timelock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Safe {
+    Up,
+    Down,
+    /// Down to no less than half and not below the floor, one step per window.
+    DownToHalf(u64),
+    /// Up to at most double, one step per window.
+    UpToDouble,
+    /// Any change waits: it moves value from one party to another.
+    Never,
+}
+
+/// One parameter: its name, its doc, and its rule.
+pub struct Rule {
+    pub name: &'static str,
+    /// The field's doc comment, as written (`Rule::description` trims it).
+    pub doc: &'static str,
+    pub read: fn(&MarketParams) -> u64,
+    /// Sets the field to a value read from another parameter set (so it always fits the field's type).
+    pub write: fn(&mut MarketParams, u64),
+    pub safe: Safe,
+}
+
+impl Rule {
+    /// What the parameter means.
+    pub fn description(&self) -> &'static str {
+        self.doc.trim()
+    }
+}
+
+/// The rule in words, for `backstop params` and docs/parameters.md.
+impl core::fmt::Display for Safe {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Up => f.write_str("a rise applies at once; a cut waits for the timelock"),
+            Self::Down => f.write_str("a cut applies at once; a rise waits for the timelock"),
+            Self::DownToHalf(floor) => write!(
+                f,
+                "a cut to no less than half (and not below {floor}) applies at once, one step a day; else it waits"
+            ),
+            Self::UpToDouble => f.write_str("a rise to at most double applies at once, one step a day; else it waits"),
+            Self::Never => f.write_str("always waits for the timelock"),
+        }
+    }
+}
+
+/// Floors for immediate cuts: 1 % of confidence, 10 seconds of age (a pull feed prints every ~0.4 s).
+pub const MIN_IMMEDIATE_ORACLE_CONF_BPS: u64 = 100;
+pub const MIN_IMMEDIATE_ORACLE_AGE_SECS: u64 = 10;
 
 /// The one table of market parameters. Each entry: what the parameter means (its doc), its field type, and the
 /// direction in which it may move without the timelock ([`Safe`], with why in a comment). From it come the
