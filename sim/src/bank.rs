@@ -33,21 +33,36 @@ impl InProcessChain {
         is_cover.then(|| instruction.accounts.get(1).map(|meta| meta.pubkey)).flatten()
     }
 
-    /// What the audit needs around a cover: the account's collateral, the market's waterfall counters and the
-    /// fund's balance.
-    async fn cover_snapshot(&mut self, account: Pubkey) -> ChainResult<(i64, [u64; 4], u64)> {
+    /// What the audit needs around a cover.
+    async fn cover_snapshot(&mut self, account: Pubkey) -> ChainResult<CoverSnapshot> {
         let (data, owner) = self.account(account).await?.ok_or_else(|| Error::Account(format!("{account}")))?;
         let collateral = read::<MarginAccount>(&data, &owner)?.balances.collateral;
         let market = self.market(self.env.market).await?;
         let fund = self.fund(self.env.fund).await?;
-        let layers = [
-            market.cumulative_fund_cover,
-            market.cumulative_lp_clawback,
-            market.cumulative_socialized,
-            market.cumulative_uncovered,
-        ];
-        Ok((collateral, layers, fund.book.balance))
+        let (cap, window) = (market.params.fund_draw_cap, market.params.fund_draw_window_secs);
+        Ok(CoverSnapshot {
+            collateral,
+            layers: [
+                market.cumulative_fund_cover,
+                market.cumulative_lp_clawback,
+                market.cumulative_socialized,
+                market.cumulative_uncovered,
+            ],
+            fund_balance: fund.book.balance,
+            fund_available: fund.book.balance.min(market.fund_draw.remaining(self.env.now, cap, window)),
+            total_collateral: market.books.total_collateral,
+        })
     }
+}
+
+/// The state around a cover the audit compares.
+struct CoverSnapshot {
+    collateral: i64,
+    layers: [u64; 4],
+    fund_balance: u64,
+    /// What the fund may pay now: its balance within the market's draw cap left.
+    fund_available: u64,
+    total_collateral: i64,
 }
 
 impl Chain for InProcessChain {
@@ -74,6 +89,7 @@ impl Chain for InProcessChain {
 
     async fn send(&mut self, instructions: &[Instruction]) -> ChainResult<()> {
         let covered: Vec<Pubkey> = instructions.iter().filter_map(Self::covered_account).collect();
+        // One cover per transaction is observed; several in one would be seen by the audit's counter check only.
         let observed = match covered.as_slice() {
             [one] => Some((*one, self.cover_snapshot(*one).await?)),
             _ => None,
@@ -85,18 +101,21 @@ impl Chain for InProcessChain {
             instructions.iter().flat_map(|ix| ix.accounts.iter()).any(|m| m.is_signer && m.pubkey == key);
         let signers: Vec<&solana_keypair::Keypair> = if needs_keeper { vec![&keeper] } else { vec![] };
         self.env.send(instructions, &signers).await.map_err(|error| classify(error, instructions))?;
-        if let Some((account, (collateral, layers, fund_balance))) = observed {
-            let (collateral_after, after, fund_after) = self.cover_snapshot(account).await?;
-            let delta = |i: usize| after[i].saturating_sub(layers[i]);
+        if let Some((account, before)) = observed {
+            let after = self.cover_snapshot(account).await?;
+            // Counters only grow: a fall shows as a mismatch (`checked_sub` None is taken as u64::MAX).
+            let delta = |i: usize| after.layers[i].checked_sub(before.layers[i]).unwrap_or(u64::MAX);
             self.covers.push(CoverObservation {
                 unix_ts: self.env.now,
-                deficit: collateral.min(0).unsigned_abs(),
+                deficit: before.collateral.min(0).unsigned_abs(),
                 fund: delta(0),
                 lp_clawback: delta(1),
                 socialized: delta(2),
                 uncovered: delta(3),
-                fund_balance_drop: fund_balance.saturating_sub(fund_after),
-                collateral_after,
+                fund_balance_drop: before.fund_balance.checked_sub(after.fund_balance).unwrap_or(u64::MAX),
+                collateral_after: after.collateral,
+                fund_available_before: before.fund_available,
+                total_collateral_delta: i128::from(after.total_collateral) - i128::from(before.total_collateral),
             });
         }
         Ok(())

@@ -1,7 +1,8 @@
 //! `backstop-sim`: the crash laboratory's command line. `simulate` replays a price series (or a synthetic path)
-//! against the real program on the in-process bank with the real keeper between price steps; `demo` walks a
-//! scripted market and prints every balance.
+//! against the real program on the in-process bank with the real keeper between price steps; `sweep` runs it over
+//! fund sizes and seeds; `demo` walks a scripted market and prints every balance.
 
+use backstop_sim::quiet::SilencedStdout;
 use backstop_sim::simulation::{self as sim, prices, SimConfig};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -31,11 +32,39 @@ enum Command {
     Demo,
     /// Replays a price series (CSV `unix_ts,price`, or a synthetic path) against the real program on the
     /// in-process bank, with the real keeper between price steps; writes report.json, report.md and chart.png.
-    Simulate(Simulate),
+    Simulate {
+        #[command(flatten)]
+        run: RunArgs,
+        /// The trader population's seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Insurance fund capital, whole dollars.
+        #[arg(long, default_value_t = 20_000)]
+        fund: u64,
+    },
+    /// Runs the replay for every fund size and seed: the distribution of deficits and of what each layer paid, and
+    /// the smallest fund that covered every deficit; writes sweep.md, sweep.csv and sweep.json.
+    Sweep {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Seeds 1..=N.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1_000))]
+        seeds: u64,
+        /// Fund sizes to try, whole dollars, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1000,2000,5000,10000,20000,50000,100000")]
+        funds: Vec<u64>,
+        /// Runs in parallel (one bank each). Default: the machine's cores.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Also run every seed with a static fee and fund share, and compare (compare.md).
+        #[arg(long)]
+        compare_static: bool,
+    },
 }
 
+/// What every replay takes: the path, the population, the market and the stress.
 #[derive(clap::Args)]
-struct Simulate {
+struct RunArgs {
     #[arg(long, conflicts_with = "synthetic")]
     prices: Option<PathBuf>,
     /// A synthetic jump/GBM path instead of a file.
@@ -45,8 +74,6 @@ struct Simulate {
     out: PathBuf,
     #[arg(long, default_value_t = 100)]
     traders: usize,
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
     /// Highest trader leverage, in tenths (80 = 8x).
     #[arg(long, default_value_t = 80)]
     max_leverage_tenths: u64,
@@ -55,10 +82,7 @@ struct Simulate {
     /// Replay at most this many price steps, subsampled evenly; 0 (the default) replays every row.
     #[arg(long, default_value_t = 0)]
     steps: usize,
-    /// Insurance fund capital, whole USDC.
-    #[arg(long, default_value_t = 20_000)]
-    fund: u64,
-    /// LP pool capital, whole USDC.
+    /// LP pool capital, whole dollars.
     #[arg(long, default_value_t = 2_000_000)]
     lp: u64,
     /// Synthetic path: minutes, annualised volatility, jump probability per minute and jump size (%).
@@ -96,50 +120,64 @@ fn parse_window(text: &str) -> Result<(u32, u32), String> {
     Ok((minutes(from)?, minutes(to)?))
 }
 
-async fn simulate(args: Simulate) -> Result<(), String> {
-    let seed = args.seed;
-    let (series, title) = match (&args.prices, args.synthetic) {
-        (Some(path), _) => {
-            (prices::read_csv(path)?, path.file_stem().map_or("series".into(), |s| s.to_string_lossy().to_string()))
+impl RunArgs {
+    /// The price path and its title.
+    fn series(&self, seed: u64) -> Result<(Vec<prices::PricePoint>, String), String> {
+        match (&self.prices, self.synthetic) {
+            (Some(path), _) => {
+                let title = path.file_stem().map_or("series".into(), |s| s.to_string_lossy().to_string());
+                Ok((prices::read_csv(path)?, title))
+            }
+            (None, true) => {
+                let path = prices::Synthetic {
+                    start_price: 100.0,
+                    minutes: self.minutes,
+                    volatility: self.volatility,
+                    jump_prob: self.jump_prob,
+                    jump_pct: self.jump_pct,
+                    seed,
+                };
+                path.validate()?;
+                Ok((path.generate(), format!("synthetic (seed {seed})")))
+            }
+            (None, false) => Err("give --prices FILE.csv or --synthetic".to_string()),
         }
-        (None, true) => {
-            let path = prices::Synthetic {
-                start_price: 100.0,
-                minutes: args.minutes,
-                volatility: args.volatility,
-                jump_prob: args.jump_prob,
-                jump_pct: args.jump_pct,
-                seed,
-            };
-            path.validate()?;
-            (path.generate(), format!("synthetic (seed {seed})"))
+    }
+
+    fn config(&self, seed: u64, fund: u64) -> SimConfig {
+        SimConfig {
+            traders: self.traders,
+            seed,
+            max_leverage_tenths: self.max_leverage_tenths,
+            long_pct: self.long_pct,
+            max_steps: self.steps,
+            fund_capital: fund,
+            lp_capital: self.lp,
+            pull_oracle: self.oracle == OracleFormat::Pull,
+            stress: sim::stress::Stress {
+                keeper_latency_secs: self.keeper_latency,
+                keeper_down_minutes: self.keeper_down,
+                trades_per_step: self.trades_per_step,
+                fund_buffer_only: self.fund_buffer_only,
+            },
+            ..SimConfig::default()
         }
-        (None, false) => return Err("give --prices FILE.csv or --synthetic".to_string()),
-    };
-    let config = SimConfig {
-        traders: args.traders,
-        seed,
-        max_leverage_tenths: args.max_leverage_tenths,
-        long_pct: args.long_pct,
-        max_steps: args.steps,
-        fund_capital: args.fund,
-        lp_capital: args.lp,
-        pull_oracle: args.oracle == OracleFormat::Pull,
-        stress: sim::stress::Stress {
-            keeper_latency_secs: args.keeper_latency,
-            keeper_down_minutes: args.keeper_down,
-            trades_per_step: args.trades_per_step,
-            fund_buffer_only: args.fund_buffer_only,
-        },
-        ..SimConfig::default()
-    };
-    let params = args.overrides.apply(sim::sim_params())?;
+    }
+}
+
+fn progress(unit: &str) -> Result<indicatif::ProgressBar, String> {
     let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} price steps ({elapsed})")
-            .map_err(|e| e.to_string())?,
-    );
-    let silenced = backstop_sim::quiet::SilencedStdout::new();
+    let template = format!("{{bar:40}} {{pos}}/{{len}} {unit} ({{elapsed}})");
+    bar.set_style(indicatif::ProgressStyle::with_template(&template).map_err(|e| e.to_string())?);
+    Ok(bar)
+}
+
+async fn simulate(run: RunArgs, seed: u64, fund: u64) -> Result<(), String> {
+    let (series, title) = run.series(seed)?;
+    let config = run.config(seed, fund);
+    let params = run.overrides.apply(sim::sim_params())?;
+    let bar = progress("price steps")?;
+    let silenced = SilencedStdout::new();
     let report = sim::run_with(&config, params, &series, |done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
@@ -148,14 +186,63 @@ async fn simulate(args: Simulate) -> Result<(), String> {
     drop(silenced);
     let report = report?;
     bar.finish_and_clear();
-    report.write(&args.out, &title)?;
+    sim::write_report(&report, &run.out, &title)?;
     print!("{}", report.markdown(&title));
-    println!("\nwrote {}/report.json, report.md and chart.png", args.out.display());
+    println!("\nwrote {}/report.json, report.md and chart.png", run.out.display());
     if !report.audit.passed() {
         return Err(format!(
             "the run does not reconcile: {} audit finding(s), listed in the report",
             report.audit.findings.len()
         ));
+    }
+    Ok(())
+}
+
+fn sweep(run: RunArgs, seeds: u64, funds: Vec<u64>, threads: Option<usize>, compare: bool) -> Result<(), String> {
+    let (series, title) = run.series(1)?;
+    let config = run.config(1, funds.first().copied().unwrap_or(0));
+    let params = run.overrides.apply(sim::sim_params())?;
+    let seeds: Vec<u64> = (1..=seeds).collect();
+    let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let bar = progress("runs")?;
+    let silenced = SilencedStdout::new();
+    let tick = |done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let result = sim::sweep::sweep(&config, params, &series, &funds, &seeds, threads, tick);
+    // The comparison: the largest fund of the grid, every seed, the same runs under static rules.
+    let fund = funds.iter().copied().max().unwrap_or(config.fund_capital);
+    let fixed = match (compare, &result) {
+        (true, Ok(_)) => {
+            let fixed = sim::sweep::static_fees(params);
+            Some(sim::sweep::sweep(&config, fixed, &series, &[fund], &seeds, threads, tick))
+        }
+        _ => None,
+    };
+    drop(silenced);
+    let sweep = result?;
+    bar.finish_and_clear();
+    std::fs::create_dir_all(&run.out).map_err(|e| format!("{}: {e}", run.out.display()))?;
+    let write = |name: &str, text: String| {
+        std::fs::write(run.out.join(name), text).map_err(|e| format!("{}: {e}", run.out.join(name).display()))
+    };
+    write("sweep.md", sweep.markdown(&title))?;
+    write("sweep.csv", sweep.csv())?;
+    write("sweep.json", serde_json::to_string_pretty(&sweep).map_err(|e| e.to_string())?)?;
+    print!("{}", sweep.markdown(&title));
+    println!("\nwrote {}/sweep.md, sweep.csv and sweep.json", run.out.display());
+    if let Some(fixed) = fixed {
+        let fixed = fixed?;
+        let table = sim::sweep::comparison_markdown(&title, fund, &sweep, &fixed);
+        write("compare.md", table.clone())?;
+        print!("\n{table}");
+        if fixed.audit_findings > 0 {
+            return Err("audit findings in the comparison's runs".to_string());
+        }
+    }
+    if sweep.audit_findings > 0 {
+        return Err(format!("{} audit finding(s) across the runs: see sweep.json", sweep.audit_findings));
     }
     Ok(())
 }
@@ -166,22 +253,24 @@ fn main() {
         std::env::set_var("RUST_LOG", "error");
     }
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("cannot start the runtime: {error}");
-            std::process::exit(1);
+    let result = match cli.command {
+        Command::Sweep { run, seeds, funds, threads, compare_static } => {
+            sweep(run, seeds, funds, threads, compare_static)
         }
+        command => match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Err(error) => Err(format!("cannot start the runtime: {error}")),
+            Ok(runtime) => runtime.block_on(async {
+                match command {
+                    Command::Demo => {
+                        backstop_sim::demo::run().await;
+                        Ok(())
+                    }
+                    Command::Simulate { run, seed, fund } => simulate(run, seed, fund).await,
+                    Command::Sweep { .. } => Ok(()),
+                }
+            }),
+        },
     };
-    let result = runtime.block_on(async {
-        match cli.command {
-            Command::Demo => {
-                backstop_sim::demo::run().await;
-                Ok(())
-            }
-            Command::Simulate(args) => simulate(args).await,
-        }
-    });
     if let Err(error) = result {
         eprintln!("error: {error}");
         std::process::exit(1);

@@ -96,7 +96,7 @@ async fn a_short_simulation_reconciles_with_the_fund_to_the_unit() {
     let again = sim::run(&config, series, |_, _| {}).await.expect("simulation");
     assert_eq!(serde_json::to_string(&report.totals).unwrap(), serde_json::to_string(&again.totals).unwrap());
     let dir = tempfile::tempdir().expect("tempdir");
-    report.write(dir.path(), "test").expect("write");
+    sim::write_report(&report, dir.path(), "test").expect("write");
     for file in ["report.json", "report.md", "chart.png"] {
         assert!(dir.path().join(file).exists(), "{file}");
     }
@@ -172,4 +172,26 @@ async fn a_keeper_down_through_the_drop_sends_deficits_down_the_waterfall_and_ev
     assert_eq!(t.fund_covers, 500 * backstop_tests::USDC, "the fund pays all it holds");
     assert!(t.lp_clawback > 0, "the LP pool pays the rest");
     assert!(report.samples.iter().any(|s| !s.keeper_ran));
+}
+
+/// The sweep runs every (fund, seed) pair on its own bank in parallel, each audited, and finds the smallest fund on
+/// the grid that covered every deficit; with no fund at all, the LP pool takes what deficits there are.
+#[test]
+fn a_sweep_gives_each_fund_size_its_distribution_and_finds_the_smallest_full_cover() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sol-2025-10-10-liquidation-cascade.csv");
+    let series = prices::read_csv(&path).expect("series");
+    let stress = sim::stress::Stress { keeper_down_minutes: Some((15, 35)), ..sim::stress::Stress::default() };
+    let config = SimConfig { traders: 20, stress, ..SimConfig::default() };
+    let funds = [1, 100_000];
+    let sweep =
+        sim::sweep::sweep(&config, sim::sim_params(), &series[200..250], &funds, &[1, 2], 2, |_, _| {}).expect("sweep");
+    assert_eq!(sweep.audit_findings, 0);
+    assert_eq!(sweep.runs.len(), 4);
+    let (small, large) = (&sweep.rows[0], &sweep.rows[1]);
+    assert_eq!((small.runs, large.runs), (2, 2));
+    assert_eq!(large.fully_covered, 2, "$100 000 covers this hour's deficits");
+    assert_eq!(sweep.smallest_full_cover, Some(if small.fully_covered == 2 { 1 } else { 100_000 }));
+    // The same seeds meet the same deficits whatever the fund: only who pays them changes.
+    assert_eq!(small.deficits, large.deficits);
+    assert!(sweep.csv().lines().count() == 5 && sweep.markdown("t").contains("| $100000 | 2 of 2 |"));
 }

@@ -4,15 +4,16 @@
 
 pub mod chart;
 pub mod prices;
+pub mod readings;
 pub mod reconcile;
 pub mod report;
 pub mod stress;
+pub mod sweep;
 
 use crate::bank::InProcessChain;
 use backstop_app::chain::Chain;
 use backstop_app::keeper::Keeper;
 use backstop_math::constants::BASE_PRECISION_U64;
-use backstop_math::fund::coverage_ratio_bps;
 use backstop_math::params::MarketParams;
 use backstop_tests::builders::pda;
 use backstop_tests::{default_params, Env, USDC};
@@ -143,6 +144,14 @@ pub async fn run_with(
 ) -> Result<Report, String> {
     config.validate()?;
     params.validate().map_err(|e| format!("market parameters: {e:?} ({e})"))?;
+    // A keeper later than the oldest print a liquidation may use would find every liquidation refused as stale.
+    let liquidation_age = if config.pull_oracle { params.liquidation_max_age_secs } else { params.oracle_max_age_secs };
+    if config.stress.keeper_latency_secs >= liquidation_age {
+        return Err(format!(
+            "--keeper-latency {} s: a liquidation needs a print younger than {liquidation_age} s on this market",
+            config.stress.keeper_latency_secs
+        ));
+    }
     if series.len() < 2 {
         return Err("a price series needs at least two points".to_string());
     }
@@ -174,7 +183,7 @@ pub async fn run_with(
     let mut report = Report::new(config, series, &steps, start_fund.book.balance);
     report.market_params = backstop_math::governance::RULES.iter().map(|r| (r.name, (r.read)(&params))).collect();
     report.totals.traders_opened = opened;
-    let start_holdings = holdings(&mut chain).await?;
+    let start_holdings = readings::holdings(&mut chain).await?;
     let t0 = chain.env.now;
     for (n, index) in steps.iter().enumerate() {
         let point = series[*index];
@@ -188,6 +197,8 @@ pub async fn run_with(
         let activity =
             stress::trade_some(&mut chain, &traders, &mut rng, config.stress.trades_per_step, point.price_e8 / 100)
                 .await;
+        // Coverage as the move left it, before the keeper acts: the fund net of deficits already awaiting it.
+        let coverage_bps = readings::coverage_before_keeper(&mut chain, point.price_e8 / 100).await?;
         let round = if config.stress.keeper_up(elapsed) {
             // The keeper acts `keeper_latency_secs` after the print (its round begins with the breaker poke, so
             // funding accrues with real elapsed time between steps).
@@ -206,9 +217,11 @@ pub async fn run_with(
         for cover in std::mem::take(&mut chain.covers) {
             report.audit.cover(&cover);
         }
-        let now = holdings(&mut chain).await?;
+        let now = readings::holdings(&mut chain).await?;
         report.audit.step(point.unix_ts, &now, &start_holdings);
         let market = chain.market(chain.env.market).await?;
+        let accounts = readings::all_margin_accounts(&mut chain).await?;
+        report.audit.books(point.unix_ts, &accounts, &market.books);
         let fund = chain.fund(chain.env.fund).await?;
         let oi_notional = market.books.open_interest_notional(point.price_e8 / 100);
         report.record(Sample {
@@ -217,7 +230,7 @@ pub async fn run_with(
             ema_e8,
             beyond_ema_band: beyond_band(point.price_e8, ema_e8, market.params.oracle_max_ema_divergence_bps),
             fund_balance: fund.book.balance,
-            coverage_bps: coverage_ratio_bps(fund.book.balance, oi_notional).min(1_000_000),
+            coverage_bps,
             open_interest_notional: oi_notional,
             liquidations: round.liquidated.len(),
             bankruptcies: round.covered.len(),
@@ -233,17 +246,35 @@ pub async fn run_with(
         });
         if (n + 1) % SWEEP_EVERY == 0 && !config.stress.fund_buffer_only {
             sweep(&mut chain, &mut report).await?;
+            let balance = chain.fund(chain.env.fund).await?.book.balance;
+            report.after_sweep(balance);
         }
         on_step(n + 1, steps.len());
+    }
+    // A keeper comes back after any downtime: one last round, so no deficit is left waiting for a cover.
+    let last_ts = series[steps[steps.len() - 1]].unix_ts;
+    let last = keeper.round(&mut chain).await?;
+    report.record_final_round(&last);
+    for failure in &last.failed {
+        report.audit.keeper_failure(&failure.reason);
+    }
+    for cover in std::mem::take(&mut chain.covers) {
+        report.audit.cover(&cover);
     }
     // Sweep what the fund earned since the last sweep, so the totals close.
     if !config.stress.fund_buffer_only {
         sweep(&mut chain, &mut report).await?;
     }
-    let end = holdings(&mut chain).await?;
-    report.audit.step(series[steps[steps.len() - 1]].unix_ts, &end, &start_holdings);
+    let end = readings::holdings(&mut chain).await?;
+    report.audit.step(last_ts, &end, &start_holdings);
+    let market = chain.market(chain.env.market).await?;
+    let accounts = readings::all_margin_accounts(&mut chain).await?;
+    report.audit.books(last_ts, &accounts, &market.books);
     let end_fund = chain.fund(chain.env.fund).await?;
     report.close(&start_fund, &end_fund);
+    let error = report.totals.reconciliation_error;
+    report.totals.pending_deficit_at_end = market.books.pending_deficit;
+    report.audit.close(error, market.books.bankrupt_deficit);
     Ok(report)
 }
 
@@ -273,6 +304,15 @@ async fn open_positions(
     (traders, opened)
 }
 
+/// Writes `report.json`, `report.md` and `chart.png` into `dir`.
+pub fn write_report(report: &Report, dir: &std::path::Path, title: &str) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("report.json"), json).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("report.md"), report.markdown(title)).map_err(|e| e.to_string())?;
+    chart::draw(report, &dir.join("chart.png"), title)
+}
+
 /// Steps between the simulation's sweeps of fund revenue (the keeper's own default is every 10 rounds).
 const SWEEP_EVERY: usize = 5;
 
@@ -290,22 +330,6 @@ async fn sweep(chain: &mut InProcessChain, report: &mut Report) -> Result<(), St
         report.audit.find(format!("t={}: a sweep left fund revenue in the market", chain.env.now));
     }
     Ok(())
-}
-
-/// What the bank holds and the books say: token balances read from the vaults themselves.
-async fn holdings(chain: &mut InProcessChain) -> Result<reconcile::Holdings, String> {
-    let market = chain.market(chain.env.market).await?;
-    let fund = chain.fund(chain.env.fund).await?;
-    let market_vault = chain.env.token_balance(market.vault).await;
-    let fund_vault = chain.env.token_balance(fund.vault).await;
-    Ok(reconcile::Holdings {
-        market_vault,
-        market_liability: market.books.vault_liability().map_err(|e| format!("market books: {e}"))?,
-        fund_vault,
-        fund_balance: fund.book.balance,
-        market_fund_cover: market.cumulative_fund_cover,
-        fund_deficits_covered: fund.deficits_covered,
-    })
 }
 
 /// Whether a print lies beyond `bps` of its EMA (the guard's own test, at the published exponent).

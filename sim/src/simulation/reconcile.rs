@@ -1,9 +1,15 @@
 //! The laboratory's own audit. After every step it reads what the bank holds (the vaults' token balances) and
-//! compares it with what the books say, compares the market's counters with the fund's, and checks every cover's
-//! waterfall against the deficit it covered, read from the bankrupt account itself before the cover. A run with any
-//! finding fails loudly (the report says what, `backstop-sim` exits non-zero): a figure in a report is never one the
-//! books do not back. Each check is a pure function of what was read, so a test can show it fail.
+//! compares it with what the books say; recomputes the market's totals from every margin account brought up to
+//! date (collateral, deficits, open interest, entry notional, claims); checks that the covers it observed add up to
+//! the market's waterfall counters (so a cover it did not see shows); and checks every observed cover against the
+//! waterfall's rules, from state read before it: the fund pays the lesser of the deficit and what it may pay, the
+//! layers add to the deficit read from the account, the fund's balance and the traders' total move by exactly their
+//! share. At the end the fund's own equation must close and no deficit may wait for cover. A run with any finding
+//! fails loudly (the report lists them, `backstop-sim` exits non-zero). Each check is a pure function of what was
+//! read, so a test can show it fail.
 
+use backstop_math::ledger::{self, MarketLedger};
+use backstop_math::margin::TraderBalances;
 use std::collections::BTreeMap;
 
 /// What the bank holds and the books say at one step.
@@ -18,6 +24,8 @@ pub struct Holdings {
     /// What the market says the fund paid (lifetime), and what the fund says it paid.
     pub market_fund_cover: u64,
     pub fund_deficits_covered: u64,
+    /// The market's lifetime waterfall counters: fund, LP clawback, socialized, uncovered.
+    pub layers: [u64; 4],
 }
 
 /// One `cover_bankruptcy`, observed around the instruction: the account's deficit before, each layer's share
@@ -35,6 +43,10 @@ pub struct CoverObservation {
     pub fund_balance_drop: u64,
     /// The account's collateral after the cover (0 when it is closed out).
     pub collateral_after: i64,
+    /// What the fund could pay before the cover: its balance, within the market's draw cap left.
+    pub fund_available_before: u64,
+    /// How the market's total of traders' collateral moved (the account's deficit closed, less what was socialized).
+    pub total_collateral_delta: i128,
 }
 
 /// The audit's result: how much was checked, what was found, and the keeper's failures by reason.
@@ -45,6 +57,10 @@ pub struct Audit {
     pub findings: Vec<String>,
     /// Keeper actions that failed, by the error's name (a program refusal) or kind.
     pub keeper_failures: BTreeMap<String, usize>,
+    /// The layers of every observed cover, summed: fund, LP clawback, socialized, uncovered.
+    pub observed_layers: [u64; 4],
+    /// Observed covers that socialized a loss (each may leave an atom of rounding per account).
+    pub socializations: usize,
 }
 
 impl Audit {
@@ -76,6 +92,35 @@ impl Audit {
                 "t={unix_ts}: the market counts {market_paid:?} paid by the fund, the fund {fund_paid:?}"
             ));
         }
+        // Every cover the market counted must be one this audit saw and checked.
+        let counted: Vec<Option<u64>> = (0..4).map(|i| now.layers[i].checked_sub(start.layers[i])).collect();
+        if counted.iter().zip(self.observed_layers).any(|(counted, seen)| *counted != Some(seen)) {
+            self.find(format!(
+                "t={unix_ts}: the market's waterfall counters moved by {counted:?}, the covers observed add to {:?}",
+                self.observed_layers
+            ));
+        }
+    }
+
+    /// The market's totals against every margin account brought up to date (`accounts`: all of them).
+    pub fn books(&mut self, unix_ts: i64, accounts: &[TraderBalances], market: &MarketLedger) {
+        for problem in books_disagree(accounts, market, self.socializations) {
+            self.find(format!("t={unix_ts}: {problem}"));
+        }
+    }
+
+    /// At the end: the fund's own equation closes, and no bankrupt account waits for cover after the keeper's last
+    /// round. (An account below zero in cash with a position open is solvent on its unrealized profit: the pending
+    /// deficit it carries is reported, not a finding.)
+    pub fn close(&mut self, fund_equation_error: i128, bankrupt_deficit: u64) {
+        if fund_equation_error != 0 {
+            self.find(format!(
+                "the fund does not reconcile: start + stakes + revenue − covers − unstakes − end = {fund_equation_error}"
+            ));
+        }
+        if bankrupt_deficit != 0 {
+            self.find(format!("bankrupt accounts still await cover at the end: {bankrupt_deficit}"));
+        }
     }
 
     /// The waterfall of one cover: fund + LP clawback + socialized + uncovered must be the deficit, the fund's
@@ -101,6 +146,27 @@ impl Audit {
         if cover.collateral_after != 0 {
             self.find(format!("t={}: a covered account was left at {}", cover.unix_ts, cover.collateral_after));
         }
+        let owed_by_fund = cover.deficit.min(cover.fund_available_before);
+        if cover.fund != owed_by_fund {
+            self.find(format!(
+                "t={}: the fund paid {} where the rule says the lesser of the deficit and what it may pay, {owed_by_fund}",
+                cover.unix_ts, cover.fund
+            ));
+        }
+        let expected_collateral = i128::from(cover.deficit) - i128::from(cover.socialized);
+        if cover.total_collateral_delta != expected_collateral {
+            self.find(format!(
+                "t={}: traders' collateral moved by {} for a deficit of {} with {} socialized",
+                cover.unix_ts, cover.total_collateral_delta, cover.deficit, cover.socialized
+            ));
+        }
+        let layers = [cover.fund, cover.lp_clawback, cover.socialized, cover.uncovered];
+        for (sum, layer) in self.observed_layers.iter_mut().zip(layers) {
+            *sum = sum.saturating_add(layer);
+        }
+        if cover.socialized > 0 {
+            self.socializations += 1;
+        }
     }
 
     pub fn keeper_failure(&mut self, reason: &str) {
@@ -110,6 +176,54 @@ impl Audit {
     pub fn find(&mut self, finding: String) {
         self.findings.push(finding);
     }
+}
+
+/// What the market's totals get wrong against its accounts, each brought up to date (social losses apply lazily,
+/// flooring each account: the total may exceed the sum by an atom per account per socialization).
+pub fn books_disagree(accounts: &[TraderBalances], m: &MarketLedger, socializations: usize) -> Vec<String> {
+    let mut problems = Vec::new();
+    let current: Vec<i128> = accounts
+        .iter()
+        .map(|t| {
+            let pending = ledger::pending_social_loss(t, m).unwrap_or(u64::MAX);
+            i128::from(t.collateral) - i128::from(pending)
+        })
+        .collect();
+    let collateral: i128 = current.iter().sum();
+    let dust = i128::try_from(socializations.saturating_mul(accounts.len())).unwrap_or(i128::MAX);
+    let total = i128::from(m.total_collateral);
+    if total < collateral || total - collateral > dust {
+        problems.push(format!("traders' collateral sums to {collateral}, the market's total is {total}"));
+    }
+    let deficit: u64 = accounts.iter().map(|t| t.collateral.min(0).unsigned_abs()).sum();
+    if m.pending_deficit != deficit {
+        problems.push(format!("deficits sum to {deficit}, the market's pending deficit is {}", m.pending_deficit));
+    }
+    let bankrupt: u64 =
+        accounts.iter().filter(|t| t.position.is_flat()).map(|t| t.collateral.min(0).unsigned_abs()).sum();
+    if m.bankrupt_deficit != bankrupt {
+        problems.push(format!("bankrupt accounts owe {bankrupt}, the market says {}", m.bankrupt_deficit));
+    }
+    let long: u64 = accounts.iter().map(|t| t.position.base.max(0).unsigned_abs()).sum();
+    let short: u64 = accounts.iter().map(|t| t.position.base.min(0).unsigned_abs()).sum();
+    if (m.open_interest_long, m.open_interest_short) != (long, short) {
+        problems.push(format!(
+            "positions sum to {long} long and {short} short, the market's open interest is {} and {}",
+            m.open_interest_long, m.open_interest_short
+        ));
+    }
+    let entry: i128 = accounts.iter().map(|t| i128::from(t.position.entry_notional)).sum();
+    if i128::from(m.net_entry_notional) != entry {
+        problems.push(format!("entry notionals sum to {entry}, the market's is {}", m.net_entry_notional));
+    }
+    let claims: u128 = accounts.iter().map(|t| u128::from(t.unsettled_pnl)).sum();
+    if u128::from(m.total_unsettled_pnl) != claims {
+        problems.push(format!("claims sum to {claims}, the market's total is {}", m.total_unsettled_pnl));
+    }
+    if accounts.iter().any(|t| t.collateral < 0 && t.unsettled_pnl > 0) {
+        problems.push("an account holds a claim on the pool beside a deficit".to_string());
+    }
+    problems
 }
 
 #[cfg(test)]
@@ -124,6 +238,21 @@ mod tests {
             fund_balance: 500,
             market_fund_cover: 40,
             fund_deficits_covered: 40,
+            layers: [40, 0, 0, 0],
+        }
+    }
+
+    /// A cover of 100: 60 from the fund (all it may pay), 30 from the pool, 10 socialized.
+    fn good_cover() -> CoverObservation {
+        CoverObservation {
+            deficit: 100,
+            fund: 60,
+            lp_clawback: 30,
+            socialized: 10,
+            fund_balance_drop: 60,
+            fund_available_before: 60,
+            total_collateral_delta: 90,
+            ..Default::default()
         }
     }
 
@@ -131,17 +260,13 @@ mod tests {
     fn balanced_books_pass() {
         let mut audit = Audit::default();
         audit.step(0, &balanced(), &balanced());
-        let cover = CoverObservation {
-            deficit: 100,
-            fund: 60,
-            lp_clawback: 30,
-            socialized: 10,
-            fund_balance_drop: 60,
-            ..Default::default()
-        };
-        audit.cover(&cover);
+        audit.cover(&good_cover());
+        let after =
+            Holdings { market_fund_cover: 100, fund_deficits_covered: 100, layers: [100, 30, 10, 0], ..balanced() };
+        audit.step(1, &after, &balanced());
+        audit.close(0, 0);
         assert!(audit.passed(), "{:?}", audit.findings);
-        assert_eq!((audit.steps_checked, audit.covers_checked), (1, 1));
+        assert_eq!((audit.steps_checked, audit.covers_checked), (2, 1));
     }
 
     #[test]
@@ -159,22 +284,59 @@ mod tests {
             audit.step(0, &holdings, &start);
             assert!(!audit.passed(), "{holdings:?}");
         }
-        let good = CoverObservation {
-            deficit: 100,
-            fund: 60,
-            lp_clawback: 30,
-            socialized: 10,
-            fund_balance_drop: 60,
-            ..Default::default()
-        };
+        let good = good_cover();
         for cover in [
             CoverObservation { uncovered: 1, ..good },
             CoverObservation { fund_balance_drop: 59, ..good },
             CoverObservation { collateral_after: -1, ..good },
+            // The fund held back, or paid beyond what it may.
+            CoverObservation { fund: 50, lp_clawback: 40, fund_balance_drop: 50, ..good },
+            CoverObservation { fund_available_before: 70, ..good },
+            CoverObservation { total_collateral_delta: 100, ..good },
         ] {
             let mut audit = Audit::default();
             audit.cover(&cover);
             assert!(!audit.passed(), "{cover:?}");
+        }
+        // A cover the audit never saw: the market's counters moved, the observed sums did not.
+        let mut audit = Audit::default();
+        audit.step(0, &Holdings { layers: [40, 5, 0, 0], ..start }, &start);
+        assert!(!audit.passed());
+        // The end: a fund equation that does not close, a deficit left waiting.
+        for (error, bankrupt) in [(1, 0), (0, 7)] {
+            let mut audit = Audit::default();
+            audit.close(error, bankrupt);
+            assert!(!audit.passed());
+        }
+    }
+
+    #[test]
+    fn books_that_disagree_with_their_accounts_are_found() {
+        let long = TraderBalances {
+            collateral: 500,
+            position: backstop_math::position::Position { base: 3, entry_notional: 300 },
+            ..Default::default()
+        };
+        let bankrupt = TraderBalances { collateral: -20, ..Default::default() };
+        let market = MarketLedger {
+            total_collateral: 480,
+            pending_deficit: 20,
+            bankrupt_deficit: 20,
+            open_interest_long: 3,
+            net_entry_notional: 300,
+            ..Default::default()
+        };
+        assert_eq!(books_disagree(&[long, bankrupt], &market, 0), Vec::<String>::new());
+        let wrong = [
+            MarketLedger { total_collateral: 479, ..market },
+            MarketLedger { pending_deficit: 0, ..market },
+            MarketLedger { bankrupt_deficit: 0, ..market },
+            MarketLedger { open_interest_short: 1, ..market },
+            MarketLedger { net_entry_notional: 301, ..market },
+            MarketLedger { total_unsettled_pnl: 1, ..market },
+        ];
+        for market in wrong {
+            assert!(!books_disagree(&[long, bankrupt], &market, 0).is_empty(), "{market:?}");
         }
     }
 }

@@ -5,7 +5,6 @@ use super::reconcile::Audit;
 use super::SimConfig;
 use backstop::state::InsuranceFund;
 use std::fmt::Write as _;
-use std::path::Path;
 
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Sample {
@@ -53,8 +52,15 @@ pub struct Totals {
     pub fund_inflows: u64,
     /// Deficits the fund paid during the run.
     pub fund_covers: u64,
-    /// fund_start + fund_inflows − fund_covers − fund_end: zero when the books close to the unit.
+    /// fund_start + stakes + fund_inflows − fund_covers − unstakes − fund_end: zero when the fund closes to the unit.
     pub reconciliation_error: i128,
+    /// Liquidations and covers of the keeper's last round, after the replay (a keeper back after any downtime).
+    pub final_round_liquidations: usize,
+    pub final_round_covers: usize,
+    /// The fund's highest balance so far (after sweeps too), from which drawdown is measured.
+    pub fund_peak: u64,
+    /// Cash deficits of accounts still holding a position at the end (solvent on their unrealized profit).
+    pub pending_deficit_at_end: u64,
     pub max_fund_drawdown: u64,
     pub min_coverage_bps: u64,
     pub lp_clawback: u64,
@@ -111,15 +117,31 @@ impl Report {
             t.liquidations_beyond_ema_band += sample.liquidations;
         }
         t.min_coverage_bps = t.min_coverage_bps.min(sample.coverage_bps);
-        t.price_min_e8 = t.price_min_e8.min(sample.price_e8);
-        t.price_max_e8 = t.price_max_e8.max(sample.price_e8);
-        let peak = self.samples.iter().map(|s| s.fund_balance).max().unwrap_or(t.fund_start).max(t.fund_start);
-        t.max_fund_drawdown = t.max_fund_drawdown.max(peak.saturating_sub(sample.fund_balance));
+        if sample.keeper_ran {
+            t.price_min_e8 = t.price_min_e8.min(sample.price_e8);
+            t.price_max_e8 = t.price_max_e8.max(sample.price_e8);
+        }
+        t.fund_peak = t.fund_peak.max(t.fund_start);
+        t.max_fund_drawdown = t.max_fund_drawdown.max(t.fund_peak.saturating_sub(sample.fund_balance));
+        t.fund_peak = t.fund_peak.max(sample.fund_balance);
         t.lp_clawback = sample.cumulative_lp_clawback;
         t.socialized_loss = sample.cumulative_socialized;
         t.uncovered = sample.cumulative_uncovered;
         t.fees_collected = sample.cumulative_fees;
         self.samples.push(sample);
+    }
+
+    /// A sweep refilled the fund to `balance`: a new peak for the drawdown that follows.
+    pub fn after_sweep(&mut self, balance: u64) {
+        self.totals.fund_peak = self.totals.fund_peak.max(balance);
+    }
+
+    /// The keeper's last round after the replay.
+    pub fn record_final_round(&mut self, round: &backstop_app::RoundReport) {
+        self.totals.final_round_liquidations = round.liquidated.len();
+        self.totals.final_round_covers = round.covered.len();
+        self.totals.liquidations += round.liquidated.len();
+        self.totals.bankruptcies += round.covered.len();
     }
 
     /// Closes the totals against the fund's own lifetime counters.
@@ -128,10 +150,18 @@ impl Report {
         t.fund_end = end.book.balance;
         t.fund_inflows = (end.inflow_fees + end.inflow_penalties) - (start.inflow_fees + start.inflow_penalties);
         t.fund_covers = end.deficits_covered - start.deficits_covered;
-        t.reconciliation_error =
-            i128::from(t.fund_start) + i128::from(t.fund_inflows) - i128::from(t.fund_covers) - i128::from(t.fund_end);
+        let stakes = i128::from(end.inflow_stakes) - i128::from(start.inflow_stakes);
+        let unstakes = i128::from(end.outflow_unstakes) - i128::from(start.outflow_unstakes);
+        t.reconciliation_error = i128::from(t.fund_start) + stakes + i128::from(t.fund_inflows)
+            - i128::from(t.fund_covers)
+            - unstakes
+            - i128::from(t.fund_end);
         if t.steps == 0 {
             t.min_coverage_bps = 0;
+        }
+        if t.price_min_e8 == i64::MAX {
+            // The keeper never ran: it saw no price.
+            (t.price_min_e8, t.price_max_e8) = (0, 0);
         }
     }
 
@@ -183,12 +213,19 @@ impl Report {
             ("fund at start / end", format!("{} / {}", usd(t.fund_start), usd(t.fund_end))),
             ("fund inflows (fees + penalties)", usd(t.fund_inflows)),
             ("deficits paid by the fund", usd(t.fund_covers)),
-            ("fund max drawdown (measured before each sweep)", usd(t.max_fund_drawdown)),
-            ("minimum coverage ratio", format!("{:.2} %", t.min_coverage_bps as f64 / 100.0)),
+            ("fund max drawdown (from its peak, sweeps included)", usd(t.max_fund_drawdown)),
+            (
+                "minimum coverage ratio (before each keeper round, net of deficits awaiting cover)",
+                format!("{:.2} %", t.min_coverage_bps as f64 / 100.0),
+            ),
             ("LP clawback", usd(t.lp_clawback)),
             ("socialized loss", usd(t.socialized_loss)),
             ("uncovered", usd(t.uncovered)),
             ("trading fees collected", usd(t.fees_collected)),
+            (
+                "keeper's last round after the replay: liquidations / covers",
+                format!("{} / {}", t.final_round_liquidations, t.final_round_covers),
+            ),
             ("fund reconciliation (start + in − covers − end)", format!("{} atoms", t.reconciliation_error)),
             (
                 "audit: steps and covers checked, findings",
@@ -203,14 +240,6 @@ impl Report {
             let _ = writeln!(out, "\n**Audit finding**: {finding}");
         }
         out
-    }
-
-    pub fn write(&self, dir: &Path, title: &str) -> Result<(), String> {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let json = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
-        std::fs::write(dir.join("report.json"), json).map_err(|e| e.to_string())?;
-        std::fs::write(dir.join("report.md"), self.markdown(title)).map_err(|e| e.to_string())?;
-        super::chart::draw(self, &dir.join("chart.png"), title)
     }
 }
 
