@@ -31,7 +31,7 @@ enum Command {
     /// A scripted market on the in-process bank, every balance printed.
     Demo,
     /// Replays a price series (CSV `unix_ts,price`, or a synthetic path) against the real program on the
-    /// in-process bank, with the real keeper between price steps; writes report.json, report.md and chart.png.
+    /// in-process bank, with the real keeper between price steps; writes report.json, report.md, chart.png and chart.svg.
     Simulate {
         #[command(flatten)]
         run: RunArgs,
@@ -188,7 +188,7 @@ async fn simulate(run: RunArgs, seed: u64, fund: u64) -> Result<(), String> {
     bar.finish_and_clear();
     sim::write_report(&report, &run.out, &title)?;
     print!("{}", report.markdown(&title));
-    println!("\nwrote {}/report.json, report.md and chart.png", run.out.display());
+    println!("\nwrote {}/report.json, report.md, chart.png and chart.svg", run.out.display());
     if !report.audit.passed() {
         return Err(format!(
             "the run does not reconcile: {} audit finding(s), listed in the report",

@@ -97,7 +97,7 @@ async fn a_short_simulation_reconciles_with_the_fund_to_the_unit() {
     assert_eq!(serde_json::to_string(&report.totals).unwrap(), serde_json::to_string(&again.totals).unwrap());
     let dir = tempfile::tempdir().expect("tempdir");
     sim::write_report(&report, dir.path(), "test").expect("write");
-    for file in ["report.json", "report.md", "chart.png"] {
+    for file in ["report.json", "report.md", "chart.png", "chart.svg"] {
         assert!(dir.path().join(file).exists(), "{file}");
     }
 }

@@ -1,6 +1,9 @@
-//! The report's chart: price, fund balance, coverage ratio and cumulative deficits over time, one panel each.
+//! The report's chart, for a risk committee: the price, the fund, its coverage, open interest, the keeper's work and
+//! every waterfall layer over UTC time, with the run's settings in the title. Each panel names its lines (and their
+//! colours) in its caption, so no legend covers the data. Drawn as PNG and as SVG.
 
 use super::report::Report;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{register_font, FontStyle};
 use std::path::Path;
@@ -19,114 +22,191 @@ fn font_available() -> bool {
     })
 }
 
-/// One line: its legend name, color and (hours, value) points.
-struct Line<'a> {
-    name: &'a str,
-    color: RGBColor,
+/// One line: its name, colour and (hours since the first sample, value) points.
+struct Line {
+    name: &'static str,
+    colour: RGBColor,
+    colour_name: &'static str,
     points: Vec<(f64, f64)>,
 }
 
-struct Panel<'a> {
-    title: &'a str,
-    series: Vec<Line<'a>>,
+struct Panel {
+    title: &'static str,
+    /// The y axis starts at zero (amounts), or fits the data (a price).
+    from_zero: bool,
+    lines: Vec<Line>,
 }
 
+impl Panel {
+    /// The caption: the panel's title and each line's name with its colour.
+    fn caption(&self) -> String {
+        if self.lines.len() == 1 {
+            return self.title.to_string();
+        }
+        let names: Vec<String> = self.lines.iter().map(|l| format!("{} {}", l.colour_name, l.name)).collect();
+        format!("{}: {}", self.title, names.join(", "))
+    }
+}
+
+/// Writes `path` (PNG) and the same chart beside it as SVG.
 pub fn draw(report: &Report, path: &Path, title: &str) -> Result<(), String> {
-    let with_text = font_available();
+    let panels = panels(report);
+    let heading = heading(report, title);
+    let size = (1300, 1900);
+    draw_on(BitMapBackend::new(path, size).into_drawing_area(), &panels, &heading, report)?;
+    draw_on(SVGBackend::new(&path.with_extension("svg"), size).into_drawing_area(), &panels, &heading, report)
+}
+
+/// The title with the run's settings.
+fn heading(report: &Report, title: &str) -> String {
+    let c = &report.config;
+    let down = c.stress.keeper_down_minutes.map_or(String::new(), |(a, b)| format!(", keeper down min {a}-{b}"));
+    format!(
+        "{title}: {} traders up to {}.{}x, fund ${}, LP ${}, seed {}, keeper every {} s +{} s{down}",
+        c.traders,
+        c.max_leverage_tenths / 10,
+        c.max_leverage_tenths % 10,
+        c.fund_capital,
+        c.lp_capital,
+        c.seed,
+        report.step_secs,
+        c.stress.keeper_latency_secs
+    )
+}
+
+fn panels(report: &Report) -> Vec<Panel> {
     let t0 = report.samples.first().map_or(0, |s| s.unix_ts);
+    let s = &report.samples;
     let hours = |ts: i64| (ts - t0) as f64 / 3_600.0;
     let usd = |atoms: u64| atoms as f64 / 1e6;
-    let s = &report.samples;
-    let panels = [
+    let line = |name, colour, colour_name, value: &dyn Fn(&super::report::Sample) -> f64| Line {
+        name,
+        colour,
+        colour_name,
+        points: s.iter().map(|x| (hours(x.unix_ts), value(x))).collect(),
+    };
+    vec![
         Panel {
-            title: "price (USD)",
-            series: vec![Line {
-                name: "price",
-                color: BLUE,
-                points: s.iter().map(|x| (hours(x.unix_ts), x.price_e8 as f64 / 1e8)).collect(),
-            }],
+            title: "price and the oracle's EMA (USD)",
+            from_zero: false,
+            lines: vec![
+                line("price", BLUE, "blue", &|x| x.price_e8 as f64 / 1e8),
+                line("EMA", CYAN, "cyan", &|x| x.ema_e8 as f64 / 1e8),
+            ],
         },
         Panel {
             title: "insurance fund balance (USD)",
-            series: vec![Line {
-                name: "fund",
-                color: GREEN,
-                points: s.iter().map(|x| (hours(x.unix_ts), usd(x.fund_balance))).collect(),
-            }],
+            from_zero: true,
+            lines: vec![line("fund", GREEN, "green", &|x| usd(x.fund_balance))],
         },
         Panel {
-            title: "coverage ratio: fund / open interest (%)",
-            series: vec![Line {
-                name: "coverage",
-                color: MAGENTA,
-                points: s.iter().map(|x| (hours(x.unix_ts), (x.coverage_bps.min(10_000)) as f64 / 100.0)).collect(),
-            }],
+            title: "coverage: fund net of deficits awaiting it / open interest (%, before each keeper round)",
+            from_zero: true,
+            lines: vec![line("coverage", MAGENTA, "magenta", &|x| x.coverage_bps.min(10_000) as f64 / 100.0)],
         },
         Panel {
-            title: "cumulative deficits (USD)",
-            series: vec![
-                Line {
-                    name: "paid by fund",
-                    color: GREEN,
-                    points: s.iter().map(|x| (hours(x.unix_ts), usd(x.cumulative_fund_cover))).collect(),
-                },
-                Line {
-                    name: "LP clawback",
-                    color: RED,
-                    points: s.iter().map(|x| (hours(x.unix_ts), usd(x.cumulative_lp_clawback))).collect(),
-                },
-                Line {
-                    name: "socialized",
-                    color: BLACK,
-                    points: s.iter().map(|x| (hours(x.unix_ts), usd(x.cumulative_socialized))).collect(),
-                },
+            title: "open interest, long + short (USD)",
+            from_zero: true,
+            lines: vec![line("open interest", BLACK, "black", &|x| usd(x.open_interest_notional))],
+        },
+        Panel {
+            title: "per step",
+            from_zero: true,
+            lines: vec![
+                line("liquidations", RED, "red", &|x| x.liquidations as f64),
+                line("bankruptcies covered", BLACK, "black", &|x| x.bankruptcies as f64),
+                line("trades refused", CYAN, "cyan", &|x| x.trades_refused as f64),
             ],
         },
-    ];
-    let root = BitMapBackend::new(path, (1200, 1400)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let root = if with_text { root.titled(title, ("sans-serif", 28)).map_err(|e| e.to_string())? } else { root };
-    let areas = root.split_evenly((panels.len(), 1));
-    for (area, panel) in areas.iter().zip(panels.iter()) {
-        let x_max = panel.series.iter().flat_map(|line| line.points.iter().map(|p| p.0)).fold(1.0f64, f64::max);
-        let (y_min, y_max) = panel
-            .series
-            .iter()
-            .flat_map(|line| line.points.iter().map(|p| p.1))
-            .fold((f64::MAX, f64::MIN), |(lo, hi), y| (lo.min(y), hi.max(y)));
-        let (y_min, y_max) = if y_min > y_max { (0.0, 1.0) } else { (y_min.min(0.0_f64.max(y_min)), y_max) };
-        let pad = ((y_max - y_min) * 0.05).max(1e-9);
+        Panel {
+            title: "cumulative deficits by layer (USD)",
+            from_zero: true,
+            lines: vec![
+                line("paid by the fund", GREEN, "green", &|x| usd(x.cumulative_fund_cover)),
+                line("LP clawback", RED, "red", &|x| usd(x.cumulative_lp_clawback)),
+                line("socialized", BLACK, "black", &|x| usd(x.cumulative_socialized)),
+                line("uncovered", MAGENTA, "magenta", &|x| usd(x.cumulative_uncovered)),
+            ],
+        },
+    ]
+}
+
+/// `HH:MM` UTC of a unix time.
+fn utc_clock(unix_ts: i64) -> String {
+    let seconds = unix_ts.rem_euclid(86_400);
+    format!("{:02}:{:02}", seconds / 3_600, seconds % 3_600 / 60)
+}
+
+/// `YYYY-MM-DD` of a unix time (the proleptic Gregorian calendar, days since 1970-01-01).
+fn utc_date(unix_ts: i64) -> String {
+    let days = unix_ts.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+fn draw_on<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    panels: &[Panel],
+    heading: &str,
+    report: &Report,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let with_text = font_available();
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let root = if with_text { root.titled(heading, ("sans-serif", 20)).map_err(err)? } else { root };
+    let t0 = report.samples.first().map_or(0, |s| s.unix_ts);
+    let x_desc = format!("UTC time on {} (from {})", utc_date(t0), utc_clock(t0));
+    for (area, panel) in root.split_evenly((panels.len(), 1)).iter().zip(panels) {
+        let points = || panel.lines.iter().flat_map(|line| line.points.iter());
+        let x_max = points().map(|p| p.0).fold(1.0 / 60.0, f64::max);
+        let (low, high) = points().map(|p| p.1).fold((f64::MAX, f64::MIN), |(lo, hi), y| (lo.min(y), hi.max(y)));
+        // An empty or flat panel (no deficit at all) gets a plain 0..1 axis rather than a sliver around zero.
+        let (low, high) =
+            if low > high || high - low < 1e-6 { (low.clamp(-1.0, 0.0), low.max(0.0) + 1.0) } else { (low, high) };
+        let low = if panel.from_zero { low.min(0.0) } else { low };
+        let pad = (high - low) * 0.05;
         let mut builder = ChartBuilder::on(area);
-        builder.margin(12);
+        builder.margin(10);
         if with_text {
-            builder.caption(panel.title, ("sans-serif", 20)).x_label_area_size(30).y_label_area_size(80);
+            builder.caption(panel.caption(), ("sans-serif", 16)).x_label_area_size(42).y_label_area_size(80);
         }
-        let mut chart =
-            builder.build_cartesian_2d(0.0..x_max, (y_min - pad)..(y_max + pad)).map_err(|e| e.to_string())?;
+        let mut chart = builder.build_cartesian_2d(0.0..x_max, (low - pad)..(high + pad)).map_err(err)?;
         let mut mesh = chart.configure_mesh();
+        let clock = |hours: &f64| utc_clock(t0 + (hours * 3_600.0) as i64);
         if with_text {
-            mesh.x_desc("hours");
+            mesh.x_desc(x_desc.as_str()).x_label_formatter(&clock);
         } else {
             mesh.disable_x_mesh().disable_y_mesh();
         }
-        mesh.draw().map_err(|e| e.to_string())?;
-        for line in &panel.series {
-            let drawn = chart
-                .draw_series(LineSeries::new(line.points.iter().copied(), line.color.stroke_width(2)))
-                .map_err(|e| e.to_string())?;
-            if with_text {
-                let color = line.color;
-                drawn.label(line.name).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
-            }
-        }
-        if with_text && panel.series.len() > 1 {
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .draw()
-                .map_err(|e| e.to_string())?;
+        mesh.draw().map_err(err)?;
+        for line in &panel.lines {
+            let style = line.colour.stroke_width(2);
+            chart.draw_series(LineSeries::new(line.points.iter().copied(), style)).map_err(err)?;
         }
     }
-    root.present().map_err(|e| e.to_string())
+    root.present().map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{utc_clock, utc_date};
+
+    #[test]
+    fn utc_dates_and_clocks() {
+        assert_eq!(utc_date(0), "1970-01-01");
+        assert_eq!(utc_date(1_760_054_400), "2025-10-10");
+        assert_eq!(utc_date(951_782_400), "2000-02-29");
+        assert_eq!(utc_clock(1_760_054_400 + 21 * 3_600 + 5 * 60 + 59), "21:05");
+    }
 }
