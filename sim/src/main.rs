@@ -109,6 +109,9 @@ struct RunArgs {
     /// Sweep no revenue into the fund during the replay: test its buffer alone.
     #[arg(long)]
     fund_buffer_only: bool,
+    /// Seconds by which the oracle trails the market (0: on time).
+    #[arg(long, default_value_t = 0)]
+    oracle_delay: u32,
     /// Market parameters by name over the simulator's market, `--set name=value` as the CLI takes them.
     #[command(flatten)]
     overrides: backstop_app::commands::listing::ParamOverrides,
@@ -159,6 +162,7 @@ impl RunArgs {
                 keeper_down_minutes: self.keeper_down,
                 trades_per_step: self.trades_per_step,
                 fund_buffer_only: self.fund_buffer_only,
+                oracle_delay_secs: self.oracle_delay,
             },
             ..SimConfig::default()
         }

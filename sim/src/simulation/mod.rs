@@ -192,8 +192,10 @@ pub async fn run_with(
         if at > chain.env.now {
             chain.env.set_clock(at).await;
         }
-        chain.env.set_price(point.price_e8, conf_of(point.price_e8, config.conf_bps)).await;
-        let ema_e8 = chain.env.lagging_ema.map_or(point.price_e8, |ema| ema.last());
+        // The oracle shows the market's price `oracle_delay_secs` late (by default, on time).
+        let shown = stress::delayed_price(series, point.unix_ts, config.stress.oracle_delay_secs);
+        chain.env.set_price(shown, conf_of(shown, config.conf_bps)).await;
+        let ema_e8 = chain.env.lagging_ema.map_or(shown, |ema| ema.last());
         let activity =
             stress::trade_some(&mut chain, &traders, &mut rng, config.stress.trades_per_step, point.price_e8 / 100)
                 .await;
@@ -228,7 +230,7 @@ pub async fn run_with(
             unix_ts: point.unix_ts,
             price_e8: point.price_e8,
             ema_e8,
-            beyond_ema_band: beyond_band(point.price_e8, ema_e8, market.params.oracle_max_ema_divergence_bps),
+            beyond_ema_band: beyond_band(shown, ema_e8, market.params.oracle_max_ema_divergence_bps),
             fund_balance: fund.book.balance,
             coverage_bps,
             open_interest_notional: oi_notional,

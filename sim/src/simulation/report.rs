@@ -190,8 +190,9 @@ impl Report {
         let down = s.keeper_down_minutes.map_or("never".to_string(), |(a, b)| format!("minutes {a}–{b}"));
         let _ = writeln!(
             out,
-            "Stress: keeper latency {} s, keeper down {down}, {} trades per step, fund {}.\n",
+            "Stress: keeper latency {} s, keeper down {down}, oracle {} s late, {} trades per step, fund {}.\n",
             s.keeper_latency_secs,
+            s.oracle_delay_secs,
             s.trades_per_step,
             if s.fund_buffer_only { "fed by its buffer only (no revenue swept in)" } else { "fed by swept revenue" }
         );

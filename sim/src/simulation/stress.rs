@@ -22,11 +22,21 @@ pub struct Stress {
     /// The fund gets no revenue during the replay (fees and penalties stay in the market unswept), so its buffer
     /// alone is tested. Off by default: in production revenue is swept as it comes.
     pub fund_buffer_only: bool,
+    /// Seconds by which the oracle's price trails the market: each step shows the series' price this long before
+    /// (the last row at or before it). 0 by default: Pyth's aggregate lands within a slot or two, well inside the
+    /// series' one-minute rows; a congested relay or a push feed that stops updating is what this stresses.
+    pub oracle_delay_secs: u32,
 }
 
 impl Default for Stress {
     fn default() -> Self {
-        Self { keeper_latency_secs: 5, keeper_down_minutes: None, trades_per_step: 2, fund_buffer_only: false }
+        Self {
+            keeper_latency_secs: 5,
+            keeper_down_minutes: None,
+            trades_per_step: 2,
+            fund_buffer_only: false,
+            oracle_delay_secs: 0,
+        }
     }
 }
 
@@ -39,6 +49,9 @@ impl Stress {
             if from >= to {
                 return Err("--keeper-down FROM:TO: FROM before TO, in minutes from the start".to_string());
             }
+        }
+        if self.oracle_delay_secs > 3_600 {
+            return Err("--oracle-delay: at most 3 600 seconds".to_string());
         }
         if self.trades_per_step > traders {
             return Err("--trades-per-step: at most the number of traders".to_string());
@@ -53,6 +66,14 @@ impl Stress {
             None => true,
         }
     }
+}
+
+/// The price the oracle shows at `unix_ts` when it trails by `delay_secs`: the last row at or before
+/// `unix_ts - delay_secs` (the first row if none is).
+pub fn delayed_price(series: &[super::prices::PricePoint], unix_ts: i64, delay_secs: u32) -> i64 {
+    let target = unix_ts - i64::from(delay_secs);
+    let rows_at_or_before = series.partition_point(|p| p.unix_ts <= target);
+    series[rows_at_or_before.saturating_sub(1)].price_e8
 }
 
 /// A simulated trader: who, and how they trade.
@@ -130,6 +151,21 @@ mod tests {
         assert!(!stress.keeper_up(1_199));
         assert!(stress.keeper_up(1_200));
         assert!(Stress::default().keeper_up(0));
+    }
+
+    #[test]
+    fn a_delayed_oracle_shows_the_last_row_before_the_delay() {
+        use crate::simulation::prices::PricePoint;
+        let series = [
+            PricePoint { unix_ts: 0, price_e8: 100 },
+            PricePoint { unix_ts: 60, price_e8: 90 },
+            PricePoint { unix_ts: 120, price_e8: 80 },
+        ];
+        assert_eq!(delayed_price(&series, 120, 0), 80);
+        assert_eq!(delayed_price(&series, 120, 1), 90);
+        assert_eq!(delayed_price(&series, 120, 60), 90);
+        assert_eq!(delayed_price(&series, 120, 61), 100);
+        assert_eq!(delayed_price(&series, 60, 600), 100);
     }
 
     #[test]
