@@ -72,13 +72,17 @@ fn preflight_logs(error: &ClientError) -> Vec<String> {
 }
 
 impl RpcChain {
+    /// `instructions` in one transaction, paid and signed by the keypair at the latest blockhash.
+    async fn signed(&self, instructions: &[Instruction]) -> ChainResult<Transaction> {
+        let blockhash = self.client.get_latest_blockhash().await.map_err(classify)?;
+        Ok(Transaction::new_signed_with_payer(instructions, Some(&self.payer.pubkey()), &[&self.payer], blockhash))
+    }
+
     /// Sends `instructions` in one transaction signed by the keypair; returns its signature once confirmed. A
     /// refusal in preflight is the program's error; once the transaction may have left, a failure to learn its fate
     /// is [`Error::Unconfirmed`] with the signature (never "unreachable", which would invite a second send).
     pub async fn send_returning_signature(&self, instructions: &[Instruction]) -> ChainResult<String> {
-        let blockhash = self.client.get_latest_blockhash().await.map_err(classify)?;
-        let tx =
-            Transaction::new_signed_with_payer(instructions, Some(&self.payer.pubkey()), &[&self.payer], blockhash);
+        let tx = self.signed(instructions).await?;
         let signature = tx.signatures[0];
         let unconfirmed = |reason: String| Error::Unconfirmed { signature: signature.to_string(), reason };
         match self.client.send_transaction(&tx).await.map_err(|e| classify_for(e, instructions)) {
@@ -103,9 +107,7 @@ impl RpcChain {
     /// Runs `instructions` in a simulation and returns what the last program returned (a view such as
     /// `fund_health`: the program's own computation, nothing sent).
     pub async fn simulate_return_data(&self, instructions: &[Instruction]) -> ChainResult<Vec<u8>> {
-        let blockhash = self.client.get_latest_blockhash().await.map_err(classify)?;
-        let tx =
-            Transaction::new_signed_with_payer(instructions, Some(&self.payer.pubkey()), &[&self.payer], blockhash);
+        let tx = self.signed(instructions).await?;
         let result = self.client.simulate_transaction(&tx).await.map_err(classify)?.value;
         if let Some(failure) = result.err {
             let logs = result.logs.unwrap_or_default();

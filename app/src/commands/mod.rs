@@ -80,10 +80,6 @@ pub struct Target {
     pub allow_other_owner: bool,
 }
 
-/// The SPL Token program: a token account's owner program.
-const TOKEN_PROGRAM: Pubkey = anchor_lang::pubkey!("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
-/// Where the wallet that owns an SPL token account sits in its data.
-const TOKEN_OWNER: core::ops::Range<usize> = 32..64;
 /// Covers bundled per transaction ahead of an exit: within the transaction size and compute limits.
 const COVERS_PER_TRANSACTION: usize = 4;
 
@@ -141,14 +137,16 @@ impl Session {
     /// Refuses to pay into a token account another wallet owns unless `target` allows it: the program accepts any
     /// token account of the mint as a destination, so a mistyped `--token` would send the money away.
     pub async fn check_destination(&mut self, target: &Target, token: Pubkey) -> Result<()> {
-        let (data, program) = self.chain.account(token).await?.ok_or_else(|| {
+        let (mut data, program) = self.chain.account(token).await?.ok_or_else(|| {
             Error::Account(format!("token account {token} does not exist: create it, or name another with --token"))
         })?;
-        let not_token = || Error::Account(format!("{token} is not an SPL token account"));
-        if program != TOKEN_PROGRAM {
-            return Err(not_token());
-        }
-        let owner = data.get(TOKEN_OWNER).and_then(|bytes| Pubkey::try_from(bytes).ok()).ok_or_else(not_token)?;
+        // The program's own reader: owned by the token program, initialised, of a token account's size.
+        let mut lamports = 0u64;
+        let info =
+            anchor_lang::prelude::AccountInfo::new(&token, false, false, &mut lamports, &mut data, &program, false);
+        let owner = backstop::vault::TokenAccountView::read(&info)
+            .map_err(|_| Error::Account(format!("{token} is not an SPL token account")))?
+            .owner;
         if owner != self.signer() && !target.allow_other_owner {
             return Err(Error::Input(format!(
                 "token account {token} belongs to {owner}, not to the keypair: add --allow-other-owner to pay there"
