@@ -201,7 +201,8 @@ pub async fn run_with(
                 .await;
         // Coverage as the move left it, before the keeper acts: the fund net of deficits already awaiting it.
         let coverage_bps = readings::coverage_before_keeper(&mut chain, point.price_e8 / 100).await?;
-        let round = if config.stress.keeper_up(elapsed) {
+        let keeper_ran = config.stress.keeper_up(elapsed);
+        let round = if keeper_ran {
             // The keeper acts `keeper_latency_secs` after the print (its round begins with the breaker poke, so
             // funding accrues with real elapsed time between steps).
             let late = at + i64::from(config.stress.keeper_latency_secs);
@@ -238,7 +239,7 @@ pub async fn run_with(
             bankruptcies: round.covered.len(),
             trades: activity.trades,
             trades_refused: activity.refused,
-            keeper_ran: config.stress.keeper_up(elapsed),
+            keeper_ran,
             cumulative_fund_cover: market.cumulative_fund_cover,
             cumulative_lp_clawback: market.cumulative_lp_clawback,
             cumulative_socialized: market.cumulative_socialized,
