@@ -37,7 +37,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn new(action: &'static str, account: Pubkey, error: &crate::error::Error) -> Self {
+    pub fn new(action: &'static str, account: Pubkey, error: &crate::error::Error) -> Self {
         let reason = match error {
             crate::error::Error::Program { name, .. } => name.clone(),
             other => other.kind().to_string(),

@@ -1,7 +1,7 @@
 //! The in-process bank (solana-program-test) as a [`Chain`], so the real keeper runs in the simulator and the tests
 //! exactly as it runs against an RPC node. It also watches every `cover_bankruptcy` it carries, for the audit.
 
-use crate::simulation::reconcile::CoverObservation;
+use crate::simulation::reconcile::{CoverObservation, CoverSnapshot};
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::Discriminator;
@@ -36,33 +36,11 @@ impl InProcessChain {
     /// What the audit needs around a cover.
     async fn cover_snapshot(&mut self, account: Pubkey) -> ChainResult<CoverSnapshot> {
         let (data, owner) = self.account(account).await?.ok_or_else(|| Error::Account(format!("{account}")))?;
-        let collateral = read::<MarginAccount>(&data, &owner)?.balances.collateral;
+        let margin = read::<MarginAccount>(&data, &owner)?;
         let market = self.market(self.env.market).await?;
         let fund = self.fund(self.env.fund).await?;
-        let (cap, window) = (market.params.fund_draw_cap, market.params.fund_draw_window_secs);
-        Ok(CoverSnapshot {
-            collateral,
-            layers: [
-                market.cumulative_fund_cover,
-                market.cumulative_lp_clawback,
-                market.cumulative_socialized,
-                market.cumulative_uncovered,
-            ],
-            fund_balance: fund.book.balance,
-            fund_available: fund.book.balance.min(market.fund_draw.remaining(self.env.now, cap, window)),
-            total_collateral: market.books.total_collateral,
-        })
+        Ok(CoverSnapshot::read(&margin, &market, &fund, self.env.now))
     }
-}
-
-/// The state around a cover the audit compares.
-struct CoverSnapshot {
-    collateral: i64,
-    layers: [u64; 4],
-    fund_balance: u64,
-    /// What the fund may pay now: its balance within the market's draw cap left.
-    fund_available: u64,
-    total_collateral: i64,
 }
 
 impl Chain for InProcessChain {
@@ -103,20 +81,7 @@ impl Chain for InProcessChain {
         self.env.send(instructions, &signers).await.map_err(|error| classify(error, instructions))?;
         if let Some((account, before)) = observed {
             let after = self.cover_snapshot(account).await?;
-            // Counters only grow: a fall shows as a mismatch (`checked_sub` None is taken as u64::MAX).
-            let delta = |i: usize| after.layers[i].checked_sub(before.layers[i]).unwrap_or(u64::MAX);
-            self.covers.push(CoverObservation {
-                unix_ts: self.env.now,
-                deficit: before.collateral.min(0).unsigned_abs(),
-                fund: delta(0),
-                lp_clawback: delta(1),
-                socialized: delta(2),
-                uncovered: delta(3),
-                fund_balance_drop: before.fund_balance.checked_sub(after.fund_balance).unwrap_or(u64::MAX),
-                collateral_after: after.collateral,
-                fund_available_before: before.fund_available,
-                total_collateral_delta: i128::from(after.total_collateral) - i128::from(before.total_collateral),
-            });
+            self.covers.push(before.observe(&after, self.env.now));
         }
         Ok(())
     }

@@ -3,7 +3,9 @@
 
 use crate::builders::{self, pda, Flow, ListMarket, MarketAccounts};
 use crate::fixtures::*;
-use crate::pyth::{LaggingEma, LegacyPrice, PullPrice, LEGACY_SOL_USD, SOL_USD_FEED_ID};
+use crate::pyth::{
+    oracle_account, LaggingEma, LegacyPrice, OracleFeed, OracleFeedMut, PullPrice, LEGACY_SOL_USD, SOL_USD_FEED_ID,
+};
 use anchor_lang::prelude::{AccountInfo, Clock, Pubkey};
 use anchor_lang::solana_program::entrypoint::ProgramResult;
 use anchor_lang::solana_program::instruction::Instruction;
@@ -226,16 +228,18 @@ impl Env {
     /// Publishes a new oracle price (mantissa at expo -8) stamped with the current clock.
     pub async fn set_price(&mut self, price: i64, conf: u64) {
         let now = self.now;
-        let ema = self.lagging_ema.as_mut().map_or(price, |ema| ema.observe(price, now));
-        match &mut self.pull {
-            Some(update) => {
-                update.set(price, conf, now).set_ema(ema);
-            }
-            None => {
-                self.price.set(price, conf, now).set_ema(ema);
-            }
-        }
+        self.oracle_feed_mut().publish(price, conf, now);
         self.write_oracle().await;
+    }
+
+    /// The oracle as this bank publishes it, detached from the bank (the crash laboratory's core engine goes on
+    /// publishing from it in memory, with the same bytes).
+    pub fn oracle_feed(&self) -> OracleFeed {
+        OracleFeed { legacy: self.price.clone(), pull: self.pull.clone(), lagging_ema: self.lagging_ema }
+    }
+
+    fn oracle_feed_mut(&mut self) -> OracleFeedMut<'_> {
+        OracleFeedMut { legacy: &mut self.price, pull: &mut self.pull, lagging_ema: &mut self.lagging_ema }
     }
 
     /// From now on, published prices carry an EMA that lags them as Pyth's does, starting from the current price.
@@ -246,10 +250,7 @@ impl Env {
 
     /// Writes the oracle account as `self.price` (or `self.pull`) now holds it.
     pub async fn write_oracle(&mut self) {
-        let account = match &self.pull {
-            Some(update) => update.account(),
-            None => self.price.account(PYTH_LEGACY_PROGRAM_ID),
-        };
+        let account = oracle_account(&self.price, &self.pull);
         self.ctx.set_account(&self.oracle, &account.into());
     }
 

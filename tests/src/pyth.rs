@@ -209,3 +209,61 @@ impl LaggingEma {
         self.last()
     }
 }
+
+/// A market's oracle as the test bank publishes it: the legacy account, or the PriceUpdateV2 one when set, and the
+/// EMA lagging the prints when set. Owned, so it can go on publishing away from the bank.
+#[derive(Clone)]
+pub struct OracleFeed {
+    pub legacy: LegacyPrice,
+    pub pull: Option<PullPrice>,
+    pub lagging_ema: Option<LaggingEma>,
+}
+
+impl OracleFeed {
+    /// Stamps a new print (mantissa at expo -8) at `now`.
+    pub fn publish(&mut self, price: i64, conf: u64, now: i64) {
+        OracleFeedMut { legacy: &mut self.legacy, pull: &mut self.pull, lagging_ema: &mut self.lagging_ema }
+            .publish(price, conf, now);
+    }
+
+    /// The oracle account as it now stands.
+    pub fn account(&self) -> Account {
+        oracle_account(&self.legacy, &self.pull)
+    }
+
+    /// The EMA as last published, when it lags.
+    pub fn ema(&self) -> Option<i64> {
+        self.lagging_ema.map(|ema| ema.last())
+    }
+}
+
+/// The same feed, borrowed from wherever its parts live (the bank's `Env` keeps them as fields).
+pub struct OracleFeedMut<'a> {
+    pub legacy: &'a mut LegacyPrice,
+    pub pull: &'a mut Option<PullPrice>,
+    pub lagging_ema: &'a mut Option<LaggingEma>,
+}
+
+impl OracleFeedMut<'_> {
+    /// Stamps a new print (mantissa at expo -8) at `now` on the account the market reads; the EMA follows the
+    /// print, or lags it as Pyth's does.
+    pub fn publish(self, price: i64, conf: u64, now: i64) {
+        let ema = self.lagging_ema.as_mut().map_or(price, |ema| ema.observe(price, now));
+        match self.pull {
+            Some(update) => {
+                update.set(price, conf, now).set_ema(ema);
+            }
+            None => {
+                self.legacy.set(price, conf, now).set_ema(ema);
+            }
+        }
+    }
+}
+
+/// The oracle account: the PriceUpdateV2 one when set, else the legacy one (owned by Pyth's legacy program).
+pub fn oracle_account(legacy: &LegacyPrice, pull: &Option<PullPrice>) -> Account {
+    match pull {
+        Some(update) => update.account(),
+        None => legacy.account(backstop::oracle::PYTH_LEGACY_PROGRAM_ID),
+    }
+}

@@ -1,5 +1,7 @@
-//! `cargo run --release -p backstop-app --bin backstop-bench [-- --quick]`: throughput figures for docs/benchmarks.md (a
-//! benchmark, not a test: it asserts nothing and its numbers depend on the machine).
+//! `cargo run --release -p backstop-sim --bin backstop-bench [-- --quick]`: throughput figures for docs/benchmarks.md
+//! (a benchmark, not a test: it asserts nothing and its numbers depend on the machine). Targets it reports against:
+//! 1,000 seeded whole-series replays of 1,000 traders on the core engine in under 60 s on 2 cores, and one
+//! 10,000-trader whole-series replay on the bank engine in under 60 s.
 
 #![allow(deprecated)] // solana-program-test 3.x: see tests/src/lib.rs
 
@@ -9,6 +11,8 @@ use backstop_math::ledger::MarketLedger;
 use backstop_math::margin::TraderBalances;
 use backstop_math::oracle::OraclePrice;
 use backstop_math::position::Position;
+use backstop_sim::quiet::SilencedStdout;
+use backstop_sim::simulation::engine::EngineKind;
 use backstop_sim::simulation::{self as sim, prices, SimConfig};
 use backstop_tests::{default_params, Env, ONE, USDC};
 use std::time::Instant;
@@ -25,10 +29,58 @@ fn main() {
     for accounts in [1_000usize, 10_000, 100_000] {
         health_scan(accounts);
     }
-    let sizes: &[usize] = if quick { &[100] } else { &[1_000, 10_000] };
-    for &traders in sizes {
-        runtime.block_on(simulate(traders));
-    }
+    let series = sol_series();
+    let (replays, traders) = if quick { (20, 100) } else { (1_000, 1_000) };
+    core_replays(&series, replays, traders);
+    let traders = if quick { 100 } else { 10_000 };
+    runtime.block_on(bank_replay(&series, traders));
+}
+
+fn sol_series() -> Vec<prices::PricePoint> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sol-2025-10-10-liquidation-cascade.csv");
+    prices::read_csv(&path).expect("series")
+}
+
+/// A population of `traders` with a pool deep enough for it (the default pool serves the default 100 traders).
+fn config(traders: usize, engine: EngineKind) -> SimConfig {
+    SimConfig { traders, engine, lp_capital: 20_000 * traders as u64, ..SimConfig::default() }
+}
+
+/// `replays` seeds of the whole SOL series on the core engine, over the machine's cores (the sweep's own runner).
+fn core_replays(series: &[prices::PricePoint], replays: u64, traders: usize) {
+    let config = config(traders, EngineKind::Core);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let seeds: Vec<u64> = (1..=replays).collect();
+    let start = Instant::now();
+    let sweep =
+        sim::sweep::sweep(&config, sim::sim_params(), series, &[config.fund_capital], &seeds, threads, |_, _| {})
+            .expect("sweep");
+    let seconds = start.elapsed().as_secs_f64();
+    let liquidations: usize = sweep.runs.iter().map(|run| run.totals.liquidations).sum();
+    println!(
+        "core engine: {replays} whole-series replays ({} rows) of {traders} traders on {threads} threads in {seconds:.1} s          ({:.2} s per replay per thread; {liquidations} liquidations; {} audit findings; target: 1,000 × 1,000 in 60 s)",
+        series.len(),
+        seconds * threads as f64 / replays as f64,
+        sweep.audit_findings
+    );
+}
+
+/// One whole-series replay on the bank engine: every trade, liquidation and cover a transaction.
+async fn bank_replay(series: &[prices::PricePoint], traders: usize) {
+    let config = config(traders, EngineKind::Bank);
+    let start = Instant::now();
+    let silenced = SilencedStdout::new();
+    let report = sim::run(&config, series, |_, _| {}).await;
+    drop(silenced);
+    let report = report.expect("simulation");
+    println!(
+        "bank engine: {traders} traders × {} price steps in {:.1} s ({} trades, {} liquidations, {} covers; target:          10,000 traders in 60 s)",
+        report.totals.steps,
+        start.elapsed().as_secs_f64(),
+        report.totals.trades,
+        report.totals.liquidations,
+        report.totals.bankruptcies
+    );
 }
 
 /// Trades through the in-process bank, one transaction each.
@@ -74,22 +126,5 @@ fn health_scan(accounts: usize) {
         "keeper health scan: {accounts} accounts in {:.1} ms = {:.0} accounts/s ({unhealthy} unhealthy)",
         seconds * 1e3,
         accounts as f64 / seconds
-    );
-}
-
-/// A simulation of the SOL 2025-10-10 cascade, 50 price steps.
-async fn simulate(traders: usize) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sol-2025-10-10-liquidation-cascade.csv");
-    let series = prices::read_csv(&path).expect("series");
-    let config =
-        SimConfig { traders, max_steps: 50, lp_capital: 500_000 * traders as u64 / 100, ..SimConfig::default() };
-    let start = Instant::now();
-    let report = sim::run(&config, &series, |_, _| {}).await.expect("simulation");
-    println!(
-        "simulate: {traders} traders × {} price steps in {:.1} s ({} liquidations, {} covers)",
-        report.totals.steps,
-        start.elapsed().as_secs_f64(),
-        report.totals.liquidations,
-        report.totals.bankruptcies
     );
 }

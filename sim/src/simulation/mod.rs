@@ -2,7 +2,10 @@
 //! price path through a moving Pyth account while the real keeper runs between price steps, and reports how the
 //! fund holds up.
 
+pub mod bank_engine;
 pub mod chart;
+pub mod core_engine;
+pub mod engine;
 pub mod prices;
 pub mod readings;
 pub mod reconcile;
@@ -10,13 +13,12 @@ pub mod report;
 pub mod stress;
 pub mod sweep;
 
-use crate::bank::InProcessChain;
-use backstop_app::chain::Chain;
-use backstop_app::keeper::Keeper;
 use backstop_math::constants::BASE_PRECISION_U64;
 use backstop_math::params::MarketParams;
-use backstop_tests::builders::pda;
-use backstop_tests::{default_params, Env, USDC};
+use backstop_tests::{default_params, USDC};
+use bank_engine::BankEngine;
+use core_engine::{CoreEngine, CoreStart};
+use engine::{Engine, EngineKind};
 use prices::{PricePoint, Rng};
 use report::{Report, Sample};
 
@@ -43,6 +45,8 @@ pub struct SimConfig {
     pub pull_oracle: bool,
     /// Keeper latency and downtime, trading through the replay, a fund fed only by its buffer.
     pub stress: stress::Stress,
+    /// The real program on the bank (ground truth), or its state transitions in memory (fast).
+    pub engine: EngineKind,
 }
 
 impl SimConfig {
@@ -91,6 +95,7 @@ impl Default for SimConfig {
             conf_bps: 5,
             pull_oracle: false,
             stress: stress::Stress::default(),
+            engine: EngineKind::Bank,
         }
     }
 }
@@ -135,13 +140,45 @@ pub async fn run(
     run_with(config, sim_params(), series, on_step).await
 }
 
-/// Runs the whole simulation on `params`. `on_step` is told each step (for a progress bar).
+/// Runs the whole simulation on `params`, on the engine `config.engine` names. `on_step` is told each step (for a
+/// progress bar).
 pub async fn run_with(
     config: &SimConfig,
     params: MarketParams,
     series: &[PricePoint],
-    mut on_step: impl FnMut(usize, usize),
+    on_step: impl FnMut(usize, usize),
 ) -> Result<Report, String> {
+    let steps = check(config, &params, series)?;
+    let mut bank = BankEngine::start(config, params, series[steps[0]]).await?;
+    match config.engine {
+        EngineKind::Bank => replay(bank, config, params, series, &steps, on_step).await,
+        EngineKind::Core => {
+            let start = CoreStart::from_bank(&mut bank).await?;
+            replay(CoreEngine::new(start), config, params, series, &steps, on_step).await
+        }
+    }
+}
+
+/// Runs the simulation on the core engine from `start` (a bank built once for many seeds: [`core_start`]).
+pub async fn run_core_from(
+    start: &CoreStart,
+    config: &SimConfig,
+    params: MarketParams,
+    series: &[PricePoint],
+) -> Result<Report, String> {
+    let steps = check(config, &params, series)?;
+    replay(CoreEngine::new(start.clone()), config, params, series, &steps, |_, _| {}).await
+}
+
+/// The bank-built start of core runs of `config` (its seed aside: traders are drawn later).
+pub async fn core_start(config: &SimConfig, params: MarketParams, series: &[PricePoint]) -> Result<CoreStart, String> {
+    let steps = check(config, &params, series)?;
+    let mut bank = BankEngine::start(config, params, series[steps[0]]).await?;
+    CoreStart::from_bank(&mut bank).await
+}
+
+/// Checks the run's settings against the market's; the steps to replay.
+fn check(config: &SimConfig, params: &MarketParams, series: &[PricePoint]) -> Result<Vec<usize>, String> {
     config.validate()?;
     params.validate().map_err(|e| format!("market parameters: {e:?} ({e})"))?;
     // A keeper later than the oldest print a liquidation may use would find every liquidation refused as stale.
@@ -152,64 +189,60 @@ pub async fn run_with(
             config.stress.keeper_latency_secs
         ));
     }
+    if config.pull_oracle && config.engine == EngineKind::Core {
+        // Nothing in the core engine depends on the kind, but the equality test covers the legacy account only.
+        return Err("--pull-oracle runs on the bank engine only".to_string());
+    }
     if series.len() < 2 {
         return Err("a price series needs at least two points".to_string());
     }
-    let steps = subsample(series.len(), config.max_steps);
-    let first = series[steps[0]];
-    let mut env = if config.pull_oracle {
-        let receiver = backstop::oracle::PYTH_RECEIVER_PROGRAM_ID;
-        Env::pull_with_params(backstop_tests::pyth::PULL_SOL_USD, receiver, 0, params).await
-    } else {
-        Env::with_params(params).await
-    };
-    env.set_price(first.price_e8, conf_of(first.price_e8, config.conf_bps)).await;
-    // The oracle's EMA lags the series as Pyth's does, so a fast crash meets the EMA guard as it would live.
-    env.lag_ema();
-    let mut rng = Rng::new(config.seed);
-    let _stakers = env.seed_fund(config.fund_capital * USDC).await;
-    for _ in 0..2 {
-        env.lp(config.lp_capital * USDC / 2).await;
-    }
-    let keeper = env.trader(0).await;
-    let mut chain = InProcessChain::new(env, keeper, Vec::new());
-    let (traders, opened) = open_positions(&mut chain, config, &mut rng, first.price_e8 / 100).await;
+    Ok(subsample(series.len(), config.max_steps))
+}
 
-    let mut keeper = Keeper::new(chain.env.keeper_accounts());
-    // The simulation sweeps fund revenue itself, after it has measured the step: a drawdown is seen before the
-    // sweep refills the fund.
-    keeper.sweep_every = 0;
-    let start_fund = chain.fund(chain.env.fund).await?;
-    let mut report = Report::new(config, series, &steps, start_fund.book.balance);
+/// The replay, on either engine: traders open at the first price, then each step publishes the print, lets traders
+/// trade, measures, runs the keeper, audits and records; a last keeper round and sweep close the books.
+async fn replay<E: Engine>(
+    mut engine: E,
+    config: &SimConfig,
+    params: MarketParams,
+    series: &[PricePoint],
+    steps: &[usize],
+    mut on_step: impl FnMut(usize, usize),
+) -> Result<Report, String> {
+    let first = series[steps[0]];
+    let mut rng = Rng::new(config.seed);
+    let (traders, opened) = open_positions(&mut engine, config, &mut rng, first.price_e8 / 100).await?;
+    let start_fund = engine.fund().await?;
+    let mut report = Report::new(config, series, steps, start_fund.book.balance);
     report.market_params = backstop_math::governance::RULES.iter().map(|r| (r.name, (r.read)(&params))).collect();
     report.totals.traders_opened = opened;
-    let start_holdings = readings::holdings(&mut chain).await?;
-    let t0 = chain.env.now;
+    let start_holdings = readings::holdings(&mut engine).await?;
+    let t0 = engine.now();
     for (n, index) in steps.iter().enumerate() {
         let point = series[*index];
         let elapsed = point.unix_ts - first.unix_ts;
         let at = t0 + elapsed;
-        if at > chain.env.now {
-            chain.env.set_clock(at).await;
+        if at > engine.now() {
+            engine.set_clock(at).await;
         }
         // The oracle shows the market's price `oracle_delay_secs` late (by default, on time).
         let shown = stress::delayed_price(series, point.unix_ts, config.stress.oracle_delay_secs);
-        chain.env.set_price(shown, conf_of(shown, config.conf_bps)).await;
-        let ema_e8 = chain.env.lagging_ema.map_or(shown, |ema| ema.last());
+        engine.set_price(shown, conf_of(shown, config.conf_bps)).await;
+        let ema_e8 = engine.ema_e8().unwrap_or(shown);
+        let price = point.price_e8 / 100;
         let activity =
-            stress::trade_some(&mut chain, &traders, &mut rng, config.stress.trades_per_step, point.price_e8 / 100)
-                .await;
+            stress::trade_some(&mut engine, &traders, &mut rng, config.stress.trades_per_step, price).await?;
         // Coverage as the move left it, before the keeper acts: the fund net of deficits already awaiting it.
-        let coverage_bps = readings::coverage_before_keeper(&mut chain, point.price_e8 / 100).await?;
+        let coverage_bps = readings::coverage_before_keeper(&mut engine, price).await?;
         let keeper_ran = config.stress.keeper_up(elapsed);
         let round = if keeper_ran {
             // The keeper acts `keeper_latency_secs` after the print (its round begins with the breaker poke, so
             // funding accrues with real elapsed time between steps).
             let late = at + i64::from(config.stress.keeper_latency_secs);
-            if late > chain.env.now {
-                chain.env.set_clock(late).await;
+            if late > engine.now() {
+                engine.set_clock(late).await;
             }
-            let round = keeper.round(&mut chain).await?;
+            let round = engine.keeper_round().await?;
             for failure in &round.failed {
                 report.audit.keeper_failure(&failure.reason);
             }
@@ -217,16 +250,9 @@ pub async fn run_with(
         } else {
             backstop_app::RoundReport::default()
         };
-        for cover in std::mem::take(&mut chain.covers) {
-            report.audit.cover(&cover);
-        }
-        let now = readings::holdings(&mut chain).await?;
-        report.audit.step(point.unix_ts, &now, &start_holdings);
-        let market = chain.market(chain.env.market).await?;
-        let accounts = readings::all_margin_accounts(&mut chain).await?;
-        report.audit.books(point.unix_ts, &accounts, &market.books);
-        let fund = chain.fund(chain.env.fund).await?;
-        let oi_notional = market.books.open_interest_notional(point.price_e8 / 100);
+        audit_step(&mut engine, &mut report, point.unix_ts, &start_holdings).await?;
+        let market = engine.market().await?;
+        let fund = engine.fund().await?;
         report.record(Sample {
             unix_ts: point.unix_ts,
             price_e8: point.price_e8,
@@ -234,7 +260,7 @@ pub async fn run_with(
             beyond_ema_band: beyond_band(shown, ema_e8, market.params.oracle_max_ema_divergence_bps),
             fund_balance: fund.book.balance,
             coverage_bps,
-            open_interest_notional: oi_notional,
+            open_interest_notional: market.books.open_interest_notional(price),
             liquidations: round.liquidated.len(),
             bankruptcies: round.covered.len(),
             trades: activity.trades,
@@ -248,32 +274,26 @@ pub async fn run_with(
             funding_rate_ppb: market.books.funding_rate_ppb,
         });
         if (n + 1) % SWEEP_EVERY == 0 && !config.stress.fund_buffer_only {
-            sweep(&mut chain, &mut report).await?;
-            let balance = chain.fund(chain.env.fund).await?.book.balance;
+            sweep(&mut engine, &mut report).await?;
+            let balance = engine.fund().await?.book.balance;
             report.after_sweep(balance);
         }
         on_step(n + 1, steps.len());
     }
     // A keeper comes back after any downtime: one last round, so no deficit is left waiting for a cover.
     let last_ts = series[steps[steps.len() - 1]].unix_ts;
-    let last = keeper.round(&mut chain).await?;
+    let last = engine.keeper_round().await?;
     report.record_final_round(&last);
     for failure in &last.failed {
         report.audit.keeper_failure(&failure.reason);
     }
-    for cover in std::mem::take(&mut chain.covers) {
-        report.audit.cover(&cover);
-    }
     // Sweep what the fund earned since the last sweep, so the totals close.
     if !config.stress.fund_buffer_only {
-        sweep(&mut chain, &mut report).await?;
+        sweep(&mut engine, &mut report).await?;
     }
-    let end = readings::holdings(&mut chain).await?;
-    report.audit.step(last_ts, &end, &start_holdings);
-    let market = chain.market(chain.env.market).await?;
-    let accounts = readings::all_margin_accounts(&mut chain).await?;
-    report.audit.books(last_ts, &accounts, &market.books);
-    let end_fund = chain.fund(chain.env.fund).await?;
+    audit_step(&mut engine, &mut report, last_ts, &start_holdings).await?;
+    let market = engine.market().await?;
+    let end_fund = engine.fund().await?;
     report.close(&start_fund, &end_fund);
     let error = report.totals.reconciliation_error;
     report.totals.pending_deficit_at_end = market.books.pending_deficit;
@@ -281,30 +301,48 @@ pub async fn run_with(
     Ok(report)
 }
 
+/// The audit of one step: every cover since the last, the vaults against the books, every account against the
+/// market's totals.
+async fn audit_step(
+    engine: &mut impl Engine,
+    report: &mut Report,
+    unix_ts: i64,
+    start: &reconcile::Holdings,
+) -> Result<(), String> {
+    for cover in engine.take_covers() {
+        report.audit.cover(&cover);
+    }
+    let now = readings::holdings(engine).await?;
+    report.audit.step(unix_ts, &now, start);
+    let market = engine.market().await?;
+    let accounts = engine.margin_accounts().await?;
+    report.audit.books(unix_ts, &accounts, &market.books);
+    Ok(())
+}
+
 /// Every trader deposits and opens at the first price; returns them and how many the market let open (a trader
 /// whose order is refused, e.g. drawn too close to the leverage limit once fees count, keeps its collateral flat,
 /// and the report says how many did).
 async fn open_positions(
-    chain: &mut InProcessChain,
+    engine: &mut impl Engine,
     config: &SimConfig,
     rng: &mut Rng,
     price: i64,
-) -> (Vec<stress::Trader>, usize) {
+) -> Result<(Vec<stress::Trader>, usize), String> {
     let mut traders = Vec::with_capacity(config.traders);
     let mut opened = 0;
     for _ in 0..config.traders {
         let collateral = config.min_collateral + rng.below(config.max_collateral - config.min_collateral + 1);
         let leverage_tenths = 10 + rng.below(config.max_leverage_tenths.saturating_sub(10) + 1);
         let long = rng.below(100) < config.long_pct;
-        let actor = chain.env.trader(collateral * USDC).await;
+        let index = engine.add_trader(collateral * USDC).await?;
         let base = stress::size_for(collateral * USDC, leverage_tenths, price, long);
-        if chain.env.act(&actor, chain.env.flow(&actor).trade(base)).await.is_ok() {
+        if engine.trade(index, base).await {
             opened += 1;
         }
-        chain.accounts.push(pda::margin_account(&chain.env.market, &actor.pubkey()));
-        traders.push(stress::Trader { actor, leverage_tenths, long });
+        traders.push(stress::Trader { index, leverage_tenths, long });
     }
-    (traders, opened)
+    Ok((traders, opened))
 }
 
 /// Writes `report.json`, `report.md` and `chart.png` into `dir`.
@@ -320,17 +358,17 @@ pub fn write_report(report: &Report, dir: &std::path::Path, title: &str) -> Resu
 const SWEEP_EVERY: usize = 5;
 
 /// Moves the market's accrued fund revenue into the fund; the audit notes a sweep that leaves revenue behind.
-async fn sweep(chain: &mut InProcessChain, report: &mut Report) -> Result<(), String> {
-    let books = chain.market(chain.env.market).await?.books;
+async fn sweep(engine: &mut impl Engine, report: &mut Report) -> Result<(), String> {
+    let books = engine.market().await?.books;
     if books.fund_fee_accrued + books.fund_penalty_accrued == 0 {
         return Ok(());
     }
-    if let Err(error) = chain.send(&[chain.env.keeper_accounts().settle_fund_revenue()]).await {
-        report.audit.find(format!("t={}: the fund-revenue sweep failed: {error}", chain.env.now));
+    if let Err(error) = engine.settle_fund_revenue().await {
+        report.audit.find(format!("t={}: the fund-revenue sweep failed: {error}", engine.now()));
     }
-    let left = chain.market(chain.env.market).await?.books;
+    let left = engine.market().await?.books;
     if left.fund_fee_accrued + left.fund_penalty_accrued != 0 {
-        report.audit.find(format!("t={}: a sweep left fund revenue in the market", chain.env.now));
+        report.audit.find(format!("t={}: a sweep left fund revenue in the market", engine.now()));
     }
     Ok(())
 }
@@ -340,7 +378,7 @@ fn beyond_band(price_e8: i64, ema_e8: i64, bps: u32) -> bool {
     bps > 0 && i128::from(price_e8 - ema_e8).abs() > i128::from(ema_e8) * i128::from(bps) / 10_000
 }
 
-fn conf_of(price_e8: i64, conf_bps: u64) -> u64 {
+pub(crate) fn conf_of(price_e8: i64, conf_bps: u64) -> u64 {
     u64::try_from(price_e8).unwrap_or(0) * conf_bps / 10_000
 }
 

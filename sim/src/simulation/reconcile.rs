@@ -8,6 +8,7 @@
 //! fails loudly (the report lists them, `backstop-sim` exits non-zero). Each check is a pure function of what was
 //! read, so a test can show it fail.
 
+use backstop::state::{InsuranceFund, MarginAccount, Market};
 use backstop_math::ledger::{self, MarketLedger};
 use backstop_math::margin::TraderBalances;
 use std::collections::BTreeMap;
@@ -47,6 +48,53 @@ pub struct CoverObservation {
     pub fund_available_before: u64,
     /// How the market's total of traders' collateral moved (the account's deficit closed, less what was socialized).
     pub total_collateral_delta: i128,
+}
+
+/// What the audit reads around a cover, from the accounts as stored.
+#[derive(Debug, Clone, Copy)]
+pub struct CoverSnapshot {
+    collateral: i64,
+    layers: [u64; 4],
+    fund_balance: u64,
+    /// What the fund may pay now: its balance within the market's draw cap left.
+    fund_available: u64,
+    total_collateral: i64,
+}
+
+impl CoverSnapshot {
+    pub fn read(account: &MarginAccount, market: &Market, fund: &InsuranceFund, now: i64) -> Self {
+        let (cap, window) = (market.params.fund_draw_cap, market.params.fund_draw_window_secs);
+        Self {
+            collateral: account.balances.collateral,
+            layers: [
+                market.cumulative_fund_cover,
+                market.cumulative_lp_clawback,
+                market.cumulative_socialized,
+                market.cumulative_uncovered,
+            ],
+            fund_balance: fund.book.balance,
+            fund_available: fund.book.balance.min(market.fund_draw.remaining(now, cap, window)),
+            total_collateral: market.books.total_collateral,
+        }
+    }
+
+    /// The cover between `self` (before) and `after`. Counters only grow: a fall shows as a mismatch
+    /// (`checked_sub` None is taken as u64::MAX).
+    pub fn observe(&self, after: &Self, unix_ts: i64) -> CoverObservation {
+        let delta = |i: usize| after.layers[i].checked_sub(self.layers[i]).unwrap_or(u64::MAX);
+        CoverObservation {
+            unix_ts,
+            deficit: self.collateral.min(0).unsigned_abs(),
+            fund: delta(0),
+            lp_clawback: delta(1),
+            socialized: delta(2),
+            uncovered: delta(3),
+            fund_balance_drop: self.fund_balance.checked_sub(after.fund_balance).unwrap_or(u64::MAX),
+            collateral_after: after.collateral,
+            fund_available_before: self.fund_available,
+            total_collateral_delta: i128::from(after.total_collateral) - i128::from(self.total_collateral),
+        }
+    }
 }
 
 /// The audit's result: how much was checked, what was found, and the keeper's failures by reason.

@@ -174,7 +174,7 @@ impl Report {
         let _ = writeln!(
             out,
             "{} traders (up to {}.{}x, {} % long), LP pool ${}, fund ${}; {} of {} price rows replayed (one keeper \
-             round every {} s), seed {}.\n",
+             round every {} s), seed {}; engine: {}.\n",
             self.config.traders,
             self.config.max_leverage_tenths / 10,
             self.config.max_leverage_tenths % 10,
@@ -184,7 +184,8 @@ impl Report {
             t.steps,
             self.series_rows,
             self.step_secs,
-            self.config.seed
+            self.config.seed,
+            super::sweep::engine_words(self.config.engine)
         );
         let s = &self.config.stress;
         let down = s.keeper_down_minutes.map_or("never".to_string(), |(a, b)| format!("minutes {a}–{b}"));

@@ -2,10 +2,10 @@
 //! while (congestion), traders who keep trading through the move, and a fund fed by nothing but what it held.
 //! Each is a setting with a stated default; the report prints them all.
 
+use super::engine::Engine;
 use super::prices::Rng;
-use crate::bank::InProcessChain;
 use backstop_math::constants::BASE_PRECISION_U64;
-use backstop_tests::{Actor, USDC};
+use backstop_tests::USDC;
 
 /// The stress settings of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -76,9 +76,9 @@ pub fn delayed_price(series: &[super::prices::PricePoint], unix_ts: i64, delay_s
     series[rows_at_or_before.saturating_sub(1)].price_e8
 }
 
-/// A simulated trader: who, and how they trade.
+/// A simulated trader: the engine's index for it, and how it trades.
 pub struct Trader {
-    pub actor: Actor,
+    pub index: usize,
     pub leverage_tenths: u64,
     pub long: bool,
 }
@@ -101,17 +101,17 @@ pub struct Activity {
 
 /// `count` randomly chosen traders trade at `price` (PRICE_PRECISION).
 pub async fn trade_some(
-    chain: &mut InProcessChain,
+    engine: &mut impl Engine,
     traders: &[Trader],
     rng: &mut Rng,
     count: usize,
     price: i64,
-) -> Activity {
+) -> Result<Activity, String> {
     let mut activity = Activity::default();
     for _ in 0..count {
         let Ok(pick) = usize::try_from(rng.below(traders.len() as u64)) else { continue };
         let trader = &traders[pick];
-        let balances = chain.env.margin(&trader.actor).await.balances;
+        let balances = engine.balances(trader.index).await?;
         let reduce = rng.below(2) == 0;
         let delta = if balances.position.is_flat() || !reduce {
             let collateral = u64::try_from(balances.collateral.max(0)).unwrap_or(0);
@@ -126,12 +126,11 @@ pub async fn trade_some(
             continue;
         }
         activity.trades += 1;
-        let order = chain.env.flow(&trader.actor).trade(delta);
-        if chain.env.act(&trader.actor, order).await.is_err() {
+        if !engine.trade(trader.index, delta).await {
             activity.refused += 1;
         }
     }
-    activity
+    Ok(activity)
 }
 
 /// Whole dollars as atoms.

@@ -1,12 +1,15 @@
 //! What a risk committee asks of a crash: over many trader populations (seeds), how large are the deficits, how
-//! much of them does a fund of each size cover, and what is the smallest fund that covers them all. Every run is the
-//! real program on its own bank (the ground truth), audited as a single run is; runs go in parallel, one bank per
-//! thread.
+//! much of them does a fund of each size cover, and what is the smallest fund that covers them all. Every run is
+//! audited as a single run is, on the engine the configuration names: the core engine (the program's state
+//! transitions in memory, from one bank-built start per fund size) or the bank itself; runs go in parallel.
 
+use super::core_engine::CoreStart;
+use super::engine::EngineKind;
 use super::prices::PricePoint;
 use super::report::Totals;
-use super::{run_with, SimConfig};
+use super::{core_start, run_core_from, run_with, SimConfig};
 use backstop_math::params::MarketParams;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 
@@ -92,11 +95,13 @@ pub fn sweep(
     for &(fund, seed) in &jobs {
         SimConfig { fund_capital: fund, seed, ..*config }.validate()?;
     }
+    let starts = core_starts(config, params, series, funds)?;
     let queue = Mutex::new(jobs.clone());
     let done: Mutex<Vec<Result<Run, String>>> = Mutex::new(Vec::with_capacity(jobs.len()));
+    let job = Job { config, params, series, starts: &starts };
     std::thread::scope(|scope| {
         for _ in 0..threads.max(1) {
-            scope.spawn(|| worker(config, params, series, &queue, &done, jobs.len(), &on_run));
+            scope.spawn(|| worker(&job, &queue, &done, jobs.len(), &on_run));
         }
     });
     let mut runs = done
@@ -108,10 +113,39 @@ pub fn sweep(
     Ok(summarise(config, seeds, funds, runs))
 }
 
-fn worker(
+/// What every run of a sweep shares.
+struct Job<'a> {
+    config: &'a SimConfig,
+    params: MarketParams,
+    series: &'a [PricePoint],
+    /// On the core engine, each fund size's bank-built start.
+    starts: &'a BTreeMap<u64, CoreStart>,
+}
+
+/// On the core engine, one bank per fund size builds the start every seed then copies (none on the bank engine).
+fn core_starts(
     config: &SimConfig,
     params: MarketParams,
     series: &[PricePoint],
+    funds: &[u64],
+) -> Result<BTreeMap<u64, CoreStart>, String> {
+    let mut starts = BTreeMap::new();
+    if config.engine != EngineKind::Core {
+        return Ok(starts);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start a runtime: {error}"))?;
+    for &fund in funds {
+        let config = SimConfig { fund_capital: fund, ..*config };
+        starts.insert(fund, runtime.block_on(core_start(&config, params, series))?);
+    }
+    Ok(starts)
+}
+
+fn worker(
+    job: &Job,
     queue: &Mutex<Vec<(u64, u64)>>,
     done: &Mutex<Vec<Result<Run, String>>>,
     total: usize,
@@ -128,8 +162,12 @@ fn worker(
     };
     loop {
         let Some((fund, seed)) = queue.lock().ok().and_then(|mut queue| queue.pop()) else { return };
-        let config = SimConfig { fund_capital: fund, seed, ..*config };
-        let outcome = runtime.block_on(run_with(&config, params, series, |_, _| {})).map(|report| {
+        let config = SimConfig { fund_capital: fund, seed, ..*job.config };
+        let report = match job.starts.get(&fund) {
+            Some(start) => runtime.block_on(run_core_from(start, &config, job.params, job.series)),
+            None => runtime.block_on(run_with(&config, job.params, job.series, |_, _| {})),
+        };
+        let outcome = report.map(|report| {
             let t = report.totals;
             let deficits = t.fund_covers + t.lp_clawback + t.socialized_loss + t.uncovered;
             Run { fund, seed, deficits, audit_findings: report.audit.findings.len(), totals: t }
@@ -184,12 +222,13 @@ impl Sweep {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "# Fund-size sweep: {title}\n\n{} seeds ({}–{}) per fund size, {} traders each; every run the real program, \
+            "# Fund-size sweep: {title}\n\n{} seeds ({}–{}) per fund size, {} traders each; every run {}, \
              audited ({} findings). Figures are median / p95 / worst over the seeds.\n",
             self.seeds.len(),
             self.seeds.first().copied().unwrap_or(0),
             self.seeds.last().copied().unwrap_or(0),
             self.config.traders,
+            engine_words(self.config.engine),
             self.audit_findings
         );
         let _ = writeln!(
@@ -260,6 +299,14 @@ pub fn static_fees(mut params: MarketParams) -> MarketParams {
     params.fund_share_max_bps = params.fee_fund_share_bps;
     params.coverage_target_bps = 0;
     params
+}
+
+/// How a report names the engine its runs used.
+pub fn engine_words(engine: EngineKind) -> &'static str {
+    match engine {
+        EngineKind::Bank => "the real program on the in-process bank",
+        EngineKind::Core => "the program's state transitions on the core engine",
+    }
 }
 
 /// One figure of a run.

@@ -5,7 +5,8 @@ use crate::state::{InsuranceFund, MarginAccount, Market};
 use crate::vault;
 use anchor_lang::prelude::*;
 use anchor_spl::token::Token;
-use backstop_math::ledger::{self, SOCIAL_INDEX_ONE};
+use backstop_math::ledger::{self, CoverOutcome, SOCIAL_INDEX_ONE};
+use backstop_math::oracle::OracleView;
 use backstop_math::waterfall::WaterfallPlan;
 
 #[event_cpi]
@@ -57,26 +58,10 @@ pub fn handle_cover_bankruptcy(ctx: Context<CoverBankruptcy>) -> Result<()> {
     let now = clock.unix_timestamp;
     let mut market = ctx.accounts.market.load_mut()?;
     let view = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
-    // A cover runs in a crash: at a print far from its EMA, the pool is valued at the band's edge.
-    let price = market.absorb_oracle(&view, now)?.price;
     let mut account = ctx.accounts.bankrupt_account.load_mut()?;
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
-
-    let (cap, window) = (market.params.fund_draw_cap, market.params.fund_draw_window_secs);
-    let fund_available = fund.book.balance.min(market.fund_draw.remaining(now, cap, window));
-    let outcome = ledger::cover_bankruptcy(&account.balances, &market.books, &price, fund_available).or_reject()?;
+    let outcome = apply_cover(&mut market, &mut account, &mut fund, &view, now)?;
     let plan = outcome.plan;
-
-    market.books = outcome.books.market;
-    market.fund_draw = market.fund_draw.record(now, window, plan.fund);
-    market.cumulative_fund_cover = market.cumulative_fund_cover.saturating_add(plan.fund);
-    market.cumulative_lp_clawback = market.cumulative_lp_clawback.saturating_add(plan.lp_clawback);
-    market.cumulative_socialized = market.cumulative_socialized.saturating_add(plan.socialized);
-    market.cumulative_uncovered = market.cumulative_uncovered.saturating_add(plan.uncovered);
-    account.balances = outcome.books.trader;
-    // Covers lower share value at once (unvested revenue first).
-    fund.book.pay_cover(plan.fund, now).or_reject()?;
-    fund.deficits_covered = fund.deficits_covered.saturating_add(plan.fund);
     let owed = market.books.vault_liability().or_reject()?;
     let index_after =
         if market.books.social_loss_index == 0 { SOCIAL_INDEX_ONE } else { market.books.social_loss_index };
@@ -147,4 +132,34 @@ fn emit_steps(
         )?;
     }
     Ok(())
+}
+
+/// Everything a cover decides and stores, on the loaded accounts: the fund's book is debited by what it pays,
+/// which the handler then moves from the fund vault to the market vault. The crash laboratory's core engine runs
+/// this same function in memory.
+pub fn apply_cover(
+    market: &mut Market,
+    account: &mut MarginAccount,
+    fund: &mut InsuranceFund,
+    view: &OracleView,
+    now: i64,
+) -> Result<CoverOutcome> {
+    // A cover runs in a crash: at a print far from its EMA, the pool is valued at the band's edge.
+    let price = market.absorb_oracle(view, now)?.price;
+    let (cap, window) = (market.params.fund_draw_cap, market.params.fund_draw_window_secs);
+    let fund_available = fund.book.balance.min(market.fund_draw.remaining(now, cap, window));
+    let outcome = ledger::cover_bankruptcy(&account.balances, &market.books, &price, fund_available).or_reject()?;
+    let plan = outcome.plan;
+
+    market.books = outcome.books.market;
+    market.fund_draw = market.fund_draw.record(now, window, plan.fund);
+    market.cumulative_fund_cover = market.cumulative_fund_cover.saturating_add(plan.fund);
+    market.cumulative_lp_clawback = market.cumulative_lp_clawback.saturating_add(plan.lp_clawback);
+    market.cumulative_socialized = market.cumulative_socialized.saturating_add(plan.socialized);
+    market.cumulative_uncovered = market.cumulative_uncovered.saturating_add(plan.uncovered);
+    account.balances = outcome.books.trader;
+    // Covers lower share value at once (unvested revenue first).
+    fund.book.pay_cover(plan.fund, now).or_reject()?;
+    fund.deficits_covered = fund.deficits_covered.saturating_add(plan.fund);
+    Ok(outcome)
 }

@@ -4,7 +4,7 @@ use crate::state::{MarginAccount, Market};
 use crate::vault::{self, TokenAccountView};
 use anchor_lang::prelude::*;
 use anchor_spl::token::Token;
-use backstop_math::ledger;
+use backstop_math::ledger::{self, Books};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -40,15 +40,10 @@ pub struct Deposit<'info> {
 
 pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let mut market = ctx.accounts.market.load_mut()?;
-    require!(market.is_live(), BackstopError::MarketNotLive);
-    let last_price = market.last_oracle_price;
     let clock = Clock::get()?;
-    market.accrue_funding(clock.unix_timestamp, last_price)?;
     let mut account = ctx.accounts.margin_account.load_mut()?;
     let before = account.balances;
-    let books = ledger::deposit(&account.balances, &market.books, amount).or_reject()?;
-    account.balances = books.trader;
-    market.books = books.market;
+    let books = apply_deposit(&mut market, &mut account, amount, clock.unix_timestamp)?;
     let owed = market.books.vault_liability().or_reject()?;
     drop((market, account));
 
@@ -69,4 +64,16 @@ pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
         },
     )?;
     Ok(())
+}
+
+/// Everything a deposit decides and stores, on the loaded accounts (the handler then pulls the tokens). The crash
+/// laboratory's core engine runs this same function in memory.
+pub fn apply_deposit(market: &mut Market, account: &mut MarginAccount, amount: u64, now: i64) -> Result<Books> {
+    require!(market.is_live(), BackstopError::MarketNotLive);
+    let last_price = market.last_oracle_price;
+    market.accrue_funding(now, last_price)?;
+    let books = ledger::deposit(&account.balances, &market.books, amount).or_reject()?;
+    account.balances = books.trader;
+    market.books = books.market;
+    Ok(books)
 }

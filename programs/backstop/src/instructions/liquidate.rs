@@ -3,7 +3,8 @@ use crate::events::{EventHeader, LiquidationRecord};
 use crate::oracle;
 use crate::state::{MarginAccount, Market};
 use anchor_lang::prelude::*;
-use backstop_math::ledger;
+use backstop_math::ledger::{self, FundingAccrual, LiquidationOutcome};
+use backstop_math::oracle::OracleView;
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -39,26 +40,10 @@ pub fn handle_liquidate(ctx: Context<Liquidate>) -> Result<()> {
     let clock = Clock::get()?;
     let mut market = ctx.accounts.market.load_mut()?;
     let view = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
-    // Not on a print the keeper chose from the last minute (a wick since gone).
-    view.require_fresh(clock.unix_timestamp, market.liquidation_max_age()).or_reject()?;
-    // Liquidations run in a crash: at a print far from its EMA, at the band's edge; never blocked by the breaker.
-    let absorbed = market.absorb_oracle(&view, clock.unix_timestamp)?;
-    let (price, accrual) = (absorbed.price, absorbed.funding);
     let mut liquidatee = ctx.accounts.liquidatee.load_mut()?;
     let mut liquidator = ctx.accounts.liquidator.load_mut()?;
-
-    let liability_before = market.books.vault_liability().or_reject()?;
-    let outcome = ledger::liquidate(&liquidatee.balances, &liquidator.balances, &market.books, &price, &market.params)
-        .or_reject()?;
-    let liability_after = outcome.market.vault_liability().or_reject()?;
-    require_eq!(liability_before, liability_after, BackstopError::ConservationViolated);
-
-    market.books = outcome.market;
-    market.cumulative_penalties = market.cumulative_penalties.saturating_add(outcome.penalty_charged);
-    liquidatee.balances = outcome.liquidatee;
-    liquidatee.realized_pnl =
-        liquidatee.realized_pnl.checked_add(outcome.realized_pnl).ok_or(BackstopError::Overflow)?;
-    liquidator.balances = outcome.liquidator;
+    let (outcome, accrual) =
+        apply_liquidation(&mut market, &mut liquidatee, &mut liquidator, &view, clock.unix_timestamp)?;
     let liquidatee_owner = liquidatee.owner;
     drop((market, liquidatee, liquidator));
 
@@ -86,4 +71,34 @@ pub fn handle_liquidate(ctx: Context<Liquidate>) -> Result<()> {
         },
     )?;
     Ok(())
+}
+
+/// Everything a liquidation decides and stores, on the loaded accounts (no token moves: the penalty and reward
+/// stay in the market's books). The crash laboratory's core engine runs this same function in memory.
+pub fn apply_liquidation(
+    market: &mut Market,
+    liquidatee: &mut MarginAccount,
+    liquidator: &mut MarginAccount,
+    view: &OracleView,
+    now: i64,
+) -> Result<(LiquidationOutcome, FundingAccrual)> {
+    // Not on a print the keeper chose from the last minute (a wick since gone).
+    view.require_fresh(now, market.liquidation_max_age()).or_reject()?;
+    // Liquidations run in a crash: at a print far from its EMA, at the band's edge; never blocked by the breaker.
+    let absorbed = market.absorb_oracle(view, now)?;
+    let (price, accrual) = (absorbed.price, absorbed.funding);
+
+    let liability_before = market.books.vault_liability().or_reject()?;
+    let outcome = ledger::liquidate(&liquidatee.balances, &liquidator.balances, &market.books, &price, &market.params)
+        .or_reject()?;
+    let liability_after = outcome.market.vault_liability().or_reject()?;
+    require_eq!(liability_before, liability_after, BackstopError::ConservationViolated);
+
+    market.books = outcome.market;
+    market.cumulative_penalties = market.cumulative_penalties.saturating_add(outcome.penalty_charged);
+    liquidatee.balances = outcome.liquidatee;
+    liquidatee.realized_pnl =
+        liquidatee.realized_pnl.checked_add(outcome.realized_pnl).ok_or(BackstopError::Overflow)?;
+    liquidator.balances = outcome.liquidator;
+    Ok((outcome, accrual))
 }

@@ -4,7 +4,7 @@ use crate::state::{InsuranceFund, Market};
 use crate::vault;
 use anchor_lang::prelude::*;
 use anchor_spl::token::Token;
-use backstop_math::ledger;
+use backstop_math::ledger::{self, Sweep};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -36,20 +36,13 @@ pub struct SettleFundRevenue<'info> {
 pub fn handle_settle_fund_revenue(ctx: Context<SettleFundRevenue>) -> Result<()> {
     let mut market = ctx.accounts.market.load_mut()?;
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
-    let sweep = ledger::sweep_fund_revenue(&market.books);
-    let total = sweep.fees.checked_add(sweep.penalties).ok_or(BackstopError::Overflow)?;
-    let fund_balance_before = fund.book.balance;
-    market.books = sweep.market;
-    // Revenue vests into share value over the fund's vesting period: staking just before a sweep captures
-    // only the time-weighted part.
     let clock = Clock::get()?;
+    let fund_balance_before = fund.book.balance;
+    let sweep = apply_fund_revenue_sweep(&mut market, &mut fund, clock.unix_timestamp)?;
+    let total = sweep.fees.checked_add(sweep.penalties).ok_or(BackstopError::Overflow)?;
     let now = clock.unix_timestamp;
-    let vesting = fund.params.vesting_period_secs;
-    fund.book.add_revenue(total, now, vesting).or_reject()?;
     let unvested_after = fund.book.unvested(now).or_reject()?;
     let vesting_end = fund.book.vesting_end;
-    fund.inflow_fees = fund.inflow_fees.saturating_add(sweep.fees);
-    fund.inflow_penalties = fund.inflow_penalties.saturating_add(sweep.penalties);
     let owed = market.books.vault_liability().or_reject()?;
     let fund_owed = fund.book.balance;
     let signer = market.signer();
@@ -84,4 +77,20 @@ pub fn handle_settle_fund_revenue(ctx: Context<SettleFundRevenue>) -> Result<()>
         },
     )?;
     Ok(())
+}
+
+/// Everything a sweep decides and stores, on the loaded accounts: the market's books give up the fund's accrued
+/// shares and the fund's book takes them as revenue vesting over its period; the handler moves the tokens. The
+/// crash laboratory's core engine runs this same function in memory.
+pub fn apply_fund_revenue_sweep(market: &mut Market, fund: &mut InsuranceFund, now: i64) -> Result<Sweep> {
+    let sweep = ledger::sweep_fund_revenue(&market.books);
+    let total = sweep.fees.checked_add(sweep.penalties).ok_or(BackstopError::Overflow)?;
+    market.books = sweep.market;
+    // Revenue vests into share value over the fund's vesting period: staking just before a sweep captures
+    // only the time-weighted part.
+    let vesting = fund.params.vesting_period_secs;
+    fund.book.add_revenue(total, now, vesting).or_reject()?;
+    fund.inflow_fees = fund.inflow_fees.saturating_add(sweep.fees);
+    fund.inflow_penalties = fund.inflow_penalties.saturating_add(sweep.penalties);
+    Ok(sweep)
 }

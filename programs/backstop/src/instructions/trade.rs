@@ -3,9 +3,12 @@ use crate::events::{BreakerTransition, EventHeader, TradeRecord};
 use crate::oracle;
 use crate::state::{InsuranceFund, MarginAccount, Market, MarketStatus};
 use anchor_lang::prelude::*;
+use backstop_math::breaker::BreakerObservation;
 use backstop_math::dynamic::volatility_ppm;
 use backstop_math::fund::coverage_ratio_bps;
-use backstop_math::ledger::{self, TradeControls};
+use backstop_math::ledger::{self, FundingAccrual, TradeControls, TradeOutcome};
+use backstop_math::margin::TraderBalances;
+use backstop_math::oracle::{OraclePrice, OracleView};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -32,46 +35,16 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
     let mut market = ctx.accounts.market.load_mut()?;
-    let status = market.status();
-    require!(status != MarketStatus::Listing, BackstopError::MarketNotLive);
+    // A market still listing refuses before its oracle is even read (`apply_trade` checks again for its other callers).
+    require!(market.is_live(), BackstopError::MarketNotLive);
     let view = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
-    let absorbed = market.absorb_oracle(&view, now)?;
-    let (accrual, observation) = (absorbed.funding, absorbed.breaker);
-
     let fund_balance = ctx.accounts.insurance_fund.load()?.book.balance;
-    let backed = market.books.open_interest_notional(absorbed.price.price);
-    let reduce_only = status == MarketStatus::ReduceOnly || observation.breaker.tripped == 1;
-    let controls = TradeControls::dynamic(
-        &market.params,
-        volatility_ppm(market.variance.rate, market.params.volatility_window_secs).or_reject()?,
-        coverage_ratio_bps(fund_balance, backed),
-        reduce_only,
-    )
-    .or_reject()?;
-
     let mut account = ctx.accounts.margin_account.load_mut()?;
-    let before = account.balances;
-    // Paused: nothing that adds risk, but a trader can always reduce, since liquidations and funding go on.
-    let adds_risk = before.position.fill_increases_risk(base_delta);
-    require!(status != MarketStatus::Paused || !adds_risk, BackstopError::MarketPaused);
-    // At a print far from its EMA: nothing that adds risk; a reduction at the worse of print and EMA for it.
-    let price = view.for_fill(before.position.base, adds_risk, now, &market.fill_rules()).or_reject()?;
-    let funding_settled = ledger::pending_funding(&before, &market.books).or_reject()?;
-    let liability_before = market.books.vault_liability().or_reject()?;
-    let outcome = ledger::trade(&before, &market.books, base_delta, &price, &market.params, &controls).or_reject()?;
-    let fee_paid = outcome.fee.total().or_reject()?;
-
-    // A trade moves value between the trader, the pool and the fee accruals, never into or out of the vault.
-    let liability_after = outcome.books.market.vault_liability().or_reject()?;
-    require_eq!(liability_before, liability_after, BackstopError::ConservationViolated);
-
-    market.books = outcome.books.market;
-    market.cumulative_volume = market.cumulative_volume.saturating_add(outcome.fill_notional);
-    market.cumulative_fees = market.cumulative_fees.saturating_add(fee_paid);
-    account.balances = outcome.books.trader;
-    account.realized_pnl = account.realized_pnl.checked_add(outcome.realized_pnl).ok_or(BackstopError::Overflow)?;
-    account.fees_paid = account.fees_paid.saturating_add(fee_paid);
+    let traded = apply_trade(&mut market, &mut account, fund_balance, &view, base_delta, now)?;
     drop((market, account));
+    let (before, outcome, price, accrual, observation) =
+        (traded.before, traded.outcome, traded.price, traded.accrual, traded.observation);
+    let funding_settled = traded.funding_settled;
 
     let header = EventHeader::now(&clock);
     let market_key = ctx.accounts.market.key();
@@ -104,4 +77,64 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
         },
     )?;
     Ok(())
+}
+
+/// What [`apply_trade`] did, for the event.
+pub struct TradeApplied {
+    pub before: TraderBalances,
+    pub outcome: TradeOutcome,
+    /// The price the fill was made at (the print, or the worse of the band edge and the EMA for a reduction).
+    pub price: OraclePrice,
+    pub accrual: FundingAccrual,
+    pub observation: BreakerObservation,
+    pub funding_settled: i64,
+}
+
+/// Everything a trade decides and stores, on the loaded accounts: no token moves. The crash laboratory's core
+/// engine runs this same function on accounts held in memory.
+pub fn apply_trade(
+    market: &mut Market,
+    account: &mut MarginAccount,
+    fund_balance: u64,
+    view: &OracleView,
+    base_delta: i64,
+    now: i64,
+) -> Result<TradeApplied> {
+    let status = market.status();
+    require!(status != MarketStatus::Listing, BackstopError::MarketNotLive);
+    let absorbed = market.absorb_oracle(view, now)?;
+    let (accrual, observation) = (absorbed.funding, absorbed.breaker);
+
+    let backed = market.books.open_interest_notional(absorbed.price.price);
+    let reduce_only = status == MarketStatus::ReduceOnly || observation.breaker.tripped == 1;
+    let controls = TradeControls::dynamic(
+        &market.params,
+        volatility_ppm(market.variance.rate, market.params.volatility_window_secs).or_reject()?,
+        coverage_ratio_bps(fund_balance, backed),
+        reduce_only,
+    )
+    .or_reject()?;
+
+    let before = account.balances;
+    // Paused: nothing that adds risk, but a trader can always reduce, since liquidations and funding go on.
+    let adds_risk = before.position.fill_increases_risk(base_delta);
+    require!(status != MarketStatus::Paused || !adds_risk, BackstopError::MarketPaused);
+    // At a print far from its EMA: nothing that adds risk; a reduction at the worse of print and EMA for it.
+    let price = view.for_fill(before.position.base, adds_risk, now, &market.fill_rules()).or_reject()?;
+    let funding_settled = ledger::pending_funding(&before, &market.books).or_reject()?;
+    let liability_before = market.books.vault_liability().or_reject()?;
+    let outcome = ledger::trade(&before, &market.books, base_delta, &price, &market.params, &controls).or_reject()?;
+    let fee_paid = outcome.fee.total().or_reject()?;
+
+    // A trade moves value between the trader, the pool and the fee accruals, never into or out of the vault.
+    let liability_after = outcome.books.market.vault_liability().or_reject()?;
+    require_eq!(liability_before, liability_after, BackstopError::ConservationViolated);
+
+    market.books = outcome.books.market;
+    market.cumulative_volume = market.cumulative_volume.saturating_add(outcome.fill_notional);
+    market.cumulative_fees = market.cumulative_fees.saturating_add(fee_paid);
+    account.balances = outcome.books.trader;
+    account.realized_pnl = account.realized_pnl.checked_add(outcome.realized_pnl).ok_or(BackstopError::Overflow)?;
+    account.fees_paid = account.fees_paid.saturating_add(fee_paid);
+    Ok(TradeApplied { before, outcome, price, accrual, observation, funding_settled })
 }

@@ -46,11 +46,16 @@ pub fn validate_config(config: &OracleConfig, exchange: &Exchange) -> Result<()>
 pub fn read_market_oracle(account: &AccountInfo, market: &Market, now: i64) -> Result<OracleView> {
     require_keys_eq!(account.key(), market.oracle, BackstopError::OracleMismatch); // #oracle
     let reading = decode(account, &market.oracle_config())?;
-    let guards = OracleGuards {
+    validate_reading(&reading, &guards(market), now).or_reject()
+}
+
+/// What the market allows of its oracle now (the crash laboratory's core engine validates its readings with the
+/// same guards).
+pub fn guards(market: &Market) -> OracleGuards {
+    OracleGuards {
         max_age_secs: market.params.oracle_max_age_secs,
         max_conf_bps: market.params.oracle_max_conf_bps,
         last_publish_time: market.last_oracle_publish_time,
         max_ema_divergence_bps: market.params.oracle_max_ema_divergence_bps,
-    };
-    validate_reading(&reading, &guards, now).or_reject()
+    }
 }

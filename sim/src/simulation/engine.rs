@@ -1,0 +1,55 @@
+//! Two engines behind one interface. The replay (`super::replay`) asks an [`Engine`] to publish prices, let
+//! traders trade, run the keeper and sweep revenue, and reads back what the audit and the report need.
+//!
+//! - [`BankEngine`](super::bank_engine::BankEngine): the real program on the in-process bank, with the SPL Token
+//!   program, real Pyth account bytes and the real keeper sending real transactions. The ground truth.
+//! - [`CoreEngine`](super::core_engine::CoreEngine): the same program code with no bank. It starts from a bank's
+//!   state after the market, the fund and the pool are set up, then calls the program's own `apply_*` functions
+//!   (what each instruction decides and stores, which its handler calls between loading accounts and moving
+//!   tokens) on accounts held in memory, decodes the same oracle bytes, and decides as the keeper does with the
+//!   keeper's own `verdict`. Hundreds of times faster: for sweeps and many seeds.
+//!
+//! A test (`sim/tests/engines.rs`) replays one path on both and requires identical totals.
+
+use super::reconcile::CoverObservation;
+use backstop::state::{InsuranceFund, Market};
+use backstop_app::RoundReport;
+use backstop_math::margin::TraderBalances;
+
+/// Which engine a run uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, clap::ValueEnum)]
+pub enum EngineKind {
+    /// The real program on the in-process bank: every action a transaction (the ground truth).
+    #[default]
+    Bank,
+    /// The program's own state-transition functions in memory, from a bank-built start (fast).
+    Core,
+}
+
+/// What a replay needs of a chain.
+#[allow(async_fn_in_trait)]
+pub trait Engine {
+    fn now(&self) -> i64;
+    async fn set_clock(&mut self, unix_ts: i64);
+    /// Publishes a print (mantissa at expo -8) stamped now, with its EMA lagging as Pyth's does.
+    async fn set_price(&mut self, price_e8: i64, conf: u64);
+    /// The EMA as last published.
+    fn ema_e8(&self) -> Option<i64>;
+    /// A new trader depositing `collateral` atoms; its index for [`Engine::trade`].
+    async fn add_trader(&mut self, collateral: u64) -> Result<usize, String>;
+    /// Whether the market took the trade.
+    async fn trade(&mut self, trader: usize, base_delta: i64) -> bool;
+    async fn balances(&mut self, trader: usize) -> Result<TraderBalances, String>;
+    /// One keeper round, as `backstop keeper` runs it (its sweep left to the replay).
+    async fn keeper_round(&mut self) -> Result<RoundReport, String>;
+    /// `settle_fund_revenue`; the error text when refused.
+    async fn settle_fund_revenue(&mut self) -> Result<(), String>;
+    async fn market(&mut self) -> Result<Market, String>;
+    async fn fund(&mut self) -> Result<InsuranceFund, String>;
+    /// Every margin account of the market as stored: the traders' and the keeper's.
+    async fn margin_accounts(&mut self) -> Result<Vec<TraderBalances>, String>;
+    /// Token balances of the market's vault and the fund's vault.
+    async fn vault_balances(&mut self) -> Result<(u64, u64), String>;
+    /// Every cover since the last call, observed around it (for the audit).
+    fn take_covers(&mut self) -> Vec<CoverObservation>;
+}
