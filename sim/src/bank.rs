@@ -95,8 +95,24 @@ impl Chain for InProcessChain {
 fn classify(error: solana_program_test::BanksClientError, instructions: &[Instruction]) -> Error {
     use solana_program_test::BanksClientError;
     match error {
-        BanksClientError::TransactionError(failure) => Error::from_transaction_error(&failure, &[], instructions),
-        BanksClientError::SimulationError { err, logs, .. } => Error::from_transaction_error(&err, &logs, instructions),
+        BanksClientError::TransactionError(failure) => {
+            Error::from_transaction_error(&unprefixed(failure), &[], instructions)
+        }
+        BanksClientError::SimulationError { err, logs, .. } => {
+            Error::from_transaction_error(&unprefixed(err), &logs, instructions)
+        }
         other => Error::Transport(other.to_string()),
+    }
+}
+
+/// `Env::send` puts a compute-budget instruction before the caller's: an instruction error's index counts it, so
+/// it is taken off to point into the caller's instructions (which program failed decides how a code is named).
+fn unprefixed(error: solana_transaction_error::TransactionError) -> solana_transaction_error::TransactionError {
+    use solana_transaction_error::TransactionError;
+    match error {
+        TransactionError::InstructionError(index, inner) if index > 0 => {
+            TransactionError::InstructionError(index - 1, inner)
+        }
+        other => other,
     }
 }

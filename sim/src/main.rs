@@ -1,6 +1,7 @@
 //! `backstop-sim`: the crash laboratory's command line. `simulate` replays a price series (or a synthetic path)
 //! against the real program on the in-process bank with the real keeper between price steps; `sweep` runs it over
-//! fund sizes and seeds; `demo` walks a scripted market and prints every balance.
+//! fund sizes and seeds; `table` puts several sweeps side by side; `demo` walks a scripted market and prints every
+//! balance.
 
 use backstop_sim::quiet::SilencedStdout;
 use backstop_sim::simulation::{self as sim, prices, SimConfig};
@@ -53,12 +54,21 @@ enum Command {
         /// Fund sizes to try, whole dollars, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "1000,2000,5000,10000,20000,50000,100000")]
         funds: Vec<u64>,
-        /// Runs in parallel (one bank each). Default: the machine's cores.
+        /// Runs in parallel (on the bank engine, one bank each). Default: the machine's cores.
         #[arg(long)]
         threads: Option<usize>,
-        /// Also run every seed with a static fee and fund share, and compare (compare.md).
+        /// Also run every seed with a static fee and fund share, and compare (compare.md, static.json).
         #[arg(long)]
         compare_static: bool,
+    },
+    /// One comparison table across series and settings, from the output directories of several `sweep` runs
+    /// (their sweep.json and static.json); writes table.md and table.csv into --out.
+    Table {
+        /// Directories a `sweep` wrote.
+        #[arg(required = true)]
+        sweeps: Vec<PathBuf>,
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
     },
 }
 
@@ -231,7 +241,8 @@ fn sweep(run: RunArgs, seeds: u64, funds: Vec<u64>, threads: Option<usize>, comp
         _ => None,
     };
     drop(silenced);
-    let sweep = result?;
+    let mut sweep = result?;
+    sweep.series = title.clone();
     bar.finish_and_clear();
     std::fs::create_dir_all(&run.out).map_err(|e| format!("{}: {e}", run.out.display()))?;
     let write = |name: &str, text: String| {
@@ -243,9 +254,11 @@ fn sweep(run: RunArgs, seeds: u64, funds: Vec<u64>, threads: Option<usize>, comp
     print!("{}", sweep.markdown(&title));
     println!("\nwrote {}/sweep.md, sweep.csv and sweep.json", run.out.display());
     if let Some(fixed) = fixed {
-        let fixed = fixed?;
+        let mut fixed = fixed?;
+        fixed.series = title.clone();
         let table = sim::sweep::comparison_markdown(&title, fund, &sweep, &fixed);
         write("compare.md", table.clone())?;
+        write("static.json", serde_json::to_string_pretty(&fixed).map_err(|e| e.to_string())?)?;
         print!("\n{table}");
         if fixed.audit_findings > 0 {
             return Err("audit findings in the comparison's runs".to_string());
@@ -254,6 +267,18 @@ fn sweep(run: RunArgs, seeds: u64, funds: Vec<u64>, threads: Option<usize>, comp
     if sweep.audit_findings > 0 {
         return Err(format!("{} audit finding(s) across the runs: see sweep.json", sweep.audit_findings));
     }
+    Ok(())
+}
+
+fn table(sweeps: &[PathBuf], out: &std::path::Path) -> Result<(), String> {
+    let rows = sweeps.iter().map(|dir| sim::table::read(dir)).collect::<Result<Vec<_>, _>>()?;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let markdown = sim::table::markdown(&rows);
+    for (name, text) in [("table.md", markdown.clone()), ("table.csv", sim::table::csv(&rows))] {
+        std::fs::write(out.join(name), text).map_err(|e| format!("{}: {e}", out.join(name).display()))?;
+    }
+    print!("{markdown}");
+    println!("\nwrote {}/table.md and table.csv", out.display());
     Ok(())
 }
 
@@ -267,6 +292,7 @@ fn main() {
         Command::Sweep { run, seeds, funds, threads, compare_static } => {
             sweep(run, seeds, funds, threads, compare_static)
         }
+        Command::Table { sweeps, out } => table(&sweeps, &out),
         command => match tokio::runtime::Builder::new_current_thread().enable_all().build() {
             Err(error) => Err(format!("cannot start the runtime: {error}")),
             Ok(runtime) => runtime.block_on(async {
@@ -276,7 +302,7 @@ fn main() {
                         Ok(())
                     }
                     Command::Simulate { run, seed, fund } => simulate(run, seed, fund).await,
-                    Command::Sweep { .. } => Ok(()),
+                    Command::Sweep { .. } | Command::Table { .. } => Ok(()),
                 }
             }),
         },

@@ -1,8 +1,10 @@
 //! The two engines give identical results on the same path: the core engine (the program's state transitions in
 //! memory) against the bank engine (the real program, real transactions, the real keeper). Totals, every step's
-//! fund balance and waterfall counters, and the keeper's failures by reason must all agree, on a calm path, a
-//! cascade with trading through it, and a stressed one (keeper down, a small fund fed by nothing else) where the
-//! pool and the traders bear part of the loss.
+//! samples (fund, coverage, open interest, every waterfall counter, trades and refusals) and the keeper's failures by
+//! reason must all agree: on the SOL cascade with traders trading through it; on a stressed window (keeper down, a
+//! small fund fed by nothing else) where the LP pool bears part of the loss; and through the sweep's own runner
+//! (the core engine's start built once per fund size and copied per seed) on a static-fee market with a late
+//! keeper, a late oracle and a subsampled path.
 
 #![allow(deprecated)] // solana-program-test 3.x: see tests/src/lib.rs
 
@@ -64,4 +66,25 @@ async fn both_engines_agree_when_the_fund_runs_dry_and_the_pool_and_traders_pay(
     let t = &bank.totals;
     assert!(t.bankruptcies > 0 && t.lp_clawback + t.socialized_loss > 0, "the fund runs dry: {t:?}");
     assert_identical(&bank, &core);
+}
+
+#[test]
+fn both_engines_agree_through_the_sweep_runner_on_a_static_market_with_a_late_keeper_and_oracle() {
+    let series = series();
+    let stress = Stress { keeper_latency_secs: 20, oracle_delay_secs: 30, trades_per_step: 3, ..Stress::default() };
+    let config = SimConfig { traders: 30, max_leverage_tenths: 100, max_steps: 90, stress, ..SimConfig::default() };
+    let params = sim::sweep::static_fees(sim::sim_params());
+    let (funds, seeds) = ([200, 20_000], [3, 7]);
+    let run = |engine| {
+        let config = SimConfig { engine, ..config };
+        sim::sweep::sweep(&config, params, &series, &funds, &seeds, 2, |_, _| {}).expect("sweep")
+    };
+    let (bank, core) = (run(EngineKind::Bank), run(EngineKind::Core));
+    assert_eq!(bank.runs.len(), 4);
+    assert!(bank.runs.iter().any(|r| r.totals.liquidations > 0), "{:?}", bank.runs);
+    for (b, c) in bank.runs.iter().zip(&core.runs) {
+        assert_eq!((b.fund, b.seed), (c.fund, c.seed));
+        assert_eq!(json(&b.totals), json(&c.totals), "fund {} seed {}", b.fund, b.seed);
+    }
+    assert_eq!(bank.audit_findings + core.audit_findings, 0);
 }

@@ -4,8 +4,14 @@
 //! `apply_cover`, `apply_fund_revenue_sweep`, `apply_deposit`, `Market::absorb_oracle`) on copies of the accounts,
 //! and keeps the copies only when the action succeeds and the vaults still hold what the books owe, as a rejected
 //! transaction changes nothing. The oracle is read from the same account bytes the bank's Pyth account holds, with
-//! the program's decoder and guards. What is not modelled: signatures, account constraints and rent (the bank
-//! engine checks those), and the tokens themselves (each vault is a number moved exactly as its handler moves it).
+//! the program's decoder and guards (staleness, ordering, confidence, the EMA band).
+//!
+//! What is not modelled, and is checked only on the bank engine: signatures and Anchor's account constraints (the
+//! oracle's address, `Liquidate::validate`'s self-liquidation checks, owners and discriminators), rent, compute
+//! limits, and the keeper's retries of transient failures (there are none in memory). The vaults are the engine's
+//! own tallies, moved exactly as each handler moves tokens: the audit's vault-against-books check compares the
+//! engine with itself here, so it is the bank engine's audit that proves the token movements; the core engine's
+//! proves the books. `sim/tests/engines.rs` holds the two engines to identical results.
 
 use super::bank_engine::BankEngine;
 use super::engine::Engine;
@@ -119,7 +125,9 @@ impl CoreEngine {
         let outcome = apply_cover(&mut market, &mut account, &mut fund, &view, self.now).map_err(refusal)?;
         // The handler moves the fund's share from the fund vault to the market vault.
         let paid = outcome.plan.fund;
-        let (market_vault, fund_vault) = (self.market_vault + paid, self.fund_vault - paid.min(self.fund_vault));
+        // The token program refuses a transfer beyond the source's balance.
+        let moved = self.fund_vault.checked_sub(paid).zip(self.market_vault.checked_add(paid));
+        let Some((fund_vault, market_vault)) = moved else { return Err(insufficient_funds()) };
         if !Self::vaults_cover(&market, &fund, market_vault, fund_vault) {
             return Err(undercollateralized());
         }
@@ -156,6 +164,11 @@ fn refusal(error: Refusal) -> backstop_app::Error {
             backstop_app::Error::Transaction { reason: program.program_error.to_string(), transient: false }
         }
     }
+}
+
+/// What the token program says of a transfer beyond the source's balance.
+fn insufficient_funds() -> backstop_app::Error {
+    backstop_app::Error::Transaction { reason: "insufficient funds (token program)".to_string(), transient: false }
 }
 
 fn undercollateralized() -> backstop_app::Error {
@@ -195,7 +208,7 @@ impl Engine for CoreEngine {
             let mut market = self.market;
             apply_deposit(&mut market, &mut account, collateral, self.now).map_err(|e| e.to_string())?;
             self.market = market;
-            self.market_vault += collateral;
+            self.market_vault = self.market_vault.checked_add(collateral).ok_or("market vault overflows")?;
         }
         self.traders.push(account);
         Ok(self.traders.len() - 1)
@@ -248,9 +261,11 @@ impl Engine for CoreEngine {
     async fn settle_fund_revenue(&mut self) -> Result<(), String> {
         let (mut market, mut fund) = (self.market, self.fund);
         let sweep = apply_fund_revenue_sweep(&mut market, &mut fund, self.now).map_err(|e| e.to_string())?;
-        let total = sweep.fees + sweep.penalties;
-        let (market_vault, fund_vault) = (self.market_vault.saturating_sub(total), self.fund_vault + total);
-        if total > self.market_vault || !Self::vaults_cover(&market, &fund, market_vault, fund_vault) {
+        let total = sweep.fees.checked_add(sweep.penalties).ok_or("fund revenue overflows")?;
+        // The token program refuses a transfer beyond the source's balance.
+        let moved = self.market_vault.checked_sub(total).zip(self.fund_vault.checked_add(total));
+        let Some((market_vault, fund_vault)) = moved else { return Err(insufficient_funds().to_string()) };
+        if !Self::vaults_cover(&market, &fund, market_vault, fund_vault) {
             return Err(undercollateralized().to_string());
         }
         (self.market, self.fund, self.market_vault, self.fund_vault) = (market, fund, market_vault, fund_vault);
@@ -275,5 +290,19 @@ impl Engine for CoreEngine {
 
     fn take_covers(&mut self) -> Vec<CoverObservation> {
         std::mem::take(&mut self.covers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refusal;
+    use backstop::error::BackstopError;
+
+    #[test]
+    fn a_refusal_is_named_as_the_rpc_client_names_it() {
+        let named = refusal(BackstopError::OracleStale.into());
+        assert!(matches!(&named, backstop_app::Error::Program { name, .. } if name == "OracleStale"), "{named:?}");
+        let failure = backstop_app::keeper::Failure::new("liquidate", super::address_of(3), &named);
+        assert_eq!(failure.reason, "OracleStale");
     }
 }

@@ -9,7 +9,7 @@
 //!   tokens) on accounts held in memory, decodes the same oracle bytes, and decides as the keeper does with the
 //!   keeper's own `verdict`. Hundreds of times faster: for sweeps and many seeds.
 //!
-//! A test (`sim/tests/engines.rs`) replays one path on both and requires identical totals.
+//! `sim/tests/engines.rs` replays three settings on both and requires identical totals, samples and failures.
 
 use super::reconcile::CoverObservation;
 use backstop::state::{InsuranceFund, Market};
@@ -17,7 +17,7 @@ use backstop_app::RoundReport;
 use backstop_math::margin::TraderBalances;
 
 /// Which engine a run uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
 pub enum EngineKind {
     /// The real program on the in-process bank: every action a transaction (the ground truth).
     #[default]

@@ -12,6 +12,7 @@ pub mod reconcile;
 pub mod report;
 pub mod stress;
 pub mod sweep;
+pub mod table;
 
 use backstop_math::constants::BASE_PRECISION_U64;
 use backstop_math::params::MarketParams;
@@ -23,7 +24,7 @@ use prices::{PricePoint, Rng};
 use report::{Report, Sample};
 
 /// Who trades and how.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct SimConfig {
     pub traders: usize,
     pub seed: u64,
@@ -271,6 +272,8 @@ async fn replay<E: Engine>(
             cumulative_socialized: market.cumulative_socialized,
             cumulative_uncovered: market.cumulative_uncovered,
             cumulative_fees: market.cumulative_fees,
+            fund_inflow_fees: fund.inflow_fees,
+            fund_inflow_penalties: fund.inflow_penalties,
             funding_rate_ppb: market.books.funding_rate_ppb,
         });
         if (n + 1) % SWEEP_EVERY == 0 && !config.stress.fund_buffer_only {
@@ -294,7 +297,7 @@ async fn replay<E: Engine>(
     audit_step(&mut engine, &mut report, last_ts, &start_holdings).await?;
     let market = engine.market().await?;
     let end_fund = engine.fund().await?;
-    report.close(&start_fund, &end_fund);
+    report.close(&start_fund, &end_fund, &market);
     let error = report.totals.reconciliation_error;
     report.totals.pending_deficit_at_end = market.books.pending_deficit;
     report.audit.close(error, market.books.bankrupt_deficit);

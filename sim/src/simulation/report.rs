@@ -29,11 +29,14 @@ pub struct Sample {
     pub cumulative_socialized: u64,
     pub cumulative_uncovered: u64,
     pub cumulative_fees: u64,
+    /// The fund's lifetime inflows by source (swept fees, swept liquidation penalties).
+    pub fund_inflow_fees: u64,
+    pub fund_inflow_penalties: u64,
     pub funding_rate_ppb: i64,
 }
 
 /// Totals, all in quote atoms (6 decimals) unless named otherwise.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Totals {
     pub steps: usize,
     /// Traders whose opening order the market accepted (the rest stayed flat).
@@ -144,9 +147,14 @@ impl Report {
         self.totals.bankruptcies += round.covered.len();
     }
 
-    /// Closes the totals against the fund's own lifetime counters.
-    pub fn close(&mut self, start: &InsuranceFund, end: &InsuranceFund) {
+    /// Closes the totals against the fund's own lifetime counters and the market's waterfall counters at the end
+    /// (the keeper's last round after the replay counts: a loss it socialized is a loss).
+    pub fn close(&mut self, start: &InsuranceFund, end: &InsuranceFund, market: &backstop::state::Market) {
         let t = &mut self.totals;
+        t.lp_clawback = market.cumulative_lp_clawback;
+        t.socialized_loss = market.cumulative_socialized;
+        t.uncovered = market.cumulative_uncovered;
+        t.fees_collected = market.cumulative_fees;
         t.fund_end = end.book.balance;
         t.fund_inflows = (end.inflow_fees + end.inflow_penalties) - (start.inflow_fees + start.inflow_penalties);
         t.fund_covers = end.deficits_covered - start.deficits_covered;

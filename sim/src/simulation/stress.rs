@@ -8,7 +8,7 @@ use backstop_math::constants::BASE_PRECISION_U64;
 use backstop_tests::USDC;
 
 /// The stress settings of a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Stress {
     /// Seconds between a print and the keeper's round on it. Default 5: the keeper's own polling interval
     /// (`backstop keeper --interval 5`), so on average a print waits half of it, plus a slot or two to land.

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 
 /// One run of the sweep: a fund size and a seed, and what came of it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Run {
     /// The fund's seed capital, whole dollars.
     pub fund: u64,
@@ -26,14 +26,16 @@ pub struct Run {
 }
 
 impl Run {
-    /// Whether the fund covered every deficit of the run (nothing reached the LP pool, the traders or the books).
+    /// Whether the fund covered every deficit of the run: nothing reached the LP pool, the traders or the books,
+    /// and no deficit was left waiting for cover at the end.
     pub fn fully_covered(&self) -> bool {
-        self.totals.lp_clawback == 0 && self.totals.socialized_loss == 0 && self.totals.uncovered == 0
+        let t = &self.totals;
+        t.lp_clawback == 0 && t.socialized_loss == 0 && t.uncovered == 0 && t.pending_deficit_at_end == 0
     }
 }
 
 /// Median, 95th percentile (nearest rank) and worst of a sample.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Spread {
     pub median: u64,
     pub p95: u64,
@@ -52,7 +54,7 @@ impl Spread {
 }
 
 /// One fund size over every seed.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FundRow {
     pub fund: u64,
     pub runs: usize,
@@ -67,8 +69,11 @@ pub struct FundRow {
 }
 
 /// The sweep's answer.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Sweep {
+    /// The series' name (its file's stem), for tables across series.
+    #[serde(default)]
+    pub series: String,
     pub config: SimConfig,
     pub seeds: Vec<u64>,
     pub rows: Vec<FundRow>,
@@ -200,11 +205,16 @@ fn summarise(config: &SimConfig, seeds: &[u64], funds: &[u64], runs: Vec<Run>) -
             uncovered: spread(&|run| run.totals.uncovered),
         });
     }
-    let smallest_full_cover = rows.iter().find(|row| row.fully_covered == row.runs && row.runs > 0).map(|row| row.fund);
+    rows.sort_by_key(|row| row.fund);
+    // The smallest fund from which every larger fund on the grid also covered every run: a smaller one that happened
+    // to cover while a larger one did not is no answer.
+    let covers = |row: &FundRow| row.runs > 0 && row.fully_covered == row.runs;
+    let smallest_full_cover = (0..rows.len()).find(|&i| rows[i..].iter().all(covers)).map(|i| rows[i].fund);
     let largest_with_socialization =
         rows.iter().filter(|row| row.socialized.worst + row.uncovered.worst > 0).map(|row| row.fund).max();
     let audit_findings = runs.iter().map(|run| run.audit_findings).sum();
     Sweep {
+        series: String::new(),
         config: *config,
         seeds: seeds.to_vec(),
         rows,
@@ -217,7 +227,7 @@ fn summarise(config: &SimConfig, seeds: &[u64], funds: &[u64], runs: Vec<Run>) -
 
 impl Sweep {
     pub fn markdown(&self, title: &str) -> String {
-        let usd = |atoms: u64| format!("${}", atoms / 1_000_000);
+        let usd = dollars;
         let spread = |s: &Spread| format!("{} / {} / {}", usd(s.median), usd(s.p95), usd(s.worst));
         let mut out = String::new();
         let _ = writeln!(
@@ -301,6 +311,15 @@ pub fn static_fees(mut params: MarketParams) -> MarketParams {
     params
 }
 
+/// Whole dollars, with cents below $100 (a few cents socialized is still a loss that reached traders).
+pub fn dollars(atoms: u64) -> String {
+    if atoms < 100_000_000 {
+        format!("${}.{:02}", atoms / 1_000_000, atoms % 1_000_000 / 10_000)
+    } else {
+        format!("${}", atoms / 1_000_000)
+    }
+}
+
 /// How a report names the engine its runs used.
 pub fn engine_words(engine: EngineKind) -> &'static str {
     match engine {
@@ -317,7 +336,7 @@ type Measure = dyn Fn(&Run) -> u64;
 pub fn comparison_markdown(title: &str, fund: u64, dynamic: &Sweep, fixed: &Sweep) -> String {
     let at = |sweep: &Sweep| sweep.runs.iter().filter(|run| run.fund == fund).cloned().collect::<Vec<Run>>();
     let (dynamic_runs, fixed_runs) = (at(dynamic), at(fixed));
-    let usd = |atoms: u64| format!("${}", atoms / 1_000_000);
+    let usd = dollars;
     let spread = |runs: &[Run], f: &dyn Fn(&Run) -> u64| {
         let s = Spread::of(runs.iter().map(f).collect());
         format!("{} / {} / {}", usd(s.median), usd(s.p95), usd(s.worst))
