@@ -122,6 +122,9 @@ struct RunArgs {
     /// Seconds by which the oracle trails the market (0: on time).
     #[arg(long, default_value_t = 0)]
     oracle_delay: u32,
+    /// The fund's staker asks to leave once the fund has drawn this % of its peak (none by default).
+    #[arg(long)]
+    stakers_exit_at: Option<u32>,
     /// `bank`: the real program on the in-process bank, every action a transaction (the ground truth; the default
     /// of `simulate`). `core`: the program's own state transitions in memory from a bank-built start, hundreds of
     /// times faster, identical totals (the default of `sweep`).
@@ -179,6 +182,7 @@ impl RunArgs {
                 trades_per_step: self.trades_per_step,
                 fund_buffer_only: self.fund_buffer_only,
                 oracle_delay_secs: self.oracle_delay,
+                staker_exit_drawdown_pct: self.stakers_exit_at,
             },
             ..SimConfig::default()
         }

@@ -36,10 +36,15 @@ pub fn exposure<'info>(fund: &Pubkey, markets_backed: u16, infos: &'info [Accoun
     require!(infos.len() == usize::from(markets_backed), BackstopError::InvalidMarketList);
     let mut total = 0u64;
     visit(fund, infos, |_, market| {
-        require!(market.last_read_diverged == 0, BackstopError::OracleDivergedFromEma);
-        let callable = market.books.bankrupt_deficit.min(market.params.fund_draw_cap);
-        total = total.checked_add(callable).ok_or(BackstopError::Overflow)?;
+        total = total.checked_add(market_exposure(market)?).ok_or(BackstopError::Overflow)?;
         Ok(())
     })?;
     Ok(total)
+}
+
+/// One market's part of [`exposure`]: its bankruptcies awaiting cover, at most its draw cap; refused while its last
+/// print lay beyond the EMA band.
+pub fn market_exposure(market: &Market) -> Result<u64> {
+    require!(market.last_read_diverged == 0, BackstopError::OracleDivergedFromEma);
+    Ok(market.books.bankrupt_deficit.min(market.params.fund_draw_cap))
 }

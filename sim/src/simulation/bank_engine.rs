@@ -5,7 +5,7 @@ use super::prices::PricePoint;
 use super::reconcile::CoverObservation;
 use super::{conf_of, SimConfig};
 use crate::bank::InProcessChain;
-use backstop::state::{InsuranceFund, Market};
+use backstop::state::{InsuranceFund, Market, StakePosition};
 use backstop_app::chain::Chain;
 use backstop_app::keeper::Keeper;
 use backstop_app::RoundReport;
@@ -18,6 +18,8 @@ pub struct BankEngine {
     pub chain: InProcessChain,
     keeper: Keeper,
     traders: Vec<Actor>,
+    /// Who seeded the fund.
+    pub staker: Actor,
 }
 
 impl BankEngine {
@@ -33,7 +35,7 @@ impl BankEngine {
         env.set_price(first.price_e8, conf_of(first.price_e8, config.conf_bps)).await;
         // The oracle's EMA lags the series as Pyth's does, so a fast crash meets the EMA guard as it would live.
         env.lag_ema();
-        let _stakers = env.seed_fund(config.fund_capital * backstop_tests::USDC).await;
+        let staker = env.seed_fund(config.fund_capital * backstop_tests::USDC).await;
         for _ in 0..2 {
             env.lp(config.lp_capital * backstop_tests::USDC / 2).await;
         }
@@ -43,7 +45,7 @@ impl BankEngine {
         // The replay sweeps fund revenue itself, after it has measured the step: a drawdown is seen before the
         // sweep refills the fund.
         keeper.sweep_every = 0;
-        Ok(Self { chain, keeper, traders: Vec::new() })
+        Ok(Self { chain, keeper, traders: Vec::new(), staker })
     }
 }
 
@@ -122,5 +124,21 @@ impl Engine for BankEngine {
 
     fn take_covers(&mut self) -> Vec<CoverObservation> {
         std::mem::take(&mut self.chain.covers)
+    }
+
+    async fn stake_position(&mut self) -> Result<StakePosition, String> {
+        Ok(self.chain.env.stake_position(&self.staker).await)
+    }
+
+    async fn request_exit(&mut self) -> Result<bool, String> {
+        let position = self.stake_position().await?;
+        let shares = position.book.shares.saturating_sub(position.book.locked_shares);
+        let request = self.chain.env.staking(&self.staker).request_unstake(shares);
+        Ok(self.chain.env.act(&self.staker, request).await.is_ok())
+    }
+
+    async fn complete_exit(&mut self) -> Result<bool, String> {
+        let unstake = self.chain.env.staking(&self.staker).unstake(&[self.chain.env.market]);
+        Ok(self.chain.env.act(&self.staker, unstake).await.is_ok())
     }
 }

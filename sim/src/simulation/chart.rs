@@ -156,13 +156,13 @@ fn panels(report: &Report) -> Vec<Panel> {
 }
 
 /// `HH:MM` UTC of a unix time.
-fn utc_clock(unix_ts: i64) -> String {
+pub fn utc_clock(unix_ts: i64) -> String {
     let seconds = unix_ts.rem_euclid(86_400);
     format!("{:02}:{:02}", seconds / 3_600, seconds % 3_600 / 60)
 }
 
 /// `YYYY-MM-DD` of a unix time (the proleptic Gregorian calendar, days since 1970-01-01).
-fn utc_date(unix_ts: i64) -> String {
+pub fn utc_date(unix_ts: i64) -> String {
     let days = unix_ts.div_euclid(86_400);
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

@@ -1,7 +1,8 @@
 //! The fast engine: the program's own state transitions on accounts held in memory, no bank.
 //!
 //! Every action runs the function its instruction's handler runs (`apply_trade`, `apply_liquidation`,
-//! `apply_cover`, `apply_fund_revenue_sweep`, `apply_deposit`, `Market::absorb_oracle`) on copies of the accounts,
+//! `apply_cover`, `apply_fund_revenue_sweep`, `apply_deposit`, `apply_request_unstake`, `apply_unstake`,
+//! `Market::absorb_oracle`) on copies of the accounts,
 //! and keeps the copies only when the action succeeds and the vaults still hold what the books owe, as a rejected
 //! transaction changes nothing. The oracle is read from the same account bytes the bank's Pyth account holds, with
 //! the program's decoder and guards (staleness, ordering, confidence, the EMA band).
@@ -17,8 +18,11 @@ use super::bank_engine::BankEngine;
 use super::engine::Engine;
 use super::reconcile::{CoverObservation, CoverSnapshot};
 use anchor_lang::prelude::Pubkey;
-use backstop::instructions::{apply_cover, apply_deposit, apply_fund_revenue_sweep, apply_liquidation, apply_trade};
-use backstop::state::{InsuranceFund, MarginAccount, Market};
+use backstop::instructions::{
+    apply_cover, apply_deposit, apply_fund_revenue_sweep, apply_liquidation, apply_request_unstake, apply_trade,
+    apply_unstake,
+};
+use backstop::state::{InsuranceFund, MarginAccount, Market, StakePosition};
 use backstop_app::chain::Chain;
 use backstop_app::keeper::{verdict, Failure, Verdict};
 use backstop_app::RoundReport;
@@ -34,6 +38,7 @@ pub struct CoreStart {
     market: Market,
     fund: InsuranceFund,
     keeper: MarginAccount,
+    stake: StakePosition,
     market_vault: u64,
     fund_vault: u64,
     feed: OracleFeed,
@@ -48,9 +53,11 @@ impl CoreStart {
         let (market_vault, fund_vault) = bank.vault_balances().await?;
         let keeper_address = pda::margin_account(&bank.chain.env.market, &bank.chain.keeper());
         let keeper: MarginAccount = bank.chain.env.load(keeper_address).await;
+        let stake = bank.stake_position().await?;
         let feed = bank.chain.env.oracle_feed();
         let oracle_owner = feed.account().owner;
-        Ok(Self { market, fund, keeper, market_vault, fund_vault, feed, oracle_owner, now: bank.chain.env.now })
+        let now = bank.chain.env.now;
+        Ok(Self { market, fund, keeper, stake, market_vault, fund_vault, feed, oracle_owner, now })
     }
 }
 
@@ -58,6 +65,7 @@ pub struct CoreEngine {
     market: Market,
     fund: InsuranceFund,
     keeper: MarginAccount,
+    stake: StakePosition,
     traders: Vec<MarginAccount>,
     market_vault: u64,
     fund_vault: u64,
@@ -78,6 +86,7 @@ impl CoreEngine {
             market: start.market,
             fund: start.fund,
             keeper: start.keeper,
+            stake: start.stake,
             traders: Vec::new(),
             market_vault: start.market_vault,
             fund_vault: start.fund_vault,
@@ -290,6 +299,33 @@ impl Engine for CoreEngine {
 
     fn take_covers(&mut self) -> Vec<CoverObservation> {
         std::mem::take(&mut self.covers)
+    }
+
+    async fn stake_position(&mut self) -> Result<StakePosition, String> {
+        Ok(self.stake)
+    }
+
+    async fn request_exit(&mut self) -> Result<bool, String> {
+        let (mut fund, mut stake) = (self.fund, self.stake);
+        let shares = stake.book.shares.saturating_sub(stake.book.locked_shares);
+        if apply_request_unstake(&mut fund, &mut stake, shares, self.now).is_err() {
+            return Ok(false);
+        }
+        (self.fund, self.stake) = (fund, stake);
+        Ok(true)
+    }
+
+    /// As `unstake` naming the one market the fund backs: its exposure netted, the amount paid out of the vault.
+    async fn complete_exit(&mut self) -> Result<bool, String> {
+        let (mut fund, mut stake) = (self.fund, self.stake);
+        let Ok(exposure) = backstop::fund_markets::market_exposure(&self.market) else { return Ok(false) };
+        let Ok(done) = apply_unstake(&mut fund, &mut stake, exposure, self.now) else { return Ok(false) };
+        let Some(fund_vault) = self.fund_vault.checked_sub(done.amount) else { return Ok(false) };
+        if fund_vault < fund.book.balance {
+            return Ok(false);
+        }
+        (self.fund, self.stake, self.fund_vault) = (fund, stake, fund_vault);
+        Ok(true)
     }
 }
 

@@ -12,7 +12,7 @@
 //! `sim/tests/engines.rs` replays three settings on both and requires identical totals, samples and failures.
 
 use super::reconcile::CoverObservation;
-use backstop::state::{InsuranceFund, Market};
+use backstop::state::{InsuranceFund, Market, StakePosition};
 use backstop_app::RoundReport;
 use backstop_math::margin::TraderBalances;
 
@@ -52,4 +52,12 @@ pub trait Engine {
     async fn vault_balances(&mut self) -> Result<(u64, u64), String>;
     /// Every cover since the last call, observed around it (for the audit).
     fn take_covers(&mut self) -> Vec<CoverObservation>;
+    /// The fund's staker (who seeded it) as stored.
+    async fn stake_position(&mut self) -> Result<StakePosition, String>;
+    /// The staker asks to withdraw all its unlocked shares: `request_unstake` (the cooldown starts). Whether the
+    /// program took the request.
+    async fn request_exit(&mut self) -> Result<bool, String>;
+    /// The staker's `unstake`, naming every market the fund backs. Whether the program paid (a refusal, e.g. the
+    /// cooldown not over or the redemption gate full, is `false`).
+    async fn complete_exit(&mut self) -> Result<bool, String>;
 }

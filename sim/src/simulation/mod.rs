@@ -276,6 +276,10 @@ async fn replay<E: Engine>(
             fund_inflow_penalties: fund.inflow_penalties,
             funding_rate_ppb: market.books.funding_rate_ppb,
         });
+        if let Some(pct) = config.stress.staker_exit_drawdown_pct {
+            let drawn = (report.totals.fund_peak, fund.book.balance);
+            stress::staker_exits(&mut engine, pct, drawn, point.unix_ts, &mut report.totals.staker_exit).await?;
+        }
         if (n + 1) % SWEEP_EVERY == 0 && !config.stress.fund_buffer_only {
             sweep(&mut engine, &mut report).await?;
             let balance = engine.fund().await?.book.balance;

@@ -70,6 +70,9 @@ pub struct Totals {
     pub socialized_loss: u64,
     pub uncovered: u64,
     pub fees_collected: u64,
+    /// The staker's exit, when `--stakers-exit-at` asked for one.
+    #[serde(default)]
+    pub staker_exit: super::stress::StakerExit,
     pub price_min_e8: i64,
     pub price_max_e8: i64,
 }
@@ -199,11 +202,14 @@ impl Report {
         let down = s.keeper_down_minutes.map_or("never".to_string(), |(a, b)| format!("minutes {a}–{b}"));
         let _ = writeln!(
             out,
-            "Stress: keeper latency {} s, keeper down {down}, oracle {} s late, {} trades per step, fund {}.\n",
+            "Stress: keeper latency {} s, keeper down {down}, oracle {} s late, {} trades per step, fund {}, staker \
+             {}.\n",
             s.keeper_latency_secs,
             s.oracle_delay_secs,
             s.trades_per_step,
-            if s.fund_buffer_only { "fed by its buffer only (no revenue swept in)" } else { "fed by swept revenue" }
+            if s.fund_buffer_only { "fed by its buffer only (no revenue swept in)" } else { "fed by swept revenue" },
+            s.staker_exit_drawdown_pct
+                .map_or("stays".to_string(), |pct| format!("asks to leave at a {pct} % drawdown"))
         );
         let _ = writeln!(out, "| measure | value |\n|---|---|");
         let rows = [
@@ -242,6 +248,7 @@ impl Report {
                 format!("{} / {} / {}", self.audit.steps_checked, self.audit.covers_checked, self.audit.findings.len()),
             ),
             ("keeper failures by reason", failures(&self.audit)),
+            ("staker's exit: asked to leave / value then / paid / paid in full", exit(&t.staker_exit)),
         ];
         for (name, value) in rows {
             let _ = writeln!(out, "| {name} | {value} |");
@@ -250,6 +257,23 @@ impl Report {
             let _ = writeln!(out, "\n**Audit finding**: {finding}");
         }
         out
+    }
+}
+
+fn exit(exit: &super::stress::StakerExit) -> String {
+    let usd = |atoms: u64| format!("${}.{:02}", atoms / 1_000_000, atoms % 1_000_000 / 10_000);
+    let at = |ts: Option<i64>| {
+        ts.map_or("never".to_string(), |ts| format!("{} {}", super::chart::utc_date(ts), super::chart::utc_clock(ts)))
+    };
+    match exit.requested_at {
+        None => "no request".to_string(),
+        Some(_) => format!(
+            "{} / {} / {} / {}",
+            at(exit.requested_at),
+            usd(exit.requested_value),
+            usd(exit.paid),
+            at(exit.completed_at)
+        ),
     }
 }
 

@@ -26,6 +26,11 @@ pub struct Stress {
     /// (the last row at or before it). 0 by default: Pyth's aggregate lands within a slot or two, well inside the
     /// series' one-minute rows; a congested relay or a push feed that stops updating is what this stresses.
     pub oracle_delay_secs: u32,
+    /// The fund's staker asks to leave (requests to unstake everything) once the fund has drawn this percentage
+    /// of its peak; its unstake is tried at every step once the cooldown is over. None by default. A run on a bank
+    /// answers: can stakers who see the fund draw get out ahead of the losses? (They cannot: the request is valued
+    /// at the lower of then and the payout, net of deficits awaiting cover, within the redemption gate.)
+    pub staker_exit_drawdown_pct: Option<u32>,
 }
 
 impl Default for Stress {
@@ -36,6 +41,7 @@ impl Default for Stress {
             trades_per_step: 2,
             fund_buffer_only: false,
             oracle_delay_secs: 0,
+            staker_exit_drawdown_pct: None,
         }
     }
 }
@@ -53,6 +59,9 @@ impl Stress {
         if self.oracle_delay_secs > 3_600 {
             return Err("--oracle-delay: at most 3 600 seconds".to_string());
         }
+        if self.staker_exit_drawdown_pct.is_some_and(|pct| !(1..=100).contains(&pct)) {
+            return Err("--stakers-exit-at: a drawdown of 1 to 100 %".to_string());
+        }
         if self.trades_per_step > traders {
             return Err("--trades-per-step: at most the number of traders".to_string());
         }
@@ -66,6 +75,45 @@ impl Stress {
             None => true,
         }
     }
+}
+
+/// Where the staker's exit stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StakerExit {
+    /// When the staker asked to leave (the series' time), and what its shares were worth then.
+    pub requested_at: Option<i64>,
+    pub requested_value: u64,
+    /// What it was paid (the min rule and the gate may pay less than requested), and when it was paid in full.
+    pub paid: u64,
+    pub completed_at: Option<i64>,
+}
+
+/// The staker asks to leave once the fund has drawn `pct` % of its peak, and takes what `unstake` pays once its
+/// cooldown is over (tried each step until served in full). Times are recorded as the series' `unix_ts`.
+pub async fn staker_exits(
+    engine: &mut impl Engine,
+    pct: u32,
+    (peak, balance): (u64, u64),
+    unix_ts: i64,
+    exit: &mut StakerExit,
+) -> Result<(), String> {
+    let drawn = u128::from(peak.saturating_sub(balance)) * 100 >= u128::from(peak) * u128::from(pct);
+    if exit.requested_at.is_none() && peak > 0 && drawn && engine.request_exit().await? {
+        exit.requested_at = Some(unix_ts);
+        exit.requested_value = engine.stake_position().await?.book.request_value;
+    }
+    if exit.requested_at.is_none() || exit.completed_at.is_some() {
+        return Ok(());
+    }
+    let before = engine.stake_position().await?;
+    if engine.now() >= before.book.unlocks_at && engine.complete_exit().await? {
+        let after = engine.stake_position().await?;
+        exit.paid += after.unstaked - before.unstaked;
+        if after.book.locked_shares == 0 {
+            exit.completed_at = Some(unix_ts);
+        }
+    }
+    Ok(())
 }
 
 /// The price the oracle shows at `unix_ts` when it trails by `delay_secs`: the last row at or before

@@ -38,6 +38,9 @@ pub fn setting(sweep: &Sweep) -> String {
     }
     words.push(format!("{} trades/step", s.trades_per_step));
     words.push(if s.fund_buffer_only { "buffer only".to_string() } else { "revenue swept".to_string() });
+    if let Some(pct) = s.staker_exit_drawdown_pct {
+        words.push(format!("staker leaves at {pct} % drawdown"));
+    }
     if sweep.config.max_steps > 0 {
         words.push(format!("≤ {} steps", sweep.config.max_steps));
     }

@@ -2,7 +2,7 @@ use crate::error::{BackstopError, OrReject};
 use crate::events::{EventHeader, StakeAction, StakeRecord};
 use crate::state::{InsuranceFund, StakePosition};
 use anchor_lang::prelude::*;
-use backstop_math::staking;
+use backstop_math::staking::{self, StakeBook};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -26,10 +26,7 @@ pub fn handle_request_unstake(ctx: Context<RequestUnstake>, shares: u64) -> Resu
     let now = clock.unix_timestamp;
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
     let mut position = ctx.accounts.stake_position.load_mut()?;
-    let params = fund.params;
-    let (book, stake_book) = staking::request_unstake(&fund.book, &position.book, shares, now, &params).or_reject()?;
-    fund.book = book;
-    position.book = stake_book;
+    let stake_book = apply_request_unstake(&mut fund, &mut position, shares, now)?;
     let record = StakeRecord {
         header: EventHeader::now(&clock),
         fund: ctx.accounts.insurance_fund.key(),
@@ -44,4 +41,19 @@ pub fn handle_request_unstake(ctx: Context<RequestUnstake>, shares: u64) -> Resu
     drop((fund, position));
     crate::events::emit(&ctx.accounts.event_authority, &record)?;
     Ok(())
+}
+
+/// Everything a request decides and stores, on the loaded accounts (nothing moves until `unstake`). The crash
+/// laboratory's core engine runs this same function in memory.
+pub fn apply_request_unstake(
+    fund: &mut InsuranceFund,
+    position: &mut StakePosition,
+    shares: u64,
+    now: i64,
+) -> Result<StakeBook> {
+    let params = fund.params;
+    let (book, stake_book) = staking::request_unstake(&fund.book, &position.book, shares, now, &params).or_reject()?;
+    fund.book = book;
+    position.book = stake_book;
+    Ok(stake_book)
 }

@@ -5,7 +5,7 @@ use crate::state::{InsuranceFund, StakePosition};
 use crate::vault::{self, TokenAccountView};
 use anchor_lang::prelude::*;
 use anchor_spl::token::Token;
-use backstop_math::staking;
+use backstop_math::staking::{self, Unstaked};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -48,12 +48,7 @@ pub fn handle_unstake<'info>(ctx: Context<'info, Unstake<'info>>) -> Result<()> 
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
     let exposure = fund_markets::exposure(&fund_key, fund.markets_backed, ctx.remaining_accounts)?;
     let mut position = ctx.accounts.stake_position.load_mut()?;
-    let params = fund.params;
-    let done = staking::unstake(&fund.book, &position.book, now, &params, exposure).or_reject()?;
-    fund.book = done.fund;
-    fund.outflow_unstakes = fund.outflow_unstakes.saturating_add(done.amount);
-    position.book = done.position;
-    position.unstaked = position.unstaked.saturating_add(done.amount);
+    let done = apply_unstake(&mut fund, &mut position, exposure, now)?;
     let owed = fund.book.balance;
     let signer = fund.signer();
     let record = StakeRecord {
@@ -81,4 +76,22 @@ pub fn handle_unstake<'info>(ctx: Context<'info, Unstake<'info>>) -> Result<()> 
     vault::require_covers(&ctx.accounts.vault, owed)?;
     crate::events::emit(&ctx.accounts.event_authority, &record)?;
     Ok(())
+}
+
+/// Everything an unstake decides and stores, on the loaded accounts, given the fund's `exposure` (what it is about
+/// to pay in the markets it backs, [`fund_markets::exposure`]); the handler then pays `amount` out of the vault. The
+/// crash laboratory's core engine runs this same function in memory.
+pub fn apply_unstake(
+    fund: &mut InsuranceFund,
+    position: &mut StakePosition,
+    exposure: u64,
+    now: i64,
+) -> Result<Unstaked> {
+    let params = fund.params;
+    let done = staking::unstake(&fund.book, &position.book, now, &params, exposure).or_reject()?;
+    fund.book = done.fund;
+    fund.outflow_unstakes = fund.outflow_unstakes.saturating_add(done.amount);
+    position.book = done.position;
+    position.unstaked = position.unstaked.saturating_add(done.amount);
+    Ok(done)
 }
