@@ -132,7 +132,10 @@ impl Engine for BankEngine {
 
     async fn request_exit(&mut self) -> Result<bool, String> {
         let position = self.stake_position().await?;
-        let shares = position.book.shares.saturating_sub(position.book.locked_shares);
+        let fund = self.fund().await?;
+        // The shares as the fund counts them now (a fund drained to nothing voids them: a new epoch).
+        let book = position.book.in_epoch_of(&fund.book);
+        let shares = book.shares.saturating_sub(book.locked_shares);
         let request = self.chain.env.staking(&self.staker).request_unstake(shares);
         Ok(self.chain.env.act(&self.staker, request).await.is_ok())
     }

@@ -307,7 +307,9 @@ impl Engine for CoreEngine {
 
     async fn request_exit(&mut self) -> Result<bool, String> {
         let (mut fund, mut stake) = (self.fund, self.stake);
-        let shares = stake.book.shares.saturating_sub(stake.book.locked_shares);
+        // The shares as the fund counts them now (a fund drained to nothing voids them: a new epoch).
+        let book = stake.book.in_epoch_of(&fund.book);
+        let shares = book.shares.saturating_sub(book.locked_shares);
         if apply_request_unstake(&mut fund, &mut stake, shares, self.now).is_err() {
             return Ok(false);
         }
@@ -317,6 +319,10 @@ impl Engine for CoreEngine {
 
     /// As `unstake` naming the one market the fund backs: its exposure netted, the amount paid out of the vault.
     async fn complete_exit(&mut self) -> Result<bool, String> {
+        // `unstake` must name every market the fund backs; this engine holds one.
+        if self.fund.markets_backed != 1 {
+            return Err(format!("the core engine holds one market; the fund backs {}", self.fund.markets_backed));
+        }
         let (mut fund, mut stake) = (self.fund, self.stake);
         let Ok(exposure) = backstop::fund_markets::market_exposure(&self.market) else { return Ok(false) };
         let Ok(done) = apply_unstake(&mut fund, &mut stake, exposure, self.now) else { return Ok(false) };

@@ -6,6 +6,7 @@ pub mod bank_engine;
 pub mod chart;
 pub mod core_engine;
 pub mod engine;
+pub mod format;
 pub mod prices;
 pub mod readings;
 pub mod reconcile;
@@ -283,7 +284,7 @@ async fn replay<E: Engine>(
         if (n + 1) % SWEEP_EVERY == 0 && !config.stress.fund_buffer_only {
             sweep(&mut engine, &mut report).await?;
             let balance = engine.fund().await?.book.balance;
-            report.after_sweep(balance);
+            report.after_sweep(balance.saturating_add(report.totals.staker_exit.paid));
         }
         on_step(n + 1, steps.len());
     }

@@ -127,9 +127,11 @@ impl Report {
             t.price_min_e8 = t.price_min_e8.min(sample.price_e8);
             t.price_max_e8 = t.price_max_e8.max(sample.price_e8);
         }
+        // A drawdown is what the fund lost, not what its stakers took out: what they withdrew counts as still held.
+        let held = sample.fund_balance.saturating_add(t.staker_exit.paid);
         t.fund_peak = t.fund_peak.max(t.fund_start);
-        t.max_fund_drawdown = t.max_fund_drawdown.max(t.fund_peak.saturating_sub(sample.fund_balance));
-        t.fund_peak = t.fund_peak.max(sample.fund_balance);
+        t.max_fund_drawdown = t.max_fund_drawdown.max(t.fund_peak.saturating_sub(held));
+        t.fund_peak = t.fund_peak.max(held);
         t.lp_clawback = sample.cumulative_lp_clawback;
         t.socialized_loss = sample.cumulative_socialized;
         t.uncovered = sample.cumulative_uncovered;
@@ -196,7 +198,7 @@ impl Report {
             self.series_rows,
             self.step_secs,
             self.config.seed,
-            super::sweep::engine_words(self.config.engine)
+            super::format::engine_words(self.config.engine)
         );
         let s = &self.config.stress;
         let down = s.keeper_down_minutes.map_or("never".to_string(), |(a, b)| format!("minutes {a}–{b}"));
@@ -229,7 +231,7 @@ impl Report {
             ("fund at start / end", format!("{} / {}", usd(t.fund_start), usd(t.fund_end))),
             ("fund inflows (fees + penalties)", usd(t.fund_inflows)),
             ("deficits paid by the fund", usd(t.fund_covers)),
-            ("fund max drawdown (from its peak, sweeps included)", usd(t.max_fund_drawdown)),
+            ("fund max drawdown (from its peak, sweeps included, withdrawals not)", usd(t.max_fund_drawdown)),
             (
                 "minimum coverage ratio (before each keeper round, net of deficits awaiting cover)",
                 format!("{:.2} %", t.min_coverage_bps as f64 / 100.0),
@@ -242,13 +244,19 @@ impl Report {
                 "keeper's last round after the replay: liquidations / covers",
                 format!("{} / {}", t.final_round_liquidations, t.final_round_covers),
             ),
-            ("fund reconciliation (start + in − covers − end)", format!("{} atoms", t.reconciliation_error)),
+            (
+                "fund reconciliation (start + stakes + in − covers − unstakes − end)",
+                format!("{} atoms", t.reconciliation_error),
+            ),
             (
                 "audit: steps and covers checked, findings",
                 format!("{} / {} / {}", self.audit.steps_checked, self.audit.covers_checked, self.audit.findings.len()),
             ),
             ("keeper failures by reason", failures(&self.audit)),
-            ("staker's exit: asked to leave / value then / paid / paid in full", exit(&t.staker_exit)),
+            (
+                "staker's exit: asked to leave / its shares' value then / paid / request served (every share burned)",
+                exit(&t.staker_exit),
+            ),
         ];
         for (name, value) in rows {
             let _ = writeln!(out, "| {name} | {value} |");
@@ -263,7 +271,7 @@ impl Report {
 fn exit(exit: &super::stress::StakerExit) -> String {
     let usd = |atoms: u64| format!("${}.{:02}", atoms / 1_000_000, atoms % 1_000_000 / 10_000);
     let at = |ts: Option<i64>| {
-        ts.map_or("never".to_string(), |ts| format!("{} {}", super::chart::utc_date(ts), super::chart::utc_clock(ts)))
+        ts.map_or("never".to_string(), |ts| format!("{} {}", super::format::utc_date(ts), super::format::utc_clock(ts)))
     };
     match exit.requested_at {
         None => "no request".to_string(),

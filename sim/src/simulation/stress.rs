@@ -27,9 +27,10 @@ pub struct Stress {
     /// series' one-minute rows; a congested relay or a push feed that stops updating is what this stresses.
     pub oracle_delay_secs: u32,
     /// The fund's staker asks to leave (requests to unstake everything) once the fund has drawn this percentage
-    /// of its peak; its unstake is tried at every step once the cooldown is over. None by default. A run on a bank
-    /// answers: can stakers who see the fund draw get out ahead of the losses? (They cannot: the request is valued
-    /// at the lower of then and the payout, net of deficits awaiting cover, within the redemption gate.)
+    /// of its peak; its unstake is tried at every step once the cooldown is over. None by default. It answers: can
+    /// a staker who sees the fund draw get out ahead of the losses? (The payout is the lower of the shares' value
+    /// at the request and at the payout, net of deficits then awaiting cover. The harness's redemption gate lets
+    /// the whole fund out in an hour, so the gate does not bind here.)
     pub staker_exit_drawdown_pct: Option<u32>,
 }
 
@@ -83,7 +84,8 @@ pub struct StakerExit {
     /// When the staker asked to leave (the series' time), and what its shares were worth then.
     pub requested_at: Option<i64>,
     pub requested_value: u64,
-    /// What it was paid (the min rule and the gate may pay less than requested), and when it was paid in full.
+    /// What it was paid (the min rule may pay less than the value at the request), and when the request was served
+    /// (every locked share burned).
     pub paid: u64,
     pub completed_at: Option<i64>,
 }

@@ -5,6 +5,7 @@
 
 use super::core_engine::CoreStart;
 use super::engine::EngineKind;
+use super::format::{dollars, engine_words};
 use super::prices::PricePoint;
 use super::report::Totals;
 use super::{core_start, run_core_from, run_with, SimConfig};
@@ -309,23 +310,6 @@ pub fn static_fees(mut params: MarketParams) -> MarketParams {
     params.fund_share_max_bps = params.fee_fund_share_bps;
     params.coverage_target_bps = 0;
     params
-}
-
-/// Whole dollars, with cents below $100 (a few cents socialized is still a loss that reached traders).
-pub fn dollars(atoms: u64) -> String {
-    if atoms < 100_000_000 {
-        format!("${}.{:02}", atoms / 1_000_000, atoms % 1_000_000 / 10_000)
-    } else {
-        format!("${}", atoms / 1_000_000)
-    }
-}
-
-/// How a report names the engine its runs used.
-pub fn engine_words(engine: EngineKind) -> &'static str {
-    match engine {
-        EngineKind::Bank => "the real program on the in-process bank",
-        EngineKind::Core => "the program's state transitions on the core engine",
-    }
 }
 
 /// One figure of a run.

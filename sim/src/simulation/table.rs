@@ -2,7 +2,8 @@
 //! the sweep compared, `static.json`) that each `backstop-sim sweep` wrote, and writes one row per sweep as markdown
 //! and CSV. Each sweep is one series under one setting; the table puts them side by side.
 
-use super::sweep::{dollars, Spread, Sweep};
+use super::format::dollars;
+use super::sweep::{Spread, Sweep};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -87,61 +88,115 @@ fn grid(fund: Option<u64>) -> String {
     fund.map_or("none on the grid".to_string(), |f| format!("${f}"))
 }
 
-pub fn markdown(rows: &[Row]) -> String {
-    let mut out = String::from(
-        "| series | setting | engine, seeds × traders | audit findings | deficits over every run (median / p95 / worst) \
-         | smallest fund covering all | largest fund with a loss to traders | fees at the largest fund, dynamic / \
-         static (median) |\n|---|---|---|---|---|---|---|---|\n",
-    );
-    for row in rows {
-        let d = &row.deficits;
-        let fees_static = row.fees_static.map_or("–".to_string(), dollars);
-        let _ = writeln!(
-            out,
-            "| {} | {} | {}, {} × {} | {} | {} / {} / {} | {} | {} | {} / {} |",
-            row.series,
-            row.setting,
-            row.engine,
-            row.seeds,
-            row.traders,
-            row.audit_findings,
-            dollars(d.median),
-            dollars(d.p95),
-            dollars(d.worst),
+/// One column: its markdown heading, its CSV name, and the row's cell for each.
+struct Column {
+    heading: &'static str,
+    name: &'static str,
+    markdown: String,
+    csv: String,
+}
+
+/// Every column of a row, in order: the one list both formats are written from.
+fn columns(row: &Row) -> Vec<Column> {
+    let d = &row.deficits;
+    let opt = |value: Option<u64>| value.map_or(String::new(), |v| v.to_string());
+    let column = |heading, name, markdown: String, csv: String| Column { heading, name, markdown, csv };
+    vec![
+        column("series", "series", row.series.clone(), row.series.clone()),
+        column("setting", "setting", row.setting.clone(), format!("\"{}\"", row.setting)),
+        column("engine", "engine", row.engine.to_string(), row.engine.to_string()),
+        column("seeds × traders", "seeds", format!("{} × {}", row.seeds, row.traders), row.seeds.to_string()),
+        column("", "traders", String::new(), row.traders.to_string()),
+        column("audit findings", "audit_findings", row.audit_findings.to_string(), row.audit_findings.to_string()),
+        column(
+            "deficits over every run (median / p95 / worst)",
+            "deficits_median",
+            format!("{} / {} / {}", dollars(d.median), dollars(d.p95), dollars(d.worst)),
+            d.median.to_string(),
+        ),
+        column("", "deficits_p95", String::new(), d.p95.to_string()),
+        column("", "deficits_worst", String::new(), d.worst.to_string()),
+        column(
+            "smallest fund covering all",
+            "smallest_full_cover_dollars",
             grid(row.smallest_full_cover),
+            opt(row.smallest_full_cover),
+        ),
+        column(
+            "largest fund with a loss to traders",
+            "largest_with_socialization_dollars",
             grid(row.largest_with_socialization),
-            dollars(row.fees_dynamic),
-            fees_static
-        );
+            opt(row.largest_with_socialization),
+        ),
+        column(
+            "fees at the largest fund, dynamic / static (median)",
+            "fees_dynamic_median",
+            format!("{} / {}", dollars(row.fees_dynamic), row.fees_static.map_or("–".to_string(), dollars)),
+            row.fees_dynamic.to_string(),
+        ),
+        column("", "fees_static_median", String::new(), opt(row.fees_static)),
+    ]
+}
+
+/// The table as markdown (CSV-only columns, with an empty heading, are folded into the cell before them).
+pub fn markdown(rows: &[Row]) -> String {
+    let shown = |columns: Vec<Column>| columns.into_iter().filter(|c| !c.heading.is_empty()).collect::<Vec<_>>();
+    let Some(first) = rows.first() else { return String::new() };
+    let headings: Vec<&str> = shown(columns(first)).iter().map(|c| c.heading).collect();
+    let mut out = format!("| {} |\n|{}\n", headings.join(" | "), "---|".repeat(headings.len()));
+    for row in rows {
+        let cells: Vec<String> = shown(columns(row)).into_iter().map(|c| c.markdown).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
     out
 }
 
+/// The table as CSV, amounts in atoms (QUOTE_PRECISION).
 pub fn csv(rows: &[Row]) -> String {
-    let mut out = String::from(
-        "series,setting,engine,seeds,traders,audit_findings,deficits_median,deficits_p95,deficits_worst,smallest_full_cover_dollars,\
-         largest_with_socialization_dollars,fees_dynamic_median,fees_static_median\n",
-    );
-    let opt = |value: Option<u64>| value.map_or(String::new(), |v| v.to_string());
+    let Some(first) = rows.first() else { return String::new() };
+    let names: Vec<&str> = columns(first).iter().map(|c| c.name).collect();
+    let mut out = format!("{}\n", names.join(","));
     for row in rows {
-        let d = &row.deficits;
-        let _ = writeln!(
-            out,
-            "{},\"{}\",{},{},{},{},{},{},{},{},{},{},{}",
-            row.series,
-            row.setting,
-            row.engine,
-            row.seeds,
-            row.traders,
-            row.audit_findings,
-            d.median,
-            d.p95,
-            d.worst,
-            opt(row.smallest_full_cover),
-            opt(row.largest_with_socialization),
-            row.fees_dynamic,
-            opt(row.fees_static)
-        );
+        let cells: Vec<String> = columns(row).into_iter().map(|c| c.csv).collect();
+        let _ = writeln!(out, "{}", cells.join(","));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{csv, markdown, Row};
+    use crate::simulation::sweep::Spread;
+
+    fn row(fees_static: Option<u64>) -> Row {
+        Row {
+            series: "sol".to_string(),
+            setting: "keeper +5 s, revenue swept".to_string(),
+            seeds: 20,
+            traders: 100,
+            engine: "core",
+            audit_findings: 0,
+            deficits: Spread { median: 229_000_000, p95: 503_000_000, worst: 503_000_000 },
+            smallest_full_cover: Some(1),
+            largest_with_socialization: None,
+            fees_dynamic: 4_595_000_000,
+            fees_static,
+        }
+    }
+
+    #[test]
+    fn every_row_has_a_cell_under_every_heading_in_both_formats() {
+        let rows = [row(Some(2_205_000_000)), row(None)];
+        let md = markdown(&rows);
+        let cells = |line: &str| line.matches('|').count();
+        let lines: Vec<&str> = md.lines().collect();
+        assert_eq!(lines.len(), 4);
+        assert!(lines.iter().all(|line| cells(line) == cells(lines[0])), "{md}");
+        assert!(md.contains("| $229 / $503 / $503 |") && md.contains("| $4595 / $2205 |") && md.contains("/ – |"));
+        let csv = csv(&rows);
+        let fields = |line: &str| line.split(',').count() - line.matches(", ").count();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert!(lines.iter().all(|line| fields(line) == fields(lines[0])), "{csv}");
+        assert!(lines[1].ends_with(",4595000000,2205000000") && lines[2].ends_with(",4595000000,"), "{csv}");
+    }
 }
