@@ -148,7 +148,6 @@ impl CoreEngine {
     }
 
     fn keeper_action(
-        &mut self,
         action: &'static str,
         trader: usize,
         report: &mut RoundReport,
@@ -252,15 +251,15 @@ impl Engine for CoreEngine {
                 Verdict::Healthy => {}
                 Verdict::Liquidate => {
                     let outcome = self.liquidate(trader);
-                    self.keeper_action("liquidate", trader, &mut report, outcome);
+                    Self::keeper_action("liquidate", trader, &mut report, outcome);
                     if self.traders[trader].balances.is_bankrupt() {
                         let outcome = self.cover(trader);
-                        self.keeper_action("cover", trader, &mut report, outcome);
+                        Self::keeper_action("cover", trader, &mut report, outcome);
                     }
                 }
                 Verdict::Cover => {
                     let outcome = self.cover(trader);
-                    self.keeper_action("cover", trader, &mut report, outcome);
+                    Self::keeper_action("cover", trader, &mut report, outcome);
                 }
             }
         }

@@ -6,10 +6,15 @@ use super::engine::EngineKind;
 /// Whole dollars, with cents below $100 (a few cents socialized is still a loss that reached traders).
 pub fn dollars(atoms: u64) -> String {
     if atoms < 100_000_000 {
-        format!("${}.{:02}", atoms / 1_000_000, atoms % 1_000_000 / 10_000)
+        dollars_and_cents(atoms)
     } else {
         format!("${}", atoms / 1_000_000)
     }
+}
+
+/// Dollars and cents, truncated (a single run's report).
+pub fn dollars_and_cents(atoms: u64) -> String {
+    format!("${}.{:02}", atoms / 1_000_000, atoms % 1_000_000 / 10_000)
 }
 
 /// How a report names the engine its runs used.

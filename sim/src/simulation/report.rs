@@ -180,7 +180,7 @@ impl Report {
 
     pub fn markdown(&self, title: &str) -> String {
         let t = &self.totals;
-        let usd = |atoms: u64| format!("${}.{:02}", atoms / 1_000_000, atoms % 1_000_000 / 10_000);
+        let usd = super::format::dollars_and_cents;
         let price = |e8: i64| format!("{}.{:04}", e8 / 100_000_000, e8 % 100_000_000 / 10_000);
         let mut out = String::new();
         let _ = writeln!(out, "# Backstop crash simulation: {title}\n");
@@ -269,7 +269,7 @@ impl Report {
 }
 
 fn exit(exit: &super::stress::StakerExit) -> String {
-    let usd = |atoms: u64| format!("${}.{:02}", atoms / 1_000_000, atoms % 1_000_000 / 10_000);
+    let usd = super::format::dollars_and_cents;
     let at = |ts: Option<i64>| {
         ts.map_or("never".to_string(), |ts| format!("{} {}", super::format::utc_date(ts), super::format::utc_clock(ts)))
     };
