@@ -75,8 +75,10 @@ enum Command {
 /// What every replay takes: the path, the population, the market and the stress.
 #[derive(clap::Args)]
 struct RunArgs {
+    /// A price series (CSV `unix_ts,price`). Given more than once, one market per series, all backed by one fund on
+    /// the same day (e.g. BTC and ETH of 19 May 2021).
     #[arg(long, conflicts_with = "synthetic")]
-    prices: Option<PathBuf>,
+    prices: Vec<PathBuf>,
     /// A synthetic jump/GBM path instead of a file.
     #[arg(long)]
     synthetic: bool,
@@ -142,27 +144,31 @@ fn parse_window(text: &str) -> Result<(u32, u32), String> {
 }
 
 impl RunArgs {
-    /// The price path and its title.
-    fn series(&self, seed: u64) -> Result<(Vec<prices::PricePoint>, String), String> {
-        match (&self.prices, self.synthetic) {
-            (Some(path), _) => {
-                let title = path.file_stem().map_or("series".into(), |s| s.to_string_lossy().to_string());
-                Ok((prices::read_csv(path)?, title))
+    /// The price path of each market, and each one's title.
+    fn series(&self, seed: u64) -> Result<(Vec<Vec<prices::PricePoint>>, Vec<String>), String> {
+        if !self.prices.is_empty() {
+            let stem = |path: &PathBuf| path.file_stem().map_or("series".into(), |s| s.to_string_lossy().to_string());
+            let titles: Vec<String> = self.prices.iter().map(stem).collect();
+            // Each market's report goes into a directory named after its series.
+            if titles.iter().enumerate().any(|(i, title)| titles[..i].contains(title)) {
+                return Err("--prices: each market's series once".to_string());
             }
-            (None, true) => {
-                let path = prices::Synthetic {
-                    start_price: 100.0,
-                    minutes: self.minutes,
-                    volatility: self.volatility,
-                    jump_prob: self.jump_prob,
-                    jump_pct: self.jump_pct,
-                    seed,
-                };
-                path.validate()?;
-                Ok((path.generate(), format!("synthetic (seed {seed})")))
-            }
-            (None, false) => Err("give --prices FILE.csv or --synthetic".to_string()),
+            let series = self.prices.iter().map(|path| prices::read_csv(path)).collect::<Result<Vec<_>, _>>()?;
+            return Ok((series, titles));
         }
+        if !self.synthetic {
+            return Err("give --prices FILE.csv (once per market) or --synthetic".to_string());
+        }
+        let path = prices::Synthetic {
+            start_price: 100.0,
+            minutes: self.minutes,
+            volatility: self.volatility,
+            jump_prob: self.jump_prob,
+            jump_pct: self.jump_pct,
+            seed,
+        };
+        path.validate()?;
+        Ok((vec![path.generate()], vec![format!("synthetic (seed {seed})")]))
     }
 
     fn config(&self, seed: u64, fund: u64, engine: sim::engine::EngineKind) -> SimConfig {
@@ -197,33 +203,54 @@ fn progress(unit: &str) -> Result<indicatif::ProgressBar, String> {
 }
 
 async fn simulate(run: RunArgs, seed: u64, fund: u64) -> Result<(), String> {
-    let (series, title) = run.series(seed)?;
+    let (markets, titles) = run.series(seed)?;
     let config = run.config(seed, fund, sim::engine::EngineKind::Bank);
     let params = run.overrides.apply(sim::sim_params())?;
     let bar = progress("price steps")?;
     let silenced = SilencedStdout::new();
-    let report = sim::run_with(&config, params, &series, |done, total| {
+    let reports = sim::run_markets(&config, params, &markets, |done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     })
     .await;
+    // Beside a run of several markets, each market alone with a fund of its own (the same traders).
+    let alone = match markets.len() {
+        1 => Ok(Vec::new()),
+        _ => sim::joint::alone(&config, params, &markets).await,
+    };
     drop(silenced);
-    let report = report?;
+    let (reports, alone) = (reports?, alone?);
     bar.finish_and_clear();
-    sim::write_report(&report, &run.out, &title)?;
-    print!("{}", report.markdown(&title));
-    println!("\nwrote {}/report.json, report.md, chart.png and chart.svg", run.out.display());
-    if !report.audit.passed() {
-        return Err(format!(
-            "the run does not reconcile: {} audit finding(s), listed in the report",
-            report.audit.findings.len()
-        ));
+    if let [report] = reports.as_slice() {
+        sim::write_report(report, &run.out, &titles[0])?;
+        print!("{}", report.markdown(&titles[0]));
+        println!("\nwrote {}/report.json, report.md, chart.png and chart.svg", run.out.display());
+    } else {
+        // One directory per market, each market alone under alone/, and the fund's view of them all.
+        for (report, title) in reports.iter().zip(&titles) {
+            sim::write_report(report, &run.out.join(title), title)?;
+        }
+        for (report, title) in alone.iter().zip(&titles) {
+            sim::write_report(report, &run.out.join("alone").join(title), &format!("{title}, alone"))?;
+        }
+        let joint = sim::joint::markdown(&reports, &alone, &titles);
+        std::fs::write(run.out.join("joint.md"), &joint).map_err(|e| format!("{}: {e}", run.out.display()))?;
+        print!("{joint}");
+        println!(
+            "\nwrote {}/joint.md and a report.json, report.md, chart.png and chart.svg per market",
+            run.out.display()
+        );
+    }
+    let findings: usize = reports.iter().chain(&alone).map(|report| report.audit.findings.len()).sum();
+    if findings > 0 {
+        return Err(format!("the run does not reconcile: {findings} audit finding(s), listed in the report"));
     }
     Ok(())
 }
 
 fn sweep(run: RunArgs, seeds: u64, funds: Vec<u64>, threads: Option<usize>, compare: bool) -> Result<(), String> {
-    let (series, title) = run.series(1)?;
+    let (series, titles) = run.series(1)?;
+    let title = titles.join(" + ");
     let config = run.config(1, funds.first().copied().unwrap_or(0), sim::engine::EngineKind::Core);
     let params = run.overrides.apply(sim::sim_params())?;
     let seeds: Vec<u64> = (1..=seeds).collect();

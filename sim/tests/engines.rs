@@ -2,9 +2,11 @@
 //! memory) against the bank engine (the real program, real transactions, the real keeper). Totals, every step's
 //! samples (fund, coverage, open interest, every waterfall counter, trades and refusals) and the keeper's failures by
 //! reason must all agree: on the SOL cascade with traders trading through it; on a stressed window (keeper down, a
-//! small fund fed by nothing else) where the LP pool bears part of the loss; and through the sweep's own runner
-//! (the core engine's start built once per fund size and copied per seed) on a static-fee market with a late
-//! keeper, a late oracle and a subsampled path.
+//! small fund fed by nothing else) where the LP pool bears part of the loss; through the sweep's own runner (the
+//! core engine's start built once per fund size and copied per seed) on a static-fee market with a late keeper, a
+//! late oracle and a subsampled path; with a staker leaving as the fund draws; and with two markets, BTC and ETH of
+//! 19 May 2021, on one fund (its buffer alone; revenue, a keeper outage and a staker; the sweep runner). In debug
+//! builds the bank engine also checks every cached read against the bank.
 
 #![allow(deprecated)] // solana-program-test 3.x: see tests/src/lib.rs
 
@@ -77,7 +79,7 @@ fn both_engines_agree_through_the_sweep_runner_on_a_static_market_with_a_late_ke
     let (funds, seeds) = ([200, 20_000], [3, 7]);
     let run = |engine| {
         let config = SimConfig { engine, ..config };
-        sim::sweep::sweep(&config, params, &series, &funds, &seeds, 2, |_, _| {}).expect("sweep")
+        sim::sweep::sweep(&config, params, std::slice::from_ref(&series), &funds, &seeds, 2, |_, _| {}).expect("sweep")
     };
     let (bank, core) = (run(EngineKind::Bank), run(EngineKind::Core));
     assert_eq!(bank.runs.len(), 4);
@@ -109,4 +111,90 @@ async fn both_engines_agree_on_a_staker_leaving_as_the_fund_draws() {
     assert!(exit.requested_at.is_some() && exit.paid > 0, "the staker asked and was paid: {:?}", bank.totals);
     assert!(exit.paid <= exit.requested_value, "never more than the value at the request: {exit:?}");
     assert_identical(&bank, &core);
+}
+
+fn btc_and_eth() -> [Vec<prices::PricePoint>; 2] {
+    let read = |name: &str| {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(name);
+        prices::read_csv(&path).expect("series")
+    };
+    [read("btc-2021-05-19-crash.csv"), read("eth-2021-05-19-crash.csv")]
+}
+
+/// Runs several markets on both engines, requires identical reports market by market; the bank's.
+async fn both_markets(config: SimConfig, markets: &[Vec<prices::PricePoint>]) -> Vec<Report> {
+    let params = sim::sim_params();
+    let (bank_config, core_config) =
+        (SimConfig { engine: EngineKind::Bank, ..config }, SimConfig { engine: EngineKind::Core, ..config });
+    let bank = sim::run_markets(&bank_config, params, markets, |_, _| {}).await.expect("bank");
+    let core = sim::run_markets(&core_config, params, markets, |_, _| {}).await.expect("core");
+    assert_eq!((bank.len(), core.len()), (markets.len(), markets.len()));
+    for (b, c) in bank.iter().zip(&core) {
+        assert_identical(b, c);
+    }
+    bank
+}
+
+/// BTC and ETH of 19 May 2021, two markets backed by one $1,000 fund fed by nothing else: both engines agree
+/// market by market, both markets draw on the fund, their draws add up to what the fund paid, and the fund's figures
+/// are the same in both reports.
+#[tokio::test]
+async fn both_engines_agree_on_two_markets_sharing_one_fund_on_the_same_day() {
+    let markets = btc_and_eth();
+    let stress = Stress { fund_buffer_only: true, ..Stress::default() };
+    let config = SimConfig {
+        traders: 30,
+        max_leverage_tenths: 100,
+        fund_capital: 1_000,
+        max_steps: 150,
+        stress,
+        ..SimConfig::default()
+    };
+    let bank = both_markets(config, &markets).await;
+    let (btc, eth) = (&bank[0].totals, &bank[1].totals);
+    assert!(btc.market_fund_cover > 0 && eth.market_fund_cover > 0, "both draw on the fund: {btc:?} {eth:?}");
+    assert_eq!(btc.market_fund_cover + eth.market_fund_cover, btc.fund_covers, "the draws add up to what it paid");
+    assert_eq!((btc.fund_end, btc.max_fund_drawdown), (eth.fund_end, eth.max_fund_drawdown), "one fund");
+    let prices = |r: &Report| r.samples.iter().map(|s| s.price_e8).max().unwrap_or(0);
+    assert!(prices(&bank[0]) > 10 * prices(&bank[1]), "each market shows its own series");
+}
+
+/// The same two markets with revenue swept from both, no keeper for the half hour before the low, and the staker
+/// leaving as the fund draws (its unstake nets both markets' deficits awaiting cover): identical on both engines,
+/// market by market.
+#[tokio::test]
+async fn both_engines_agree_on_two_markets_with_revenue_a_keeper_outage_and_a_staker_leaving() {
+    let markets = btc_and_eth();
+    let stress =
+        Stress { keeper_down_minutes: Some((3639, 3670)), staker_exit_drawdown_pct: Some(1), ..Stress::default() };
+    let config = SimConfig {
+        traders: 30,
+        max_leverage_tenths: 100,
+        fund_capital: 300,
+        max_steps: 400,
+        stress,
+        ..SimConfig::default()
+    };
+    let bank = both_markets(config, &markets).await;
+    let (btc, eth) = (&bank[0].totals, &bank[1].totals);
+    assert!(btc.liquidations > 0 && eth.liquidations > 0, "{btc:?} {eth:?}");
+    assert!(btc.fund_inflows > 0 && btc.staker_exit.paid > 0, "revenue swept, the staker paid: {btc:?}");
+    assert_eq!(btc.staker_exit, eth.staker_exit, "one staker, one fund");
+    assert_eq!(bank[1].trader_seed, sim::replay::market_seed(config.seed, 1));
+}
+
+#[test]
+fn both_engines_agree_on_two_markets_through_the_sweep_runner() {
+    let markets = btc_and_eth();
+    let config = SimConfig { traders: 20, max_leverage_tenths: 100, max_steps: 120, ..SimConfig::default() };
+    let run = |engine| {
+        let config = SimConfig { engine, ..config };
+        sim::sweep::sweep(&config, sim::sim_params(), &markets, &[100, 20_000], &[3, 8], 2, |_, _| {}).expect("sweep")
+    };
+    let (bank, core) = (run(EngineKind::Bank), run(EngineKind::Core));
+    assert_eq!((bank.runs.len(), bank.markets), (4, 2));
+    for (b, c) in bank.runs.iter().zip(&core.runs) {
+        assert_eq!(json(&b.totals), json(&c.totals), "fund {} seed {}", b.fund, b.seed);
+    }
+    assert_eq!(bank.audit_findings + core.audit_findings, 0);
 }

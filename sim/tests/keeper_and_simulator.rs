@@ -184,7 +184,8 @@ fn a_sweep_gives_each_fund_size_its_distribution_and_finds_the_smallest_full_cov
     let config = SimConfig { traders: 20, stress, ..SimConfig::default() };
     let funds = [1, 100_000];
     let sweep =
-        sim::sweep::sweep(&config, sim::sim_params(), &series[200..250], &funds, &[1, 2], 2, |_, _| {}).expect("sweep");
+        sim::sweep::sweep(&config, sim::sim_params(), &[series[200..250].to_vec()], &funds, &[1, 2], 2, |_, _| {})
+            .expect("sweep");
     assert_eq!(sweep.audit_findings, 0);
     assert_eq!(sweep.runs.len(), 4);
     let (small, large) = (&sweep.rows[0], &sweep.rows[1]);

@@ -46,6 +46,9 @@ impl Actor {
     }
 }
 
+/// What every wallet the harness makes starts with: 1 SOL, for rent of the accounts it opens.
+pub const WALLET_LAMPORTS: u64 = 1_000_000_000;
+
 pub struct Env {
     pub ctx: ProgramTestContext,
     pub governance: Keypair,
@@ -66,6 +69,11 @@ pub struct Env {
     pub lagging_ema: Option<LaggingEma>,
     pub now: i64,
     nonce: u32,
+    /// When `ctx.last_blockhash` was fetched: reused for a second (a blockhash stays valid for 150 slots, about a
+    /// minute), so a transaction is one round trip to the bank rather than two.
+    blockhash_fetched: Option<std::time::Instant>,
+    /// Rent of a token account, read once.
+    pub(crate) token_account_rent: Option<u64>,
 }
 
 impl Env {
@@ -108,6 +116,8 @@ impl Env {
             lagging_ema: None,
             now: T0 - TIMELOCK,
             nonce: 0,
+            blockhash_fetched: None,
+            token_account_rent: None,
         };
         env.set_clock(T0 - TIMELOCK).await;
         env.mint = env.create_mint(6).await;
@@ -209,8 +219,11 @@ impl Env {
         all.extend_from_slice(instructions);
         let mut keys: Vec<&Keypair> = vec![&self.ctx.payer];
         keys.extend_from_slice(signers);
-        let blockhash = self.ctx.banks_client.get_latest_blockhash().await.expect("blockhash");
-        Transaction::new_signed_with_payer(&all, Some(&self.ctx.payer.pubkey()), &keys, blockhash)
+        if self.blockhash_fetched.is_none_or(|at| at.elapsed() > std::time::Duration::from_secs(1)) {
+            self.ctx.last_blockhash = self.ctx.banks_client.get_latest_blockhash().await.expect("blockhash");
+            self.blockhash_fetched = Some(std::time::Instant::now());
+        }
+        Transaction::new_signed_with_payer(&all, Some(&self.ctx.payer.pubkey()), &keys, self.ctx.last_blockhash)
     }
 
     pub async fn set_clock(&mut self, unix_timestamp: i64) {
@@ -246,6 +259,11 @@ impl Env {
     pub fn lag_ema(&mut self) {
         let price = self.pull.as_ref().map_or(self.price.price(), PullPrice::price);
         self.lagging_ema = Some(LaggingEma::new(price, self.now));
+    }
+
+    /// Writes `feed`'s account at `address`: a further market's oracle, published beside market 0's.
+    pub fn write_feed(&mut self, address: &Pubkey, feed: &OracleFeed) {
+        self.ctx.set_account(address, &feed.account().into());
     }
 
     /// Writes the oracle account as `self.price` (or `self.pull`) now holds it.
@@ -317,7 +335,7 @@ impl Env {
     /// A wallet with 1 SOL and `tokens` atoms of collateral.
     pub async fn actor(&mut self, tokens: u64) -> Actor {
         let keypair = Keypair::new();
-        let fund = solana_system_interface::instruction::transfer(&self.payer(), &keypair.pubkey(), 1_000_000_000);
+        let fund = solana_system_interface::instruction::transfer(&self.payer(), &keypair.pubkey(), WALLET_LAMPORTS);
         self.send(&[fund], &[]).await.expect("fund wallet");
         let token = self.create_token_account(self.mint, keypair.pubkey()).await;
         if tokens > 0 {

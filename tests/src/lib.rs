@@ -6,6 +6,7 @@
 #![allow(deprecated)]
 
 pub mod builders;
+pub mod bulk;
 pub mod env;
 pub mod fixtures;
 pub mod inspect;

@@ -52,9 +52,19 @@ fn core_replays(series: &[prices::PricePoint], replays: u64, traders: usize) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let seeds: Vec<u64> = (1..=replays).collect();
     let start = Instant::now();
-    let sweep =
-        sim::sweep::sweep(&config, sim::sim_params(), series, &[config.fund_capital], &seeds, threads, |_, _| {})
-            .expect("sweep");
+    // A refused order logs its error to stdout, as a program does.
+    let silenced = SilencedStdout::new();
+    let sweep = sim::sweep::sweep(
+        &config,
+        sim::sim_params(),
+        &[series.to_vec()],
+        &[config.fund_capital],
+        &seeds,
+        threads,
+        |_, _| {},
+    );
+    drop(silenced);
+    let sweep = sweep.expect("sweep");
     let seconds = start.elapsed().as_secs_f64();
     let liquidations: usize = sweep.runs.iter().map(|run| run.totals.liquidations).sum();
     println!(

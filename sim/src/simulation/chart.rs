@@ -67,14 +67,19 @@ pub fn draw(report: &Report, path: &Path, title: &str) -> Result<(), String> {
 fn heading(report: &Report, title: &str) -> String {
     let c = &report.config;
     let down = c.stress.keeper_down_minutes.map_or(String::new(), |(a, b)| format!(", keeper down min {a}-{b}"));
+    // One fund behind several markets: its panels are the whole fund's, the deficits this market's.
+    let shared = match report.markets_backed {
+        1 => String::new(),
+        n => format!(", one fund behind {n} markets"),
+    };
     format!(
-        "{title}: {} traders up to {}.{}x, fund ${}, LP ${}, seed {}, keeper every {} s +{} s{down}",
+        "{title}: {} traders up to {}.{}x, fund ${}{shared}, LP ${}, seed {}, keeper every {} s +{} s{down}",
         c.traders,
         c.max_leverage_tenths / 10,
         c.max_leverage_tenths % 10,
         c.fund_capital,
         c.lp_capital,
-        c.seed,
+        report.trader_seed,
         report.step_secs,
         c.stress.keeper_latency_secs
     )
@@ -117,11 +122,11 @@ fn panels(report: &Report) -> Vec<Panel> {
             lines: vec![
                 line("fees swept in", BLUE, "blue", &|x| usd(x.fund_inflow_fees)),
                 line("liquidation penalties swept in", GREEN, "green", &|x| usd(x.fund_inflow_penalties)),
-                line("deficits paid out", RED, "red", &|x| usd(x.cumulative_fund_cover)),
+                line("deficits paid to this market", RED, "red", &|x| usd(x.cumulative_fund_cover)),
             ],
         },
         Panel {
-            title: "coverage: fund net of deficits awaiting it / open interest (%, before each keeper round)",
+            title: "coverage: fund net of deficits awaiting it / open interest of every market it backs (%, before each keeper round)",
             from_zero: true,
             log: false,
             lines: vec![line("coverage", MAGENTA, "magenta", &|x| x.coverage_bps.min(10_000) as f64 / 100.0)],

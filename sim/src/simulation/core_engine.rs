@@ -31,76 +31,83 @@ use backstop_math::oracle::OracleView;
 use backstop_tests::builders::pda;
 use backstop_tests::pyth::OracleFeed;
 
-/// Where a core run starts: a bank's state once the market, the fund, the pool and the keeper are set up,
+/// One market as the core engine holds it: the market account, the keeper's margin account in it, the vault's
+/// tally and the oracle.
+#[derive(Clone)]
+struct CoreMarket {
+    market: Market,
+    keeper: MarginAccount,
+    vault: u64,
+    feed: OracleFeed,
+    oracle_owner: Pubkey,
+    /// The oracle account's bytes as last published.
+    oracle_data: Vec<u8>,
+}
+
+impl CoreMarket {
+    /// The oracle as the program reads it now, through the same decoder and guards.
+    fn view(&self, market: &Market, now: i64) -> Result<OracleView, backstop_app::Error> {
+        backstop_app::oracle::view_from_account(&self.oracle_data, &self.oracle_owner, market, now)
+    }
+}
+
+/// Where a core run starts: a bank's state once the markets, the fund, the pools and the keeper are set up,
 /// copied out. Cloned per seed, so a sweep builds one bank per fund size rather than one per run.
 #[derive(Clone)]
 pub struct CoreStart {
-    market: Market,
+    markets: Vec<CoreMarket>,
     fund: InsuranceFund,
-    keeper: MarginAccount,
     stake: StakePosition,
-    market_vault: u64,
     fund_vault: u64,
-    feed: OracleFeed,
-    oracle_owner: Pubkey,
     now: i64,
 }
 
 impl CoreStart {
     pub async fn from_bank(bank: &mut BankEngine) -> Result<Self, String> {
-        let market = bank.market().await?;
         let fund = bank.fund().await?;
-        let (market_vault, fund_vault) = bank.vault_balances().await?;
-        let keeper_address = pda::margin_account(&bank.chain.env.market, &bank.chain.keeper());
-        let keeper: MarginAccount = bank.chain.env.load(keeper_address).await;
+        let keeper = bank.chain.keeper();
+        let mut markets = Vec::with_capacity(bank.markets());
+        let mut fund_vault = 0;
+        for index in 0..bank.markets() {
+            let market = bank.market(index).await?;
+            let vault;
+            (vault, fund_vault) = bank.vault_balances(index).await?;
+            let keeper: MarginAccount =
+                bank.chain.env.load(pda::margin_account(&bank.market_address(index)?, &keeper)).await;
+            let feed = bank.oracle_feed(index)?;
+            let oracle_data = feed.account().data;
+            let oracle_owner = feed.account().owner;
+            markets.push(CoreMarket { market, keeper, vault, feed, oracle_owner, oracle_data });
+        }
         let stake = bank.stake_position().await?;
-        let feed = bank.chain.env.oracle_feed();
-        let oracle_owner = feed.account().owner;
-        let now = bank.chain.env.now;
-        Ok(Self { market, fund, keeper, stake, market_vault, fund_vault, feed, oracle_owner, now })
+        Ok(Self { markets, fund, stake, fund_vault, now: bank.chain.env.now })
     }
 }
 
 pub struct CoreEngine {
-    market: Market,
+    markets: Vec<CoreMarket>,
     fund: InsuranceFund,
-    keeper: MarginAccount,
     stake: StakePosition,
-    traders: Vec<MarginAccount>,
-    market_vault: u64,
+    /// Each trader's market and margin account.
+    traders: Vec<(usize, MarginAccount)>,
     fund_vault: u64,
-    feed: OracleFeed,
-    oracle_owner: Pubkey,
-    /// The oracle account's bytes as last published.
-    oracle_data: Vec<u8>,
     now: i64,
-    covers: Vec<CoverObservation>,
+    covers: Vec<(usize, CoverObservation)>,
 }
 
 type Refusal = anchor_lang::error::Error;
 
 impl CoreEngine {
     pub fn new(start: CoreStart) -> Self {
-        let oracle_data = start.feed.account().data;
         Self {
-            market: start.market,
+            markets: start.markets,
             fund: start.fund,
-            keeper: start.keeper,
             stake: start.stake,
             traders: Vec::new(),
-            market_vault: start.market_vault,
             fund_vault: start.fund_vault,
-            feed: start.feed,
-            oracle_owner: start.oracle_owner,
-            oracle_data,
             now: start.now,
             covers: Vec::new(),
         }
-    }
-
-    /// The oracle as the program reads it now, through the same decoder and guards.
-    fn view(&self, market: &Market) -> Result<OracleView, backstop_app::Error> {
-        backstop_app::oracle::view_from_account(&self.oracle_data, &self.oracle_owner, market, self.now)
     }
 
     /// Whether the vaults still hold what `market` and `fund` owe, as each handler checks after its transfers.
@@ -108,57 +115,99 @@ impl CoreEngine {
         market.books.vault_liability().is_ok_and(|owed| market_vault >= owed) && fund_vault >= fund.book.balance
     }
 
-    /// `update_circuit_breaker`.
-    fn poke(&mut self) -> bool {
-        let mut market = self.market;
-        let Ok(view) = self.view(&market) else { return false };
+    /// `update_circuit_breaker` of market `m`.
+    fn poke(&mut self, m: usize) -> bool {
+        let lane = &mut self.markets[m];
+        let mut market = lane.market;
+        let Ok(view) = lane.view(&market, self.now) else { return false };
         let ok = market.absorb_oracle(&view, self.now).is_ok();
         if ok {
-            self.market = market;
+            lane.market = market;
         }
         ok
     }
 
     fn liquidate(&mut self, trader: usize) -> Result<(), backstop_app::Error> {
-        let (mut market, mut account, mut keeper) = (self.market, self.traders[trader], self.keeper);
-        let view = self.view(&market)?;
+        let (m, mut account) = self.traders[trader];
+        let lane = &mut self.markets[m];
+        let (mut market, mut keeper) = (lane.market, lane.keeper);
+        let view = lane.view(&market, self.now)?;
         apply_liquidation(&mut market, &mut account, &mut keeper, &view, self.now).map_err(refusal)?;
-        (self.market, self.traders[trader], self.keeper) = (market, account, keeper);
+        (lane.market, lane.keeper, self.traders[trader].1) = (market, keeper, account);
         Ok(())
     }
 
     fn cover(&mut self, trader: usize) -> Result<(), backstop_app::Error> {
-        let (mut market, mut account, mut fund) = (self.market, self.traders[trader], self.fund);
+        let (m, mut account) = self.traders[trader];
+        let lane = &mut self.markets[m];
+        let (mut market, mut fund) = (lane.market, self.fund);
         let before = CoverSnapshot::read(&account, &market, &fund, self.now);
-        let view = self.view(&market)?;
+        let view = lane.view(&market, self.now)?;
         let outcome = apply_cover(&mut market, &mut account, &mut fund, &view, self.now).map_err(refusal)?;
         // The handler moves the fund's share from the fund vault to the market vault.
         let paid = outcome.plan.fund;
         // The token program refuses a transfer beyond the source's balance.
-        let moved = self.fund_vault.checked_sub(paid).zip(self.market_vault.checked_add(paid));
+        let moved = self.fund_vault.checked_sub(paid).zip(lane.vault.checked_add(paid));
         let Some((fund_vault, market_vault)) = moved else { return Err(insufficient_funds()) };
         if !Self::vaults_cover(&market, &fund, market_vault, fund_vault) {
             return Err(undercollateralized());
         }
         let after = CoverSnapshot::read(&account, &market, &fund, self.now);
-        self.covers.push(before.observe(&after, self.now));
-        (self.market, self.traders[trader], self.fund) = (market, account, fund);
-        (self.market_vault, self.fund_vault) = (market_vault, fund_vault);
+        self.covers.push((m, before.observe(&after, self.now)));
+        (lane.market, lane.vault, self.traders[trader].1) = (market, market_vault, account);
+        (self.fund, self.fund_vault) = (fund, fund_vault);
         Ok(())
     }
 
-    fn keeper_action(
-        action: &'static str,
-        trader: usize,
-        report: &mut RoundReport,
-        outcome: Result<(), backstop_app::Error>,
-    ) {
-        let address = address_of(trader);
-        match outcome {
-            Ok(()) if action == "liquidate" => report.liquidated.push(address),
-            Ok(()) => report.covered.push(address),
-            Err(error) => report.failed.push(Failure::new(action, address, &error)),
+    /// As `Keeper::round` on market `m`: show the market its oracle, read the price once, judge every account
+    /// against the market as read then, liquidate (and cover at once an account the liquidation left bankrupt) or
+    /// cover.
+    fn keeper_round_in(&mut self, m: usize) -> Result<RoundReport, String> {
+        let poked = self.poke(m);
+        let lane = &self.markets[m];
+        let market = lane.market;
+        let price = lane
+            .view(&market, self.now)
+            .and_then(|view| view.believed().map_err(Into::into))
+            .map_err(|e| e.to_string())?;
+        let in_market: Vec<usize> = (0..self.traders.len()).filter(|t| self.traders[*t].0 == m).collect();
+        let mut report = RoundReport { scanned: in_market.len(), poked, ..Default::default() };
+        for trader in in_market {
+            match verdict(&self.traders[trader].1, &market.books, &market.params, &price, self.now) {
+                Verdict::Healthy => {}
+                Verdict::Liquidate => {
+                    let outcome = self.liquidate(trader);
+                    keeper_action("liquidate", trader, &mut report, outcome);
+                    if self.traders[trader].1.balances.is_bankrupt() {
+                        let outcome = self.cover(trader);
+                        keeper_action("cover", trader, &mut report, outcome);
+                    }
+                }
+                Verdict::Cover => {
+                    let outcome = self.cover(trader);
+                    keeper_action("cover", trader, &mut report, outcome);
+                }
+            }
         }
+        Ok(report)
+    }
+
+    fn lane(&self, market: usize) -> Result<&CoreMarket, String> {
+        self.markets.get(market).ok_or_else(|| format!("no market {market}"))
+    }
+}
+
+fn keeper_action(
+    action: &'static str,
+    trader: usize,
+    report: &mut RoundReport,
+    outcome: Result<(), backstop_app::Error>,
+) {
+    let address = address_of(trader);
+    match outcome {
+        Ok(()) if action == "liquidate" => report.liquidated.push(address),
+        Ok(()) => report.covered.push(address),
+        Err(error) => report.failed.push(Failure::new(action, address, &error)),
     }
 }
 
@@ -199,104 +248,96 @@ impl Engine for CoreEngine {
         self.now = unix_ts;
     }
 
-    async fn set_price(&mut self, price_e8: i64, conf: u64) {
-        self.feed.publish(price_e8, conf, self.now);
-        self.oracle_data = self.feed.account().data;
+    fn markets(&self) -> usize {
+        self.markets.len()
     }
 
-    fn ema_e8(&self) -> Option<i64> {
-        self.feed.ema()
+    async fn set_price(&mut self, market: usize, price_e8: i64, conf: u64) {
+        let Some(lane) = self.markets.get_mut(market) else { return };
+        lane.feed.publish(price_e8, conf, self.now);
+        lane.oracle_data = lane.feed.account().data;
     }
 
-    async fn add_trader(&mut self, collateral: u64) -> Result<usize, String> {
+    fn ema_e8(&self, market: usize) -> Option<i64> {
+        self.markets.get(market)?.feed.ema()
+    }
+
+    async fn add_trader(&mut self, market: usize, collateral: u64) -> Result<usize, String> {
+        let lane = self.markets.get_mut(market).ok_or_else(|| format!("no market {market}"))?;
         let mut account: MarginAccount = bytemuck::Zeroable::zeroed();
-        account.market = self.keeper.market;
+        account.market = lane.keeper.market;
         account.owner = address_of(self.traders.len());
         if collateral > 0 {
-            let mut market = self.market;
-            apply_deposit(&mut market, &mut account, collateral, self.now).map_err(|e| e.to_string())?;
-            self.market = market;
-            self.market_vault = self.market_vault.checked_add(collateral).ok_or("market vault overflows")?;
+            let mut books = lane.market;
+            apply_deposit(&mut books, &mut account, collateral, self.now).map_err(|e| e.to_string())?;
+            lane.vault = lane.vault.checked_add(collateral).ok_or("market vault overflows")?;
+            lane.market = books;
         }
-        self.traders.push(account);
+        self.traders.push((market, account));
         Ok(self.traders.len() - 1)
     }
 
     async fn trade(&mut self, trader: usize, base_delta: i64) -> bool {
-        let Some(mut account) = self.traders.get(trader).copied() else { return false };
-        let mut market = self.market;
-        let Ok(view) = self.view(&market) else { return false };
+        let Some((m, mut account)) = self.traders.get(trader).copied() else { return false };
+        let lane = &mut self.markets[m];
+        let mut market = lane.market;
+        let Ok(view) = lane.view(&market, self.now) else { return false };
         let fund_balance = self.fund.book.balance;
         if apply_trade(&mut market, &mut account, fund_balance, &view, base_delta, self.now).is_err() {
             return false;
         }
-        (self.market, self.traders[trader]) = (market, account);
+        (lane.market, self.traders[trader].1) = (market, account);
         true
     }
 
     async fn balances(&mut self, trader: usize) -> Result<TraderBalances, String> {
-        self.traders.get(trader).map(|account| account.balances).ok_or_else(|| format!("no trader {trader}"))
+        self.traders.get(trader).map(|(_, account)| account.balances).ok_or_else(|| format!("no trader {trader}"))
     }
 
-    /// As `Keeper::round`: show the market its oracle, read the price once, judge every account against the
-    /// market as read then, liquidate (and cover at once an account the liquidation left bankrupt) or cover.
-    async fn keeper_round(&mut self) -> Result<RoundReport, String> {
-        let poked = self.poke();
-        let market = self.market;
-        let price =
-            self.view(&market).and_then(|view| view.believed().map_err(Into::into)).map_err(|e| e.to_string())?;
-        let mut report = RoundReport { scanned: self.traders.len(), poked, ..Default::default() };
-        for trader in 0..self.traders.len() {
-            match verdict(&self.traders[trader], &market.books, &market.params, &price, self.now) {
-                Verdict::Healthy => {}
-                Verdict::Liquidate => {
-                    let outcome = self.liquidate(trader);
-                    Self::keeper_action("liquidate", trader, &mut report, outcome);
-                    if self.traders[trader].balances.is_bankrupt() {
-                        let outcome = self.cover(trader);
-                        Self::keeper_action("cover", trader, &mut report, outcome);
-                    }
-                }
-                Verdict::Cover => {
-                    let outcome = self.cover(trader);
-                    Self::keeper_action("cover", trader, &mut report, outcome);
-                }
-            }
+    /// A round per market, `first` first, as one `backstop keeper` per market would run them.
+    async fn keeper_round(&mut self, first: usize) -> Result<Vec<RoundReport>, String> {
+        let count = self.markets.len();
+        let mut rounds = vec![RoundReport::default(); count];
+        for m in (0..count).map(|k| (first + k) % count) {
+            rounds[m] = self.keeper_round_in(m)?;
         }
-        Ok(report)
+        Ok(rounds)
     }
 
-    async fn settle_fund_revenue(&mut self) -> Result<(), String> {
-        let (mut market, mut fund) = (self.market, self.fund);
+    async fn settle_fund_revenue(&mut self, m: usize) -> Result<(), String> {
+        let lane = self.markets.get_mut(m).ok_or_else(|| format!("no market {m}"))?;
+        let (mut market, mut fund) = (lane.market, self.fund);
         let sweep = apply_fund_revenue_sweep(&mut market, &mut fund, self.now).map_err(|e| e.to_string())?;
         let total = sweep.fees.checked_add(sweep.penalties).ok_or("fund revenue overflows")?;
         // The token program refuses a transfer beyond the source's balance.
-        let moved = self.market_vault.checked_sub(total).zip(self.fund_vault.checked_add(total));
+        let moved = lane.vault.checked_sub(total).zip(self.fund_vault.checked_add(total));
         let Some((market_vault, fund_vault)) = moved else { return Err(insufficient_funds().to_string()) };
         if !Self::vaults_cover(&market, &fund, market_vault, fund_vault) {
             return Err(undercollateralized().to_string());
         }
-        (self.market, self.fund, self.market_vault, self.fund_vault) = (market, fund, market_vault, fund_vault);
+        (lane.market, lane.vault, self.fund, self.fund_vault) = (market, market_vault, fund, fund_vault);
         Ok(())
     }
 
-    async fn market(&mut self) -> Result<Market, String> {
-        Ok(self.market)
+    async fn market(&mut self, market: usize) -> Result<Market, String> {
+        Ok(self.lane(market)?.market)
     }
 
     async fn fund(&mut self) -> Result<InsuranceFund, String> {
         Ok(self.fund)
     }
 
-    async fn margin_accounts(&mut self) -> Result<Vec<TraderBalances>, String> {
-        Ok(self.traders.iter().chain(std::iter::once(&self.keeper)).map(|account| account.balances).collect())
+    async fn margin_accounts(&mut self, market: usize) -> Result<Vec<TraderBalances>, String> {
+        let keeper = self.lane(market)?.keeper;
+        let traders = self.traders.iter().filter(|(m, _)| *m == market).map(|(_, account)| account);
+        Ok(traders.chain(std::iter::once(&keeper)).map(|account| account.balances).collect())
     }
 
-    async fn vault_balances(&mut self) -> Result<(u64, u64), String> {
-        Ok((self.market_vault, self.fund_vault))
+    async fn vault_balances(&mut self, market: usize) -> Result<(u64, u64), String> {
+        Ok((self.lane(market)?.vault, self.fund_vault))
     }
 
-    fn take_covers(&mut self) -> Vec<CoverObservation> {
+    fn take_covers(&mut self) -> Vec<(usize, CoverObservation)> {
         std::mem::take(&mut self.covers)
     }
 
@@ -316,14 +357,23 @@ impl Engine for CoreEngine {
         Ok(true)
     }
 
-    /// As `unstake` naming the one market the fund backs: its exposure netted, the amount paid out of the vault.
+    /// As `unstake` naming every market the fund backs: their exposures netted, the amount paid out of the vault.
     async fn complete_exit(&mut self) -> Result<bool, String> {
-        // `unstake` must name every market the fund backs; this engine holds one.
-        if self.fund.markets_backed != 1 {
-            return Err(format!("the core engine holds one market; the fund backs {}", self.fund.markets_backed));
+        // `unstake` must name every market the fund backs; this engine must hold them all.
+        if usize::from(self.fund.markets_backed) != self.markets.len() {
+            return Err(format!(
+                "the core engine holds {} market(s); the fund backs {}",
+                self.markets.len(),
+                self.fund.markets_backed
+            ));
+        }
+        let mut exposure = 0u64;
+        for lane in &self.markets {
+            let Ok(one) = backstop::fund_markets::market_exposure(&lane.market) else { return Ok(false) };
+            let Some(sum) = exposure.checked_add(one) else { return Ok(false) };
+            exposure = sum;
         }
         let (mut fund, mut stake) = (self.fund, self.stake);
-        let Ok(exposure) = backstop::fund_markets::market_exposure(&self.market) else { return Ok(false) };
         let Ok(done) = apply_unstake(&mut fund, &mut stake, exposure, self.now) else { return Ok(false) };
         let Some(fund_vault) = self.fund_vault.checked_sub(done.amount) else { return Ok(false) };
         if fund_vault < fund.book.balance {

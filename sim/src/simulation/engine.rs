@@ -9,7 +9,8 @@
 //!   tokens) on accounts held in memory, decodes the same oracle bytes, and decides as the keeper does with the
 //!   keeper's own `verdict`. Hundreds of times faster: for sweeps and many seeds.
 //!
-//! `sim/tests/engines.rs` replays three settings on both and requires identical totals, samples and failures.
+//! `sim/tests/engines.rs` replays several settings on both (one market, and two markets sharing a fund) and
+//! requires identical totals, samples and failures.
 
 use super::reconcile::CoverObservation;
 use backstop::state::{InsuranceFund, Market, StakePosition};
@@ -26,32 +27,37 @@ pub enum EngineKind {
     Core,
 }
 
-/// What a replay needs of a chain.
+/// What a replay needs of a chain: one insurance fund backing one or more markets (numbered from 0 in the order
+/// the run lists them), each with its own oracle, vault, pool and traders.
 #[allow(async_fn_in_trait)]
 pub trait Engine {
     fn now(&self) -> i64;
     async fn set_clock(&mut self, unix_ts: i64);
-    /// Publishes a print (mantissa at expo -8) stamped now, with its EMA lagging as Pyth's does.
-    async fn set_price(&mut self, price_e8: i64, conf: u64);
-    /// The EMA as last published.
-    fn ema_e8(&self) -> Option<i64>;
-    /// A new trader depositing `collateral` atoms; its index for [`Engine::trade`].
-    async fn add_trader(&mut self, collateral: u64) -> Result<usize, String>;
-    /// Whether the market took the trade.
+    /// How many markets the fund backs.
+    fn markets(&self) -> usize;
+    /// Publishes a print (mantissa at expo -8) on `market`'s oracle stamped now, its EMA lagging as Pyth's does.
+    async fn set_price(&mut self, market: usize, price_e8: i64, conf: u64);
+    /// `market`'s EMA as last published.
+    fn ema_e8(&self, market: usize) -> Option<i64>;
+    /// A new trader in `market` depositing `collateral` atoms; its index for [`Engine::trade`].
+    async fn add_trader(&mut self, market: usize, collateral: u64) -> Result<usize, String>;
+    /// Whether the trader's market took the trade.
     async fn trade(&mut self, trader: usize, base_delta: i64) -> bool;
     async fn balances(&mut self, trader: usize) -> Result<TraderBalances, String>;
-    /// One keeper round, as `backstop keeper` runs it (its sweep left to the replay).
-    async fn keeper_round(&mut self) -> Result<RoundReport, String>;
-    /// `settle_fund_revenue`; the error text when refused.
-    async fn settle_fund_revenue(&mut self) -> Result<(), String>;
-    async fn market(&mut self) -> Result<Market, String>;
+    /// One keeper round over every market, as `backstop keeper` runs one per market (its sweep left to the
+    /// replay), market `first` first and the rest in turn (a fund short of cash pays whoever is covered first, so
+    /// the replay rotates who that is); a report per market, indexed by market.
+    async fn keeper_round(&mut self, first: usize) -> Result<Vec<RoundReport>, String>;
+    /// `settle_fund_revenue` of `market`; the error text when refused.
+    async fn settle_fund_revenue(&mut self, market: usize) -> Result<(), String>;
+    async fn market(&mut self, market: usize) -> Result<Market, String>;
     async fn fund(&mut self) -> Result<InsuranceFund, String>;
-    /// Every margin account of the market as stored: the traders' and the keeper's.
-    async fn margin_accounts(&mut self) -> Result<Vec<TraderBalances>, String>;
-    /// Token balances of the market's vault and the fund's vault.
-    async fn vault_balances(&mut self) -> Result<(u64, u64), String>;
-    /// Every cover since the last call, observed around it (for the audit).
-    fn take_covers(&mut self) -> Vec<CoverObservation>;
+    /// Every margin account of `market` as stored: the traders' and the keeper's.
+    async fn margin_accounts(&mut self, market: usize) -> Result<Vec<TraderBalances>, String>;
+    /// Token balances of `market`'s vault and of the fund's vault.
+    async fn vault_balances(&mut self, market: usize) -> Result<(u64, u64), String>;
+    /// Every cover since the last call, observed around it (for the audit), with the market it was in.
+    fn take_covers(&mut self) -> Vec<(usize, CoverObservation)>;
     /// The fund's staker (who seeded it) as stored.
     async fn stake_position(&mut self) -> Result<StakePosition, String>;
     /// The staker asks to withdraw all its unlocked shares: `request_unstake` (the cooldown starts). Whether the

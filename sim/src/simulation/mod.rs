@@ -3,13 +3,16 @@
 //! fund holds up.
 
 pub mod bank_engine;
+pub mod books;
 pub mod chart;
 pub mod core_engine;
 pub mod engine;
 pub mod format;
+pub mod joint;
 pub mod prices;
 pub mod readings;
 pub mod reconcile;
+pub mod replay;
 pub mod report;
 pub mod stress;
 pub mod sweep;
@@ -20,9 +23,9 @@ use backstop_math::params::MarketParams;
 use backstop_tests::{default_params, USDC};
 use bank_engine::BankEngine;
 use core_engine::{CoreEngine, CoreStart};
-use engine::{Engine, EngineKind};
-use prices::{PricePoint, Rng};
-use report::{Report, Sample};
+use engine::EngineKind;
+use prices::PricePoint;
+use report::Report;
 
 /// Who trades and how.
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
@@ -133,7 +136,7 @@ fn subsample(len: usize, max: usize) -> Vec<usize> {
     (0..max).map(|i| i * (len - 1) / (max - 1)).collect()
 }
 
-/// Runs the whole simulation on [`sim_params`].
+/// Runs the whole simulation of one market on [`sim_params`].
 pub async fn run(
     config: &SimConfig,
     series: &[PricePoint],
@@ -142,21 +145,33 @@ pub async fn run(
     run_with(config, sim_params(), series, on_step).await
 }
 
-/// Runs the whole simulation on `params`, on the engine `config.engine` names. `on_step` is told each step (for a
-/// progress bar).
+/// Runs the whole simulation of one market on `params`, on the engine `config.engine` names. `on_step` is told
+/// each step (for a progress bar).
 pub async fn run_with(
     config: &SimConfig,
     params: MarketParams,
     series: &[PricePoint],
     on_step: impl FnMut(usize, usize),
 ) -> Result<Report, String> {
-    let steps = check(config, &params, series)?;
-    let mut bank = BankEngine::start(config, params, series[steps[0]]).await?;
+    let mut reports = run_markets(config, params, &[series.to_vec()], on_step).await?;
+    reports.pop().ok_or_else(|| "the run made no report".to_string())
+}
+
+/// Runs several markets backed by one fund on the same day, one series each (market 0 first): a report per
+/// market, the fund's figures in each being the fund's across all of them.
+pub async fn run_markets(
+    config: &SimConfig,
+    params: MarketParams,
+    markets: &[Vec<PricePoint>],
+    on_step: impl FnMut(usize, usize),
+) -> Result<Vec<Report>, String> {
+    let timeline = check(config, &params, markets)?;
+    let mut bank = BankEngine::start(config, params, &firsts(markets, timeline[0])).await?;
     match config.engine {
-        EngineKind::Bank => replay(bank, config, params, series, &steps, on_step).await,
+        EngineKind::Bank => replay::replay(bank, config, params, markets, &timeline, on_step).await,
         EngineKind::Core => {
             let start = CoreStart::from_bank(&mut bank).await?;
-            replay(CoreEngine::new(start), config, params, series, &steps, on_step).await
+            replay::replay(CoreEngine::new(start), config, params, markets, &timeline, on_step).await
         }
     }
 }
@@ -166,21 +181,35 @@ pub async fn run_core_from(
     start: &CoreStart,
     config: &SimConfig,
     params: MarketParams,
-    series: &[PricePoint],
-) -> Result<Report, String> {
-    let steps = check(config, &params, series)?;
-    replay(CoreEngine::new(start.clone()), config, params, series, &steps, |_, _| {}).await
+    markets: &[Vec<PricePoint>],
+) -> Result<Vec<Report>, String> {
+    let timeline = check(config, &params, markets)?;
+    replay::replay(CoreEngine::new(start.clone()), config, params, markets, &timeline, |_, _| {}).await
 }
 
 /// The bank-built start of core runs of `config` (its seed aside: traders are drawn later).
-pub async fn core_start(config: &SimConfig, params: MarketParams, series: &[PricePoint]) -> Result<CoreStart, String> {
-    let steps = check(config, &params, series)?;
-    let mut bank = BankEngine::start(config, params, series[steps[0]]).await?;
+pub async fn core_start(
+    config: &SimConfig,
+    params: MarketParams,
+    markets: &[Vec<PricePoint>],
+) -> Result<CoreStart, String> {
+    let timeline = check(config, &params, markets)?;
+    let mut bank = BankEngine::start(config, params, &firsts(markets, timeline[0])).await?;
     CoreStart::from_bank(&mut bank).await
 }
 
-/// Checks the run's settings against the market's; the steps to replay.
-fn check(config: &SimConfig, params: &MarketParams, series: &[PricePoint]) -> Result<Vec<usize>, String> {
+/// Each market's price at the first step.
+fn firsts(markets: &[Vec<PricePoint>], unix_ts: i64) -> Vec<PricePoint> {
+    markets.iter().map(|series| PricePoint { unix_ts, price_e8: stress::delayed_price(series, unix_ts, 0) }).collect()
+}
+
+/// Most markets one run may back with its fund (the program's own bound).
+pub const MAX_MARKETS: usize = backstop::fund_markets::MAX_FUND_MARKETS as usize;
+
+/// Checks the run's settings against the market's; the times of the steps to replay: every row of every series
+/// (several series meet on one timeline, each market showing its last row at or before each time), subsampled
+/// when asked.
+fn check(config: &SimConfig, params: &MarketParams, markets: &[Vec<PricePoint>]) -> Result<Vec<i64>, String> {
     config.validate()?;
     params.validate().map_err(|e| format!("market parameters: {e:?} ({e})"))?;
     // A keeper later than the oldest print a liquidation may use would find every liquidation refused as stale.
@@ -193,164 +222,35 @@ fn check(config: &SimConfig, params: &MarketParams, series: &[PricePoint]) -> Re
     }
     if config.pull_oracle && config.engine == EngineKind::Core {
         // Nothing in the core engine depends on the kind, but the equality test covers the legacy account only.
-        return Err("--pull-oracle runs on the bank engine only".to_string());
+        return Err("--oracle pull runs on the bank engine only".to_string());
     }
-    if series.len() < 2 {
+    if !(1..=MAX_MARKETS).contains(&markets.len()) {
+        return Err(format!("a run backs 1 to {MAX_MARKETS} markets with its fund"));
+    }
+    if config.pull_oracle && markets.len() > 1 {
+        return Err("--oracle pull runs one market (further markets read legacy accounts)".to_string());
+    }
+    let times = shared_timeline(markets)?;
+    Ok(subsample(times.len(), config.max_steps).into_iter().map(|i| times[i]).collect())
+}
+
+/// Every row time of every series within the window they all cover (one market: its own rows). Each market shows
+/// its last row at or before each time: never a price from before its series began or after it ended.
+pub fn shared_timeline(markets: &[Vec<PricePoint>]) -> Result<Vec<i64>, String> {
+    if markets.iter().any(|series| series.len() < 2) {
         return Err("a price series needs at least two points".to_string());
     }
-    Ok(subsample(series.len(), config.max_steps))
-}
-
-/// The replay, on either engine: traders open at the first price, then each step publishes the print, lets traders
-/// trade, measures, runs the keeper, audits and records; a last keeper round and sweep close the books.
-async fn replay<E: Engine>(
-    mut engine: E,
-    config: &SimConfig,
-    params: MarketParams,
-    series: &[PricePoint],
-    steps: &[usize],
-    mut on_step: impl FnMut(usize, usize),
-) -> Result<Report, String> {
-    let first = series[steps[0]];
-    let mut rng = Rng::new(config.seed);
-    let (traders, opened) = open_positions(&mut engine, config, &mut rng, first.price_e8 / 100).await?;
-    let start_fund = engine.fund().await?;
-    let mut report = Report::new(config, series, steps, start_fund.book.balance);
-    report.market_params = backstop_math::governance::RULES.iter().map(|r| (r.name, (r.read)(&params))).collect();
-    report.totals.traders_opened = opened;
-    let start_holdings = readings::holdings(&mut engine).await?;
-    let t0 = engine.now();
-    for (n, index) in steps.iter().enumerate() {
-        let point = series[*index];
-        let elapsed = point.unix_ts - first.unix_ts;
-        let at = t0 + elapsed;
-        if at > engine.now() {
-            engine.set_clock(at).await;
-        }
-        // The oracle shows the market's price `oracle_delay_secs` late (by default, on time).
-        let shown = stress::delayed_price(series, point.unix_ts, config.stress.oracle_delay_secs);
-        engine.set_price(shown, conf_of(shown, config.conf_bps)).await;
-        let ema_e8 = engine.ema_e8().unwrap_or(shown);
-        let price = point.price_e8 / 100;
-        let activity =
-            stress::trade_some(&mut engine, &traders, &mut rng, config.stress.trades_per_step, price).await?;
-        // Coverage as the move left it, before the keeper acts: the fund net of deficits already awaiting it.
-        let coverage_bps = readings::coverage_before_keeper(&mut engine, price).await?;
-        let keeper_ran = config.stress.keeper_up(elapsed);
-        let round = if keeper_ran {
-            // The keeper acts `keeper_latency_secs` after the print (its round begins with the breaker poke, so
-            // funding accrues with real elapsed time between steps).
-            let late = at + i64::from(config.stress.keeper_latency_secs);
-            if late > engine.now() {
-                engine.set_clock(late).await;
-            }
-            let round = engine.keeper_round().await?;
-            for failure in &round.failed {
-                report.audit.keeper_failure(&failure.reason);
-            }
-            round
-        } else {
-            backstop_app::RoundReport::default()
-        };
-        audit_step(&mut engine, &mut report, point.unix_ts, &start_holdings).await?;
-        let market = engine.market().await?;
-        let fund = engine.fund().await?;
-        report.record(Sample {
-            unix_ts: point.unix_ts,
-            price_e8: point.price_e8,
-            ema_e8,
-            beyond_ema_band: beyond_band(shown, ema_e8, market.params.oracle_max_ema_divergence_bps),
-            fund_balance: fund.book.balance,
-            coverage_bps,
-            open_interest_notional: market.books.open_interest_notional(price),
-            liquidations: round.liquidated.len(),
-            bankruptcies: round.covered.len(),
-            trades: activity.trades,
-            trades_refused: activity.refused,
-            keeper_ran,
-            cumulative_fund_cover: market.cumulative_fund_cover,
-            cumulative_lp_clawback: market.cumulative_lp_clawback,
-            cumulative_socialized: market.cumulative_socialized,
-            cumulative_uncovered: market.cumulative_uncovered,
-            cumulative_fees: market.cumulative_fees,
-            fund_inflow_fees: fund.inflow_fees,
-            fund_inflow_penalties: fund.inflow_penalties,
-            funding_rate_ppb: market.books.funding_rate_ppb,
-        });
-        if let Some(pct) = config.stress.staker_exit_drawdown_pct {
-            let drawn = (report.totals.fund_peak, fund.book.balance);
-            stress::staker_exits(&mut engine, pct, drawn, point.unix_ts, &mut report.totals.staker_exit).await?;
-        }
-        if (n + 1) % SWEEP_EVERY == 0 && !config.stress.fund_buffer_only {
-            sweep(&mut engine, &mut report).await?;
-            let balance = engine.fund().await?.book.balance;
-            report.after_sweep(balance.saturating_add(report.totals.staker_exit.paid));
-        }
-        on_step(n + 1, steps.len());
+    let starts = markets.iter().filter_map(|series| series.first()).map(|point| point.unix_ts);
+    let ends = markets.iter().filter_map(|series| series.last()).map(|point| point.unix_ts);
+    let (from, to) = (starts.max().unwrap_or(0), ends.min().unwrap_or(0));
+    if from >= to {
+        return Err("the series share no window of time: one ends before another begins".to_string());
     }
-    // A keeper comes back after any downtime: one last round, so no deficit is left waiting for a cover.
-    let last_ts = series[steps[steps.len() - 1]].unix_ts;
-    let last = engine.keeper_round().await?;
-    report.record_final_round(&last);
-    for failure in &last.failed {
-        report.audit.keeper_failure(&failure.reason);
-    }
-    // Sweep what the fund earned since the last sweep, so the totals close.
-    if !config.stress.fund_buffer_only {
-        sweep(&mut engine, &mut report).await?;
-    }
-    audit_step(&mut engine, &mut report, last_ts, &start_holdings).await?;
-    let market = engine.market().await?;
-    let end_fund = engine.fund().await?;
-    report.close(&start_fund, &end_fund, &market);
-    let error = report.totals.reconciliation_error;
-    report.totals.pending_deficit_at_end = market.books.pending_deficit;
-    report.audit.close(error, market.books.bankrupt_deficit);
-    Ok(report)
-}
-
-/// The audit of one step: every cover since the last, the vaults against the books, every account against the
-/// market's totals.
-async fn audit_step(
-    engine: &mut impl Engine,
-    report: &mut Report,
-    unix_ts: i64,
-    start: &reconcile::Holdings,
-) -> Result<(), String> {
-    for cover in engine.take_covers() {
-        report.audit.cover(&cover);
-    }
-    let now = readings::holdings(engine).await?;
-    report.audit.step(unix_ts, &now, start);
-    let market = engine.market().await?;
-    let accounts = engine.margin_accounts().await?;
-    report.audit.books(unix_ts, &accounts, &market.books);
-    Ok(())
-}
-
-/// Every trader deposits and opens at the first price; returns them and how many the market let open (a trader
-/// whose order is refused, e.g. drawn too close to the leverage limit once fees count, keeps its collateral flat,
-/// and the report says how many did).
-async fn open_positions(
-    engine: &mut impl Engine,
-    config: &SimConfig,
-    rng: &mut Rng,
-    price: i64,
-) -> Result<(Vec<stress::Trader>, usize), String> {
-    let mut traders = Vec::with_capacity(config.traders);
-    let mut opened = 0;
-    for _ in 0..config.traders {
-        let collateral = config.min_collateral + rng.below(config.max_collateral - config.min_collateral + 1);
-        let leverage_tenths = 10 + rng.below(config.max_leverage_tenths.saturating_sub(10) + 1);
-        let long = rng.below(100) < config.long_pct;
-        let index = engine.add_trader(collateral * USDC).await?;
-        let base = stress::size_for(collateral * USDC, leverage_tenths, price, long);
-        if engine.trade(index, base).await {
-            opened += 1;
-        }
-        traders.push(stress::Trader { index, leverage_tenths, long });
-    }
-    Ok((traders, opened))
+    let mut times: Vec<i64> =
+        markets.iter().flatten().map(|point| point.unix_ts).filter(|t| (from..=to).contains(t)).collect();
+    times.sort_unstable();
+    times.dedup();
+    Ok(times)
 }
 
 /// Writes `report.json`, `report.md` and `chart.png` into `dir`.
@@ -360,30 +260,6 @@ pub fn write_report(report: &Report, dir: &std::path::Path, title: &str) -> Resu
     std::fs::write(dir.join("report.json"), json).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("report.md"), report.markdown(title)).map_err(|e| e.to_string())?;
     chart::draw(report, &dir.join("chart.png"), title)
-}
-
-/// Steps between the simulation's sweeps of fund revenue (the keeper's own default is every 10 rounds).
-const SWEEP_EVERY: usize = 5;
-
-/// Moves the market's accrued fund revenue into the fund; the audit notes a sweep that leaves revenue behind.
-async fn sweep(engine: &mut impl Engine, report: &mut Report) -> Result<(), String> {
-    let books = engine.market().await?.books;
-    if books.fund_fee_accrued + books.fund_penalty_accrued == 0 {
-        return Ok(());
-    }
-    if let Err(error) = engine.settle_fund_revenue().await {
-        report.audit.find(format!("t={}: the fund-revenue sweep failed: {error}", engine.now()));
-    }
-    let left = engine.market().await?.books;
-    if left.fund_fee_accrued + left.fund_penalty_accrued != 0 {
-        report.audit.find(format!("t={}: a sweep left fund revenue in the market", engine.now()));
-    }
-    Ok(())
-}
-
-/// Whether a print lies beyond `bps` of its EMA (the guard's own test, at the published exponent).
-fn beyond_band(price_e8: i64, ema_e8: i64, bps: u32) -> bool {
-    bps > 0 && i128::from(price_e8 - ema_e8).abs() > i128::from(ema_e8) * i128::from(bps) / 10_000
 }
 
 pub(crate) fn conf_of(price_e8: i64, conf_bps: u64) -> u64 {

@@ -53,8 +53,11 @@ pub struct Totals {
     pub fund_end: u64,
     /// Fee and penalty revenue swept into the fund during the run.
     pub fund_inflows: u64,
-    /// Deficits the fund paid during the run.
+    /// Deficits the fund paid during the run (in every market it backs).
     pub fund_covers: u64,
+    /// Of those, what this market drew (all of them when the fund backs one market).
+    #[serde(default)]
+    pub market_fund_cover: u64,
     /// fund_start + stakes + fund_inflows − fund_covers − unstakes − fund_end: zero when the fund closes to the unit.
     pub reconciliation_error: i128,
     /// Liquidations and covers of the keeper's last round, after the replay (a keeper back after any downtime).
@@ -77,6 +80,34 @@ pub struct Totals {
     pub price_max_e8: i64,
 }
 
+impl Totals {
+    /// The totals of several markets backed by one fund in one run, as one: what happened in the markets summed,
+    /// the fund's figures (the same in each market's report) taken once. Prices and step counts are market 0's.
+    pub fn joint(reports: &[Report]) -> Self {
+        let Some(first) = reports.first() else { return Self::default() };
+        let mut joint = first.totals.clone();
+        for other in &reports[1..] {
+            let (j, o) = (&mut joint, &other.totals);
+            j.traders_opened += o.traders_opened;
+            j.trades += o.trades;
+            j.trades_refused += o.trades_refused;
+            j.liquidations += o.liquidations;
+            j.bankruptcies += o.bankruptcies;
+            j.steps_beyond_ema_band += o.steps_beyond_ema_band;
+            j.liquidations_beyond_ema_band += o.liquidations_beyond_ema_band;
+            j.final_round_liquidations += o.final_round_liquidations;
+            j.final_round_covers += o.final_round_covers;
+            j.market_fund_cover += o.market_fund_cover;
+            j.pending_deficit_at_end += o.pending_deficit_at_end;
+            j.lp_clawback += o.lp_clawback;
+            j.socialized_loss += o.socialized_loss;
+            j.uncovered += o.uncovered;
+            j.fees_collected += o.fees_collected;
+        }
+        joint
+    }
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Report {
     pub config: SimConfig,
@@ -86,6 +117,11 @@ pub struct Report {
     pub series_price_max_e8: i64,
     /// Median seconds between the replayed steps (the keeper acts once per step).
     pub step_secs: i64,
+    /// How many markets the fund backed in this run (this report is one of them).
+    pub markets_backed: usize,
+    /// The seed this market's traders were drawn from (the run's seed for market 0; see `replay::market_seed`): a
+    /// run of this market alone with this seed meets the same population.
+    pub trader_seed: u64,
     /// Every market parameter the run used, by name (the CLI's names).
     pub market_params: Vec<(&'static str, u64)>,
     pub samples: Vec<Sample>,
@@ -95,8 +131,9 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(config: &SimConfig, series: &[PricePoint], steps: &[usize], fund_start: u64) -> Self {
-        let mut gaps: Vec<i64> = steps.windows(2).map(|w| series[w[1]].unix_ts - series[w[0]].unix_ts).collect();
+    /// The report of one market replaying `series` at the times of `timeline`.
+    pub fn new(config: &SimConfig, series: &[PricePoint], timeline: &[i64], fund_start: u64) -> Self {
+        let mut gaps: Vec<i64> = timeline.windows(2).map(|w| w[1] - w[0]).collect();
         gaps.sort_unstable();
         Self {
             config: *config,
@@ -105,8 +142,10 @@ impl Report {
             series_price_max_e8: series.iter().map(|p| p.price_e8).max().unwrap_or(0),
             step_secs: gaps.get(gaps.len() / 2).copied().unwrap_or(0),
             audit: Audit::default(),
+            markets_backed: 1,
+            trader_seed: config.seed,
             market_params: Vec::new(),
-            samples: Vec::with_capacity(steps.len()),
+            samples: Vec::with_capacity(timeline.len()),
             totals: Totals { fund_start, min_coverage_bps: u64::MAX, price_min_e8: i64::MAX, ..Default::default() },
         }
     }
@@ -213,6 +252,18 @@ impl Report {
             s.staker_exit_drawdown_pct
                 .map_or("stays".to_string(), |pct| format!("asks to leave at a {pct} % drawdown"))
         );
+        if self.markets_backed > 1 {
+            let _ = writeln!(
+                out,
+                "One fund backs {} markets in this run, on the same day: the fund's rows (its balance, inflows, what \
+                 it paid, drawdown, coverage over every market's open interest, reconciliation, the staker) are the \
+                 fund's across all of them; this market drew {} of what it paid. Its traders were drawn from seed {} \
+                 (a run of this market alone with that seed meets the same population).\n",
+                self.markets_backed,
+                usd(t.market_fund_cover),
+                self.trader_seed
+            );
+        }
         let _ = writeln!(out, "| measure | value |\n|---|---|");
         let rows = [
             ("price range seen by the keeper", format!("{} – {}", price(t.price_min_e8), price(t.price_max_e8))),
@@ -230,7 +281,7 @@ impl Report {
             ),
             ("fund at start / end", format!("{} / {}", usd(t.fund_start), usd(t.fund_end))),
             ("fund inflows (fees + penalties)", usd(t.fund_inflows)),
-            ("deficits paid by the fund", usd(t.fund_covers)),
+            ("deficits paid by the fund (every market it backs)", usd(t.fund_covers)),
             ("fund max drawdown (from its peak, sweeps included, withdrawals not)", usd(t.max_fund_drawdown)),
             (
                 "minimum coverage ratio (before each keeper round, net of deficits awaiting cover)",

@@ -8,7 +8,7 @@ use super::engine::EngineKind;
 use super::format::{dollars, engine_words};
 use super::prices::PricePoint;
 use super::report::Totals;
-use super::{core_start, run_core_from, run_with, SimConfig};
+use super::{core_start, run_core_from, run_markets, SimConfig};
 use backstop_math::params::MarketParams;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -76,6 +76,9 @@ pub struct Sweep {
     #[serde(default)]
     pub series: String,
     pub config: SimConfig,
+    /// Markets backed by the one fund in every run (each with `config.traders` traders).
+    #[serde(default = "one")]
+    pub markets: usize,
     pub seeds: Vec<u64>,
     pub rows: Vec<FundRow>,
     /// The smallest fund on the grid that covered every deficit for every seed.
@@ -87,11 +90,12 @@ pub struct Sweep {
     pub runs: Vec<Run>,
 }
 
-/// Runs every (fund, seed) pair on `threads` threads and gathers the answer.
+/// Runs every (fund, seed) pair on `threads` threads and gathers the answer. `markets`: one series per market the
+/// fund backs (several: each run's totals are the markets' together, the fund's taken once).
 pub fn sweep(
     config: &SimConfig,
     params: MarketParams,
-    series: &[PricePoint],
+    markets: &[Vec<PricePoint>],
     funds: &[u64],
     seeds: &[u64],
     threads: usize,
@@ -101,10 +105,10 @@ pub fn sweep(
     for &(fund, seed) in &jobs {
         SimConfig { fund_capital: fund, seed, ..*config }.validate()?;
     }
-    let starts = core_starts(config, params, series, funds)?;
+    let starts = core_starts(config, params, markets, funds)?;
     let queue = Mutex::new(jobs.clone());
     let done: Mutex<Vec<Result<Run, String>>> = Mutex::new(Vec::with_capacity(jobs.len()));
-    let job = Job { config, params, series, starts: &starts };
+    let job = Job { config, params, markets, starts: &starts };
     std::thread::scope(|scope| {
         for _ in 0..threads.max(1) {
             scope.spawn(|| worker(&job, &queue, &done, jobs.len(), &on_run));
@@ -116,14 +120,14 @@ pub fn sweep(
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
     runs.sort_by_key(|run| (run.fund, run.seed));
-    Ok(summarise(config, seeds, funds, runs))
+    Ok(summarise(config, markets.len(), seeds, funds, runs))
 }
 
 /// What every run of a sweep shares.
 struct Job<'a> {
     config: &'a SimConfig,
     params: MarketParams,
-    series: &'a [PricePoint],
+    markets: &'a [Vec<PricePoint>],
     /// On the core engine, each fund size's bank-built start.
     starts: &'a BTreeMap<u64, CoreStart>,
 }
@@ -132,7 +136,7 @@ struct Job<'a> {
 fn core_starts(
     config: &SimConfig,
     params: MarketParams,
-    series: &[PricePoint],
+    markets: &[Vec<PricePoint>],
     funds: &[u64],
 ) -> Result<BTreeMap<u64, CoreStart>, String> {
     let mut starts = BTreeMap::new();
@@ -145,7 +149,7 @@ fn core_starts(
         .map_err(|error| format!("cannot start a runtime: {error}"))?;
     for &fund in funds {
         let config = SimConfig { fund_capital: fund, ..*config };
-        starts.insert(fund, runtime.block_on(core_start(&config, params, series))?);
+        starts.insert(fund, runtime.block_on(core_start(&config, params, markets))?);
     }
     Ok(starts)
 }
@@ -169,14 +173,15 @@ fn worker(
     loop {
         let Some((fund, seed)) = queue.lock().ok().and_then(|mut queue| queue.pop()) else { return };
         let config = SimConfig { fund_capital: fund, seed, ..*job.config };
-        let report = match job.starts.get(&fund) {
-            Some(start) => runtime.block_on(run_core_from(start, &config, job.params, job.series)),
-            None => runtime.block_on(run_with(&config, job.params, job.series, |_, _| {})),
+        let reports = match job.starts.get(&fund) {
+            Some(start) => runtime.block_on(run_core_from(start, &config, job.params, job.markets)),
+            None => runtime.block_on(run_markets(&config, job.params, job.markets, |_, _| {})),
         };
-        let outcome = report.map(|report| {
-            let t = report.totals;
+        let outcome = reports.map(|reports| {
+            let t = Totals::joint(&reports);
             let deficits = t.fund_covers + t.lp_clawback + t.socialized_loss + t.uncovered;
-            Run { fund, seed, deficits, audit_findings: report.audit.findings.len(), totals: t }
+            let audit_findings = reports.iter().map(|report| report.audit.findings.len()).sum();
+            Run { fund, seed, deficits, audit_findings, totals: t }
         });
         let finished = match done.lock() {
             Ok(mut done) => {
@@ -189,7 +194,11 @@ fn worker(
     }
 }
 
-fn summarise(config: &SimConfig, seeds: &[u64], funds: &[u64], runs: Vec<Run>) -> Sweep {
+fn one() -> usize {
+    1
+}
+
+fn summarise(config: &SimConfig, markets: usize, seeds: &[u64], funds: &[u64], runs: Vec<Run>) -> Sweep {
     let mut rows = Vec::with_capacity(funds.len());
     for &fund in funds {
         let of: Vec<&Run> = runs.iter().filter(|run| run.fund == fund).collect();
@@ -217,6 +226,7 @@ fn summarise(config: &SimConfig, seeds: &[u64], funds: &[u64], runs: Vec<Run>) -
     Sweep {
         series: String::new(),
         config: *config,
+        markets,
         seeds: seeds.to_vec(),
         rows,
         smallest_full_cover,
@@ -233,12 +243,16 @@ impl Sweep {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "# Fund-size sweep: {title}\n\n{} seeds ({}–{}) per fund size, {} traders each; every run {}, \
+            "# Fund-size sweep: {title}\n\n{} seeds ({}–{}) per fund size, {}; every run {}, \
              audited ({} findings). Figures are median / p95 / worst over the seeds.\n",
             self.seeds.len(),
             self.seeds.first().copied().unwrap_or(0),
             self.seeds.last().copied().unwrap_or(0),
-            self.config.traders,
+            match self.markets {
+                1 => format!("{} traders each", self.config.traders),
+                n =>
+                    format!("{n} markets on one fund, {} traders in each (their figures together)", self.config.traders),
+            },
             engine_words(self.config.engine),
             self.audit_findings
         );

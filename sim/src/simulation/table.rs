@@ -70,7 +70,8 @@ pub fn read(dir: &Path) -> Result<Row, String> {
         series: if sweep.series.is_empty() { dir.display().to_string() } else { sweep.series.clone() },
         setting: setting(&sweep),
         seeds: sweep.seeds.len(),
-        traders: sweep.config.traders,
+        // Traders in a run: in every market of it.
+        traders: sweep.config.traders * sweep.markets,
         engine: match sweep.config.engine {
             super::engine::EngineKind::Bank => "bank",
             super::engine::EngineKind::Core => "core",
