@@ -2,8 +2,9 @@
 //! exactly as it runs against an RPC node. It also watches every `cover_bankruptcy` it carries, for the audit.
 //!
 //! Reads can be cached ([`InProcessChain::cache_reads`]): an account changes only in a transaction that names it,
-//! so a read stays exact until a transaction naming the account is sent, and the cache forgets exactly those. A
-//! keeper subscribed to its accounts over a websocket sees the same. Each read through the bank client costs
+//! so a read stays exact until a transaction naming the account is sent, and the cache forgets exactly those (a
+//! keeper subscribed to its accounts over a websocket is told of the same changes, later and less reliably; this one
+//! sees them exactly). Each read through the bank client costs
 //! ~13 µs; a 10,000-trader replay reads every account twice a step (the keeper's scan, the audit's), and all but
 //! the few a step touched are unchanged.
 

@@ -121,6 +121,19 @@ fn btc_and_eth() -> [Vec<prices::PricePoint>; 2] {
     [read("btc-2021-05-19-crash.csv"), read("eth-2021-05-19-crash.csv")]
 }
 
+/// 30 traders a market up to 10x, one $1,000 fund fed by nothing else, 150 steps, under `stress` otherwise.
+fn two_markets_on_a_small_buffer(stress: Stress) -> SimConfig {
+    let stress = Stress { fund_buffer_only: true, ..stress };
+    SimConfig {
+        traders: 30,
+        max_leverage_tenths: 100,
+        fund_capital: 1_000,
+        max_steps: 150,
+        stress,
+        ..SimConfig::default()
+    }
+}
+
 /// Runs several markets on both engines, requires identical reports market by market; the bank's.
 async fn both_markets(config: SimConfig, markets: &[Vec<prices::PricePoint>]) -> Vec<Report> {
     let params = sim::sim_params();
@@ -141,15 +154,7 @@ async fn both_markets(config: SimConfig, markets: &[Vec<prices::PricePoint>]) ->
 #[tokio::test]
 async fn both_engines_agree_on_two_markets_sharing_one_fund_on_the_same_day() {
     let markets = btc_and_eth();
-    let stress = Stress { fund_buffer_only: true, ..Stress::default() };
-    let config = SimConfig {
-        traders: 30,
-        max_leverage_tenths: 100,
-        fund_capital: 1_000,
-        max_steps: 150,
-        stress,
-        ..SimConfig::default()
-    };
+    let config = two_markets_on_a_small_buffer(Stress::default());
     let bank = both_markets(config, &markets).await;
     let (btc, eth) = (&bank[0].totals, &bank[1].totals);
     assert!(btc.market_fund_cover > 0 && eth.market_fund_cover > 0, "both draw on the fund: {btc:?} {eth:?}");
@@ -197,4 +202,24 @@ fn both_engines_agree_on_two_markets_through_the_sweep_runner() {
         assert_eq!(json(&b.totals), json(&c.totals), "fund {} seed {}", b.fund, b.seed);
     }
     assert_eq!(bank.audit_findings + core.audit_findings, 0);
+}
+
+/// Each market run alone (`joint.md`'s comparison) meets the population, the steps and the prices it meets in the
+/// run of them all; only the fund differs.
+#[tokio::test]
+async fn each_market_alone_meets_the_traders_steps_and_prices_it_meets_together() {
+    let markets = btc_and_eth();
+    let late = Stress { oracle_delay_secs: 90, ..Stress::default() };
+    let config = SimConfig { engine: EngineKind::Core, ..two_markets_on_a_small_buffer(late) };
+    let params = sim::sim_params();
+    let together = sim::run_markets(&config, params, &markets, |_, _| {}).await.expect("together");
+    let alone = sim::joint::alone(&config, params, &markets).await.expect("alone");
+    for (t, a) in together.iter().zip(&alone) {
+        assert_eq!((t.trader_seed, t.totals.traders_opened), (a.trader_seed, a.totals.traders_opened));
+        let shown = |r: &Report| r.samples.iter().map(|s| (s.unix_ts, s.price_e8, s.ema_e8)).collect::<Vec<_>>();
+        assert_eq!(shown(t), shown(a));
+    }
+    let titles = ["btc".to_string(), "eth".to_string()];
+    let joint = sim::joint::markdown(&together, &alone, &titles);
+    assert!(joint.contains("| **all** |") && joint.contains("| eth |"), "{joint}");
 }

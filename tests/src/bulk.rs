@@ -60,7 +60,11 @@ impl Env {
 
     /// As [`Env::send`], executed on the working bank at once: the bank's `process_transaction` queues the
     /// transaction and polls for its status in a sleep loop, about a millisecond a transaction; this executes and
-    /// commits it the same way (a failure is committed too, its fee charged, and reported as the same error).
+    /// commits it through the same bank path (age and duplicate checks; a failed execution committed, its fee
+    /// charged, reported as the same `TransactionError`). What differs: the banks server does not verify the
+    /// signatures here (a transaction built by [`Env::transaction`] is signed by construction), and a transaction
+    /// refused before execution (an expired blockhash) fails at once rather than after the poll's deadline. Mixing
+    /// it with [`Env::send`] on the same accounts in flight is not supported.
     pub async fn send_now(
         &mut self,
         instructions: &[Instruction],

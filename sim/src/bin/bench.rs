@@ -84,12 +84,15 @@ async fn bank_replay(series: &[prices::PricePoint], traders: usize) {
     drop(silenced);
     let report = report.expect("simulation");
     println!(
-        "bank engine: {traders} traders × {} price steps in {:.1} s ({} trades, {} liquidations, {} covers; target:          10,000 traders in 60 s)",
+        "bank engine: {traders} traders × {} price steps in {:.1} s ({} trades, {} liquidations, {} covers, fund paid {} atoms, fund at the end {} atoms, {} audit findings; target: 10,000 traders in 60 s)",
         report.totals.steps,
         start.elapsed().as_secs_f64(),
         report.totals.trades,
         report.totals.liquidations,
-        report.totals.bankruptcies
+        report.totals.bankruptcies,
+        report.totals.fund_covers,
+        report.totals.fund_end,
+        report.audit.findings.len()
     );
 }
 

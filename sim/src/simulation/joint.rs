@@ -6,14 +6,13 @@ use super::format::{dollars_and_cents as usd, utc_clock, utc_date};
 use super::prices::PricePoint;
 use super::replay::market_seed;
 use super::report::{Report, Totals};
-use super::stress::delayed_price;
-use super::{run_with, shared_timeline, SimConfig};
+use super::{run_alone, shared_timeline, SimConfig};
 use backstop_math::params::MarketParams;
 use std::fmt::Write as _;
 
 /// Each market of a run of several, run alone with a fund of its own of the same size: the same traders (see
-/// [`market_seed`]) on the same prices at the same steps (its series read at the run's shared times). Set beside
-/// the run of them all, it shows what sharing the fund changed.
+/// [`market_seed`]) on its own series at the run's shared times. Set beside the run of them all, it shows what
+/// sharing the fund changed.
 pub async fn alone(
     config: &SimConfig,
     params: MarketParams,
@@ -23,10 +22,7 @@ pub async fn alone(
     let mut reports = Vec::with_capacity(markets.len());
     for (m, series) in markets.iter().enumerate() {
         let config = SimConfig { seed: market_seed(config.seed, m), ..*config };
-        let shown: Vec<PricePoint> = (timeline.iter())
-            .map(|&unix_ts| PricePoint { unix_ts, price_e8: delayed_price(series, unix_ts, 0) })
-            .collect();
-        reports.push(run_with(&config, params, &shown, |_, _| {}).await?);
+        reports.push(run_alone(&config, params, series, &timeline).await?);
     }
     Ok(reports)
 }

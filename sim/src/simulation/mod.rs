@@ -166,12 +166,43 @@ pub async fn run_markets(
     on_step: impl FnMut(usize, usize),
 ) -> Result<Vec<Report>, String> {
     let timeline = check(config, &params, markets)?;
-    let mut bank = BankEngine::start(config, params, &firsts(markets, timeline[0])).await?;
+    run_on(config, params, markets, &timeline, on_step).await
+}
+
+/// One market alone, replayed at the times of `shared` (a run of several markets' shared timeline, before any
+/// subsampling), on its own series: what that market meets in the run of them all, with a fund of its own.
+pub async fn run_alone(
+    config: &SimConfig,
+    params: MarketParams,
+    series: &[PricePoint],
+    shared: &[i64],
+) -> Result<Report, String> {
+    let market = [series.to_vec()];
+    check(config, &params, &market)?;
+    let timeline: Vec<i64> = subsample(shared.len(), config.max_steps).into_iter().map(|i| shared[i]).collect();
+    let first = *timeline.first().ok_or("no step to replay")?;
+    if first < series[0].unix_ts {
+        return Err("the shared timeline begins before the series".to_string());
+    }
+    let mut reports = run_on(config, params, &market, &timeline, |_, _| {}).await?;
+    reports.pop().ok_or_else(|| "the run made no report".to_string())
+}
+
+/// The run on the engine `config.engine` names, at the times of `timeline`.
+async fn run_on(
+    config: &SimConfig,
+    params: MarketParams,
+    markets: &[Vec<PricePoint>],
+    timeline: &[i64],
+    on_step: impl FnMut(usize, usize),
+) -> Result<Vec<Report>, String> {
+    let first = *timeline.first().ok_or("no step to replay")?;
+    let mut bank = BankEngine::start(config, params, &firsts(markets, first)).await?;
     match config.engine {
-        EngineKind::Bank => replay::replay(bank, config, params, markets, &timeline, on_step).await,
+        EngineKind::Bank => replay::replay(bank, config, params, markets, timeline, on_step).await,
         EngineKind::Core => {
             let start = CoreStart::from_bank(&mut bank).await?;
-            replay::replay(CoreEngine::new(start), config, params, markets, &timeline, on_step).await
+            replay::replay(CoreEngine::new(start), config, params, markets, timeline, on_step).await
         }
     }
 }
