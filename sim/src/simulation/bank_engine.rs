@@ -247,19 +247,13 @@ impl Engine for BankEngine {
     }
 
     async fn margin_accounts(&mut self, market: usize) -> Result<Vec<TraderBalances>, String> {
+        // The traders' accounts as the keeper's scan reads them, and the keeper's own.
         let address = self.accounts(market)?.market;
-        let mut addresses: Vec<Pubkey> =
-            self.traders.iter().filter(|trader| trader.market == market).map(|trader| trader.margin).collect();
-        addresses.push(pda::margin_account(&address, &self.chain.keeper()));
-        let mut balances = Vec::with_capacity(addresses.len());
-        for address in addresses {
-            if let Some((data, owner)) = self.chain.account(address).await? {
-                let account: backstop::state::MarginAccount =
-                    backstop_client::read::read(&data, &owner).map_err(|e| format!("{address}: {e}"))?;
-                balances.push(account.balances);
-            }
-        }
-        Ok(balances)
+        let traders = self.chain.margin_accounts(address).await?;
+        let keeper = pda::margin_account(&address, &self.chain.keeper());
+        let keeper = self.chain.account(keeper).await?.map(|(data, owner)| backstop_client::read::read(&data, &owner));
+        let keeper: Option<backstop::state::MarginAccount> = keeper.transpose().map_err(|e| format!("keeper: {e}"))?;
+        Ok(traders.into_iter().map(|(_, account)| account).chain(keeper).map(|account| account.balances).collect())
     }
 
     async fn vault_balances(&mut self, market: usize) -> Result<(u64, u64), String> {
@@ -280,11 +274,7 @@ impl Engine for BankEngine {
     }
 
     async fn request_exit(&mut self) -> Result<bool, String> {
-        let position = self.stake_position().await?;
-        let fund = self.fund().await?;
-        // The shares as the fund counts them now (a fund drained to nothing voids them: a new epoch).
-        let book = position.book.in_epoch_of(&fund.book);
-        let shares = book.shares.saturating_sub(book.locked_shares);
+        let shares = super::stress::unlocked_shares(&self.stake_position().await?, &self.fund().await?);
         let request = self.chain.env.staking(&self.staker).request_unstake(shares);
         let staker = self.staker.keypair.insecure_clone();
         Ok(self.chain.send_signed(&[request], &[&staker]).await.is_ok())

@@ -347,9 +347,7 @@ impl Engine for CoreEngine {
 
     async fn request_exit(&mut self) -> Result<bool, String> {
         let (mut fund, mut stake) = (self.fund, self.stake);
-        // The shares as the fund counts them now (a fund drained to nothing voids them: a new epoch).
-        let book = stake.book.in_epoch_of(&fund.book);
-        let shares = book.shares.saturating_sub(book.locked_shares);
+        let shares = super::stress::unlocked_shares(&stake, &fund);
         if apply_request_unstake(&mut fund, &mut stake, shares, self.now).is_err() {
             return Ok(false);
         }

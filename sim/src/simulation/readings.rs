@@ -3,6 +3,7 @@
 
 use super::engine::Engine;
 use super::reconcile;
+use backstop::state::Market;
 use backstop_math::fund::coverage_ratio_bps;
 
 /// The fund's coverage of open interest across every market it backs (each at its price in `prices`,
@@ -19,28 +20,33 @@ pub async fn coverage_before_keeper(engine: &mut impl Engine, prices: &[i64]) ->
     Ok(coverage_ratio_bps(net, notional).min(1_000_000))
 }
 
-/// What the chain holds and the books say for `market`: token balances read from the vaults themselves; what
-/// the fund paid by the count of every market it backs.
-pub async fn holdings(engine: &mut impl Engine, market: usize) -> Result<reconcile::Holdings, String> {
-    let mut markets_fund_cover = 0u64;
+/// What the chain holds and the books say, for every market: token balances read from the vaults themselves; what
+/// the fund paid by the count of every market it backs. Each market and the fund read once; the markets as read
+/// are returned beside.
+pub async fn holdings(engine: &mut impl Engine) -> Result<(Vec<reconcile::Holdings>, Vec<Market>), String> {
+    let mut markets = Vec::with_capacity(engine.markets());
     for m in 0..engine.markets() {
-        markets_fund_cover = markets_fund_cover.saturating_add(engine.market(m).await?.cumulative_fund_cover);
+        markets.push(engine.market(m).await?);
     }
-    let books = engine.market(market).await?;
     let fund = engine.fund().await?;
-    let (market_vault, fund_vault) = engine.vault_balances(market).await?;
-    Ok(reconcile::Holdings {
-        market_vault,
-        market_liability: books.books.vault_liability().map_err(|e| format!("market books: {e}"))?,
-        fund_vault,
-        fund_balance: fund.book.balance,
-        markets_fund_cover,
-        fund_deficits_covered: fund.deficits_covered,
-        layers: [
-            books.cumulative_fund_cover,
-            books.cumulative_lp_clawback,
-            books.cumulative_socialized,
-            books.cumulative_uncovered,
-        ],
-    })
+    let markets_fund_cover = markets.iter().fold(0u64, |sum, market| sum.saturating_add(market.cumulative_fund_cover));
+    let mut holdings = Vec::with_capacity(markets.len());
+    for (m, market) in markets.iter().enumerate() {
+        let (market_vault, fund_vault) = engine.vault_balances(m).await?;
+        holdings.push(reconcile::Holdings {
+            market_vault,
+            market_liability: market.books.vault_liability().map_err(|e| format!("market books: {e}"))?,
+            fund_vault,
+            fund_balance: fund.book.balance,
+            markets_fund_cover,
+            fund_deficits_covered: fund.deficits_covered,
+            layers: [
+                market.cumulative_fund_cover,
+                market.cumulative_lp_clawback,
+                market.cumulative_socialized,
+                market.cumulative_uncovered,
+            ],
+        });
+    }
+    Ok((holdings, markets))
 }

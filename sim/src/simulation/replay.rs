@@ -7,6 +7,7 @@ use super::engine::Engine;
 use super::prices::{PricePoint, Rng};
 use super::report::{Report, Sample};
 use super::{conf_of, readings, reconcile, stress, SimConfig};
+use backstop::state::Market;
 use backstop_app::RoundReport;
 use backstop_math::params::MarketParams;
 use backstop_tests::USDC;
@@ -59,7 +60,6 @@ pub(super) async fn replay<E: Engine>(
     let rules: Vec<(&'static str, u64)> =
         backstop_math::governance::RULES.iter().map(|r| (r.name, (r.read)(&params))).collect();
     let mut reports = Vec::with_capacity(markets.len());
-    let mut start = Vec::with_capacity(markets.len());
     for (market, series) in markets.iter().enumerate() {
         let mut report = Report::new(config, series, timeline, start_fund.book.balance);
         report.market_params.clone_from(&rules);
@@ -68,8 +68,8 @@ pub(super) async fn replay<E: Engine>(
         report.trader_seed = market_seed(config.seed, market);
         report.totals.traders_opened = opened[market];
         reports.push(report);
-        start.push(readings::holdings(&mut engine, market).await?);
     }
+    let (start, _) = readings::holdings(&mut engine).await?;
     let mut run = Replay { engine, config, markets, traders, rngs, reports, start };
     let t0 = run.engine.now();
     for (n, unix_ts) in timeline.iter().enumerate() {
@@ -103,10 +103,9 @@ impl<E: Engine> Replay<'_, E> {
         } else {
             vec![RoundReport::default(); self.markets.len()]
         };
-        self.audit(unix_ts).await?;
+        let markets = self.audit(unix_ts).await?;
         let fund = self.engine.fund().await?;
-        for (m, (step, round)) in shown.iter().zip(&rounds).enumerate() {
-            let market = self.engine.market(m).await?;
+        for (m, ((step, round), market)) in shown.iter().zip(&rounds).zip(&markets).enumerate() {
             self.reports[m].record(Sample {
                 unix_ts,
                 price_e8: step.price_e8,
@@ -171,22 +170,21 @@ impl<E: Engine> Replay<'_, E> {
     }
 
     /// The audit of one step: every cover since the last, each vault against its books, the markets' counters
-    /// against the fund's, every account against its market's totals.
-    async fn audit(&mut self, unix_ts: i64) -> Result<(), String> {
+    /// against the fund's, every account against its market's totals. The markets as the audit read them.
+    async fn audit(&mut self, unix_ts: i64) -> Result<Vec<Market>, String> {
         for (m, cover) in self.engine.take_covers() {
             match self.reports.get_mut(m) {
                 Some(report) => report.audit.cover(&cover),
                 None => self.reports[0].audit.find(format!("t={unix_ts}: a cover in a market the run does not hold")),
             }
         }
-        for m in 0..self.markets.len() {
-            let now = readings::holdings(&mut self.engine, m).await?;
-            self.reports[m].audit.step(unix_ts, &now, &self.start[m]);
-            let market = self.engine.market(m).await?;
+        let (holdings, markets) = readings::holdings(&mut self.engine).await?;
+        for (m, (now, market)) in holdings.iter().zip(&markets).enumerate() {
+            self.reports[m].audit.step(unix_ts, now, &self.start[m]);
             let accounts = self.engine.margin_accounts(m).await?;
             self.reports[m].audit.books(unix_ts, &accounts, &market.books);
         }
-        Ok(())
+        Ok(markets)
     }
 
     /// The fund's staker leaves as the fund draws (one staker, one fund: every market's report shows its exit).
@@ -200,11 +198,17 @@ impl<E: Engine> Replay<'_, E> {
         Ok(())
     }
 
-    /// Sweeps every market's fund revenue; a new peak for the drawdown that follows.
-    async fn sweep(&mut self) -> Result<(), String> {
+    /// Sweeps every market's fund revenue into the fund.
+    async fn sweep_markets(&mut self) -> Result<(), String> {
         for m in 0..self.markets.len() {
             sweep(&mut self.engine, m, &mut self.reports[m]).await?;
         }
+        Ok(())
+    }
+
+    /// Sweeps every market's fund revenue; a new peak for the drawdown that follows.
+    async fn sweep(&mut self) -> Result<(), String> {
+        self.sweep_markets().await?;
         let balance = self.engine.fund().await?.book.balance;
         for report in &mut self.reports {
             report.after_sweep(balance.saturating_add(report.totals.staker_exit.paid));
@@ -221,16 +225,13 @@ impl<E: Engine> Replay<'_, E> {
             report.record_final_round(round);
         }
         if !self.config.stress.fund_buffer_only {
-            for m in 0..self.markets.len() {
-                sweep(&mut self.engine, m, &mut self.reports[m]).await?;
-            }
+            self.sweep_markets().await?;
         }
-        self.audit(last_ts).await?;
+        let markets = self.audit(last_ts).await?;
         let end_fund = self.engine.fund().await?;
-        for m in 0..self.markets.len() {
-            let market = self.engine.market(m).await?;
+        for (m, market) in markets.iter().enumerate() {
             let report = &mut self.reports[m];
-            report.close(start_fund, &end_fund, &market);
+            report.close(start_fund, &end_fund, market);
             report.totals.market_fund_cover = market.cumulative_fund_cover.saturating_sub(self.start[m].layers[0]);
             report.totals.pending_deficit_at_end = market.books.pending_deficit;
             let error = report.totals.reconciliation_error;

@@ -4,6 +4,7 @@
 
 use super::engine::Engine;
 use super::prices::Rng;
+use backstop::state::{InsuranceFund, StakePosition};
 use backstop_math::constants::BASE_PRECISION_U64;
 use backstop_tests::USDC;
 
@@ -88,6 +89,13 @@ pub struct StakerExit {
     /// (every locked share burned).
     pub paid: u64,
     pub completed_at: Option<i64>,
+}
+
+/// The staker's shares it may ask to withdraw, as the fund counts them now (a fund drained to nothing voids them: a
+/// new epoch), less those already locked in a request.
+pub fn unlocked_shares(position: &StakePosition, fund: &InsuranceFund) -> u64 {
+    let book = position.book.in_epoch_of(&fund.book);
+    book.shares.saturating_sub(book.locked_shares)
 }
 
 /// The staker asks to leave once the fund has drawn `pct` % of its peak, and takes what `unstake` pays once its
