@@ -11,6 +11,7 @@
 #![no_std]
 #![deny(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_possible_wrap)]
 
+pub mod book;
 pub mod breaker;
 pub mod constants;
 pub mod dynamic;

@@ -1,0 +1,318 @@
+//! The bankruptcy book: what a market's open positions would leave unpaid if the price gapped, kept in O(1)
+//! (O(log buckets)) per instruction, with no instruction ever iterating accounts.
+//!
+//! ## The level
+//!
+//! An account's equity at price `P` is `C + U + b·P/ND − E − b·(F − f)/K` (collateral, unsettled profit, signed
+//! size, entry notional, the market's funding index now and at the account's last touch; `ND` =
+//! [`NOTIONAL_DIVISOR`], `K` = BASE_PRECISION × FUNDING_INDEX_PRECISION). Written with
+//! the account's *debt* `D = E − C − U − b·f/K` and the market's *level* `Z = P·FUNDING_INDEX_PRECISION − F`
+//! (quote atoms per base atom, scaled by `K`):
+//!
+//! ```text
+//! deficit at P = max(0, D − b·Z/K)
+//! ```
+//!
+//! `D` changes only when the account is touched; funding moves every account's bankruptcy price by the same
+//! amount per unit, and that is all in `Z`. So the book files each account under its bankruptcy level
+//! `key = D·K/b`, and a funding accrual moves nothing in it. A long goes bankrupt when `Z` falls below its key, a
+//! short when `Z` rises above it.
+//!
+//! ## The buckets
+//!
+//! Per side, [`BUCKETS`] buckets of (Σ debt, Σ |size|), log-spaced: [`WINDOW_OCTAVES`] octaves of
+//! [`SUBS_PER_OCTAVE`] equal steps each (a step is 1/32 to 1/16 of its level), set around the level of the first
+//! position the book records (it is set again whenever the book is empty), plus one bucket below the window and
+//! one above it. Each side is a Fenwick tree, so recording or removing an account and summing the buckets beyond
+//! a level each cost one walk of ⌈log₂ 210⌉ = 8 nodes.
+//!
+//! ## The deficit, always over
+//!
+//! At a level `Z`, every bucket wholly beyond it (above for longs, below for shorts) holds only accounts that are
+//! bankrupt there, and contributes exactly `Σ D − Σ b·Z/K`; buckets wholly on the solvent side contribute nothing;
+//! the one bucket containing `Z` contributes the lesser of two bounds that hold for every account in it (its
+//! edge nearer solvency in place of `Z`, or its size times its distance to the far edge). Each account's debt is
+//! rounded up and carries [`ROUNDING_SLACK`] atoms for the two roundings of its equity (the PnL floored, the
+//! funding owed ceiled), and every division in a deficit rounds up. So the book never reads less than the
+//! exact sum of the accounts' own deficits, and reads more by at most [`RiskBook::overstatement_bound`]: the
+//! containing bucket's size times its width, plus the slack of the accounts beyond.
+//!
+//! Two terms outside the positions are bounded conservatively: losses socialized since an account's last touch
+//! (each lowers its collateral by what it will apply, so the book adds every socialized atom not yet applied:
+//! [`RiskBook::social_unapplied`]); and unsettled profit, which is part of `D` because a bankrupt account's
+//! claim nets against its own deficit (`MarketLedger::settle_pnl`), and which paying out leaves `C + U` unchanged.
+
+mod side;
+#[cfg(test)]
+mod tests;
+
+use crate::constants::{BASE_PRECISION, NOTIONAL_DIVISOR};
+use crate::error::{MathError, MathResult};
+use crate::funding::FUNDING_INDEX_PRECISION;
+use crate::margin::TraderBalances;
+use crate::safe_math::{div_ceil, div_floor};
+pub use side::{BookSide, BucketSums};
+
+/// Steps per octave (a power of two: the bucket is read off the level's leading bits).
+pub const SUB_BUCKET_BITS: u32 = 4;
+pub const SUBS_PER_OCTAVE: usize = 1 << SUB_BUCKET_BITS;
+/// Octaves the window spans: at least 64× below and 64× above the level it was set at.
+pub const WINDOW_OCTAVES: u32 = 13;
+/// Octaves of the window below the octave of the level it was set at.
+pub const WINDOW_OCTAVES_BELOW: u32 = 6;
+/// Buckets per side: the window's, one below it and one above it.
+pub const BUCKETS: usize = 2 + (WINDOW_OCTAVES as usize) * SUBS_PER_OCTAVE;
+/// The lowest and highest octave a window may start at (levels are i128; the window must fit below 2¹²⁶).
+const MIN_WINDOW_OCTAVE: u32 = SUB_BUCKET_BITS;
+const MAX_WINDOW_OCTAVE: u32 = 126 - WINDOW_OCTAVES;
+
+/// `K`: a level is quote atoms per base atom times this.
+pub const LEVEL_SCALE: i128 = BASE_PRECISION as i128 * FUNDING_INDEX_PRECISION as i128;
+const _: () = assert!(LEVEL_SCALE == NOTIONAL_DIVISOR * FUNDING_INDEX_PRECISION as i128);
+
+/// Atoms added to each account's debt for the two roundings of its equity (each under one atom).
+pub const ROUNDING_SLACK: i128 = 2;
+
+/// The market's level at `price` (PRICE_PRECISION) and funding index `funding_index`: `P·FUNDING_INDEX_PRECISION
+/// − F`. Exact: no rounding.
+pub fn level(price: i64, funding_index: i64) -> i128 {
+    i128::from(price) * i128::from(FUNDING_INDEX_PRECISION) - i128::from(funding_index)
+}
+
+/// One account's term in the book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub long: bool,
+    /// |size|. precision: BASE_PRECISION.
+    pub size: u64,
+    /// `D`, rounded up, with [`ROUNDING_SLACK`]. precision: QUOTE_PRECISION.
+    pub debt: i128,
+    /// `floor(D·K/b)`: the level at which the account goes bankrupt.
+    pub key: i128,
+}
+
+impl Entry {
+    /// The account's term, or `None` when it is flat (a flat account's deficit is already booked as
+    /// `MarketLedger::bankrupt_deficit`).
+    pub fn of(trader: &TraderBalances) -> MathResult<Option<Self>> {
+        let base = trader.position.base;
+        if base == 0 {
+            return Ok(None);
+        }
+        let cash = i128::from(trader.position.entry_notional)
+            - i128::from(trader.collateral)
+            - i128::from(trader.unsettled_pnl);
+        let scaled = cash
+            .checked_mul(LEVEL_SCALE)
+            .and_then(|v| v.checked_sub(i128::from(base).checked_mul(i128::from(trader.funding_index))?))
+            .ok_or(MathError::Overflow)?;
+        let debt = div_ceil(scaled, LEVEL_SCALE)?.checked_add(ROUNDING_SLACK).ok_or(MathError::Overflow)?;
+        let key = div_floor(debt.checked_mul(LEVEL_SCALE).ok_or(MathError::Overflow)?, i128::from(base))?;
+        Ok(Some(Self { long: base > 0, size: base.unsigned_abs(), debt, key }))
+    }
+
+    /// The account's own deficit at `level`, by the book's formula (for tests and views).
+    pub fn deficit_at(&self, level: i128) -> MathResult<i128> {
+        let signed = if self.long { i128::from(self.size) } else { -i128::from(self.size) };
+        let owed = self.debt.checked_mul(LEVEL_SCALE).and_then(|d| d.checked_sub(signed.checked_mul(level)?));
+        Ok(div_ceil(owed.ok_or(MathError::Overflow)?, LEVEL_SCALE)?.max(0))
+    }
+}
+
+/// Where the buckets lie: the octave the window starts at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub octave: u32,
+}
+
+impl Window {
+    /// The window around `level`: [`WINDOW_OCTAVES_BELOW`] octaves below its own.
+    pub fn around(level: i128) -> Self {
+        let own = if level <= 0 { 0 } else { 127 - level.unsigned_abs().leading_zeros() };
+        Self { octave: own.saturating_sub(WINDOW_OCTAVES_BELOW).clamp(MIN_WINDOW_OCTAVE, MAX_WINDOW_OCTAVE) }
+    }
+
+    /// The bucket a level falls in: 0 below the window, `BUCKETS − 1` above it.
+    pub fn bucket(&self, level: i128) -> usize {
+        if level < 1i128 << self.octave {
+            return 0;
+        }
+        let octave = 127 - level.unsigned_abs().leading_zeros();
+        if octave >= self.octave + WINDOW_OCTAVES {
+            return BUCKETS - 1;
+        }
+        let step = (level.unsigned_abs() >> (octave - SUB_BUCKET_BITS)) & (SUBS_PER_OCTAVE as u128 - 1);
+        // A 4-bit step and an octave within the window: both fit.
+        let (step, octave) = (usize::try_from(step).unwrap_or(0), usize::try_from(octave - self.octave).unwrap_or(0));
+        1 + (octave << SUB_BUCKET_BITS) + step
+    }
+
+    /// The lowest level of bucket `bucket` (`None` for the bucket below the window: it has no floor).
+    pub fn floor(&self, bucket: usize) -> Option<i128> {
+        match bucket {
+            0 => None,
+            b if b == BUCKETS - 1 => Some(1i128 << (self.octave + WINDOW_OCTAVES)),
+            b => {
+                let index = b - 1;
+                // Below BUCKETS / 16 = 13: fits.
+                let octave = self.octave + u32::try_from(index >> SUB_BUCKET_BITS).unwrap_or(0);
+                let step = (SUBS_PER_OCTAVE + (index & (SUBS_PER_OCTAVE - 1))) as i128;
+                Some(step << (octave - SUB_BUCKET_BITS))
+            }
+        }
+    }
+
+    /// The level just above bucket `bucket` (`None` for the bucket above the window: it has no ceiling).
+    pub fn ceiling(&self, bucket: usize) -> Option<i128> {
+        if bucket + 1 >= BUCKETS {
+            None
+        } else {
+            self.floor(bucket + 1)
+        }
+    }
+}
+
+/// A market's bankruptcy book: both sides, the window, and the socialized loss not yet applied.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct RiskBook {
+    /// The octave the buckets' window starts at; 0 before the first position.
+    pub window_octave: u32,
+    pub _padding: [u8; 4],
+    /// Positions recorded, per side.
+    pub long_entries: u64,
+    pub short_entries: u64,
+    /// Socialized losses not yet applied to the accounts they fall on (an upper bound). precision:
+    /// QUOTE_PRECISION.
+    pub social_unapplied: u64,
+    pub longs: BookSide,
+    pub shorts: BookSide,
+}
+
+impl Default for RiskBook {
+    fn default() -> Self {
+        bytemuck::Zeroable::zeroed()
+    }
+}
+
+impl core::fmt::Debug for RiskBook {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RiskBook")
+            .field("window_octave", &self.window_octave)
+            .field("long_entries", &self.long_entries)
+            .field("short_entries", &self.short_entries)
+            .field("social_unapplied", &self.social_unapplied)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A side's deficit at a level, and how far above the exact sum it may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SideDeficit {
+    /// precision: QUOTE_PRECISION; saturates at u64::MAX (reading more, never less).
+    pub deficit: u64,
+    /// [`RiskBook::overstatement_bound`] at that level.
+    pub overstatement_bound: u64,
+}
+
+impl RiskBook {
+    pub fn window(&self) -> Window {
+        Window { octave: self.window_octave.max(MIN_WINDOW_OCTAVE) }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.long_entries == 0 && self.short_entries == 0
+    }
+
+    /// Moves an account's term from what it was (`before`, as last recorded) to what it is (`after`). `level_now`
+    /// sets the window when the book is empty.
+    pub fn replace(&mut self, before: &TraderBalances, after: &TraderBalances, level_now: i128) -> MathResult<()> {
+        let (old, new) = (Entry::of(before)?, Entry::of(after)?);
+        if old == new {
+            return Ok(());
+        }
+        if let Some(old) = old {
+            self.record(&old, false)?;
+        }
+        if let Some(new) = new {
+            if self.is_empty() {
+                self.window_octave = Window::around(level_now).octave;
+            }
+            self.record(&new, true)?;
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, entry: &Entry, add: bool) -> MathResult<()> {
+        let bucket = self.window().bucket(entry.key);
+        let (side, count) = if entry.long {
+            (&mut self.longs, &mut self.long_entries)
+        } else {
+            (&mut self.shorts, &mut self.short_entries)
+        };
+        *count = if add { count.checked_add(1) } else { count.checked_sub(1) }.ok_or(MathError::Overflow)?;
+        side.add(entry.long, bucket, entry, add);
+        Ok(())
+    }
+
+    /// A loss was socialized: it will lower the collateral of the accounts it falls on when they are next touched.
+    pub fn socialized(&mut self, amount: u64) {
+        self.social_unapplied = self.social_unapplied.saturating_add(amount);
+    }
+
+    /// An account applied `amount` of socialized loss on its touch.
+    pub fn social_applied(&mut self, amount: u64) {
+        self.social_unapplied = self.social_unapplied.saturating_sub(amount);
+    }
+
+    /// The longs' (or shorts') deficit at `level`: positions only (see the module doc), socialized loss apart.
+    pub fn side_deficit(&self, long: bool, level: i128) -> SideDeficit {
+        let (side, count) = if long { (&self.longs, self.long_entries) } else { (&self.shorts, self.short_entries) };
+        let window = self.window();
+        let (deficit, width_term) = side.deficit_at(long, level, &window);
+        let slack = u128::from(count).saturating_mul(ROUNDING_SLACK.unsigned_abs() + 1).saturating_add(2);
+        SideDeficit {
+            deficit: saturate(deficit),
+            overstatement_bound: saturate(width_term.saturating_add(slack.try_into().unwrap_or(i128::MAX))),
+        }
+    }
+
+    /// What the positions and the unapplied socialized loss would leave unpaid if the price moved to `price`
+    /// (funding index `funding_index`) before any liquidation ran: longs and shorts both valued there (at the
+    /// current price that is the latent deficit; at a shocked price only one side is hit).
+    pub fn deficit_at_price(&self, price: i64, funding_index: i64) -> u64 {
+        let at = level(price, funding_index);
+        self.side_deficit(true, at)
+            .deficit
+            .saturating_add(self.side_deficit(false, at).deficit)
+            .saturating_add(self.social_unapplied)
+    }
+
+    /// The stressed deficit at a shock of `shock_bps`: the worse of the longs at `price × (1 − s)` and the shorts at
+    /// `price × (1 + s)`, plus the unapplied socialized loss. A shock of 100 % or more values longs at a price of 0.
+    pub fn stressed_deficit(&self, price: i64, funding_index: i64, shock_bps: u32) -> MathResult<u64> {
+        // Each side's price rounds toward its own loss: the longs' down, the shorts' up.
+        let bps = i128::from(crate::constants::BPS_DENOMINATOR);
+        let shock = i128::from(shock_bps);
+        let down = div_floor(i128::from(price) * (bps - shock).max(0), bps)?;
+        let up = div_ceil(i128::from(price) * (bps + shock), bps)?;
+        let longs = self.side_deficit(true, level(to_price(down)?, funding_index)).deficit;
+        let shorts = self.side_deficit(false, level(to_price(up)?, funding_index)).deficit;
+        Ok(longs.max(shorts).saturating_add(self.social_unapplied))
+    }
+
+    /// How far [`RiskBook::side_deficit`] may read above the exact sum at `level`: the size of the bucket that
+    /// contains the level times its width (or the distance to the window when the level lies outside it), plus
+    /// `ROUNDING_SLACK + 1` atoms per account on the side and two for the divisions.
+    pub fn overstatement_bound(&self, long: bool, level: i128) -> u64 {
+        self.side_deficit(long, level).overstatement_bound
+    }
+}
+
+fn to_price(value: i128) -> MathResult<i64> {
+    i64::try_from(value).map_err(|_| MathError::Overflow)
+}
+
+fn saturate(value: i128) -> u64 {
+    u64::try_from(value.max(0)).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,147 @@
+//! One side of the bankruptcy book: a Fenwick tree of bucket sums, and the deficit it implies at a level.
+
+use super::{Entry, Window, BUCKETS, LEVEL_SCALE};
+
+/// Σ debt and Σ |size| of some buckets. The debt is an i128 kept in two words (its alignment differs between
+/// targets, a stored layout must not).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct BucketSums {
+    pub debt_lo: u64,
+    pub debt_hi: u64,
+    /// precision: BASE_PRECISION.
+    pub size: u64,
+}
+
+/// The sums as numbers. Arithmetic wraps: every sum is of terms added and later removed exactly, so it is exact
+/// whenever the true sum fits (a side's size is at most its open interest, a u64; a debt under 2⁶⁶ per account).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Sums {
+    debt: i128,
+    size: u64,
+}
+
+impl Sums {
+    fn plus(self, other: Sums) -> Sums {
+        Sums { debt: self.debt.wrapping_add(other.debt), size: self.size.wrapping_add(other.size) }
+    }
+
+    fn minus(self, other: Sums) -> Sums {
+        Sums { debt: self.debt.wrapping_sub(other.debt), size: self.size.wrapping_sub(other.size) }
+    }
+
+    /// The accounts' deficit at `level` were all of them bankrupt there: `Σ D − Σ b·level / K`, rounded up
+    /// (saturating: a sum past i128 reads as the most, never as less).
+    fn owed_at(self, long: bool, level: i128) -> i128 {
+        let size = i128::from(self.size);
+        let signed = if long { size } else { -size };
+        self.debt
+            .checked_mul(LEVEL_SCALE)
+            .and_then(|debt| debt.checked_sub(signed.checked_mul(level)?))
+            .map_or(i128::MAX, |owed| owed.div_euclid(LEVEL_SCALE) + i128::from(owed.rem_euclid(LEVEL_SCALE) != 0))
+    }
+
+    /// Their size times a distance in levels, rounded up (saturating).
+    fn size_times(self, distance: i128) -> i128 {
+        i128::from(self.size)
+            .checked_mul(distance.max(0))
+            .map_or(i128::MAX, |owed| owed.div_euclid(LEVEL_SCALE) + i128::from(owed.rem_euclid(LEVEL_SCALE) != 0))
+    }
+}
+
+impl From<BucketSums> for Sums {
+    fn from(stored: BucketSums) -> Self {
+        let bits = (u128::from(stored.debt_hi) << 64) | u128::from(stored.debt_lo);
+        Sums { debt: bits.cast_signed(), size: stored.size }
+    }
+}
+
+impl From<Sums> for BucketSums {
+    fn from(sums: Sums) -> Self {
+        let bits = sums.debt.cast_unsigned();
+        BucketSums {
+            debt_lo: u64::try_from(bits & u128::from(u64::MAX)).unwrap_or_default(),
+            debt_hi: u64::try_from(bits >> 64).unwrap_or_default(),
+            size: sums.size,
+        }
+    }
+}
+
+/// A side's Fenwick tree. Node `i` (1-based) holds the sums of the `i & −i` positions ending at `i`. Positions
+/// start at the most exposed bucket (a short's lowest levels, a long's highest), so for either side the buckets
+/// bankrupt at a level are a prefix.
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct BookSide {
+    pub nodes: [BucketSums; BUCKETS],
+}
+
+fn position(long: bool, bucket: usize) -> usize {
+    if long {
+        BUCKETS - 1 - bucket
+    } else {
+        bucket
+    }
+}
+
+impl BookSide {
+    /// Adds (or removes) `entry` in `bucket`.
+    pub(super) fn add(&mut self, long: bool, bucket: usize, entry: &Entry, add: bool) {
+        let term = Sums { debt: entry.debt, size: entry.size };
+        let mut index = position(long, bucket) + 1;
+        while index <= BUCKETS {
+            let node = Sums::from(self.nodes[index - 1]);
+            self.nodes[index - 1] = if add { node.plus(term) } else { node.minus(term) }.into();
+            index += index & index.wrapping_neg();
+        }
+    }
+
+    /// Sums of the first `count` positions.
+    fn prefix(&self, count: usize) -> Sums {
+        let (mut sums, mut index) = (Sums::default(), count);
+        while index > 0 {
+            sums = sums.plus(self.nodes[index - 1].into());
+            index &= index - 1;
+        }
+        sums
+    }
+
+    /// Whether every node is zero (an empty side must be: terms are removed exactly as they were added).
+    pub fn is_zero(&self) -> bool {
+        self.nodes.iter().all(|node| *node == BucketSums::default())
+    }
+
+    /// The side's deficit at `level` (rounded up, see the module doc), and the part of it that may exceed the
+    /// exact sum through the bucket containing the level (its size times its width, or its whole bound when the
+    /// bucket lies outside the window and has no far edge).
+    pub(super) fn deficit_at(&self, long: bool, level: i128, window: &Window) -> (i128, i128) {
+        let bucket = window.bucket(level);
+        let at = position(long, bucket);
+        let beyond = self.prefix(at);
+        let own = self.prefix(at + 1).minus(beyond);
+        let exact = if beyond.size == 0 { 0 } else { beyond.owed_at(long, level).max(0) };
+        if own.size == 0 {
+            return (exact, 0);
+        }
+        // The edge nearer solvency (a long's floor, a short's ceiling) and the far one.
+        let (near, far) = if long {
+            (window.floor(bucket), window.ceiling(bucket))
+        } else {
+            (window.ceiling(bucket), window.floor(bucket))
+        };
+        let at_near = near.map(|edge| own.owed_at(long, edge));
+        let to_far = far.map(|edge| own.size_times(edge.abs_diff(level).try_into().unwrap_or(i128::MAX)));
+        let partial = match (at_near, to_far) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) => a,
+            (None, Some(b)) => b,
+            (None, None) => i128::MAX,
+        }
+        .max(0);
+        let width_term = match (window.floor(bucket), window.ceiling(bucket)) {
+            (Some(floor), Some(ceiling)) => own.size_times(ceiling - floor),
+            _ => partial,
+        };
+        (exact.saturating_add(partial), width_term)
+    }
+}
