@@ -2,10 +2,10 @@
 //! and (in `backstop-sim`, the simulator and the tests) against the in-process bank.
 
 use crate::error::Error;
-use crate::oracle::price_from_account;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use backstop::state::{Exchange, InsuranceFund, MarginAccount, Market};
+use backstop_client::oracle::price_from_account;
 use backstop_client::read::read;
 use backstop_client::MarketAccounts;
 use backstop_math::oracle::OraclePrice;
@@ -72,7 +72,7 @@ pub trait Chain {
     async fn oracle_price(&mut self, market: &Market) -> ChainResult<OraclePrice> {
         let now = self.now().await?;
         let (data, owner) = self.account(market.oracle).await?.ok_or_else(|| missing("oracle", market.oracle))?;
-        price_from_account(&data, &owner, market, now)
+        price_from_account(&data, &owner, market, now).map_err(Error::from)
     }
 }
 

@@ -121,6 +121,15 @@ impl From<ReadError> for Error {
     }
 }
 
+impl From<backstop_client::oracle::OracleError> for Error {
+    fn from(error: backstop_client::oracle::OracleError) -> Self {
+        match error {
+            backstop_client::oracle::OracleError::Unreadable { .. } => Self::Account(error.to_string()),
+            backstop_client::oracle::OracleError::Refused(refusal) => refusal.into(),
+        }
+    }
+}
+
 impl From<backstop_math::MathError> for Error {
     /// A core refusal read off-chain is the error the program would return.
     fn from(error: backstop_math::MathError) -> Self {

@@ -6,11 +6,9 @@ use crate::chain::Chain;
 use crate::error::Result;
 use anchor_lang::prelude::Pubkey;
 use backstop::state::MarginAccount;
+use backstop_client::keeper::{verdict, Verdict};
 use backstop_client::read::read;
 use backstop_client::{pda, KeeperAccounts};
-use backstop_math::ledger::{self, MarketLedger};
-use backstop_math::oracle::OraclePrice;
-use backstop_math::params::MarketParams;
 use std::collections::HashSet;
 
 /// What one keeper round did.
@@ -43,41 +41,6 @@ impl Failure {
             other => other.kind().to_string(),
         };
         Self { action, account, reason, message: error.to_string() }
-    }
-}
-
-/// What the keeper decides for one account, from its state alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    Healthy,
-    Liquidate,
-    Cover,
-}
-
-/// The decision, with funding accrued to `now` and the account brought up to date first, exactly as the program
-/// would before its own check.
-pub fn verdict(
-    account: &MarginAccount,
-    books: &MarketLedger,
-    params: &MarketParams,
-    price: &OraclePrice,
-    now: i64,
-) -> Verdict {
-    let mut books = *books;
-    if books.accrue_funding(now, price.price, params).is_err() {
-        return Verdict::Healthy;
-    }
-    let Ok(touched) = ledger::touch(&account.balances, &books) else { return Verdict::Healthy };
-    let trader = touched.trader;
-    if trader.is_bankrupt() {
-        return Verdict::Cover;
-    }
-    if trader.position.is_flat() {
-        return Verdict::Healthy;
-    }
-    match trader.health(price, params) {
-        Ok(health) if !health.meets_maintenance() => Verdict::Liquidate,
-        _ => Verdict::Healthy,
     }
 }
 
@@ -196,5 +159,81 @@ impl Keeper {
                 Err(error) => return Err(error),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+    use anchor_lang::solana_program::instruction::Instruction;
+    use backstop::state::MarginAccount;
+
+    /// A cluster whose sends fail with the scripted errors first, then succeed; it counts the sends.
+    struct Flaky {
+        failures: Vec<Error>,
+        sends: usize,
+    }
+
+    impl Chain for Flaky {
+        async fn now(&mut self) -> Result<i64> {
+            Ok(0)
+        }
+        async fn account(&mut self, _: Pubkey) -> Result<Option<(Vec<u8>, Pubkey)>> {
+            Ok(None)
+        }
+        async fn margin_accounts(&mut self, _: Pubkey) -> Result<Vec<(Pubkey, MarginAccount)>> {
+            Ok(Vec::new())
+        }
+        async fn send(&mut self, _: &[Instruction]) -> Result<()> {
+            self.sends += 1;
+            if self.failures.is_empty() {
+                Ok(())
+            } else {
+                Err(self.failures.remove(0))
+            }
+        }
+        fn keeper(&self) -> Pubkey {
+            Pubkey::default()
+        }
+    }
+
+    fn keeper() -> Keeper {
+        let accounts = KeeperAccounts {
+            market: Pubkey::new_unique(),
+            insurance_fund: Pubkey::new_unique(),
+            fund_vault: Pubkey::new_unique(),
+            vault: Pubkey::new_unique(),
+            mint: Pubkey::new_unique(),
+            oracle: Pubkey::new_unique(),
+        };
+        Keeper { backoff: std::time::Duration::from_millis(1), ..Keeper::new(accounts) }
+    }
+
+    fn dropped() -> Error {
+        Error::Transport("connection reset".to_string())
+    }
+
+    #[tokio::test]
+    async fn transient_failures_are_sent_again_with_backoff_up_to_the_retry_limit() {
+        let keeper = keeper();
+        let mut chain = Flaky { failures: vec![dropped(), dropped()], sends: 0 };
+        assert!(keeper.send_with_retries(&mut chain, &[]).await.is_ok());
+        assert_eq!(chain.sends, 3, "two failures, then the send that landed");
+
+        let mut down = Flaky { failures: vec![dropped(), dropped(), dropped(), dropped(), dropped()], sends: 0 };
+        let error = keeper.send_with_retries(&mut down, &[]).await.expect_err("gives up");
+        assert_eq!(error.kind(), "transport");
+        assert_eq!(down.sends, 1 + keeper.retries as usize, "the first send and `retries` more");
+    }
+
+    #[tokio::test]
+    async fn a_refusal_by_the_program_is_never_sent_again() {
+        let keeper = keeper();
+        let refused = Error::Program { code: 6000, name: "NotLiquidatable".into(), message: "healthy".into() };
+        let mut chain = Flaky { failures: vec![refused], sends: 0 };
+        let error = keeper.send_with_retries(&mut chain, &[]).await.expect_err("refused");
+        assert_eq!(error.kind(), "program");
+        assert_eq!(chain.sends, 1);
     }
 }

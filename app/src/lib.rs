@@ -9,7 +9,6 @@ pub mod config;
 pub mod error;
 pub mod keeper;
 pub mod multisig;
-pub mod oracle;
 pub mod output;
 pub mod rpc;
 

@@ -343,3 +343,17 @@ fn main() {
         std::process::exit(1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The misparse: a negative jump needed `--jump-pct=-20`; `--jump-pct -20` read `-20` as an option.
+    #[test]
+    fn a_negative_jump_size_parses_without_an_equals_sign() {
+        let cli =
+            Cli::try_parse_from(["backstop-sim", "simulate", "--synthetic", "--jump-pct", "-20"]).expect("parses");
+        let Command::Simulate { run, .. } = cli.command else { panic!("simulate") };
+        assert_eq!(run.jump_pct, -20.0);
+    }
+}

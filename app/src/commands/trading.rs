@@ -100,7 +100,10 @@ async fn show(session: &mut Session, target: &Target) -> Result<()> {
             let verdict = match session.chain.oracle_price(&market).await {
                 Ok(price) => {
                     let now = session.chain.now().await?;
-                    format!("{:?}", crate::keeper::verdict(&account, &market.books, &market.params, &price, now))
+                    format!(
+                        "{:?}",
+                        backstop_client::keeper::verdict(&account, &market.books, &market.params, &price, now)
+                    )
                 }
                 Err(_) => "unknown".to_string(),
             };

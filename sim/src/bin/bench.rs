@@ -6,7 +6,7 @@
 #![allow(deprecated)] // solana-program-test 3.x: see tests/src/lib.rs
 
 use backstop::state::MarginAccount;
-use backstop_app::keeper::verdict;
+use backstop_client::keeper::verdict;
 use backstop_math::ledger::MarketLedger;
 use backstop_math::margin::TraderBalances;
 use backstop_math::oracle::OraclePrice;
@@ -132,7 +132,7 @@ fn health_scan(accounts: usize) {
     let start = Instant::now();
     let unhealthy = population
         .iter()
-        .filter(|a| verdict(a, &books, &params, &price, 0) != backstop_app::keeper::Verdict::Healthy)
+        .filter(|a| verdict(a, &books, &params, &price, 0) != backstop_client::keeper::Verdict::Healthy)
         .count();
     let seconds = start.elapsed().as_secs_f64();
     println!(

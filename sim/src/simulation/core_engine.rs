@@ -24,8 +24,9 @@ use backstop::instructions::{
 };
 use backstop::state::{InsuranceFund, MarginAccount, Market, StakePosition};
 use backstop_app::chain::Chain;
-use backstop_app::keeper::{verdict, Failure, Verdict};
+use backstop_app::keeper::Failure;
 use backstop_app::RoundReport;
+use backstop_client::keeper::{verdict, Verdict};
 use backstop_math::margin::TraderBalances;
 use backstop_math::oracle::OracleView;
 use backstop_tests::builders::pda;
@@ -47,7 +48,8 @@ struct CoreMarket {
 impl CoreMarket {
     /// The oracle as the program reads it now, through the same decoder and guards.
     fn view(&self, market: &Market, now: i64) -> Result<OracleView, backstop_app::Error> {
-        backstop_app::oracle::view_from_account(&self.oracle_data, &self.oracle_owner, market, now)
+        backstop_client::oracle::view_from_account(&self.oracle_data, &self.oracle_owner, market, now)
+            .map_err(backstop_app::Error::from)
     }
 }
 

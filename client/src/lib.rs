@@ -194,6 +194,7 @@ pub mod accounts;
 pub mod flows;
 pub mod governance;
 pub mod keeper;
+pub mod oracle;
 pub mod presets;
 pub mod read;
 pub mod staking;

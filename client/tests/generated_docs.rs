@@ -7,7 +7,7 @@ use backstop_math::governance::RULES;
 use std::path::PathBuf;
 
 fn check(relative: &str, generated: String) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(relative);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(relative);
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::write(&path, &generated).expect("writes the document");
         return;

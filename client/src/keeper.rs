@@ -1,9 +1,13 @@
-//! The accounts of the keeper instructions.
+//! The keeper's decision over the program's own math, and the accounts of the keeper instructions.
 
 use crate::{build, pda};
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_spl::token::spl_token;
+use backstop::state::MarginAccount;
+use backstop_math::ledger::{self, MarketLedger};
+use backstop_math::oracle::OraclePrice;
+use backstop_math::params::MarketParams;
 
 /// The accounts of the keeper instructions on one market.
 #[derive(Clone, Copy, Debug)]
@@ -108,5 +112,40 @@ impl KeeperAccounts {
             markets.iter().map(|m| anchor_lang::solana_program::instruction::AccountMeta::new_readonly(*m, false)),
         );
         ix
+    }
+}
+
+/// What the keeper decides for one account, from its state alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Healthy,
+    Liquidate,
+    Cover,
+}
+
+/// The decision, with funding accrued to `now` and the account brought up to date first, exactly as the program
+/// would before its own check.
+pub fn verdict(
+    account: &MarginAccount,
+    books: &MarketLedger,
+    params: &MarketParams,
+    price: &OraclePrice,
+    now: i64,
+) -> Verdict {
+    let mut books = *books;
+    if books.accrue_funding(now, price.price, params).is_err() {
+        return Verdict::Healthy;
+    }
+    let Ok(touched) = ledger::touch(&account.balances, &books) else { return Verdict::Healthy };
+    let trader = touched.trader;
+    if trader.is_bankrupt() {
+        return Verdict::Cover;
+    }
+    if trader.position.is_flat() {
+        return Verdict::Healthy;
+    }
+    match trader.health(price, params) {
+        Ok(health) if !health.meets_maintenance() => Verdict::Liquidate,
+        _ => Verdict::Healthy,
     }
 }
