@@ -4,7 +4,7 @@
 use crate::error::Error;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
-use backstop::state::{Exchange, InsuranceFund, MarginAccount, Market};
+use backstop::state::{Exchange, InsuranceFund, MarginAccount, Market, MarketBook};
 use backstop_client::oracle::price_from_account;
 use backstop_client::read::read;
 use backstop_client::MarketAccounts;
@@ -61,11 +61,19 @@ pub trait Chain {
         Ok(MarketAccounts {
             market,
             vault: state.vault,
+            book: backstop_client::pda::market_book(&market),
             mint: state.collateral_mint,
             oracle: state.oracle,
             fund: state.insurance_fund,
             fund_vault: fund.vault,
         })
+    }
+
+    /// The bankruptcy book of `market`.
+    async fn market_book(&mut self, market: Pubkey) -> ChainResult<MarketBook> {
+        let address = backstop_client::pda::market_book(&market);
+        let (data, owner) = self.account(address).await?.ok_or_else(|| missing("market book", address))?;
+        read(&data, &owner).map_err(|e| Error::Account(format!("market book {address}: {e}")))
     }
 
     /// The market's oracle price, decoded and validated as the program would now.

@@ -204,6 +204,7 @@ mod tests {
             insurance_fund: Pubkey::new_unique(),
             fund_vault: Pubkey::new_unique(),
             vault: Pubkey::new_unique(),
+            book: Pubkey::new_unique(),
             mint: Pubkey::new_unique(),
             oracle: Pubkey::new_unique(),
         };

@@ -9,6 +9,8 @@ pub struct MarketAccounts {
     pub market: Pubkey,
     /// The market's collateral vault.
     pub vault: Pubkey,
+    /// The market's bankruptcy book.
+    pub book: Pubkey,
     pub mint: Pubkey,
     pub oracle: Pubkey,
     /// The insurance fund backing the market, and its vault.
@@ -19,7 +21,15 @@ pub struct MarketAccounts {
 impl MarketAccounts {
     /// The market and fund at these addresses, their vaults derived (each vault is its owner's PDA).
     pub fn new(market: Pubkey, fund: Pubkey, mint: Pubkey, oracle: Pubkey) -> Self {
-        Self { market, vault: pda::market_vault(&market), mint, oracle, fund, fund_vault: pda::fund_vault(&fund) }
+        Self {
+            market,
+            vault: pda::market_vault(&market),
+            book: pda::market_book(&market),
+            mint,
+            oracle,
+            fund,
+            fund_vault: pda::fund_vault(&fund),
+        }
     }
 
     /// `owner`'s margin-account flows, paying from and to `token`.
@@ -30,6 +40,7 @@ impl MarketAccounts {
             owner,
             token,
             vault: self.vault,
+            book: self.book,
             mint: self.mint,
             oracle: self.oracle,
             fund: self.fund,
@@ -60,6 +71,7 @@ impl MarketAccounts {
             insurance_fund: self.fund,
             fund_vault: self.fund_vault,
             vault: self.vault,
+            book: self.book,
             mint: self.mint,
             oracle: self.oracle,
         }
@@ -70,6 +82,7 @@ impl MarketAccounts {
         vec![
             self.market,
             self.vault,
+            self.book,
             token,
             pda::margin_account(&self.market, &owner),
             pda::lp_position(&self.market, &owner),

@@ -15,6 +15,8 @@ pub struct Flow {
     /// The owner's token account (source of deposits, destination of withdrawals).
     pub token: Pubkey,
     pub vault: Pubkey,
+    /// The market's bankruptcy book (margin flows move the account's term in it).
+    pub book: Pubkey,
     pub mint: Pubkey,
     pub oracle: Pubkey,
     /// The market's insurance fund (trades read its coverage).
@@ -27,6 +29,7 @@ impl Flow {
             backstop::accounts::Deposit {
                 market: self.market,
                 margin_account: self.position,
+                market_book: self.book,
                 owner: self.owner,
                 owner_token: self.token,
                 vault: self.vault,
@@ -44,6 +47,7 @@ impl Flow {
             backstop::accounts::Withdraw {
                 market: self.market,
                 margin_account: self.position,
+                market_book: self.book,
                 owner: self.owner,
                 destination: self.token,
                 vault: self.vault,
@@ -62,6 +66,7 @@ impl Flow {
             backstop::accounts::Trade {
                 market: self.market,
                 margin_account: self.position,
+                market_book: self.book,
                 owner: self.owner,
                 oracle: self.oracle,
                 insurance_fund: self.fund,

@@ -16,6 +16,8 @@ pub struct KeeperAccounts {
     pub insurance_fund: Pubkey,
     pub fund_vault: Pubkey,
     pub vault: Pubkey,
+    /// The market's bankruptcy book.
+    pub book: Pubkey,
     pub mint: Pubkey,
     pub oracle: Pubkey,
 }
@@ -37,6 +39,7 @@ impl KeeperAccounts {
                 market: self.market,
                 liquidatee,
                 liquidator,
+                market_book: self.book,
                 keeper,
                 oracle: self.oracle,
                 event_authority: pda::event_authority(),
@@ -99,6 +102,7 @@ impl KeeperAccounts {
     }
 
     /// `fund_health` over the given markets.
+    /// `fund_health` over `markets` (each followed by its book, derived here).
     pub fn fund_health(&self, markets: &[Pubkey]) -> Instruction {
         let mut ix = build(
             backstop::accounts::FundHealthView {
@@ -108,9 +112,10 @@ impl KeeperAccounts {
             },
             backstop::instruction::FundHealth {},
         );
-        ix.accounts.extend(
-            markets.iter().map(|m| anchor_lang::solana_program::instruction::AccountMeta::new_readonly(*m, false)),
-        );
+        ix.accounts.extend(markets.iter().flat_map(|m| {
+            [*m, pda::market_book(m)]
+                .map(|key| anchor_lang::solana_program::instruction::AccountMeta::new_readonly(key, false))
+        }));
         ix
     }
 }

@@ -43,6 +43,9 @@ pub mod pda {
     pub fn market_vault(market: &Pubkey) -> Pubkey {
         find(&[seeds::MARKET_VAULT, market.as_ref()])
     }
+    pub fn market_book(market: &Pubkey) -> Pubkey {
+        find(&[seeds::MARKET_BOOK, market.as_ref()])
+    }
     pub fn margin_account(market: &Pubkey, owner: &Pubkey) -> Pubkey {
         find(&[seeds::MARGIN_ACCOUNT, market.as_ref(), owner.as_ref()])
     }
@@ -134,6 +137,7 @@ impl ListMarket {
                 authority: self.authority,
                 market,
                 vault: pda::market_vault(&market),
+                market_book: pda::market_book(&market),
                 collateral_mint: self.collateral_mint,
                 insurance_fund: self.insurance_fund,
                 oracle: self.oracle,

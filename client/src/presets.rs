@@ -47,6 +47,10 @@ pub fn production() -> MarketParams {
         oracle_max_ema_divergence_bps: 2_000,
         fill_max_age_secs: 10,
         liquidation_max_age_secs: 20,
+        stress_shock_floor_bps: 1_000,
+        stress_shock_cap_bps: 5_000,
+        stress_sigmas_tenths: 40,
+        stress_horizon_secs: 3_600,
     }
 }
 

@@ -2,8 +2,8 @@
 
 #![allow(deprecated)] // solana-program-test 3.x: see tests/src/lib.rs
 
-use backstop_client::keeper::{verdict, Verdict};
 use backstop_app::{Chain, Keeper};
+use backstop_client::keeper::{verdict, Verdict};
 use backstop_sim::simulation::{self as sim, prices, SimConfig};
 use backstop_sim::InProcessChain;
 use backstop_tests::builders::pda;

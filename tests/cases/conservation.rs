@@ -240,6 +240,9 @@ impl World {
             tokens += env.token_balance(actor.token).await;
         }
         assert_eq!(tokens, self.minted, "no token created or destroyed");
+        // The bankruptcy book holds every open position's term, and reads no less than the accounts themselves.
+        let actors: Vec<&Actor> = self.traders.iter().chain(std::iter::once(&self.idle)).collect();
+        env.assert_book_agrees(&actors).await;
         // The idle depositor loses only what the socialized-loss index takes.
         let index = env.market_state().await.books.social_loss_index;
         let index = if index == 0 { SOCIAL_INDEX_ONE } else { index };

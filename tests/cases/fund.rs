@@ -67,15 +67,16 @@ async fn fund_health_reports_balance_coverage_and_draw_remaining() {
     // Natively, return data does not leave the program (solana-cpi's off-chain set_return_data is a no-op); the
     // same struct is emitted as an event, which does.
     let events = env.simulate_events_by(&[], ix).await;
-    let health: FundHealth = decode_event::<FundHealthReport>(&events).expect("FundHealthReport").health;
+    let report = decode_event::<FundHealthReport>(&events).expect("FundHealthReport");
+    let health: FundHealth = report.health;
     // Open interest 10 SOL at $100 = $1 000 backed by $50: 5 %.
     assert_eq!(health.balance, 50 * USDC);
     assert_eq!(health.backed_notional, THOUSAND);
     assert_eq!(health.coverage_ratio_bps, 500);
     assert_eq!(health.inflow_stakes, 50 * USDC);
-    assert_eq!(health.markets.len(), 1);
-    assert_eq!(health.markets[0].draw_remaining, default_params().fund_draw_cap);
-    assert_eq!(health.markets[0].funding_rate_ppb, 0, "funding is off in default_params");
+    assert_eq!((report.markets.len(), health.markets_reported), (1, 1));
+    assert_eq!(report.markets[0].draw_remaining, default_params().fund_draw_cap);
+    assert_eq!(report.markets[0].funding_rate_ppb, 0, "funding is off in default_params");
 
     let twice = env.keeper_accounts().fund_health(&[env.market, env.market]);
     let watched = env.touched_by(&alice);

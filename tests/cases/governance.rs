@@ -494,6 +494,7 @@ async fn replay_of_the_april_2026_admin_takeover_fails() {
         market: fake_market,
         position: pda::margin_account(&fake_market, &alice.pubkey()),
         vault: pda::market_vault(&fake_market),
+        book: pda::market_book(&fake_market),
         oracle: fake_oracle,
         ..env.flow(&alice)
     };

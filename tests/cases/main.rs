@@ -16,5 +16,6 @@ mod liquidation;
 mod lp_pool;
 mod oracle;
 mod oracle_pull;
+mod risk_book;
 mod staking;
 mod trade;

@@ -138,6 +138,59 @@ impl Env {
         assert_eq!(vault, fund.book.balance, "fund vault vs fund balance");
     }
 
+    /// Market 0's bankruptcy book.
+    pub async fn market_book(&mut self) -> backstop::state::MarketBook {
+        self.load(pda::market_book(&self.market)).await
+    }
+
+    /// The market's bankruptcy book against the exact sum of `actors`' own deficits (every margin account of the
+    /// market), at the last price and at every reported shock either way: never under, over by at most the
+    /// book's stated bound; one term per open position; and at least the socialized loss the accounts have yet to
+    /// apply. Returns the stressed deficit at 30 % (for tests that follow it).
+    pub async fn assert_book_agrees(&mut self, actors: &[&Actor]) -> u64 {
+        use backstop_math::book::{exact_deficit, level, REPORT_SHOCKS_BPS};
+        let (market, book) = (self.market_state().await, self.market_book().await);
+        let mut accounts = Vec::with_capacity(actors.len());
+        for actor in actors {
+            accounts.push(self.margin(actor).await.balances);
+        }
+        let open = |long: bool| accounts.iter().filter(move |a| a.position.base != 0 && (a.position.base > 0) == long);
+        assert_eq!(
+            (book.book.long_entries, book.book.short_entries),
+            (open(true).count() as u64, open(false).count() as u64)
+        );
+        let pending: u64 = accounts
+            .iter()
+            .map(|a| backstop_math::ledger::pending_social_loss(a, &market.books).expect("social"))
+            .sum();
+        assert!(book.book.social_unapplied(market.cumulative_socialized) >= pending, "socialized loss undercounted");
+        let (price, index) = (market.last_oracle_price, market.books.cumulative_funding_index);
+        let shocked = |bps: u32, up: bool| {
+            let moved = i128::from(price) * (10_000 + if up { i128::from(bps) } else { -i128::from(bps) }) / 10_000;
+            i64::try_from(moved).expect("price")
+        };
+        let prices = std::iter::once(price)
+            .chain(REPORT_SHOCKS_BPS.iter().flat_map(|s| [shocked(*s, false), shocked(*s, true)]));
+        for at in prices {
+            for long in [true, false] {
+                let exact: i128 = open(long).map(|a| exact_deficit(a, at, index).expect("deficit")).sum();
+                let read = book.book.side_deficit(long, level(at, index));
+                assert!(
+                    i128::from(read.deficit) >= exact,
+                    "book under at {at} (long {long}): {} < {exact}",
+                    read.deficit
+                );
+                assert!(
+                    i128::from(read.deficit) - exact <= i128::from(read.overstatement_bound),
+                    "book over at {at} (long {long}): {} vs {exact}, bound {}",
+                    read.deficit,
+                    read.overstatement_bound
+                );
+            }
+        }
+        book.stressed_deficit(&market, 3_000).expect("stressed")
+    }
+
     /// The keeper accounts of market 0's fund flows.
     pub fn keeper_accounts(&self) -> crate::builders::KeeperAccounts {
         self.accounts().keeper()

@@ -6,7 +6,7 @@ use crate::chain::Chain;
 use crate::error::{Error, Result};
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::AnchorDeserialize;
-use backstop::instructions::FundHealth;
+use backstop::instructions::{market_draw, FundHealth};
 use backstop_client::units::format_collateral;
 use serde_json::json;
 
@@ -48,12 +48,24 @@ async fn fund_health(session: &mut Session, market: Pubkey) -> Result<()> {
     let bytes = session.chain.simulate_return_data(&[keeper.fund_health(&markets)]).await?;
     let health = FundHealth::try_from_slice(&bytes)
         .map_err(|e| Error::Transport(format!("fund_health returned an unexpected layout: {e}")))?;
+    // Each market's figures by the program's own function, from the accounts (they travel in the program's event,
+    // not in its return data, which holds 1 KiB).
+    let now = session.chain.now().await?;
+    let mut draws = Vec::with_capacity(markets.len());
+    for key in &markets {
+        let (state, book) = (session.chain.market(*key).await?, session.chain.market_book(*key).await?);
+        draws.push(market_draw(key, &state, &book, health.balance, now).map_err(|e| Error::Account(e.to_string()))?);
+    }
     let dollars = |atoms: u64| format_collateral(i128::from(atoms));
-    let coverage = if health.coverage_ratio_bps == u64::MAX {
-        "nothing backed".to_string()
-    } else {
-        format!("{}.{:02} %", health.coverage_ratio_bps / 100, health.coverage_ratio_bps % 100)
+    let ratio = |bps: u64, none: &str| {
+        if bps == u64::MAX {
+            none.to_string()
+        } else {
+            format!("{}.{:02} %", bps / 100, bps % 100)
+        }
     };
+    let coverage = ratio(health.coverage_ratio_bps, "nothing backed");
+    let adequacy = ratio(health.adequacy_bps, "nothing at stake");
     let fields = json!({
         "fund": health.fund.to_string(), "balance": health.balance, "backed_notional": health.backed_notional,
         "coverage_ratio_bps": health.coverage_ratio_bps, "unvested": health.unvested,
@@ -62,20 +74,33 @@ async fn fund_health(session: &mut Session, market: Pubkey) -> Result<()> {
         "pending_deficits": health.pending_deficits, "uncovered": health.uncovered,
         "inflow_fees": health.inflow_fees, "inflow_penalties": health.inflow_penalties,
         "inflow_stakes": health.inflow_stakes, "deficits_covered": health.deficits_covered,
-        "markets": health.markets.iter().map(|m| json!({
+        "latent_deficit": health.latent_deficit, "stressed_deficit": health.stressed_deficit,
+        "stressed_ladder": health.stressed_ladder, "adequacy_bps": health.adequacy_bps,
+        "markets": draws.iter().map(|m| json!({
             "market": m.market.to_string(), "open_interest_notional": m.open_interest_notional,
             "draw_remaining": m.draw_remaining, "funding_rate_ppb": m.funding_rate_ppb,
             "pending_deficit": m.pending_deficit, "uncovered": m.uncovered,
+            "latent_deficit": m.latent_deficit, "target_shock_bps": m.target_shock_bps,
+            "stressed_deficit": m.stressed_deficit, "stressed_ladder": m.stressed_ladder,
+            "adequacy_bps": m.adequacy_bps,
         })).collect::<Vec<_>>(),
     });
     let mut text = format!(
         "fund {}: balance ${} (unvested ${}), backs ${} of open interest: coverage {coverage}\n\
+         crash deficits (every market gapping at its target shock at once): latent ${}, stressed ${}: adequacy \
+         {adequacy}; at 10/20/30/50 %: ${} / ${} / ${} / ${}\n\
          pending unstakes ${}, gate remaining ${}, pending deficits ${}, uncovered ${}\n\
          lifetime: fees ${}, penalties ${}, stakes ${}, deficits covered ${}",
         health.fund,
         dollars(health.balance),
         dollars(health.unvested),
         dollars(health.backed_notional),
+        dollars(health.latent_deficit),
+        dollars(health.stressed_deficit),
+        dollars(health.stressed_ladder[0]),
+        dollars(health.stressed_ladder[1]),
+        dollars(health.stressed_ladder[2]),
+        dollars(health.stressed_ladder[3]),
         dollars(health.pending_unstake_value),
         dollars(health.gate_remaining),
         dollars(health.pending_deficits),
@@ -85,14 +110,19 @@ async fn fund_health(session: &mut Session, market: Pubkey) -> Result<()> {
         dollars(health.inflow_stakes),
         dollars(health.deficits_covered),
     );
-    for m in &health.markets {
+    for m in &draws {
         text.push_str(&format!(
-            "\n  market {}: open interest ${}, may still draw ${}, funding {} ppb/h, pending deficit ${}",
+            "\n  market {}: open interest ${}, may still draw ${}, funding {} ppb/h, pending deficit ${}, latent \
+             ${}, stressed ${} at {} (adequacy {})",
             m.market,
             dollars(m.open_interest_notional),
             dollars(m.draw_remaining),
             m.funding_rate_ppb,
-            dollars(m.pending_deficit)
+            dollars(m.pending_deficit),
+            dollars(m.latent_deficit),
+            dollars(m.stressed_deficit),
+            ratio(u64::from(m.target_shock_bps), "-"),
+            ratio(m.adequacy_bps, "nothing at stake"),
         ));
     }
     session.report.say("fund_health", fields, text);

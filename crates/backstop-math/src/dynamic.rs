@@ -138,23 +138,28 @@ pub fn dynamic_fee_bps(params: &MarketParams, volatility_ppm: u64) -> MathResult
     u32::try_from(fee).map_err(|_| MathError::Overflow)
 }
 
-/// The fund's fee share for this coverage (fund balance ÷ backed notional, bps): the base share at or above the
-/// target, rising linearly to `fund_share_max_bps` as coverage falls to zero.
-pub fn dynamic_fund_share_bps(params: &MarketParams, coverage_bps: u64) -> MathResult<u32> {
+/// The dynamic fund share: the fund's fee share rises linearly from `fee_fund_share_bps` to `fund_share_max_bps`
+/// as its coverage (balance ÷ open interest) falls from `coverage_target_bps` to 0, or as its adequacy (balance ÷
+/// the market's stressed deficit at the target shock, [`crate::book::adequacy_bps`]) falls from 1 to 0, whichever
+/// asks for more. Adequacy is what anticipates: it falls as positions crowd toward their bankruptcy prices and as
+/// volatility widens the target shock, before any deficit prints. Rounded up (toward the fund).
+pub fn dynamic_fund_share_bps(params: &MarketParams, coverage_bps: u64, adequacy_bps: u64) -> MathResult<u32> {
     let base = u64::from(params.fee_fund_share_bps);
     let max = u64::from(params.fund_share_max_bps);
-    let target = u64::from(params.coverage_target_bps);
-    if coverage_bps >= target || max <= base {
+    if max <= base {
         return u32::try_from(base).map_err(|_| MathError::Overflow);
     }
-    let shortfall = target - coverage_bps;
-    // Rounded up: the fund's share is never understated.
-    let extra = mul_div_ceil(i128::from(max - base), i128::from(shortfall), i128::from(target))?;
-    u32::try_from(i128::from(base) + extra).map_err(|_| MathError::Overflow)
+    let extra = |level: u64, target: u64| -> MathResult<i128> {
+        if level >= target || target == 0 {
+            return Ok(0);
+        }
+        mul_div_ceil(i128::from(max - base), i128::from(target - level), i128::from(target))
+    };
+    let coverage = extra(coverage_bps, u64::from(params.coverage_target_bps))?;
+    let adequacy = extra(adequacy_bps, crate::book::ADEQUACY_ONE_BPS)?;
+    u32::try_from(i128::from(base) + coverage.max(adequacy)).map_err(|_| MathError::Overflow)
 }
 
-/// Splits `fee` with the fund taking `fund_bps`: the LP's share gives way first, then (if configured) the
-/// treasury's. Parts always sum to `fee`.
 pub fn split_fee_dynamic(fee: u64, fund_bps: u32, params: &MarketParams) -> MathResult<FeeSplit> {
     let extra = fund_bps.saturating_sub(params.fee_fund_share_bps);
     let from_lp = extra.min(params.fee_lp_share_bps);
@@ -272,10 +277,17 @@ mod tests {
     #[test]
     fn fund_share_rises_linearly_as_coverage_falls() {
         let params = sample(); // base 5 000, max 9 000, target 500 bps
-        assert_eq!(dynamic_fund_share_bps(&params, 500), Ok(5_000));
-        assert_eq!(dynamic_fund_share_bps(&params, 10_000), Ok(5_000));
-        assert_eq!(dynamic_fund_share_bps(&params, 250), Ok(7_000));
-        assert_eq!(dynamic_fund_share_bps(&params, 0), Ok(9_000));
+        let adequate = u64::MAX;
+        assert_eq!(dynamic_fund_share_bps(&params, 500, adequate), Ok(5_000));
+        assert_eq!(dynamic_fund_share_bps(&params, 10_000, adequate), Ok(5_000));
+        assert_eq!(dynamic_fund_share_bps(&params, 250, adequate), Ok(7_000));
+        assert_eq!(dynamic_fund_share_bps(&params, 0, adequate), Ok(9_000));
+        // Adequacy drives it too, whichever asks for more: a fund at 3/4 of the stressed deficit with ample
+        // coverage gives a quarter of the way; at half, with coverage at half its target, half the way.
+        assert_eq!(dynamic_fund_share_bps(&params, 10_000, 7_500), Ok(6_000));
+        assert_eq!(dynamic_fund_share_bps(&params, 250, 5_000), Ok(7_000));
+        assert_eq!(dynamic_fund_share_bps(&params, 250, 2_500), Ok(8_000));
+        assert_eq!(dynamic_fund_share_bps(&params, 10_000, 10_000), Ok(5_000));
     }
 
     #[test]

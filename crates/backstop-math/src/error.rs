@@ -163,6 +163,14 @@ macro_rules! backstop_errors {
             "A fill or liquidation needs a fresher oracle print (fill_max_age_secs): post the latest update first";
         program OracleReceiverNotAllowed =
             "A pull oracle's receiver must be Pyth's or the one the exchange allow-lists";
+        /// The stress parameters are out of bounds: 1 % ≤ shock floor ≤ shock cap ≤ 100 %, 0.1 to 10 σ, a horizon of
+        /// 60 s ..= 7 days.
+        core InvalidStressParams =
+            "Stress parameters must satisfy 1% <= shock floor <= shock cap <= 100%, 0.1 to 10 sigmas, 60 s to 7 days";
+        /// The trade adds risk and would lift the market's stressed deficit at the target shock above what the fund
+        /// (within the market's draw cap) and the LP pool's equity can absorb. Reducing is always allowed.
+        core StressedDeficitBeyondCapacity =
+            "This trade would leave a crash deficit the fund and the LP pool could not absorb: trade smaller or reduce";
         }
     };
 }

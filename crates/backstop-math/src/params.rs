@@ -28,6 +28,11 @@ pub const MIN_LP_EXIT_DELAY_SECS: u32 = 10;
 /// validator and the publishers, plus the time an update takes to land.
 pub const MIN_FILL_AGE_SECS: u32 = 10;
 
+/// Smallest stress shock floor: 1 % (a smaller gap measures nothing a maintenance margin would not catch).
+pub const MIN_STRESS_SHOCK_BPS: u32 = 100;
+/// Most standard deviations the target shock may be set at: 10.
+pub const MAX_STRESS_SIGMAS_TENTHS: u32 = 100;
+
 /// Loosest maintenance margin a market may have: 0.5 % (200x is where oracle noise alone liquidates).
 pub const MIN_MAINTENANCE_MARGIN_BPS: u32 = 50;
 
@@ -230,6 +235,22 @@ market_params! {
     /// oracle's, so a keeper cannot liquidate on a wick the price has long left.
     // Liquidations must run: at most halved a day, never below the oracle floor.
     liquidation_max_age_secs: u32 = Safe::DownToHalf(MIN_IMMEDIATE_ORACLE_AGE_SECS);
+    /// Stress: the least price gap the market's crash deficit is measured at (the target shock never falls below
+    /// it), bps of price.
+    /// Bounds: 100 ≤ floor ≤ stress_shock_cap_bps.
+    // A larger shock measures a larger deficit: trades are refused sooner and the fund's share rises sooner.
+    stress_shock_floor_bps: u32 = Safe::Up;
+    /// Stress: the largest target shock, however volatile the market, bps of price.
+    /// Bounds: stress_shock_floor_bps ≤ cap ≤ 10 000.
+    stress_shock_cap_bps: u32 = Safe::Up;
+    /// Stress: the target shock is this many tenths of a standard deviation of returns over `stress_horizon_secs`
+    /// (from the market's variance estimate), between the floor and the cap.
+    /// Bounds: 1 ..= 100 (0.1 σ to 10 σ).
+    stress_sigmas_tenths: u32 = Safe::Up;
+    /// Stress: the horizon the target shock's standard deviation is taken over, seconds (how long a gap may last
+    /// before liquidations catch up).
+    /// Bounds: 60 s ..= 7 days.
+    stress_horizon_secs: u32 = Safe::Up;
 }
 
 const BPS: u32 = 10_000;
@@ -299,7 +320,13 @@ impl MarketParams {
         let ages_ok = self.fill_max_age_secs >= MIN_FILL_AGE_SECS.min(self.oracle_max_age_secs)
             && self.fill_max_age_secs <= self.liquidation_max_age_secs
             && self.liquidation_max_age_secs <= self.oracle_max_age_secs;
-        check(ages_ok, MathError::InvalidOracleBounds)
+        check(ages_ok, MathError::InvalidOracleBounds)?;
+        let stress_ok = MIN_STRESS_SHOCK_BPS <= self.stress_shock_floor_bps
+            && self.stress_shock_floor_bps <= self.stress_shock_cap_bps
+            && self.stress_shock_cap_bps <= BPS
+            && (1..=MAX_STRESS_SIGMAS_TENTHS).contains(&self.stress_sigmas_tenths)
+            && (60..=MAX_WINDOW_SECS).contains(&self.stress_horizon_secs);
+        check(stress_ok, MathError::InvalidStressParams)
     }
 }
 
@@ -353,6 +380,10 @@ pub(crate) mod tests {
             oracle_max_ema_divergence_bps: 2_000,
             fill_max_age_secs: 10,
             liquidation_max_age_secs: 20,
+            stress_shock_floor_bps: 1_000,
+            stress_shock_cap_bps: 5_000,
+            stress_sigmas_tenths: 40,
+            stress_horizon_secs: 3_600,
         }
     }
 
@@ -375,6 +406,12 @@ pub(crate) mod tests {
             BoundCase { breaks: |p| p.fill_max_age_secs = 21, expected: MathError::InvalidOracleBounds },
             BoundCase { breaks: |p| p.liquidation_max_age_secs = 31, expected: MathError::InvalidOracleBounds },
             BoundCase { breaks: |p| p.lp_exit_delay_secs = 9, expected: MathError::InvalidLpExitDelay },
+            BoundCase { breaks: |p| p.stress_shock_floor_bps = 99, expected: MathError::InvalidStressParams },
+            BoundCase { breaks: |p| p.stress_shock_cap_bps = 999, expected: MathError::InvalidStressParams },
+            BoundCase { breaks: |p| p.stress_shock_cap_bps = 10_001, expected: MathError::InvalidStressParams },
+            BoundCase { breaks: |p| p.stress_sigmas_tenths = 0, expected: MathError::InvalidStressParams },
+            BoundCase { breaks: |p| p.stress_sigmas_tenths = 101, expected: MathError::InvalidStressParams },
+            BoundCase { breaks: |p| p.stress_horizon_secs = 59, expected: MathError::InvalidStressParams },
             BoundCase {
                 breaks: |p| p.lp_exit_delay_secs = MAX_WINDOW_SECS + 1,
                 expected: MathError::InvalidLpExitDelay,

@@ -231,11 +231,12 @@ pub struct TreasuryFeesSwept {
     pub amount: u64,
 }
 
-/// A fund's health at one moment, as computed by `fund_health`.
+/// A fund's health at one moment, as computed by `fund_health`, with each market's figures.
 #[event]
 pub struct FundHealthReport {
     pub header: EventHeader,
     pub health: crate::instructions::FundHealth,
+    pub markets: Vec<crate::instructions::MarketDraw>,
 }
 
 /// The market's funding as the instruction left it (carried in the trade and liquidation records: a separate event

@@ -3,11 +3,11 @@
 //! leave between a liquidation and its cover at full value), `fund_health` reports them.
 
 use crate::error::BackstopError;
-use crate::state::Market;
+use crate::state::{Market, MarketBook};
 use anchor_lang::prelude::*;
 
-/// Most markets one fund may back: every unstake names them all, and `fund_health` returns them within Solana's
-/// 1 KiB of return data.
+/// Most markets one fund may back: every unstake names them all (with its other accounts, within a transaction's
+/// account limit), and `fund_health` reads each with its book.
 pub const MAX_FUND_MARKETS: u16 = 16;
 
 /// Calls `visit` with each market in `infos`: each must be a market account of this program, backed by `fund`,
@@ -23,6 +23,30 @@ pub fn visit<'info>(
         let market = loader.load()?;
         require_keys_eq!(market.insurance_fund, *fund, BackstopError::FundMismatch);
         visit(info.key, &market)?;
+    }
+    Ok(())
+}
+
+/// As [`visit`], over `[market, its bankruptcy book]` pairs: each book must be that market's.
+pub fn visit_with_books<'info>(
+    fund: &Pubkey,
+    infos: &'info [AccountInfo<'info>],
+    mut visit: impl FnMut(&Pubkey, &Market, &MarketBook) -> Result<()>,
+) -> Result<()> {
+    require!(infos.len().is_multiple_of(2), BackstopError::InvalidMarketList);
+    for (index, pair) in infos.chunks_exact(2).enumerate() {
+        let (info, book_info) = (&pair[0], &pair[1]);
+        require!(
+            infos[..2 * index].iter().step_by(2).all(|seen| seen.key != info.key),
+            BackstopError::InvalidMarketList
+        );
+        let loader = AccountLoader::<Market>::try_from(info)?;
+        let market = loader.load()?;
+        require_keys_eq!(market.insurance_fund, *fund, BackstopError::FundMismatch);
+        let book_loader = AccountLoader::<MarketBook>::try_from(book_info)?;
+        let book = book_loader.load()?;
+        require_keys_eq!(book.market, *info.key, BackstopError::MarketMismatch);
+        visit(info.key, &market, &book)?;
     }
     Ok(())
 }

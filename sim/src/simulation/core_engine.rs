@@ -22,7 +22,7 @@ use backstop::instructions::{
     apply_cover, apply_deposit, apply_fund_revenue_sweep, apply_liquidation, apply_request_unstake, apply_trade,
     apply_unstake,
 };
-use backstop::state::{InsuranceFund, MarginAccount, Market, StakePosition};
+use backstop::state::{InsuranceFund, MarginAccount, Market, MarketBook, StakePosition};
 use backstop_app::chain::Chain;
 use backstop_app::keeper::Failure;
 use backstop_app::RoundReport;
@@ -37,6 +37,8 @@ use backstop_tests::pyth::OracleFeed;
 #[derive(Clone)]
 struct CoreMarket {
     market: Market,
+    /// The market's bankruptcy book (boxed: 10 KiB).
+    book: Box<MarketBook>,
     keeper: MarginAccount,
     vault: u64,
     feed: OracleFeed,
@@ -74,12 +76,13 @@ impl CoreStart {
             let market = bank.market(index).await?;
             let vault;
             (vault, fund_vault) = bank.vault_balances(index).await?;
-            let keeper: MarginAccount =
-                bank.chain.env.load(pda::margin_account(&bank.market_address(index)?, &keeper)).await;
+            let address = bank.market_address(index)?;
+            let keeper: MarginAccount = bank.chain.env.load(pda::margin_account(&address, &keeper)).await;
+            let book: MarketBook = bank.chain.env.load(pda::market_book(&address)).await;
             let feed = bank.oracle_feed(index)?;
             let oracle_data = feed.account().data;
             let oracle_owner = feed.account().owner;
-            markets.push(CoreMarket { market, keeper, vault, feed, oracle_owner, oracle_data });
+            markets.push(CoreMarket { market, book: Box::new(book), keeper, vault, feed, oracle_owner, oracle_data });
         }
         let stake = bank.stake_position().await?;
         Ok(Self { markets, fund, stake, fund_vault, now: bank.chain.env.now })
@@ -132,10 +135,11 @@ impl CoreEngine {
     fn liquidate(&mut self, trader: usize) -> Result<(), backstop_app::Error> {
         let (m, mut account) = self.traders[trader];
         let lane = &mut self.markets[m];
-        let (mut market, mut keeper) = (lane.market, lane.keeper);
+        let (mut market, mut keeper, mut book) = (lane.market, lane.keeper, *lane.book);
         let view = lane.view(&market, self.now)?;
-        apply_liquidation(&mut market, &mut account, &mut keeper, &view, self.now).map_err(refusal)?;
+        apply_liquidation(&mut market, &mut account, &mut keeper, &mut book, &view, self.now).map_err(refusal)?;
         (lane.market, lane.keeper, self.traders[trader].1) = (market, keeper, account);
+        *lane.book = book;
         Ok(())
     }
 
@@ -270,10 +274,10 @@ impl Engine for CoreEngine {
         account.market = lane.keeper.market;
         account.owner = address_of(self.traders.len());
         if collateral > 0 {
-            let mut books = lane.market;
-            apply_deposit(&mut books, &mut account, collateral, self.now).map_err(|e| e.to_string())?;
+            let (mut books, mut book) = (lane.market, *lane.book);
+            apply_deposit(&mut books, &mut account, &mut book, collateral, self.now).map_err(|e| e.to_string())?;
             lane.vault = lane.vault.checked_add(collateral).ok_or("market vault overflows")?;
-            lane.market = books;
+            (lane.market, *lane.book) = (books, book);
         }
         self.traders.push((market, account));
         Ok(self.traders.len() - 1)
@@ -282,13 +286,13 @@ impl Engine for CoreEngine {
     async fn trade(&mut self, trader: usize, base_delta: i64) -> bool {
         let Some((m, mut account)) = self.traders.get(trader).copied() else { return false };
         let lane = &mut self.markets[m];
-        let mut market = lane.market;
+        let (mut market, mut book) = (lane.market, *lane.book);
         let Ok(view) = lane.view(&market, self.now) else { return false };
         let fund_balance = self.fund.book.balance;
-        if apply_trade(&mut market, &mut account, fund_balance, &view, base_delta, self.now).is_err() {
+        if apply_trade(&mut market, &mut account, &mut book, fund_balance, &view, base_delta, self.now).is_err() {
             return false;
         }
-        (lane.market, self.traders[trader].1) = (market, account);
+        (lane.market, self.traders[trader].1, *lane.book) = (market, account, book);
         true
     }
 

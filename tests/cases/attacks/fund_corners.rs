@@ -98,9 +98,12 @@ async fn treasury_fees_are_swept_to_the_treasury_only() {
 async fn fund_health_shows_pending_and_uncovered_deficits() {
     let (mut env, _alice, _keeper) = pending_deficit(THOUSAND).await;
     let report = env.simulate_events_by(&[], env.keeper_accounts().fund_health(&[env.market])).await;
-    let health = decode_event::<backstop::events::FundHealthReport>(&report).expect("report").health;
-    assert_eq!((health.pending_deficits, health.uncovered), (36_080_090, 0));
-    assert_eq!(health.markets[0].pending_deficit, 36_080_090);
+    let event = decode_event::<backstop::events::FundHealthReport>(&report).expect("report");
+    assert_eq!((event.health.pending_deficits, event.health.uncovered), (36_080_090, 0));
+    assert_eq!(event.markets[0].pending_deficit, 36_080_090);
+    // The bankrupt account is flat: its deficit is latent, awaiting cover (and nothing else is open).
+    assert_eq!(event.markets[0].latent_deficit, 36_080_090);
+    assert_eq!(event.health.latent_deficit, 36_080_090);
 }
 
 /// A print far ahead of the clock would, once used, have made every honest print `OracleOutOfOrder` (liquidations

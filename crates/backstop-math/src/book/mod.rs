@@ -43,15 +43,18 @@
 //! claim nets against its own deficit (`MarketLedger::settle_pnl`), and which paying out leaves `C + U` unchanged.
 
 mod side;
+mod stress;
 #[cfg(test)]
 mod tests;
 
 use crate::constants::{BASE_PRECISION, NOTIONAL_DIVISOR};
 use crate::error::{MathError, MathResult};
 use crate::funding::FUNDING_INDEX_PRECISION;
+use crate::ledger::{pending_social_loss, MarketLedger};
 use crate::margin::TraderBalances;
 use crate::safe_math::{div_ceil, div_floor};
 pub use side::{BookSide, BucketSums};
+pub use stress::{absorbable, adequacy_bps, admits, target_shock_bps, ADEQUACY_ONE_BPS, REPORT_SHOCKS_BPS};
 
 /// Steps per octave (a power of two: the bucket is read off the level's leading bits).
 pub const SUB_BUCKET_BITS: u32 = 4;
@@ -77,6 +80,17 @@ pub const ROUNDING_SLACK: i128 = 2;
 /// − F`. Exact: no rounding.
 pub fn level(price: i64, funding_index: i64) -> i128 {
     i128::from(price) * i128::from(FUNDING_INDEX_PRECISION) - i128::from(funding_index)
+}
+
+/// An account's own deficit if the price were `price` and the funding index `funding_index`, as the program
+/// values its equity (collateral, unsettled profit, PnL floored, funding owed since its last touch ceiled): what
+/// the book bounds from above, account by account. precision: QUOTE_PRECISION.
+pub fn exact_deficit(trader: &TraderBalances, price: i64, funding_index: i64) -> MathResult<i128> {
+    let pnl = trader.position.unrealized_pnl(price)?;
+    let funding = crate::funding::funding_owed(trader.position.base, trader.funding_index, funding_index)?;
+    let equity =
+        i128::from(trader.collateral) + i128::from(trader.unsettled_pnl) + i128::from(pnl) - i128::from(funding);
+    Ok((-equity).max(0))
 }
 
 /// One account's term in the book.
@@ -182,9 +196,9 @@ pub struct RiskBook {
     /// Positions recorded, per side.
     pub long_entries: u64,
     pub short_entries: u64,
-    /// Socialized losses not yet applied to the accounts they fall on (an upper bound). precision:
-    /// QUOTE_PRECISION.
-    pub social_unapplied: u64,
+    /// Socialized losses the accounts have applied on their touches, in all: with the market's lifetime total
+    /// socialized it bounds what is not applied yet ([`RiskBook::social_unapplied`]). precision: QUOTE_PRECISION.
+    pub social_applied: u64,
     pub longs: BookSide,
     pub shorts: BookSide,
 }
@@ -201,7 +215,7 @@ impl core::fmt::Debug for RiskBook {
             .field("window_octave", &self.window_octave)
             .field("long_entries", &self.long_entries)
             .field("short_entries", &self.short_entries)
-            .field("social_unapplied", &self.social_unapplied)
+            .field("social_applied", &self.social_applied)
             .finish_non_exhaustive()
     }
 }
@@ -243,6 +257,20 @@ impl RiskBook {
         Ok(())
     }
 
+    /// Everything an instruction that touched an account owes the book: the socialized loss the touch applied
+    /// (read off `ledger_before`, the market's books before the instruction) leaves the unapplied total, and the
+    /// account's term moves from `before` (its balances as loaded) to `after` (as stored).
+    pub fn upkeep(
+        &mut self,
+        before: &TraderBalances,
+        after: &TraderBalances,
+        ledger_before: &MarketLedger,
+        level_now: i128,
+    ) -> MathResult<()> {
+        self.social_applied = self.social_applied.saturating_add(pending_social_loss(before, ledger_before)?);
+        self.replace(before, after, level_now)
+    }
+
     fn record(&mut self, entry: &Entry, add: bool) -> MathResult<()> {
         let bucket = self.window().bucket(entry.key);
         let (side, count) = if entry.long {
@@ -255,14 +283,11 @@ impl RiskBook {
         Ok(())
     }
 
-    /// A loss was socialized: it will lower the collateral of the accounts it falls on when they are next touched.
-    pub fn socialized(&mut self, amount: u64) {
-        self.social_unapplied = self.social_unapplied.saturating_add(amount);
-    }
-
-    /// An account applied `amount` of socialized loss on its touch.
-    pub fn social_applied(&mut self, amount: u64) {
-        self.social_unapplied = self.social_unapplied.saturating_sub(amount);
+    /// What of `socialized_total` (the market's lifetime socialized loss) the accounts it fell on have not applied
+    /// yet: each will lower its collateral by its share on its next touch. An upper bound (applied shares round
+    /// down).
+    pub fn social_unapplied(&self, socialized_total: u64) -> u64 {
+        socialized_total.saturating_sub(self.social_applied)
     }
 
     /// The longs' (or shorts') deficit at `level`: positions only (see the module doc), socialized loss apart.
@@ -279,18 +304,25 @@ impl RiskBook {
 
     /// What the positions and the unapplied socialized loss would leave unpaid if the price moved to `price`
     /// (funding index `funding_index`) before any liquidation ran: longs and shorts both valued there (at the
-    /// current price that is the latent deficit; at a shocked price only one side is hit).
-    pub fn deficit_at_price(&self, price: i64, funding_index: i64) -> u64 {
+    /// current price that is the latent deficit; at a shocked price only one side is hit). `socialized_total`: the
+    /// market's lifetime socialized loss.
+    pub fn deficit_at_price(&self, price: i64, funding_index: i64, socialized_total: u64) -> u64 {
         let at = level(price, funding_index);
         self.side_deficit(true, at)
             .deficit
             .saturating_add(self.side_deficit(false, at).deficit)
-            .saturating_add(self.social_unapplied)
+            .saturating_add(self.social_unapplied(socialized_total))
     }
 
     /// The stressed deficit at a shock of `shock_bps`: the worse of the longs at `price × (1 − s)` and the shorts at
     /// `price × (1 + s)`, plus the unapplied socialized loss. A shock of 100 % or more values longs at a price of 0.
-    pub fn stressed_deficit(&self, price: i64, funding_index: i64, shock_bps: u32) -> MathResult<u64> {
+    pub fn stressed_deficit(
+        &self,
+        price: i64,
+        funding_index: i64,
+        shock_bps: u32,
+        socialized_total: u64,
+    ) -> MathResult<u64> {
         // Each side's price rounds toward its own loss: the longs' down, the shorts' up.
         let bps = i128::from(crate::constants::BPS_DENOMINATOR);
         let shock = i128::from(shock_bps);
@@ -298,7 +330,7 @@ impl RiskBook {
         let up = div_ceil(i128::from(price) * (bps + shock), bps)?;
         let longs = self.side_deficit(true, level(to_price(down)?, funding_index)).deficit;
         let shorts = self.side_deficit(false, level(to_price(up)?, funding_index)).deficit;
-        Ok(longs.max(shorts).saturating_add(self.social_unapplied))
+        Ok(longs.max(shorts).saturating_add(self.social_unapplied(socialized_total)))
     }
 
     /// How far [`RiskBook::side_deficit`] may read above the exact sum at `level`: the size of the bucket that

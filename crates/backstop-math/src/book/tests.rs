@@ -2,7 +2,6 @@ extern crate std;
 
 use super::*;
 use crate::constants::{BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION};
-use crate::funding::funding_owed;
 use crate::position::Position;
 use proptest::prelude::*;
 use std::vec::Vec;
@@ -19,14 +18,8 @@ fn account(base: i64, entry_price: i64, collateral: i64, unsettled: u64, funding
     TraderBalances { collateral, position, unsettled_pnl: unsettled, funding_index, ..Default::default() }
 }
 
-/// The account's own deficit as the program computes its equity: collateral, unsettled profit, PnL at the price
-/// (floored), funding owed since its last touch (ceiled).
 fn exact_deficit(trader: &TraderBalances, price: i64, funding_index: i64) -> i128 {
-    let pnl = trader.position.unrealized_pnl(price).expect("pnl");
-    let funding = funding_owed(trader.position.base, trader.funding_index, funding_index).expect("funding");
-    let equity =
-        i128::from(trader.collateral) + i128::from(trader.unsettled_pnl) + i128::from(pnl) - i128::from(funding);
-    (-equity).max(0)
+    super::exact_deficit(trader, price, funding_index).expect("deficit")
 }
 
 fn book_of(accounts: &[TraderBalances], reference: i64) -> RiskBook {
@@ -46,8 +39,8 @@ fn a_long_is_filed_at_its_bankruptcy_price_and_read_back_exactly_beyond_it() {
     assert_eq!(entry.key, level(90 * USD, 0) + ROUNDING_SLACK * LEVEL_SCALE / i128::from(10 * ONE));
     let book = book_of(&[long], 100 * USD);
     // At $80 the bucket holding $90 lies wholly above: exact, $100 short, plus the slack.
-    assert_eq!(book.deficit_at_price(80 * USD, 0), 100 * QUOTE_PRECISION.unsigned_abs() + 2);
-    assert_eq!(book.deficit_at_price(95 * USD, 0), 0, "solvent above its bankruptcy price");
+    assert_eq!(book.deficit_at_price(80 * USD, 0, 0), 100 * QUOTE_PRECISION.unsigned_abs() + 2);
+    assert_eq!(book.deficit_at_price(95 * USD, 0, 0), 0, "solvent above its bankruptcy price");
     assert_eq!(exact_deficit(&long, 80 * USD, 0), 100 * i128::from(QUOTE_PRECISION));
 }
 
@@ -75,13 +68,13 @@ fn the_stressed_deficit_takes_the_worse_side_and_the_unapplied_social_loss() {
     let mut book = book_of(&[long, short], 100 * USD);
     let usd = QUOTE_PRECISION.unsigned_abs();
     // −20 %: the long owes $100 (exact: its bucket lies above $80); +20 %: the short is at its bankruptcy price.
-    assert_eq!(book.stressed_deficit(100 * USD, 0, 2_000), Ok(100 * usd + 2));
+    assert_eq!(book.stressed_deficit(100 * USD, 0, 2_000, 0), Ok(100 * usd + 2));
     // −30 % / +30 %: the long $200, the short $50: the long's side.
-    assert_eq!(book.stressed_deficit(100 * USD, 0, 3_000), Ok(200 * usd + 2));
-    book.socialized(7);
-    assert_eq!(book.stressed_deficit(100 * USD, 0, 3_000), Ok(200 * usd + 9));
-    book.social_applied(5);
-    assert_eq!(book.social_unapplied, 2);
+    assert_eq!(book.stressed_deficit(100 * USD, 0, 3_000, 0), Ok(200 * usd + 2));
+    // 7 atoms socialized, none applied yet: all 7 count; once an account applied 5 of them, 2.
+    assert_eq!(book.stressed_deficit(100 * USD, 0, 3_000, 7), Ok(200 * usd + 9));
+    book.social_applied = 5;
+    assert_eq!(book.social_unapplied(7), 2);
 }
 
 #[test]
@@ -182,9 +175,10 @@ proptest! {
         }
         // The window may differ when the book emptied on the way; compare what the books read.
         for price in [0, reference / 2, reference, reference * 2] {
-            prop_assert!(book.deficit_at_price(price, 0) >= second.iter().map(|t| exact_deficit(t, price, 0)).sum::<i128>().try_into().unwrap_or(u64::MAX));
+            let exact: i128 = second.iter().map(|t| exact_deficit(t, price, 0)).sum();
+            prop_assert!(i128::from(book.deficit_at_price(price, 0, 0)) >= exact);
             if book.window_octave == fresh.window_octave {
-                prop_assert_eq!(book.deficit_at_price(price, 0), fresh.deficit_at_price(price, 0));
+                prop_assert_eq!(book.deficit_at_price(price, 0, 0), fresh.deficit_at_price(price, 0, 0));
             }
         }
         prop_assert_eq!((book.long_entries, book.short_entries), (fresh.long_entries, fresh.short_entries));

@@ -27,16 +27,17 @@ impl TradeControls {
         Self { taker_fee_bps: params.taker_fee_bps, fund_share_bps: params.fee_fund_share_bps, reduce_only: false }
     }
 
-    /// The dynamic rates for this volatility and fund coverage.
+    /// The dynamic rates for this volatility and the fund's coverage and adequacy.
     pub fn dynamic(
         params: &MarketParams,
         volatility_ppm: u64,
         coverage_bps: u64,
+        adequacy_bps: u64,
         reduce_only: bool,
     ) -> MathResult<Self> {
         Ok(Self {
             taker_fee_bps: dynamic_fee_bps(params, volatility_ppm)?,
-            fund_share_bps: dynamic_fund_share_bps(params, coverage_bps)?,
+            fund_share_bps: dynamic_fund_share_bps(params, coverage_bps, adequacy_bps)?,
             reduce_only,
         })
     }

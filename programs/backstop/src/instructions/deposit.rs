@@ -1,6 +1,6 @@
 use crate::error::{BackstopError, OrReject};
 use crate::events::{CollateralDirection, CollateralRecord, EventHeader};
-use crate::state::{MarginAccount, Market};
+use crate::state::{MarginAccount, Market, MarketBook};
 use crate::vault::{self, TokenAccountView};
 use anchor_lang::prelude::*;
 use anchor_spl::token::Token;
@@ -21,6 +21,9 @@ pub struct Deposit<'info> {
         has_one = market @ BackstopError::MarketMismatch
     )]
     pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// The market's bankruptcy book: the account's term moves.
+    #[account(mut, has_one = market @ BackstopError::MarketMismatch)]
+    pub market_book: AccountLoader<'info, MarketBook>,
     pub owner: Signer<'info>,
     #[account(
         mut,
@@ -42,10 +45,11 @@ pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let mut market = ctx.accounts.market.load_mut()?;
     let clock = Clock::get()?;
     let mut account = ctx.accounts.margin_account.load_mut()?;
+    let mut book = ctx.accounts.market_book.load_mut()?;
     let before = account.balances;
-    let books = apply_deposit(&mut market, &mut account, amount, clock.unix_timestamp)?;
+    let books = apply_deposit(&mut market, &mut account, &mut book, amount, clock.unix_timestamp)?;
     let owed = market.books.vault_liability().or_reject()?;
-    drop((market, account));
+    drop((market, account, book));
 
     let accounts = &ctx.accounts;
     vault::pull(&accounts.token_program, &accounts.owner_token, &accounts.vault, &accounts.owner, amount)?;
@@ -68,11 +72,19 @@ pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
 
 /// Everything a deposit decides and stores, on the loaded accounts (the handler then pulls the tokens). The crash
 /// laboratory's core engine runs this same function in memory.
-pub fn apply_deposit(market: &mut Market, account: &mut MarginAccount, amount: u64, now: i64) -> Result<Books> {
+pub fn apply_deposit(
+    market: &mut Market,
+    account: &mut MarginAccount,
+    book: &mut MarketBook,
+    amount: u64,
+    now: i64,
+) -> Result<Books> {
     require!(market.is_live(), BackstopError::MarketNotLive);
     let last_price = market.last_oracle_price;
     market.accrue_funding(now, last_price)?;
+    let ledger_before = market.books;
     let books = ledger::deposit(&account.balances, &market.books, amount).or_reject()?;
+    book.upkeep(market, &account.balances, &books.trader, &ledger_before)?;
     account.balances = books.trader;
     market.books = books.market;
     Ok(books)

@@ -1,7 +1,8 @@
-use crate::error::BackstopError;
+use crate::error::{BackstopError, OrReject};
 use crate::events::{EventHeader, FundHealthReport};
-use crate::state::{InsuranceFund, Market};
+use crate::state::{InsuranceFund, Market, MarketBook};
 use anchor_lang::prelude::*;
+use backstop_math::book;
 use backstop_math::fund::coverage_ratio_bps;
 use backstop_math::funding::funding_rate_ppb;
 
@@ -19,9 +20,25 @@ pub struct MarketDraw {
     pub pending_deficit: u64,
     /// Lifetime bad debt nobody could absorb (the waterfall's last layer).
     pub uncovered: u64,
+    /// What the market would leave unpaid at its last price if nothing more were liquidated: positions already
+    /// underwater, deficits awaiting cover, and socialized loss not yet applied (from its bankruptcy book).
+    /// precision: QUOTE_PRECISION.
+    pub latent_deficit: u64,
+    /// The gap the market's crash deficit is measured at now: its volatility over `stress_horizon_secs`, between
+    /// the governance floor and cap. bps of price.
+    pub target_shock_bps: u32,
+    /// The bad debt a gap of the target shock would leave before any liquidation ran (the worse direction), read
+    /// from the book: never less than the accounts' own sum. precision: QUOTE_PRECISION.
+    pub stressed_deficit: u64,
+    /// The same at each shock of `book::REPORT_SHOCKS_BPS` (10, 20, 30, 50 %).
+    pub stressed_ladder: [u64; 4],
+    /// Fund balance ÷ this market's stressed deficit, bps (`u64::MAX`: nothing at stake).
+    pub adequacy_bps: u64,
 }
 
-/// A fund's health, as returned by `fund_health` (and emitted as a `FundHealthReport`).
+/// A fund's health, as returned by `fund_health`: the fund's own figures, and its risk summed over the markets it
+/// backs. The markets' own figures are in the `FundHealthReport` event (return data holds at most 1 KiB; sixteen
+/// markets' figures do not fit in it).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
 pub struct FundHealth {
     pub fund: Pubkey,
@@ -45,10 +62,20 @@ pub struct FundHealth {
     /// Σ of the markets' pending deficits and of their uncovered bad debt.
     pub pending_deficits: u64,
     pub uncovered: u64,
-    pub markets: Vec<MarketDraw>,
+    /// Σ of the markets' latent deficits.
+    pub latent_deficit: u64,
+    /// Σ of the markets' stressed deficits, each at its own target shock: every backed market gapping at once in
+    /// its worse direction (the assumption: in a crash, correlations go to one).
+    pub stressed_deficit: u64,
+    /// Σ of the markets' stressed deficits at each shock of `book::REPORT_SHOCKS_BPS`.
+    pub stressed_ladder: [u64; 4],
+    /// balance ÷ `stressed_deficit`, bps (`u64::MAX`: nothing at stake). Below 10 000 the fund could not pay
+    /// the crash it is sized for, and the markets' fee share to it rises.
+    pub adequacy_bps: u64,
+    pub markets_reported: u16,
 }
 
-/// Pass the markets the fund backs as remaining accounts (read-only).
+/// Pass each market the fund backs followed by its bankruptcy book, as remaining accounts (read-only).
 #[event_cpi]
 #[derive(Accounts)]
 pub struct FundHealthView<'info> {
@@ -59,22 +86,29 @@ pub fn handle_fund_health<'info>(ctx: Context<'info, FundHealthView<'info>>) -> 
     let fund_key = ctx.accounts.insurance_fund.key();
     let fund = ctx.accounts.insurance_fund.load()?;
     require!(
-        ctx.remaining_accounts.len() <= usize::from(crate::fund_markets::MAX_FUND_MARKETS),
+        ctx.remaining_accounts.len() <= 2 * usize::from(crate::fund_markets::MAX_FUND_MARKETS),
         BackstopError::InvalidMarketList
     );
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
-    let mut markets: Vec<MarketDraw> = Vec::with_capacity(ctx.remaining_accounts.len());
-    crate::fund_markets::visit(&fund_key, ctx.remaining_accounts, |key, market| {
-        markets.push(market_draw(key, market, now)?);
+    let balance = fund.book.balance;
+    let mut markets: Vec<MarketDraw> = Vec::with_capacity(ctx.remaining_accounts.len() / 2);
+    crate::fund_markets::visit_with_books(&fund_key, ctx.remaining_accounts, |key, market, book| {
+        markets.push(market_draw(key, market, book, balance, now)?);
         Ok(())
     })?;
-    let backed_notional = markets.iter().fold(0u64, |sum, m| sum.saturating_add(m.open_interest_notional));
+    let sum = |field: fn(&MarketDraw) -> u64| markets.iter().fold(0u64, |total, m| total.saturating_add(field(m)));
+    let backed_notional = sum(|m| m.open_interest_notional);
+    let stressed_deficit = sum(|m| m.stressed_deficit);
+    let mut stressed_ladder = [0u64; 4];
+    for (rung, total) in stressed_ladder.iter_mut().enumerate() {
+        *total = markets.iter().fold(0u64, |t, m| t.saturating_add(m.stressed_ladder[rung]));
+    }
     let health = FundHealth {
         fund: fund_key,
-        balance: fund.book.balance,
+        balance,
         backed_notional,
-        coverage_ratio_bps: coverage_ratio_bps(fund.book.balance, backed_notional),
+        coverage_ratio_bps: coverage_ratio_bps(balance, backed_notional),
         inflow_fees: fund.inflow_fees,
         inflow_penalties: fund.inflow_penalties,
         inflow_stakes: fund.inflow_stakes,
@@ -84,21 +118,39 @@ pub fn handle_fund_health<'info>(ctx: Context<'info, FundHealthView<'info>>) -> 
         unvested: fund.book.unvested(now).unwrap_or(0),
         pending_unstake_value: fund.book.locked_value,
         gate_remaining: fund.book.gate_remaining(),
-        pending_deficits: markets.iter().fold(0u64, |sum, m| sum.saturating_add(m.pending_deficit)),
-        uncovered: markets.iter().fold(0u64, |sum, m| sum.saturating_add(m.uncovered)),
-        markets,
+        pending_deficits: sum(|m| m.pending_deficit),
+        uncovered: sum(|m| m.uncovered),
+        latent_deficit: sum(|m| m.latent_deficit),
+        stressed_deficit,
+        stressed_ladder,
+        adequacy_bps: book::adequacy_bps(balance, stressed_deficit),
+        markets_reported: u16::try_from(markets.len()).unwrap_or(u16::MAX),
     };
     drop(fund);
     // Return data is what programs read through CPI; the event is what indexers and risk dashboards read.
     crate::events::emit(
         &ctx.accounts.event_authority,
-        &FundHealthReport { header: EventHeader::now(&clock), health: health.clone() },
+        &FundHealthReport { header: EventHeader::now(&clock), health: health.clone(), markets },
     )?;
     Ok(health)
 }
 
-fn market_draw(key: &Pubkey, market: &Market, now: i64) -> Result<MarketDraw> {
+/// One market's figures for `fund_health` (also what the CLI shows per market, computed off-chain by this same
+/// function from the accounts it reads).
+pub fn market_draw(
+    key: &Pubkey,
+    market: &Market,
+    book: &MarketBook,
+    fund_balance: u64,
+    now: i64,
+) -> Result<MarketDraw> {
     let (cap, window) = (market.params.fund_draw_cap, market.params.fund_draw_window_secs);
+    let target_shock_bps = book::target_shock_bps(&market.params, market.variance.rate).or_reject()?;
+    let stressed_deficit = book.stressed_deficit(market, target_shock_bps)?;
+    let mut stressed_ladder = [0u64; 4];
+    for (rung, shock) in stressed_ladder.iter_mut().zip(book::REPORT_SHOCKS_BPS) {
+        *rung = book.stressed_deficit(market, shock)?;
+    }
     Ok(MarketDraw {
         market: *key,
         open_interest_notional: market.books.open_interest_notional(market.last_oracle_price),
@@ -113,5 +165,10 @@ fn market_draw(key: &Pubkey, market: &Market, now: i64) -> Result<MarketDraw> {
         .unwrap_or(0),
         pending_deficit: market.books.pending_deficit,
         uncovered: market.cumulative_uncovered,
+        latent_deficit: book.latent_deficit(market),
+        target_shock_bps,
+        stressed_deficit,
+        stressed_ladder,
+        adequacy_bps: book::adequacy_bps(fund_balance, stressed_deficit),
     })
 }

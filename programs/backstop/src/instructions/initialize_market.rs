@@ -3,7 +3,7 @@ use crate::events::{EventHeader, MarketInitialized};
 use crate::oracle;
 use crate::pda;
 use crate::seeds;
-use crate::state::{Exchange, InsuranceFund, Market, MarketStatus, OracleConfig};
+use crate::state::{Exchange, InsuranceFund, Market, MarketBook, MarketStatus, OracleConfig};
 use crate::vault;
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token};
@@ -31,6 +31,9 @@ pub struct InitializeMarket<'info> {
     /// CHECK: the market's vault PDA, created here as a token account of the collateral mint owned by the market
     #[account(mut, seeds = [seeds::MARKET_VAULT, market.key().as_ref()], bump)]
     pub vault: UncheckedAccount<'info>,
+    /// CHECK: the market's bankruptcy book PDA, created here (`pda`)
+    #[account(mut, seeds = [seeds::MARKET_BOOK, market.key().as_ref()], bump)]
+    pub market_book: UncheckedAccount<'info>,
     #[account(constraint = collateral_mint.decimals == QUOTE_DECIMALS @ BackstopError::InvalidCollateralMint)]
     pub collateral_mint: Box<Account<'info, Mint>>,
     /// The fund must hold the same token as the market's collateral, since it pays deficits into the vault. It
@@ -95,6 +98,18 @@ pub fn handle_initialize_market(ctx: Context<InitializeMarket>, args: Initialize
         m.bump = bump;
         m.vault_bump = vault_bump;
     })?;
+    let book_bump = ctx.bumps.market_book;
+    let book_seeds: &[&[u8]] = &[seeds::MARKET_BOOK, market_key.as_ref(), &[book_bump]];
+    pda::create_zero_copy::<MarketBook>(
+        &accounts.payer,
+        &accounts.market_book,
+        &accounts.system_program,
+        book_seeds,
+        |book| {
+            book.market = market_key;
+            book.bump = book_bump;
+        },
+    )?;
     let vault_seeds: &[&[u8]] = &[seeds::MARKET_VAULT, market_key.as_ref(), &[vault_bump]];
     vault::create(
         &accounts.payer,

@@ -1,7 +1,7 @@
 use crate::error::{BackstopError, OrReject};
 use crate::events::{EventHeader, LiquidationRecord};
 use crate::oracle;
-use crate::state::{MarginAccount, Market};
+use crate::state::{MarginAccount, Market, MarketBook};
 use anchor_lang::prelude::*;
 use backstop_math::ledger::{self, FundingAccrual, LiquidationOutcome};
 use backstop_math::oracle::OracleView;
@@ -21,6 +21,9 @@ pub struct Liquidate<'info> {
         constraint = liquidator.load()?.owner == keeper.key() @ BackstopError::AccountOwnerMismatch
     )]
     pub liquidator: AccountLoader<'info, MarginAccount>,
+    /// The market's bankruptcy book: both accounts' terms move.
+    #[account(mut, has_one = market @ BackstopError::MarketMismatch)]
+    pub market_book: AccountLoader<'info, MarketBook>,
     pub keeper: Signer<'info>,
     /// CHECK: must be the market's oracle. checked at #oracle
     pub oracle: UncheckedAccount<'info>,
@@ -42,10 +45,11 @@ pub fn handle_liquidate(ctx: Context<Liquidate>) -> Result<()> {
     let view = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
     let mut liquidatee = ctx.accounts.liquidatee.load_mut()?;
     let mut liquidator = ctx.accounts.liquidator.load_mut()?;
+    let mut book = ctx.accounts.market_book.load_mut()?;
     let (outcome, accrual) =
-        apply_liquidation(&mut market, &mut liquidatee, &mut liquidator, &view, clock.unix_timestamp)?;
+        apply_liquidation(&mut market, &mut liquidatee, &mut liquidator, &mut book, &view, clock.unix_timestamp)?;
     let liquidatee_owner = liquidatee.owner;
-    drop((market, liquidatee, liquidator));
+    drop((market, liquidatee, liquidator, book));
 
     crate::events::emit(
         &ctx.accounts.event_authority,
@@ -79,6 +83,7 @@ pub fn apply_liquidation(
     market: &mut Market,
     liquidatee: &mut MarginAccount,
     liquidator: &mut MarginAccount,
+    book: &mut MarketBook,
     view: &OracleView,
     now: i64,
 ) -> Result<(LiquidationOutcome, FundingAccrual)> {
@@ -94,7 +99,10 @@ pub fn apply_liquidation(
     let liability_after = outcome.market.vault_liability().or_reject()?;
     require_eq!(liability_before, liability_after, BackstopError::ConservationViolated);
 
+    let ledger_before = market.books;
     market.books = outcome.market;
+    book.upkeep(market, &liquidatee.balances, &outcome.liquidatee, &ledger_before)?;
+    book.upkeep(market, &liquidator.balances, &outcome.liquidator, &ledger_before)?;
     market.cumulative_penalties = market.cumulative_penalties.saturating_add(outcome.penalty_charged);
     liquidatee.balances = outcome.liquidatee;
     liquidatee.realized_pnl =

@@ -1,8 +1,9 @@
 use crate::error::{BackstopError, OrReject};
 use crate::events::{BreakerTransition, EventHeader, TradeRecord};
 use crate::oracle;
-use crate::state::{InsuranceFund, MarginAccount, Market, MarketStatus};
+use crate::state::{InsuranceFund, MarginAccount, Market, MarketBook, MarketStatus};
 use anchor_lang::prelude::*;
+use backstop_math::book;
 use backstop_math::breaker::BreakerObservation;
 use backstop_math::dynamic::volatility_ppm;
 use backstop_math::fund::coverage_ratio_bps;
@@ -21,10 +22,14 @@ pub struct Trade<'info> {
         has_one = market @ BackstopError::MarketMismatch
     )]
     pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// The market's bankruptcy book: the account's term moves, and a risk-adding trade is admitted by it.
+    #[account(mut, has_one = market @ BackstopError::MarketMismatch)]
+    pub market_book: AccountLoader<'info, MarketBook>,
     pub owner: Signer<'info>,
     /// CHECK: must be the market's oracle. checked at #oracle
     pub oracle: UncheckedAccount<'info>,
-    /// Read for its coverage ratio, which sets the fund's share of the fee.
+    /// Read for its balance: its coverage and adequacy set its share of the fee, and it is part of what a crash
+    /// deficit can be absorbed by (risk-based admission).
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
 }
 
@@ -40,8 +45,9 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     let view = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
     let fund_balance = ctx.accounts.insurance_fund.load()?.book.balance;
     let mut account = ctx.accounts.margin_account.load_mut()?;
-    let traded = apply_trade(&mut market, &mut account, fund_balance, &view, base_delta, now)?;
-    drop((market, account));
+    let mut book = ctx.accounts.market_book.load_mut()?;
+    let traded = apply_trade(&mut market, &mut account, &mut book, fund_balance, &view, base_delta, now)?;
+    drop((market, account, book));
     let (before, outcome, price, accrual, observation) =
         (traded.before, traded.outcome, traded.price, traded.accrual, traded.observation);
     let funding_settled = traded.funding_settled;
@@ -95,6 +101,7 @@ pub struct TradeApplied {
 pub fn apply_trade(
     market: &mut Market,
     account: &mut MarginAccount,
+    book: &mut MarketBook,
     fund_balance: u64,
     view: &OracleView,
     base_delta: i64,
@@ -107,10 +114,15 @@ pub fn apply_trade(
 
     let backed = market.books.open_interest_notional(absorbed.price.price);
     let reduce_only = status == MarketStatus::ReduceOnly || observation.breaker.tripped == 1;
+    // The crash deficit before the trade, at the shock the market's volatility sets: the fund's share rises as
+    // the fund falls short of it, and a risk-adding trade may not raise it beyond what can absorb it.
+    let shock = book::target_shock_bps(&market.params, market.variance.rate).or_reject()?;
+    let stressed_before = book.stressed_deficit(market, shock)?;
     let controls = TradeControls::dynamic(
         &market.params,
         volatility_ppm(market.variance.rate, market.params.volatility_window_secs).or_reject()?,
         coverage_ratio_bps(fund_balance, backed),
+        book::adequacy_bps(fund_balance, stressed_before),
         reduce_only,
     )
     .or_reject()?;
@@ -130,11 +142,42 @@ pub fn apply_trade(
     let liability_after = outcome.books.market.vault_liability().or_reject()?;
     require_eq!(liability_before, liability_after, BackstopError::ConservationViolated);
 
+    let ledger_before = market.books;
     market.books = outcome.books.market;
+    book.upkeep(market, &before, &outcome.books.trader, &ledger_before)?;
+    if adds_risk {
+        admit(market, book, fund_balance, &price, shock, stressed_before, now)?;
+    }
     market.cumulative_volume = market.cumulative_volume.saturating_add(outcome.fill_notional);
     market.cumulative_fees = market.cumulative_fees.saturating_add(fee_paid);
     account.balances = outcome.books.trader;
     account.realized_pnl = account.realized_pnl.checked_add(outcome.realized_pnl).ok_or(BackstopError::Overflow)?;
     account.fees_paid = account.fees_paid.saturating_add(fee_paid);
     Ok(TradeApplied { before, outcome, price, accrual, observation, funding_settled })
+}
+
+/// Risk-based admission (`book::admits`): after a risk-adding trade the market's stressed deficit at the target
+/// shock must fit what the fund (within the market's draw cap left) and the LP pool's conservative equity can
+/// absorb, or not have risen.
+fn admit(
+    market: &Market,
+    book: &MarketBook,
+    fund_balance: u64,
+    price: &OraclePrice,
+    shock_bps: u32,
+    stressed_before: u64,
+    now: i64,
+) -> Result<()> {
+    let stressed_after = book.stressed_deficit(market, shock_bps)?;
+    if stressed_after <= stressed_before {
+        return Ok(());
+    }
+    let (cap, window) = (market.params.fund_draw_cap, market.params.fund_draw_window_secs);
+    let pool_equity = market.books.pool_value_for_withdrawal(price).or_reject()?;
+    let absorbable = book::absorbable(fund_balance, market.fund_draw.remaining(now, cap, window), pool_equity);
+    require!(
+        book::admits(true, stressed_before, stressed_after, absorbable),
+        BackstopError::StressedDeficitBeyondCapacity
+    );
+    Ok(())
 }

@@ -1,7 +1,7 @@
 use crate::error::{BackstopError, OrReject};
 use crate::events::{CollateralDirection, CollateralRecord, EventHeader};
 use crate::oracle;
-use crate::state::{MarginAccount, Market};
+use crate::state::{MarginAccount, Market, MarketBook};
 use crate::vault::{self, TokenAccountView};
 use anchor_lang::prelude::*;
 use anchor_spl::token::Token;
@@ -22,6 +22,9 @@ pub struct Withdraw<'info> {
         has_one = market @ BackstopError::MarketMismatch
     )]
     pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// The market's bankruptcy book: the account's term moves.
+    #[account(mut, has_one = market @ BackstopError::MarketMismatch)]
+    pub market_book: AccountLoader<'info, MarketBook>,
     pub owner: Signer<'info>,
     /// Any token account of the collateral mint: the owner chooses where their money goes.
     /// CHECK: an SPL token account of the collateral mint, anyone's (`TokenAccountView`).
@@ -62,11 +65,13 @@ pub fn handle_withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
         Some(view.agreed().or_reject()?)
     };
     let books = ledger::withdraw(&before, &market.books, amount, price.as_ref(), &market.params).or_reject()?;
+    let mut book = ctx.accounts.market_book.load_mut()?;
+    book.upkeep(&market, &before, &books.trader, &market.books)?;
     account.balances = books.trader;
     market.books = books.market;
     let owed = market.books.vault_liability().or_reject()?;
     let signer = market.signer();
-    drop((market, account));
+    drop((market, account, book));
 
     let accounts = &ctx.accounts;
     vault::push(

@@ -116,16 +116,16 @@ pub struct Market {
     pub oracle_change: Timelock,
     /// When a stepped tightening (minimum order, LP exit delay, oracle bounds) last applied at once (0: never).
     pub last_step_at: i64,
-    pub reserved: [u8; 448],
+    pub reserved: [u8; 416],
 }
 
 const_assert_eq!(core::mem::size_of::<MarketLedger>(), 176);
 const_assert_eq!(core::mem::size_of::<DrawWindow>(), 16);
-const_assert_eq!(core::mem::size_of::<MarketParams>(), 152);
+const_assert_eq!(core::mem::size_of::<MarketParams>(), 168);
 const_assert_eq!(core::mem::size_of::<Breaker>(), 32);
 const_assert_eq!(
     core::mem::size_of::<Market>(),
-    6 * 32 + 152 + 176 + 3 * 8 + 16 + 7 * 8 + 16 + 24 + 32 + 2 * 8 + 152 + 8 + 3 * 32 + 8 + 8 + 448
+    6 * 32 + 168 + 176 + 3 * 8 + 16 + 7 * 8 + 16 + 24 + 32 + 2 * 8 + 168 + 8 + 3 * 32 + 8 + 8 + 416
 );
 const_assert_eq!(core::mem::size_of::<Market>() % 8, 0);
 

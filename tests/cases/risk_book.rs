@@ -1,0 +1,78 @@
+//! The bankruptcy book through the bank: risk-based admission of trades, and what `fund_health` reads from it.
+
+use backstop::error::BackstopError;
+use backstop::events::FundHealthReport;
+use backstop_tests::*;
+
+const THOUSAND: u64 = 1_000 * USDC;
+
+/// The target shock pinned at 30 % (floor = cap), so the figures below do not depend on volatility.
+fn shocked_at_30() -> backstop_math::params::MarketParams {
+    backstop_math::params::MarketParams {
+        stress_shock_floor_bps: 3_000,
+        stress_shock_cap_bps: 3_000,
+        ..default_params()
+    }
+}
+
+/// An LP pool of $1,500 and an empty fund: $1,500 (and the pool's gains) is all a crash deficit can be absorbed by.
+async fn thin_market() -> (Env, Actor, Actor) {
+    let mut env = Env::with_params(shocked_at_30()).await;
+    let lp = env.lp(1_500 * USDC).await;
+    let alice = env.trader(THOUSAND).await;
+    (env, lp, alice)
+}
+
+#[tokio::test]
+async fn a_trade_that_would_leave_a_crash_deficit_beyond_the_fund_and_the_pool_is_refused_by_name() {
+    let (mut env, _lp, alice) = thin_market().await;
+    // 95 SOL long on $1,000 at $100 (9.5×, within initial margin): at $70 it would owe about $1,860, more than
+    // the pool's $1,500 and the empty fund.
+    env.assert_rejected(&alice, env.flow(&alice).trade(95 * ONE), BackstopError::StressedDeficitBeyondCapacity).await;
+
+    // 50 SOL: about $505 at $70, admitted.
+    env.act(&alice, env.flow(&alice).trade(50 * ONE)).await.expect("within what the pool can absorb");
+    let stressed = env.assert_book_agrees(&[&alice]).await;
+    // Entry $5,000.50 (at the $100.01 ask) less collateral $994.9995 (after the $5.0005 fee) is $4,005.5005 of
+    // debt, plus the book's 2-atom rounding slack; at $70 the position is worth $3,500.
+    assert_eq!(stressed, 505_500_502);
+    // Forty more would take it to about $1,710: refused, nothing changed.
+    env.assert_rejected(&alice, env.flow(&alice).trade(40 * ONE), BackstopError::StressedDeficitBeyondCapacity).await;
+    // Reducing is always allowed.
+    env.act(&alice, env.flow(&alice).trade(-10 * ONE)).await.expect("a reduction");
+    let reduced = env.assert_book_agrees(&[&alice]).await;
+    assert_eq!(reduced, 206_600_402);
+}
+
+#[tokio::test]
+async fn a_fund_deep_enough_admits_what_the_pool_alone_could_not() {
+    let (mut env, _lp, alice) = thin_market().await;
+    env.seed_fund(1_000 * USDC).await;
+    // The same 95 SOL: about $1,860 at $70, now within $1,500 of pool and $1,000 of fund.
+    env.act(&alice, env.flow(&alice).trade(95 * ONE)).await.expect("fund and pool together absorb it");
+    env.assert_book_agrees(&[&alice]).await;
+}
+
+#[tokio::test]
+async fn fund_health_reads_latent_and_stressed_deficits_and_adequacy_from_the_book() {
+    let (mut env, _lp, alice) = thin_market().await;
+    env.seed_fund(250 * USDC).await;
+    env.act(&alice, env.flow(&alice).trade(50 * ONE)).await.expect("open");
+    let stressed = env.assert_book_agrees(&[&alice]).await;
+    assert_eq!(stressed, 505_500_502);
+    let report = env.simulate_events_by(&[], env.keeper_accounts().fund_health(&[env.market])).await;
+    let event = decode_event::<FundHealthReport>(&report).expect("FundHealthReport");
+    let (health, market) = (event.health, event.markets[0]);
+    assert_eq!(market.target_shock_bps, 3_000);
+    assert_eq!(market.stressed_deficit, stressed);
+    assert_eq!(market.stressed_ladder[2], stressed, "the ladder's 30 % rung is the target here");
+    assert_eq!(market.stressed_ladder[0], 0, "a 9.5× long at 10 %: still solvent (bankrupt near −10.5 %)");
+    assert!(
+        market.stressed_ladder[1] < market.stressed_ladder[2] && market.stressed_ladder[2] < market.stressed_ladder[3]
+    );
+    assert_eq!(market.latent_deficit, 0, "nobody is underwater at the last price");
+    assert_eq!(market.adequacy_bps, 250 * USDC * 10_000 / stressed);
+    assert_eq!((health.stressed_deficit, health.stressed_ladder), (stressed, market.stressed_ladder));
+    assert_eq!(health.adequacy_bps, market.adequacy_bps);
+    assert_eq!(health.latent_deficit, 0);
+}
