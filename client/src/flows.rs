@@ -48,6 +48,7 @@ impl Flow {
                 market: self.market,
                 margin_account: self.position,
                 market_book: self.book,
+                insurance_fund: self.fund,
                 owner: self.owner,
                 destination: self.token,
                 vault: self.vault,

@@ -129,6 +129,17 @@ pub struct ListMarket {
 }
 
 impl ListMarket {
+    /// The listing with its book made whole: `initialize_market`, then `extend_market_book` as many times as the
+    /// book needs (one transaction holds them all).
+    pub fn instructions(&self) -> Vec<Instruction> {
+        let market = pda::market(self.market_id);
+        let steps = backstop::state::MarketBook::SPACE.div_ceil(backstop::state::MarketBook::CREATED_SPACE) - 1;
+        let mut all = vec![self.instruction()];
+        all.extend((0..steps).map(|_| extend_market_book(market, self.payer)));
+        all
+    }
+
+    /// `initialize_market` alone (its book then needs [`ListMarket::instructions`]' growth steps).
     pub fn instruction(&self) -> Instruction {
         let market = pda::market(self.market_id);
         build(
@@ -188,9 +199,30 @@ pub(crate) fn event_accounts() -> (Pubkey, Pubkey) {
 
 pub fn activate_market(market: Pubkey, caller: Pubkey) -> Instruction {
     let (event_authority, program) = event_accounts();
+    let market_book = pda::market_book(&market);
     build(
-        backstop::accounts::ActivateMarket { exchange: pda::exchange(), market, caller, event_authority, program },
+        backstop::accounts::ActivateMarket {
+            exchange: pda::exchange(),
+            market,
+            market_book,
+            caller,
+            event_authority,
+            program,
+        },
         backstop::instruction::ActivateMarket {},
+    )
+}
+
+/// Grows `market`'s bankruptcy book by one step, `payer` paying the rent.
+pub fn extend_market_book(market: Pubkey, payer: Pubkey) -> Instruction {
+    build(
+        backstop::accounts::ExtendMarketBook {
+            market,
+            market_book: pda::market_book(&market),
+            payer,
+            system_program: anchor_lang::system_program::ID,
+        },
+        backstop::instruction::ExtendMarketBook {},
     )
 }
 

@@ -478,7 +478,7 @@ async fn replay_of_the_april_2026_admin_takeover_fails() {
     fake_params.maintenance_margin_bps = 50;
     fake_params.liquidation_penalty_bps = 10;
     let listing = ListMarket { oracle: fake_oracle, market_id: 1, params: fake_params, ..env.list_market(fake_params) };
-    env.send(&[listing.instruction()], &[&attacker]).await.expect("the listing is queued, not live");
+    env.send(&listing.instructions(), &[&attacker]).await.expect("the listing is queued, not live");
     let fake_market = pda::market(1);
     // 2. Raise the real market's caps and lift its limits.
     let mut lifted = default_params();

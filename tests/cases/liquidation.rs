@@ -161,7 +161,7 @@ async fn liquidation_rejections_change_nothing() {
 pub async fn list_second_market(env: &mut Env) -> anchor_lang::prelude::Pubkey {
     let listing = ListMarket { market_id: 1, ..env.list_market(default_params()) };
     let governance = env.governance.insecure_clone();
-    env.send(&[listing.instruction()], &[&governance]).await.expect("market 1");
+    env.send(&listing.instructions(), &[&governance]).await.expect("market 1");
     pda::market(1)
 }
 

@@ -76,3 +76,45 @@ async fn fund_health_reads_latent_and_stressed_deficits_and_adequacy_from_the_bo
     assert_eq!(health.adequacy_bps, market.adequacy_bps);
     assert_eq!(health.latent_deficit, 0);
 }
+
+/// The review's M1: a position opened with ample collateral passes admission (it cannot go bankrupt at the shock);
+/// stripping the collateral afterwards raised the market's crash deficit with no check. A withdrawal beside a
+/// position is now admitted as a risk-adding trade is.
+#[tokio::test]
+async fn a_withdrawal_that_strips_a_position_of_its_collateral_is_admitted_like_a_trade() {
+    let mut env = Env::with_params(shocked_at_30()).await;
+    let _lp = env.lp(1_500 * USDC).await;
+    let alice = env.trader(10 * THOUSAND).await;
+    // 95 SOL on $10,000: bankrupt only near $4, nothing owed at $70.
+    env.act(&alice, env.flow(&alice).trade(95 * ONE)).await.expect("well collateralised");
+    assert_eq!(env.assert_book_agrees(&[&alice]).await, 0);
+    // Taking $9,000 out would leave about $990: at $70 it would owe about $1,860, beyond the pool's $1,500.
+    env.assert_rejected(&alice, env.flow(&alice).withdraw(9 * THOUSAND), BackstopError::StressedDeficitBeyondCapacity)
+        .await;
+    // $8,000 leaves about $1,990 (owing about $860 at $70, within it).
+    env.act(&alice, env.flow(&alice).withdraw(8 * THOUSAND)).await.expect("within what the pool can absorb");
+    let stressed = env.assert_book_agrees(&[&alice]).await;
+    // Entry $9,500.95 less collateral $1,990.49905 ($10,000 − the $9.50095 fee − $8,000), plus the 2-atom slack,
+    // less $6,650 at $70.
+    assert_eq!(stressed, 860_450_952);
+}
+
+#[tokio::test]
+async fn a_market_opens_only_with_its_whole_book_and_the_book_grows_no_further() {
+    let mut env = Env::new().await;
+    let governance = env.governance.insecure_clone();
+    let listing = ListMarket { market_id: 1, ..env.list_market(default_params()) };
+    env.send(&[listing.instruction()], &[&governance]).await.expect("listed, its book at 10 KiB");
+    env.advance(TIMELOCK).await;
+    env.republish().await;
+    let market = pda::market(1);
+    let activate = activate_market(market, env.payer());
+    env.assert_rejected_by(&[market], &[], activate.clone(), BackstopError::MarketBookIncomplete).await;
+    for _ in 1..listing.instructions().len() {
+        env.send(&[extend_market_book(market, env.payer())], &[]).await.expect("grown");
+    }
+    let watched = [pda::market_book(&market)];
+    env.assert_rejected_by(&watched, &[], extend_market_book(market, env.payer()), BackstopError::MarketBookComplete)
+        .await;
+    env.send(&[activate], &[]).await.expect("activated with its whole book");
+}

@@ -150,8 +150,8 @@ impl Env {
         let ix = builders::initialize_insurance_fund(env.governance.pubkey(), payer, env.mint, 0);
         let governance = env.governance.insecure_clone();
         env.send(&[ix], &[&governance]).await.expect("initialize fund");
-        let ix = env.list_market(params).instruction();
-        env.send(&[ix], &[&governance]).await.expect("initialize market");
+        let listing = env.list_market(params).instructions();
+        env.send(&listing, &[&governance]).await.expect("initialize market");
         // Listing is timelocked: open the market when the delay has passed, at T0.
         env.set_clock(T0).await;
         env.set_price(START_PRICE, START_CONF).await;

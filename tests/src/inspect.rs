@@ -174,7 +174,7 @@ impl Env {
         for at in prices {
             for long in [true, false] {
                 let exact: i128 = open(long).map(|a| exact_deficit(a, at, index).expect("deficit")).sum();
-                let read = book.book.side_deficit(long, level(at, index));
+                let read = book.book.side_reading(long, level(at, index));
                 assert!(
                     i128::from(read.deficit) >= exact,
                     "book under at {at} (long {long}): {} < {exact}",

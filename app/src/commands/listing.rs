@@ -160,7 +160,7 @@ pub async fn run(command: Command, session: &mut Session) -> Result<()> {
             };
             let market = backstop_client::pda::market(id);
             session.report.say("market", json!(market.to_string()), format!("market {market}"));
-            signing.submit(session, &[listing.instruction()]).await
+            signing.submit(session, &listing.instructions()).await
         }
         Command::ActivateMarket { market } => {
             let caller = session.signer();

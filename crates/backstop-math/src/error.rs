@@ -171,6 +171,10 @@ macro_rules! backstop_errors {
         /// (within the market's draw cap) and the LP pool's equity can absorb. Reducing is always allowed.
         core StressedDeficitBeyondCapacity =
             "This trade would leave a crash deficit the fund and the LP pool could not absorb: trade smaller or reduce";
+        /// The market's bankruptcy book is not whole yet (or not this program's): `extend_market_book` until it is.
+        program MarketBookIncomplete = "The market's book is not fully allocated yet: send extend_market_book until it is";
+        /// The market's bankruptcy book is already whole.
+        program MarketBookComplete = "The market's book is already fully allocated";
         }
     };
 }

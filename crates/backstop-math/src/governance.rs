@@ -194,7 +194,7 @@ mod tests {
         assert_eq!(first_loosening(&old, &slow, true), Some("liquidation_max_age_secs"));
         // Value transfers wait in both directions.
         type Change = fn(&mut MarketParams);
-        let transfers: [(Change, &str); 8] = [
+        let transfers: [(Change, &str); 12] = [
             (|p| p.funding_cap_ppm += 1, "funding_cap_ppm"),
             (|p| p.funding_coefficient_ppm += 1, "funding_coefficient_ppm"),
             (|p| p.funding_depth -= 1, "funding_depth"),
@@ -203,6 +203,11 @@ mod tests {
             (|p| p.fund_draw_cap -= 1, "fund_draw_cap"),
             (|p| p.liquidator_reward_share_bps -= 1, "liquidator_reward_share_bps"),
             (|p| p.coverage_target_bps += 1, "coverage_target_bps"),
+            // The stress parameters set the fee split through adequacy (the review's M4): raising them waits too.
+            (|p| p.stress_shock_floor_bps += 1, "stress_shock_floor_bps"),
+            (|p| p.stress_shock_cap_bps += 1, "stress_shock_cap_bps"),
+            (|p| p.stress_sigmas_tenths += 1, "stress_sigmas_tenths"),
+            (|p| p.stress_horizon_secs += 1, "stress_horizon_secs"),
         ];
         for (change, field) in transfers {
             let mut new = old;

@@ -238,19 +238,20 @@ market_params! {
     /// Stress: the least price gap the market's crash deficit is measured at (the target shock never falls below
     /// it), bps of price.
     /// Bounds: 100 ≤ floor ≤ stress_shock_cap_bps.
-    // A larger shock measures a larger deficit: trades are refused sooner and the fund's share rises sooner.
-    stress_shock_floor_bps: u32 = Safe::Up;
+    // A larger shock refuses trades sooner, but it also moves the fee split toward the fund (value from the LPs):
+    // every stress parameter waits, as the fee shares do (the review's M4).
+    stress_shock_floor_bps: u32 = Safe::Never;
     /// Stress: the largest target shock, however volatile the market, bps of price.
     /// Bounds: stress_shock_floor_bps ≤ cap ≤ 10 000.
-    stress_shock_cap_bps: u32 = Safe::Up;
+    stress_shock_cap_bps: u32 = Safe::Never;
     /// Stress: the target shock is this many tenths of a standard deviation of returns over `stress_horizon_secs`
     /// (from the market's variance estimate), between the floor and the cap.
     /// Bounds: 1 ..= 100 (0.1 σ to 10 σ).
-    stress_sigmas_tenths: u32 = Safe::Up;
+    stress_sigmas_tenths: u32 = Safe::Never;
     /// Stress: the horizon the target shock's standard deviation is taken over, seconds (how long a gap may last
     /// before liquidations catch up).
     /// Bounds: 60 s ..= 7 days.
-    stress_horizon_secs: u32 = Safe::Up;
+    stress_horizon_secs: u32 = Safe::Never;
 }
 
 const BPS: u32 = 10_000;

@@ -8,6 +8,7 @@ use solana_compiler_builtins as _;
 
 use anchor_lang::prelude::*;
 
+pub mod admission;
 pub mod error;
 pub mod events;
 pub mod fund_markets;
@@ -101,6 +102,12 @@ pub mod backstop {
     /// the insurance fund that backs it. Governance only.
     pub fn initialize_market(ctx: Context<InitializeMarket>, args: InitializeMarketArgs) -> Result<()> {
         instructions::initialize_market::handle_initialize_market(ctx, args)
+    }
+
+    /// Grows a market's bankruptcy book by up to 10 KiB toward its full size (permissionless; the payer pays the
+    /// rent). Sent after `initialize_market` in the listing's transaction until the book is whole.
+    pub fn extend_market_book(ctx: Context<ExtendMarketBook>) -> Result<()> {
+        instructions::extend_market_book::handle_extend_market_book(ctx)
     }
 
     /// Opens the caller's isolated-margin account in a market.

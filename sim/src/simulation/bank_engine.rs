@@ -127,7 +127,7 @@ async fn list_market(
     env.write_feed(&oracle, &feed);
     let listing = builders::ListMarket { market_id, oracle, ..env.list_market(params) };
     let governance = env.governance.insecure_clone();
-    env.send(&[listing.instruction()], &[&governance]).await.map_err(|e| format!("listing market {id}: {e}"))?;
+    env.send(&listing.instructions(), &[&governance]).await.map_err(|e| format!("listing market {id}: {e}"))?;
     let accounts = MarketAccounts::new(pda::market(market_id), env.fund, env.mint, oracle);
     Ok(BankMarket { keeper: Keeper::new(accounts.keeper()), accounts, feed: Some(feed) })
 }

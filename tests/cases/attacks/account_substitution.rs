@@ -10,7 +10,7 @@ async fn two_markets() -> (Env, anchor_lang::prelude::Pubkey) {
     let mut env = Env::new().await;
     let governance = env.governance.insecure_clone();
     let listing = ListMarket { market_id: 1, ..env.list_market(default_params()) };
-    env.send(&[listing.instruction()], &[&governance]).await.expect("market 1");
+    env.send(&listing.instructions(), &[&governance]).await.expect("market 1");
     env.advance(TIMELOCK).await;
     env.set_price(usd(100), 1_000_000).await;
     env.send(&[activate_market(pda::market(1), env.payer())], &[]).await.expect("activate 1");

@@ -40,7 +40,7 @@ async fn a_market_on_a_foreign_receiver_needs_the_exchange_to_allow_list_it_behi
     env.send(&[gov::apply_exchange_change(env.payer())], &[]).await.expect("applied after the delay");
     assert_eq!(env.exchange_state().await.oracle_receiver, DRIFT_RECEIVER);
     env.republish().await;
-    env.send(&[foreign.instruction()], &[&governance]).await.expect("listed on the allow-listed receiver");
+    env.send(&foreign.instructions(), &[&governance]).await.expect("listed on the allow-listed receiver");
     assert_ne!(env.market_state().await.oracle_receiver, Pubkey::default());
     assert_eq!(env.exchange_state().await.pending_oracle_receiver, Pubkey::default(), "nothing stale left queued");
 

@@ -126,6 +126,9 @@ impl Vm {
             params,
         };
         vm.measure("initialize_market", listing.instruction(), &[&governance]);
+        for _ in 1..listing.instructions().len() {
+            vm.measure("extend_market_book", builders::extend_market_book(vm.market, vm.payer.pubkey()), &[]);
+        }
         vm.set_clock(T0);
         vm.set_price(START_PRICE, START_CONF);
         vm.measure("activate_market", builders::activate_market(vm.market, vm.payer.pubkey()), &[]);

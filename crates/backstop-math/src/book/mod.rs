@@ -21,10 +21,11 @@
 //! ## The buckets
 //!
 //! Per side, [`BUCKETS`] buckets of (Σ debt, Σ |size|), log-spaced: [`WINDOW_OCTAVES`] octaves of
-//! [`SUBS_PER_OCTAVE`] equal steps each (a step is 1/32 to 1/16 of its level), set around the level of the first
-//! position the book records (it is set again whenever the book is empty), plus one bucket below the window and
-//! one above it. Each side is a Fenwick tree, so recording or removing an account and summing the buckets beyond
-//! a level each cost one walk of ⌈log₂ 210⌉ = 8 nodes.
+//! [`SUBS_PER_OCTAVE`] equal steps each (a step is 1/32 to 1/16 of its level), from the level of a price of half
+//! an atom ($0.0000005) to that of $18 million, so every price a market quotes falls inside and the book never needs
+//! re-centring as prices move; plus one bucket below (levels under one atom, or pushed below by funding) and one
+//! above. Each side is a Fenwick tree, so recording or removing an account and summing the buckets beyond a level
+//! each cost one walk of ⌈log₂ 722⌉ = 10 nodes.
 //!
 //! ## The deficit, always over
 //!
@@ -59,15 +60,13 @@ pub use stress::{absorbable, adequacy_bps, admits, target_shock_bps, ADEQUACY_ON
 /// Steps per octave (a power of two: the bucket is read off the level's leading bits).
 pub const SUB_BUCKET_BITS: u32 = 4;
 pub const SUBS_PER_OCTAVE: usize = 1 << SUB_BUCKET_BITS;
-/// Octaves the window spans: at least 64× below and 64× above the level it was set at.
-pub const WINDOW_OCTAVES: u32 = 13;
-/// Octaves of the window below the octave of the level it was set at.
-pub const WINDOW_OCTAVES_BELOW: u32 = 6;
+/// The window's lowest octave: a level of 2¹⁹ is a price of about half an atom (`level` = price × 10⁶).
+pub const WINDOW_LOWEST_OCTAVE: u32 = 19;
+/// Octaves the window spans: up to a level of 2⁶⁴, a price of about $18.4 million.
+pub const WINDOW_OCTAVES: u32 = 45;
 /// Buckets per side: the window's, one below it and one above it.
 pub const BUCKETS: usize = 2 + (WINDOW_OCTAVES as usize) * SUBS_PER_OCTAVE;
-/// The lowest and highest octave a window may start at (levels are i128; the window must fit below 2¹²⁶).
-const MIN_WINDOW_OCTAVE: u32 = SUB_BUCKET_BITS;
-const MAX_WINDOW_OCTAVE: u32 = 126 - WINDOW_OCTAVES;
+const _: () = assert!(WINDOW_LOWEST_OCTAVE >= SUB_BUCKET_BITS && WINDOW_LOWEST_OCTAVE + WINDOW_OCTAVES < 127);
 
 /// `K`: a level is quote atoms per base atom times this.
 pub const LEVEL_SCALE: i128 = BASE_PRECISION as i128 * FUNDING_INDEX_PRECISION as i128;
@@ -93,6 +92,15 @@ pub fn exact_deficit(trader: &TraderBalances, price: i64, funding_index: i64) ->
     Ok((-equity).max(0))
 }
 
+/// `a × b`, checked; a product of two values that fit in 64 bits takes the widening multiply (on SBF the checked
+/// 128-bit multiply is a software routine several times its cost).
+pub(crate) fn product(a: i128, b: i128) -> Option<i128> {
+    match (i64::try_from(a), i64::try_from(b)) {
+        (Ok(a), Ok(b)) => Some(i128::from(a) * i128::from(b)),
+        _ => a.checked_mul(b),
+    }
+}
+
 /// One account's term in the book.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
@@ -116,35 +124,66 @@ impl Entry {
         let cash = i128::from(trader.position.entry_notional)
             - i128::from(trader.collateral)
             - i128::from(trader.unsettled_pnl);
-        let scaled = cash
-            .checked_mul(LEVEL_SCALE)
-            .and_then(|v| v.checked_sub(i128::from(base).checked_mul(i128::from(trader.funding_index))?))
-            .ok_or(MathError::Overflow)?;
-        let debt = div_ceil(scaled, LEVEL_SCALE)?.checked_add(ROUNDING_SLACK).ok_or(MathError::Overflow)?;
-        let key = div_floor(debt.checked_mul(LEVEL_SCALE).ok_or(MathError::Overflow)?, i128::from(base))?;
+        // ⌈(cash·K − b·f) / K⌉ = cash − ⌊b·f / K⌋: one division, no product with K.
+        let funding = div_floor(i128::from(base) * i128::from(trader.funding_index), LEVEL_SCALE)?;
+        let debt = cash.checked_sub(funding).and_then(|d| d.checked_add(ROUNDING_SLACK)).ok_or(MathError::Overflow)?;
+        let key = div_floor(product(debt, LEVEL_SCALE).ok_or(MathError::Overflow)?, i128::from(base))?;
         Ok(Some(Self { long: base > 0, size: base.unsigned_abs(), debt, key }))
     }
 
     /// The account's own deficit at `level`, by the book's formula (for tests and views).
     pub fn deficit_at(&self, level: i128) -> MathResult<i128> {
         let signed = if self.long { i128::from(self.size) } else { -i128::from(self.size) };
-        let owed = self.debt.checked_mul(LEVEL_SCALE).and_then(|d| d.checked_sub(signed.checked_mul(level)?));
-        Ok(div_ceil(owed.ok_or(MathError::Overflow)?, LEVEL_SCALE)?.max(0))
+        // D − ⌊b·level / K⌋: the deficit rounded up, with one division.
+        let value = div_floor(product(signed, level).ok_or(MathError::Overflow)?, LEVEL_SCALE)?;
+        Ok(self.debt.checked_sub(value).ok_or(MathError::Overflow)?.max(0))
     }
 }
 
-/// Where the buckets lie: the octave the window starts at.
+/// An account's term before and after an instruction (`None`: flat).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moved {
+    pub old: Option<Entry>,
+    pub new: Option<Entry>,
+}
+
+impl Moved {
+    /// Whether the account's own crash deficit rose: its deficit at the shock against it (a long's at the price
+    /// `shock_bps` lower, a short's at the price that much higher) after, against before. The market's stressed
+    /// deficit sums such terms, so a trade that does not raise its own cannot raise the market's.
+    pub fn raised_stress(&self, price: i64, funding_index: i64, shock_bps: u32) -> MathResult<bool> {
+        let own = |entry: &Option<Entry>| -> MathResult<i128> {
+            let Some(entry) = entry else { return Ok(0) };
+            let moved = shocked_price(price, shock_bps, !entry.long)?;
+            entry.deficit_at(level(moved, funding_index))
+        };
+        Ok(own(&self.new)? > own(&self.old)?)
+    }
+}
+
+/// `price` moved by `shock_bps`, up or down, rounded toward the loss of the side it hits (a long's down, a
+/// short's up). A shock of 100 % or more takes the price to 0.
+pub fn shocked_price(price: i64, shock_bps: u32, up: bool) -> MathResult<i64> {
+    let bps = i128::from(crate::constants::BPS_DENOMINATOR);
+    let shock = i128::from(shock_bps);
+    let moved = if up {
+        div_ceil(i128::from(price) * (bps + shock), bps)?
+    } else {
+        div_floor(i128::from(price) * (bps - shock).max(0), bps)?
+    };
+    i64::try_from(moved).map_err(|_| MathError::Overflow)
+}
+
+/// Where the buckets lie: the octave the window starts at (always [`Window::FULL`] in the book; a parameter so
+/// the arithmetic is tested on any window).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
     pub octave: u32,
 }
 
 impl Window {
-    /// The window around `level`: [`WINDOW_OCTAVES_BELOW`] octaves below its own.
-    pub fn around(level: i128) -> Self {
-        let own = if level <= 0 { 0 } else { 127 - level.unsigned_abs().leading_zeros() };
-        Self { octave: own.saturating_sub(WINDOW_OCTAVES_BELOW).clamp(MIN_WINDOW_OCTAVE, MAX_WINDOW_OCTAVE) }
-    }
+    /// Every price from one atom to $18 million.
+    pub const FULL: Window = Window { octave: WINDOW_LOWEST_OCTAVE };
 
     /// The bucket a level falls in: 0 below the window, `BUCKETS − 1` above it.
     pub fn bucket(&self, level: i128) -> usize {
@@ -186,13 +225,10 @@ impl Window {
     }
 }
 
-/// A market's bankruptcy book: both sides, the window, and the socialized loss not yet applied.
+/// A market's bankruptcy book: both sides, and what the accounts have applied of the socialized loss.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct RiskBook {
-    /// The octave the buckets' window starts at; 0 before the first position.
-    pub window_octave: u32,
-    pub _padding: [u8; 4],
     /// Positions recorded, per side.
     pub long_entries: u64,
     pub short_entries: u64,
@@ -212,7 +248,6 @@ impl Default for RiskBook {
 impl core::fmt::Debug for RiskBook {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("RiskBook")
-            .field("window_octave", &self.window_octave)
             .field("long_entries", &self.long_entries)
             .field("short_entries", &self.short_entries)
             .field("social_applied", &self.social_applied)
@@ -231,30 +266,23 @@ pub struct SideDeficit {
 
 impl RiskBook {
     pub fn window(&self) -> Window {
-        Window { octave: self.window_octave.max(MIN_WINDOW_OCTAVE) }
+        Window::FULL
     }
 
-    fn is_empty(&self) -> bool {
-        self.long_entries == 0 && self.short_entries == 0
-    }
-
-    /// Moves an account's term from what it was (`before`, as last recorded) to what it is (`after`). `level_now`
-    /// sets the window when the book is empty.
-    pub fn replace(&mut self, before: &TraderBalances, after: &TraderBalances, level_now: i128) -> MathResult<()> {
-        let (old, new) = (Entry::of(before)?, Entry::of(after)?);
-        if old == new {
-            return Ok(());
+    /// Moves an account's term from what it was (`before`, as last recorded) to what it is (`after`). Returns the
+    /// two terms.
+    pub fn replace(&mut self, before: &TraderBalances, after: &TraderBalances) -> MathResult<Moved> {
+        let moved = Moved { old: Entry::of(before)?, new: Entry::of(after)? };
+        if moved.old == moved.new {
+            return Ok(moved);
         }
-        if let Some(old) = old {
-            self.record(&old, false)?;
+        if let Some(old) = &moved.old {
+            self.record(old, false)?;
         }
-        if let Some(new) = new {
-            if self.is_empty() {
-                self.window_octave = Window::around(level_now).octave;
-            }
-            self.record(&new, true)?;
+        if let Some(new) = &moved.new {
+            self.record(new, true)?;
         }
-        Ok(())
+        Ok(moved)
     }
 
     /// Everything an instruction that touched an account owes the book: the socialized loss the touch applied
@@ -265,10 +293,9 @@ impl RiskBook {
         before: &TraderBalances,
         after: &TraderBalances,
         ledger_before: &MarketLedger,
-        level_now: i128,
-    ) -> MathResult<()> {
+    ) -> MathResult<Moved> {
         self.social_applied = self.social_applied.saturating_add(pending_social_loss(before, ledger_before)?);
-        self.replace(before, after, level_now)
+        self.replace(before, after)
     }
 
     fn record(&mut self, entry: &Entry, add: bool) -> MathResult<()> {
@@ -291,15 +318,27 @@ impl RiskBook {
     }
 
     /// The longs' (or shorts') deficit at `level`: positions only (see the module doc), socialized loss apart.
-    pub fn side_deficit(&self, long: bool, level: i128) -> SideDeficit {
-        let (side, count) = if long { (&self.longs, self.long_entries) } else { (&self.shorts, self.short_entries) };
-        let window = self.window();
-        let (deficit, width_term) = side.deficit_at(long, level, &window);
-        let slack = u128::from(count).saturating_mul(ROUNDING_SLACK.unsigned_abs() + 1).saturating_add(2);
+    pub fn side_deficit(&self, long: bool, level: i128) -> u64 {
+        let side = if long { &self.longs } else { &self.shorts };
+        saturate(side.deficit_at(long, level, &self.window()))
+    }
+
+    /// A side's deficit at `level` with its [`RiskBook::overstatement_bound`] (for views and tests).
+    pub fn side_reading(&self, long: bool, level: i128) -> SideDeficit {
         SideDeficit {
-            deficit: saturate(deficit),
-            overstatement_bound: saturate(width_term.saturating_add(slack.try_into().unwrap_or(i128::MAX))),
+            deficit: self.side_deficit(long, level),
+            overstatement_bound: self.overstatement_bound(long, level),
         }
+    }
+
+    /// How far [`RiskBook::side_deficit`] may read above the exact sum at `level`: the size of the bucket that
+    /// contains the level times its width (or that bucket's whole bound when the level lies outside the window),
+    /// plus `ROUNDING_SLACK + 1` atoms per account on the side and two for the divisions. (Off-chain: views and
+    /// tests.)
+    pub fn overstatement_bound(&self, long: bool, level: i128) -> u64 {
+        let (side, count) = if long { (&self.longs, self.long_entries) } else { (&self.shorts, self.short_entries) };
+        let slack = i128::from(count).saturating_mul(ROUNDING_SLACK + 1).saturating_add(2);
+        saturate(side.width_term(long, level, &self.window()).saturating_add(slack))
     }
 
     /// What the positions and the unapplied socialized loss would leave unpaid if the price moved to `price`
@@ -309,8 +348,7 @@ impl RiskBook {
     pub fn deficit_at_price(&self, price: i64, funding_index: i64, socialized_total: u64) -> u64 {
         let at = level(price, funding_index);
         self.side_deficit(true, at)
-            .deficit
-            .saturating_add(self.side_deficit(false, at).deficit)
+            .saturating_add(self.side_deficit(false, at))
             .saturating_add(self.social_unapplied(socialized_total))
     }
 
@@ -323,26 +361,10 @@ impl RiskBook {
         shock_bps: u32,
         socialized_total: u64,
     ) -> MathResult<u64> {
-        // Each side's price rounds toward its own loss: the longs' down, the shorts' up.
-        let bps = i128::from(crate::constants::BPS_DENOMINATOR);
-        let shock = i128::from(shock_bps);
-        let down = div_floor(i128::from(price) * (bps - shock).max(0), bps)?;
-        let up = div_ceil(i128::from(price) * (bps + shock), bps)?;
-        let longs = self.side_deficit(true, level(to_price(down)?, funding_index)).deficit;
-        let shorts = self.side_deficit(false, level(to_price(up)?, funding_index)).deficit;
+        let longs = self.side_deficit(true, level(shocked_price(price, shock_bps, false)?, funding_index));
+        let shorts = self.side_deficit(false, level(shocked_price(price, shock_bps, true)?, funding_index));
         Ok(longs.max(shorts).saturating_add(self.social_unapplied(socialized_total)))
     }
-
-    /// How far [`RiskBook::side_deficit`] may read above the exact sum at `level`: the size of the bucket that
-    /// contains the level times its width (or the distance to the window when the level lies outside it), plus
-    /// `ROUNDING_SLACK + 1` atoms per account on the side and two for the divisions.
-    pub fn overstatement_bound(&self, long: bool, level: i128) -> u64 {
-        self.side_deficit(long, level).overstatement_bound
-    }
-}
-
-fn to_price(value: i128) -> MathResult<i64> {
-    i64::try_from(value).map_err(|_| MathError::Overflow)
 }
 
 fn saturate(value: i128) -> u64 {

@@ -1,6 +1,8 @@
 //! One side of the bankruptcy book: a Fenwick tree of bucket sums, and the deficit it implies at a level.
 
-use super::{Entry, Window, BUCKETS, LEVEL_SCALE};
+use super::{product, Entry, Window, BUCKETS, LEVEL_SCALE};
+use crate::error::MathError;
+use crate::safe_math::{div_ceil, div_floor};
 
 /// Σ debt and Σ |size| of some buckets. The debt is an i128 kept in two words (its alignment differs between
 /// targets, a stored layout must not).
@@ -33,19 +35,27 @@ impl Sums {
     /// The accounts' deficit at `level` were all of them bankrupt there: `Σ D − Σ b·level / K`, rounded up
     /// (saturating: a sum past i128 reads as the most, never as less).
     fn owed_at(self, long: bool, level: i128) -> i128 {
-        let size = i128::from(self.size);
-        let signed = if long { size } else { -size };
-        self.debt
-            .checked_mul(LEVEL_SCALE)
-            .and_then(|debt| debt.checked_sub(signed.checked_mul(level)?))
-            .map_or(i128::MAX, |owed| owed.div_euclid(LEVEL_SCALE) + i128::from(owed.rem_euclid(LEVEL_SCALE) != 0))
+        // `Σ D − ⌊Σ b·level / K⌋` for longs, `Σ D + ⌈Σ |b|·level / K⌉` for shorts: one division, rounded so the
+        // deficit rounds up.
+        let value = product(i128::from(self.size), level).ok_or(MathError::Overflow);
+        let owed = if long {
+            value
+                .and_then(|v| div_floor(v, LEVEL_SCALE))
+                .and_then(|v| self.debt.checked_sub(v).ok_or(MathError::Overflow))
+        } else {
+            value
+                .and_then(|v| div_ceil(v, LEVEL_SCALE))
+                .and_then(|v| self.debt.checked_add(v).ok_or(MathError::Overflow))
+        };
+        owed.unwrap_or(i128::MAX)
     }
 
     /// Their size times a distance in levels, rounded up (saturating).
     fn size_times(self, distance: i128) -> i128 {
-        i128::from(self.size)
-            .checked_mul(distance.max(0))
-            .map_or(i128::MAX, |owed| owed.div_euclid(LEVEL_SCALE) + i128::from(owed.rem_euclid(LEVEL_SCALE) != 0))
+        product(i128::from(self.size), distance.max(0))
+            .ok_or(MathError::Overflow)
+            .and_then(|owed| div_ceil(owed, LEVEL_SCALE))
+            .unwrap_or(i128::MAX)
     }
 }
 
@@ -111,17 +121,14 @@ impl BookSide {
         self.nodes.iter().all(|node| *node == BucketSums::default())
     }
 
-    /// The side's deficit at `level` (rounded up, see the module doc), and the part of it that may exceed the
-    /// exact sum through the bucket containing the level (its size times its width, or its whole bound when the
-    /// bucket lies outside the window and has no far edge).
-    pub(super) fn deficit_at(&self, long: bool, level: i128, window: &Window) -> (i128, i128) {
+    /// The side's deficit at `level`, rounded up (see the module doc): exact over the buckets wholly beyond it, and
+    /// the lesser of two bounds over the bucket that contains it.
+    pub(super) fn deficit_at(&self, long: bool, level: i128, window: &Window) -> i128 {
         let bucket = window.bucket(level);
-        let at = position(long, bucket);
-        let beyond = self.prefix(at);
-        let own = self.prefix(at + 1).minus(beyond);
+        let (beyond, own) = self.split(long, bucket);
         let exact = if beyond.size == 0 { 0 } else { beyond.owed_at(long, level).max(0) };
         if own.size == 0 {
-            return (exact, 0);
+            return exact;
         }
         // The edge nearer solvency (a long's floor, a short's ceiling) and the far one.
         let (near, far) = if long {
@@ -136,12 +143,31 @@ impl BookSide {
             (Some(a), None) => a,
             (None, Some(b)) => b,
             (None, None) => i128::MAX,
-        }
-        .max(0);
-        let width_term = match (window.floor(bucket), window.ceiling(bucket)) {
-            (Some(floor), Some(ceiling)) => own.size_times(ceiling - floor),
-            _ => partial,
         };
-        (exact.saturating_add(partial), width_term)
+        exact.saturating_add(partial.max(0))
+    }
+
+    /// How far [`BookSide::deficit_at`] may read above the exact sum through the bucket containing `level`: its
+    /// size times its width (its whole bound when it lies outside the window, with no far edge).
+    pub(super) fn width_term(&self, long: bool, level: i128, window: &Window) -> i128 {
+        let bucket = window.bucket(level);
+        let (_, own) = self.split(long, bucket);
+        match (window.floor(bucket), window.ceiling(bucket)) {
+            _ if own.size == 0 => 0,
+            (Some(floor), Some(ceiling)) => own.size_times(ceiling - floor),
+            _ => {
+                // Outside the window the containing bucket's bound is all there is: the whole read less its exact part.
+                let (beyond, _) = self.split(long, bucket);
+                let exact = if beyond.size == 0 { 0 } else { beyond.owed_at(long, level).max(0) };
+                self.deficit_at(long, level, window).saturating_sub(exact)
+            }
+        }
+    }
+
+    /// The sums of the buckets wholly beyond `bucket` (bankrupt at any level in it), and of `bucket` itself.
+    fn split(&self, long: bool, bucket: usize) -> (Sums, Sums) {
+        let at = position(long, bucket);
+        let beyond = self.prefix(at);
+        (beyond, self.prefix(at + 1).minus(beyond))
     }
 }

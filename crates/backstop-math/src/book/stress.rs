@@ -18,6 +18,26 @@ pub const REPORT_SHOCKS_BPS: [u32; 4] = [1_000, 2_000, 3_000, 5_000];
 /// floor and the cap. It widens as volatility builds, so adequacy falls, and the fund's share rises, before a
 /// crash prints. bps of price.
 pub fn target_shock_bps(params: &MarketParams, variance_rate: u64) -> MathResult<u32> {
+    if at_the_floor(params, variance_rate) {
+        return Ok(params.stress_shock_floor_bps);
+    }
+    shock_from_volatility(params, variance_rate)
+}
+
+/// Whether [`shock_from_volatility`] would give the floor, without its square root (most of the time: a calm
+/// market). The shock is at most the floor `f` when σ (ppm) ≤ S = ⌊1 000·f / tenths⌋; σ rounds √(rate × horizon)
+/// to the nearest integer (half down) and then to the nearest thousandth (half up), so that holds exactly when
+/// 4·rate·horizon < (2 000·S + 999)². (`a_calm_market_skips_the_square_root_with_the_same_answer` checks it.)
+fn at_the_floor(params: &MarketParams, variance_rate: u64) -> bool {
+    let tenths = u128::from(params.stress_sigmas_tenths.max(1));
+    let most_sigma = 1_000 * u128::from(params.stress_shock_floor_bps) / tenths;
+    let bound = 2_000 * most_sigma + 999;
+    // Below 2⁹⁸ and 2⁷² (a u64 rate, a u32 horizon, a floor at most 10 000 bps): plain products, no overflow.
+    let variance = u128::from(variance_rate) * u128::from(params.stress_horizon_secs);
+    4 * variance < bound * bound
+}
+
+fn shock_from_volatility(params: &MarketParams, variance_rate: u64) -> MathResult<u32> {
     let sigma_ppm = volatility_ppm(variance_rate, params.stress_horizon_secs)?;
     let shock_ppm = div_ceil(i128::from(sigma_ppm) * i128::from(params.stress_sigmas_tenths), 10)?;
     let shock_bps = div_ceil(shock_ppm, 100)?;
@@ -38,17 +58,27 @@ pub fn adequacy_bps(fund_balance: u64, stressed_deficit: u64) -> u64 {
 }
 
 /// What can absorb a market's crash deficit before traders bear it: the fund, up to what this market may still
-/// draw from it in its window, and the LP pool's equity (its conservative value, nothing when negative).
-pub fn absorbable(fund_balance: u64, draw_remaining: u64, pool_equity: i128) -> u64 {
-    let pool = u64::try_from(pool_equity.max(0)).unwrap_or(u64::MAX);
-    fund_balance.min(draw_remaining).saturating_add(pool)
+/// draw from it in its window, less the bankruptcies already awaiting cover (they draw on it first); and the LP
+/// pool's conservative equity less what positions already underwater owe it and cannot pay (the pool's value
+/// counts their losses as its gains). Nothing below zero.
+pub fn absorbable(
+    fund_balance: u64,
+    draw_remaining: u64,
+    awaiting_cover: u64,
+    pool_equity: i128,
+    underwater: u64,
+) -> u64 {
+    let fund = fund_balance.min(draw_remaining).saturating_sub(awaiting_cover);
+    let pool = pool_equity.saturating_sub(i128::from(underwater));
+    fund.saturating_add(u64::try_from(pool.max(0)).unwrap_or(u64::MAX))
 }
 
-/// Risk-based admission: a trade that adds risk is refused when it leaves the stressed deficit above what can
-/// absorb it and higher than before the trade. Reducing is always allowed, and so is a risk-adding trade that does
-/// not raise the deficit (a short opened into a market whose crash risk lies with its longs).
-pub fn admits(adds_risk: bool, stressed_before: u64, stressed_after: u64, absorbable: u64) -> bool {
-    !adds_risk || stressed_after <= absorbable || stressed_after <= stressed_before
+/// Risk-based admission: a trade that adds risk and raises the trader's own crash deficit (see
+/// [`super::Moved::raised_stress`]) is refused when it leaves the market's stressed deficit above what can absorb
+/// it. Reducing is always allowed, and so is a risk-adding trade that does not raise its own crash deficit (a
+/// position too well collateralised to go bankrupt at the shock).
+pub fn admits(adds_risk: bool, raised_own: bool, stressed_after: u64, absorbable: u64) -> bool {
+    !adds_risk || !raised_own || stressed_after <= absorbable
 }
 
 #[cfg(test)]
@@ -68,16 +98,44 @@ mod tests {
         assert_eq!(target_shock_bps(&params, 11_111_111_111_112), Ok(5_000));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn a_calm_market_skips_the_square_root_with_the_same_answer(
+            rate in 0u64..50_000_000_000_000,
+            floor in 100u32..5_000,
+            tenths in 1u32..=100,
+            horizon in 60u32..=604_800,
+        ) {
+            let params = MarketParams {
+                stress_shock_floor_bps: floor,
+                stress_shock_cap_bps: 10_000,
+                stress_sigmas_tenths: tenths,
+                stress_horizon_secs: horizon,
+                ..sample()
+            };
+            proptest::prop_assert_eq!(target_shock_bps(&params, rate), shock_from_volatility(&params, rate));
+            // And right at the edge: the largest rate the shortcut takes and the next one.
+            let tenths_wide = u128::from(tenths);
+            let bound = 2_000 * (1_000 * u128::from(floor) / tenths_wide) + 999;
+            let edge = u64::try_from((bound * bound - 1) / 4 / u128::from(horizon)).unwrap_or(u64::MAX);
+            for rate in [edge, edge.saturating_add(1)] {
+                proptest::prop_assert_eq!(target_shock_bps(&params, rate), shock_from_volatility(&params, rate));
+            }
+        }
+    }
+
     #[test]
     fn adequacy_rounds_down_and_admission_never_blocks_a_reduction() {
         assert_eq!(adequacy_bps(1_000, 0), u64::MAX);
         assert_eq!(adequacy_bps(1, 3), 3_333);
-        assert_eq!(absorbable(500, 200, 1_000), 1_200);
-        assert_eq!(absorbable(500, 900, -50), 500);
-        assert!(admits(false, 0, u64::MAX, 0), "a reduction");
-        assert!(admits(true, 0, 100, 100), "within what can absorb it");
-        assert!(!admits(true, 0, 101, 100));
-        assert!(admits(true, 150, 150, 100), "beyond already, not raised");
-        assert!(!admits(true, 150, 151, 100));
+        assert_eq!(absorbable(500, 200, 0, 1_000, 0), 1_200);
+        assert_eq!(absorbable(500, 900, 0, -50, 0), 500);
+        // Bankruptcies awaiting cover come off the fund, underwater positions off the pool.
+        assert_eq!(absorbable(500, 200, 150, 1_000, 400), 650);
+        assert_eq!(absorbable(500, 200, 300, 1_000, 1_200), 0);
+        assert!(admits(false, true, u64::MAX, 0), "a reduction");
+        assert!(admits(true, true, 100, 100), "within what can absorb it");
+        assert!(!admits(true, true, 101, 100));
+        assert!(admits(true, false, 150, 100), "beyond already, its own crash deficit not raised");
     }
 }

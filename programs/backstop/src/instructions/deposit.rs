@@ -84,7 +84,7 @@ pub fn apply_deposit(
     market.accrue_funding(now, last_price)?;
     let ledger_before = market.books;
     let books = ledger::deposit(&account.balances, &market.books, amount).or_reject()?;
-    book.upkeep(market, &account.balances, &books.trader, &ledger_before)?;
+    book.upkeep(&account.balances, &books.trader, &ledger_before)?;
     account.balances = books.trader;
     market.books = books.market;
     Ok(books)

@@ -100,16 +100,21 @@ pub fn handle_initialize_market(ctx: Context<InitializeMarket>, args: Initialize
     })?;
     let book_bump = ctx.bumps.market_book;
     let book_seeds: &[&[u8]] = &[seeds::MARKET_BOOK, market_key.as_ref(), &[book_bump]];
-    pda::create_zero_copy::<MarketBook>(
+    // As much of the book as one instruction may allocate, with its header; `extend_market_book` grows the rest.
+    let program = crate::ID;
+    pda::create(
         &accounts.payer,
         &accounts.market_book,
         &accounts.system_program,
+        MarketBook::CREATED_SPACE,
+        &program,
         book_seeds,
-        |book| {
-            book.market = market_key;
-            book.bump = book_bump;
-        },
     )?;
+    let mut book = accounts.market_book.try_borrow_mut_data()?;
+    book[..8].copy_from_slice(<MarketBook as anchor_lang::Discriminator>::DISCRIMINATOR);
+    book[MarketBook::MARKET_OFFSET..MarketBook::MARKET_OFFSET + 32].copy_from_slice(market_key.as_ref());
+    book[MarketBook::BUMP_OFFSET] = book_bump;
+    drop(book);
     let vault_seeds: &[&[u8]] = &[seeds::MARKET_VAULT, market_key.as_ref(), &[vault_bump]];
     vault::create(
         &accounts.payer,

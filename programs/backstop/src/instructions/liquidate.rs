@@ -101,8 +101,8 @@ pub fn apply_liquidation(
 
     let ledger_before = market.books;
     market.books = outcome.market;
-    book.upkeep(market, &liquidatee.balances, &outcome.liquidatee, &ledger_before)?;
-    book.upkeep(market, &liquidator.balances, &outcome.liquidator, &ledger_before)?;
+    book.upkeep(&liquidatee.balances, &outcome.liquidatee, &ledger_before)?;
+    book.upkeep(&liquidator.balances, &outcome.liquidator, &ledger_before)?;
     market.cumulative_penalties = market.cumulative_penalties.saturating_add(outcome.penalty_charged);
     liquidatee.balances = outcome.liquidatee;
     liquidatee.realized_pnl =

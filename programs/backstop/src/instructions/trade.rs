@@ -114,15 +114,19 @@ pub fn apply_trade(
 
     let backed = market.books.open_interest_notional(absorbed.price.price);
     let reduce_only = status == MarketStatus::ReduceOnly || observation.breaker.tripped == 1;
-    // The crash deficit before the trade, at the shock the market's volatility sets: the fund's share rises as
-    // the fund falls short of it, and a risk-adding trade may not raise it beyond what can absorb it.
+    // The crash deficit at the shock the market's volatility sets: the fund's share rises as the fund falls short
+    // of it (read only where the share can move), and a risk-adding trade may not take it beyond what can absorb it.
     let shock = book::target_shock_bps(&market.params, market.variance.rate).or_reject()?;
-    let stressed_before = book.stressed_deficit(market, shock)?;
+    let adequacy = if market.params.fund_share_max_bps > market.params.fee_fund_share_bps {
+        book::adequacy_bps(fund_balance, book.stressed_deficit(market, shock)?)
+    } else {
+        u64::MAX
+    };
     let controls = TradeControls::dynamic(
         &market.params,
         volatility_ppm(market.variance.rate, market.params.volatility_window_secs).or_reject()?,
         coverage_ratio_bps(fund_balance, backed),
-        book::adequacy_bps(fund_balance, stressed_before),
+        adequacy,
         reduce_only,
     )
     .or_reject()?;
@@ -144,9 +148,9 @@ pub fn apply_trade(
 
     let ledger_before = market.books;
     market.books = outcome.books.market;
-    book.upkeep(market, &before, &outcome.books.trader, &ledger_before)?;
+    let moved = book.upkeep(&before, &outcome.books.trader, &ledger_before)?;
     if adds_risk {
-        admit(market, book, fund_balance, &price, shock, stressed_before, now)?;
+        crate::admission::admit(market, book, &moved, fund_balance, &price, shock, now)?;
     }
     market.cumulative_volume = market.cumulative_volume.saturating_add(outcome.fill_notional);
     market.cumulative_fees = market.cumulative_fees.saturating_add(fee_paid);
@@ -154,30 +158,4 @@ pub fn apply_trade(
     account.realized_pnl = account.realized_pnl.checked_add(outcome.realized_pnl).ok_or(BackstopError::Overflow)?;
     account.fees_paid = account.fees_paid.saturating_add(fee_paid);
     Ok(TradeApplied { before, outcome, price, accrual, observation, funding_settled })
-}
-
-/// Risk-based admission (`book::admits`): after a risk-adding trade the market's stressed deficit at the target
-/// shock must fit what the fund (within the market's draw cap left) and the LP pool's conservative equity can
-/// absorb, or not have risen.
-fn admit(
-    market: &Market,
-    book: &MarketBook,
-    fund_balance: u64,
-    price: &OraclePrice,
-    shock_bps: u32,
-    stressed_before: u64,
-    now: i64,
-) -> Result<()> {
-    let stressed_after = book.stressed_deficit(market, shock_bps)?;
-    if stressed_after <= stressed_before {
-        return Ok(());
-    }
-    let (cap, window) = (market.params.fund_draw_cap, market.params.fund_draw_window_secs);
-    let pool_equity = market.books.pool_value_for_withdrawal(price).or_reject()?;
-    let absorbable = book::absorbable(fund_balance, market.fund_draw.remaining(now, cap, window), pool_equity);
-    require!(
-        book::admits(true, stressed_before, stressed_after, absorbable),
-        BackstopError::StressedDeficitBeyondCapacity
-    );
-    Ok(())
 }

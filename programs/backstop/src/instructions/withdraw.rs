@@ -1,7 +1,7 @@
 use crate::error::{BackstopError, OrReject};
 use crate::events::{CollateralDirection, CollateralRecord, EventHeader};
 use crate::oracle;
-use crate::state::{MarginAccount, Market, MarketBook};
+use crate::state::{InsuranceFund, MarginAccount, Market, MarketBook};
 use crate::vault::{self, TokenAccountView};
 use anchor_lang::prelude::*;
 use anchor_spl::token::Token;
@@ -13,7 +13,8 @@ pub struct Withdraw<'info> {
     #[account(
         mut,
         has_one = vault @ BackstopError::VaultMismatch,
-        has_one = collateral_mint @ BackstopError::MintMismatch
+        has_one = collateral_mint @ BackstopError::MintMismatch,
+        has_one = insurance_fund @ BackstopError::FundMismatch
     )]
     pub market: AccountLoader<'info, Market>,
     #[account(
@@ -22,9 +23,12 @@ pub struct Withdraw<'info> {
         has_one = market @ BackstopError::MarketMismatch
     )]
     pub margin_account: AccountLoader<'info, MarginAccount>,
-    /// The market's bankruptcy book: the account's term moves.
+    /// The market's bankruptcy book: the account's term moves, and a withdrawal beside a position is admitted by
+    /// it as a risk-adding trade is.
     #[account(mut, has_one = market @ BackstopError::MarketMismatch)]
     pub market_book: AccountLoader<'info, MarketBook>,
+    /// Read for its balance: part of what a crash deficit can be absorbed by.
+    pub insurance_fund: AccountLoader<'info, InsuranceFund>,
     pub owner: Signer<'info>,
     /// Any token account of the collateral mint: the owner chooses where their money goes.
     /// CHECK: an SPL token account of the collateral mint, anyone's (`TokenAccountView`).
@@ -66,9 +70,17 @@ pub fn handle_withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
     };
     let books = ledger::withdraw(&before, &market.books, amount, price.as_ref(), &market.params).or_reject()?;
     let mut book = ctx.accounts.market_book.load_mut()?;
-    book.upkeep(&market, &before, &books.trader, &market.books)?;
+    let ledger_before = market.books;
     account.balances = books.trader;
     market.books = books.market;
+    let moved = book.upkeep(&before, &books.trader, &ledger_before)?;
+    // Collateral out from beside a position raises its crash deficit as adding risk does (the review's M1: a
+    // position opened well collateralised, then stripped of its collateral, passed no admission).
+    if let Some(price) = price.as_ref() {
+        let shock = backstop_math::book::target_shock_bps(&market.params, market.variance.rate).or_reject()?;
+        let fund_balance = ctx.accounts.insurance_fund.load()?.book.balance;
+        crate::admission::admit(&market, &book, &moved, fund_balance, price, shock, clock.unix_timestamp)?;
+    }
     let owed = market.books.vault_liability().or_reject()?;
     let signer = market.signer();
     drop((market, account, book));

@@ -9,29 +9,38 @@ use static_assertions::const_assert_eq;
 
 /// A market's bankruptcy book (`backstop_math::book`): every open position filed under the price at which it
 /// goes bankrupt, so the market knows the deficit a gap would leave without reading an account. PDA
-/// `[MARKET_BOOK, market]`, created with the market. Every instruction that changes a position or collateral
-/// (deposit, withdraw, trade, liquidate) moves the touched accounts' terms in it.
+/// `[MARKET_BOOK, market]`. Every instruction that changes a position or collateral (deposit, withdraw, trade,
+/// liquidate) moves the touched accounts' terms in it.
+///
+/// It is larger than one instruction may allocate (10 KiB): `initialize_market` creates it at that size with its
+/// header, `extend_market_book` grows it 10 KiB at a time (the client sends both in the listing's transaction),
+/// and `activate_market` refuses until it is whole.
 #[account(zero_copy)]
 pub struct MarketBook {
     /// offset 8.
     pub market: Pubkey,
-    pub book: RiskBook,
+    /// offset 40.
     pub bump: u8,
     pub _padding: [u8; 7],
     pub reserved: [u8; 64],
+    pub book: RiskBook,
 }
 
-const_assert_eq!(core::mem::size_of::<RiskBook>(), 32 + 2 * book::BUCKETS * 24);
-const_assert_eq!(core::mem::size_of::<MarketBook>(), 32 + core::mem::size_of::<RiskBook>() + 8 + 64);
+const_assert_eq!(core::mem::size_of::<RiskBook>(), 24 + 2 * book::BUCKETS * 24);
+const_assert_eq!(core::mem::size_of::<MarketBook>(), 32 + 8 + 64 + core::mem::size_of::<RiskBook>());
 const_assert_eq!(core::mem::size_of::<MarketBook>() % 8, 0);
-// Created by the program in one instruction: an account may grow by at most 10 KiB in one.
-const_assert!(8 + core::mem::size_of::<MarketBook>() <= 10_240);
+// The header `initialize_market` writes fits in what it creates.
+const_assert!(MarketBook::CREATED_SPACE >= 8 + 32 + 8);
+const_assert!(MarketBook::SPACE <= 4 * MarketBook::CREATED_SPACE);
 
-impl Market {
-    /// The market's level now (`book::level`): its last oracle price net of its funding index.
-    pub fn level(&self) -> i128 {
-        book::level(self.last_oracle_price, self.books.cumulative_funding_index)
-    }
+impl MarketBook {
+    /// The account's whole size, discriminator included.
+    pub const SPACE: usize = 8 + core::mem::size_of::<MarketBook>();
+    /// What one instruction may allocate or add to an account: the size it is created at, and each growth step.
+    pub const CREATED_SPACE: usize = 10_240;
+    /// Offsets of the header `initialize_market` writes.
+    pub const MARKET_OFFSET: usize = 8;
+    pub const BUMP_OFFSET: usize = 40;
 }
 
 impl MarketBook {
@@ -39,12 +48,11 @@ impl MarketBook {
     /// before the instruction (for the socialized loss the touch applied).
     pub fn upkeep(
         &mut self,
-        market: &Market,
         before: &TraderBalances,
         after: &TraderBalances,
         ledger_before: &MarketLedger,
-    ) -> Result<()> {
-        self.book.upkeep(before, after, ledger_before, market.level()).or_reject()
+    ) -> Result<book::Moved> {
+        self.book.upkeep(before, after, ledger_before).or_reject()
     }
 
     /// The market's stressed deficit at `shock_bps` from its last oracle price, positions and unapplied socialized
@@ -52,6 +60,13 @@ impl MarketBook {
     pub fn stressed_deficit(&self, market: &Market, shock_bps: u32) -> Result<u64> {
         let (price, index) = (market.last_oracle_price, market.books.cumulative_funding_index);
         self.book.stressed_deficit(price, index, shock_bps, market.cumulative_socialized).or_reject()
+    }
+
+    /// What the market's positions would leave unpaid at its last price, with the unapplied socialized loss:
+    /// losses the pool has booked but cannot collect.
+    pub fn underwater(&self, market: &Market) -> u64 {
+        let (price, index) = (market.last_oracle_price, market.books.cumulative_funding_index);
+        self.book.deficit_at_price(price, index, market.cumulative_socialized)
     }
 
     /// What the market's underwater positions would leave unpaid at its last price, with its deficits awaiting

@@ -1,7 +1,7 @@
 use crate::error::BackstopError;
 use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
 use crate::oracle;
-use crate::state::{Exchange, Market, MarketStatus};
+use crate::state::{Exchange, Market, MarketBook, MarketStatus};
 use anchor_lang::prelude::*;
 
 #[event_cpi]
@@ -11,6 +11,9 @@ pub struct ActivateMarket<'info> {
     pub exchange: AccountLoader<'info, Exchange>,
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
+    /// CHECK: the market's book PDA (seeds): it must be whole (`extend_market_book`) before anything trades.
+    #[account(seeds = [crate::seeds::MARKET_BOOK, market.key().as_ref()], bump)]
+    pub market_book: UncheckedAccount<'info>,
     /// Anyone: the listing was public for the whole delay.
     pub caller: Signer<'info>,
 }
@@ -22,6 +25,8 @@ pub fn handle_activate_market(ctx: Context<ActivateMarket>) -> Result<()> {
     let mut market = ctx.accounts.market.load_mut()?;
     require!(market.status() == MarketStatus::Listing, BackstopError::InvalidStatusTransition);
     require!(now >= market.listing_eta, BackstopError::TimelockNotElapsed);
+    let book = &ctx.accounts.market_book;
+    require!(*book.owner == crate::ID && book.data_len() == MarketBook::SPACE, BackstopError::MarketBookIncomplete);
     oracle::validate_config(&market.oracle_config(), &*ctx.accounts.exchange.load()?)?;
     market.status = MarketStatus::Active as u8;
     market.activated_at = now;

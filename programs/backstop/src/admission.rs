@@ -1,0 +1,39 @@
+//! Risk-based admission, shared by the two instructions that can raise an account's crash deficit: a trade that
+//! adds risk, and a withdrawal from an account with a position open.
+
+use crate::error::{BackstopError, OrReject};
+use crate::state::{Market, MarketBook};
+use anchor_lang::prelude::*;
+use backstop_math::book::{self, Moved};
+use backstop_math::oracle::OraclePrice;
+
+/// Refuses (`StressedDeficitBeyondCapacity`) when the account's own crash deficit rose (`moved`, the account's
+/// term before and after) and the market's stressed deficit at `shock_bps` now exceeds what can absorb it: the
+/// fund up to the market's draw cap left, less the bankruptcies already awaiting cover (they draw on it first),
+/// and the LP pool's conservative equity less what underwater positions owe it and cannot pay (its value counts
+/// their losses as gains).
+pub fn admit(
+    market: &Market,
+    book: &MarketBook,
+    moved: &Moved,
+    fund_balance: u64,
+    price: &OraclePrice,
+    shock_bps: u32,
+    now: i64,
+) -> Result<()> {
+    let index = market.books.cumulative_funding_index;
+    if !moved.raised_stress(market.last_oracle_price, index, shock_bps).or_reject()? {
+        return Ok(());
+    }
+    let stressed_after = book.stressed_deficit(market, shock_bps)?;
+    let (cap, window) = (market.params.fund_draw_cap, market.params.fund_draw_window_secs);
+    let absorbable = book::absorbable(
+        fund_balance,
+        market.fund_draw.remaining(now, cap, window),
+        market.books.bankrupt_deficit,
+        market.books.pool_value_for_withdrawal(price).or_reject()?,
+        book.underwater(market),
+    );
+    require!(book::admits(true, true, stressed_after, absorbable), BackstopError::StressedDeficitBeyondCapacity);
+    Ok(())
+}
