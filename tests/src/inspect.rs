@@ -152,7 +152,11 @@ impl Env {
         let (market, book) = (self.market_state().await, self.market_book().await);
         let mut accounts = Vec::with_capacity(actors.len());
         for actor in actors {
-            accounts.push(self.margin(actor).await.balances);
+            let margin = self.margin(actor).await;
+            // Each account keeps exactly the term its balances give.
+            let expected = backstop_math::book::Entry::of(&margin.balances).expect("term");
+            assert_eq!(margin.book_term.entry(), expected, "kept term of {}", actor.pubkey());
+            accounts.push(margin.balances);
         }
         let open = |long: bool| accounts.iter().filter(move |a| a.position.base != 0 && (a.position.base > 0) == long);
         assert_eq!(

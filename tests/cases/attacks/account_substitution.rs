@@ -193,3 +193,18 @@ async fn a_forged_uninitialised_or_foreign_mint_token_account_is_refused_on_ever
     refused_on_every_token_flow(&mut env, &alice, blank, Anchor::AccountDidNotDeserialize.into()).await;
     refused_on_every_token_flow(&mut env, &alice, foreign_mint, BackstopError::MintMismatch.into()).await;
 }
+
+/// Every margin flow names its market's bankruptcy book; another market's is refused by name.
+#[tokio::test]
+async fn another_markets_book_is_refused() {
+    let (mut env, other) = two_markets().await;
+    let _lp = env.lp(100 * THOUSAND).await;
+    let alice = env.trader(THOUSAND).await;
+    let wrong = Flow { book: pda::market_book(&other), ..env.flow(&alice) };
+    env.assert_rejected(&alice, wrong.trade(ONE), BackstopError::MarketMismatch).await;
+    env.assert_rejected(&alice, wrong.deposit(USDC), BackstopError::MarketMismatch).await;
+    env.assert_rejected(&alice, wrong.withdraw(USDC), BackstopError::MarketMismatch).await;
+    let keeper = backstop_tests::builders::KeeperAccounts { book: pda::market_book(&other), ..env.keeper_accounts() };
+    let bob = env.trader(THOUSAND).await;
+    env.assert_rejected(&bob, keeper.liquidate(bob.pubkey(), alice.pubkey()), BackstopError::MarketMismatch).await;
+}

@@ -109,8 +109,48 @@ pub struct Entry {
     pub size: u64,
     /// `D`, rounded up, with [`ROUNDING_SLACK`]. precision: QUOTE_PRECISION.
     pub debt: i128,
-    /// `floor(D·K/b)`: the level at which the account goes bankrupt.
-    pub key: i128,
+    /// The bucket of `⌊D·K/b⌋`, the level at which the account goes bankrupt.
+    pub bucket: u16,
+}
+
+/// An account's term as the book holds it, kept in the account (so an instruction removes exactly what was added,
+/// without computing it again). Zero: no term (flat).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct BookTerm {
+    pub debt_lo: u64,
+    pub debt_hi: u64,
+    /// precision: BASE_PRECISION.
+    pub size: u64,
+    pub bucket: u16,
+    /// 0: none; 1: long; 2: short.
+    pub side: u8,
+    pub _padding: [u8; 5],
+}
+
+impl BookTerm {
+    pub fn entry(&self) -> Option<Entry> {
+        let debt = ((u128::from(self.debt_hi) << 64) | u128::from(self.debt_lo)).cast_signed();
+        match self.side {
+            1 | 2 => Some(Entry { long: self.side == 1, size: self.size, debt, bucket: self.bucket }),
+            _ => None,
+        }
+    }
+}
+
+impl From<Option<Entry>> for BookTerm {
+    fn from(entry: Option<Entry>) -> Self {
+        let Some(entry) = entry else { return Self::default() };
+        let bits = entry.debt.cast_unsigned();
+        Self {
+            debt_lo: u64::try_from(bits & u128::from(u64::MAX)).unwrap_or_default(),
+            debt_hi: u64::try_from(bits >> 64).unwrap_or_default(),
+            size: entry.size,
+            bucket: entry.bucket,
+            side: if entry.long { 1 } else { 2 },
+            _padding: [0; 5],
+        }
+    }
 }
 
 impl Entry {
@@ -128,7 +168,8 @@ impl Entry {
         let funding = div_floor(i128::from(base) * i128::from(trader.funding_index), LEVEL_SCALE)?;
         let debt = cash.checked_sub(funding).and_then(|d| d.checked_add(ROUNDING_SLACK)).ok_or(MathError::Overflow)?;
         let key = div_floor(product(debt, LEVEL_SCALE).ok_or(MathError::Overflow)?, i128::from(base))?;
-        Ok(Some(Self { long: base > 0, size: base.unsigned_abs(), debt, key }))
+        let bucket = u16::try_from(Window::FULL.bucket(key)).map_err(|_| MathError::Overflow)?;
+        Ok(Some(Self { long: base > 0, size: base.unsigned_abs(), debt, bucket }))
     }
 
     /// The account's own deficit at `level`, by the book's formula (for tests and views).
@@ -157,7 +198,9 @@ impl Moved {
             let moved = shocked_price(price, shock_bps, !entry.long)?;
             entry.deficit_at(level(moved, funding_index))
         };
-        Ok(own(&self.new)? > own(&self.old)?)
+        // Nothing owed at the shock after: nothing raised (the usual case, one term computed).
+        let after = own(&self.new)?;
+        Ok(after > 0 && after > own(&self.old)?)
     }
 }
 
@@ -269,44 +312,66 @@ impl RiskBook {
         Window::FULL
     }
 
-    /// Moves an account's term from what it was (`before`, as last recorded) to what it is (`after`). Returns the
-    /// two terms.
+    /// Moves an account's term from what it was (`before`, as last recorded) to what it is (`after`), both
+    /// computed from the balances (for tests and off-chain books; the program keeps the term in the account,
+    /// [`RiskBook::upkeep`]). Returns the two terms.
     pub fn replace(&mut self, before: &TraderBalances, after: &TraderBalances) -> MathResult<Moved> {
-        let moved = Moved { old: Entry::of(before)?, new: Entry::of(after)? };
-        if moved.old == moved.new {
-            return Ok(moved);
-        }
-        if let Some(old) = &moved.old {
-            self.record(old, false)?;
-        }
-        if let Some(new) = &moved.new {
-            self.record(new, true)?;
-        }
-        Ok(moved)
+        self.move_term(Entry::of(before)?, Entry::of(after)?)
     }
 
     /// Everything an instruction that touched an account owes the book: the socialized loss the touch applied
-    /// (read off `ledger_before`, the market's books before the instruction) leaves the unapplied total, and the
-    /// account's term moves from `before` (its balances as loaded) to `after` (as stored).
+    /// (read off `before`, the balances as loaded, and `ledger_before`, the market's books before the
+    /// instruction) leaves the unapplied total, and the account's term (`term`, kept in the account) moves to
+    /// what `after` (the balances as stored) gives.
     pub fn upkeep(
         &mut self,
+        term: &mut BookTerm,
         before: &TraderBalances,
         after: &TraderBalances,
         ledger_before: &MarketLedger,
     ) -> MathResult<Moved> {
         self.social_applied = self.social_applied.saturating_add(pending_social_loss(before, ledger_before)?);
-        self.replace(before, after)
+        let moved = self.move_term(term.entry(), Entry::of(after)?)?;
+        *term = moved.new.into();
+        Ok(moved)
+    }
+
+    fn move_term(&mut self, old: Option<Entry>, new: Option<Entry>) -> MathResult<Moved> {
+        let moved = Moved { old, new };
+        match (&moved.old, &moved.new) {
+            (Some(old), Some(new)) if old == new => {}
+            // The same bucket of the same side (most touches): one walk with the difference.
+            (Some(old), Some(new)) if old.long == new.long && old.bucket == new.bucket => {
+                let side = if new.long { &mut self.longs } else { &mut self.shorts };
+                side.shift(
+                    new.long,
+                    usize::from(new.bucket),
+                    new.debt.wrapping_sub(old.debt),
+                    new.size.wrapping_sub(old.size),
+                );
+            }
+            _ => {
+                if let Some(old) = &moved.old {
+                    self.record(old, false)?;
+                }
+                if let Some(new) = &moved.new {
+                    self.record(new, true)?;
+                }
+            }
+        }
+        Ok(moved)
     }
 
     fn record(&mut self, entry: &Entry, add: bool) -> MathResult<()> {
-        let bucket = self.window().bucket(entry.key);
         let (side, count) = if entry.long {
             (&mut self.longs, &mut self.long_entries)
         } else {
             (&mut self.shorts, &mut self.short_entries)
         };
         *count = if add { count.checked_add(1) } else { count.checked_sub(1) }.ok_or(MathError::Overflow)?;
-        side.add(entry.long, bucket, entry, add);
+        let (debt, size) =
+            if add { (entry.debt, entry.size) } else { (entry.debt.wrapping_neg(), entry.size.wrapping_neg()) };
+        side.shift(entry.long, usize::from(entry.bucket), debt, size);
         Ok(())
     }
 

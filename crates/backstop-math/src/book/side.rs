@@ -1,6 +1,6 @@
 //! One side of the bankruptcy book: a Fenwick tree of bucket sums, and the deficit it implies at a level.
 
-use super::{product, Entry, Window, BUCKETS, LEVEL_SCALE};
+use super::{product, Window, BUCKETS, LEVEL_SCALE};
 use crate::error::MathError;
 use crate::safe_math::{div_ceil, div_floor};
 
@@ -95,13 +95,12 @@ fn position(long: bool, bucket: usize) -> usize {
 }
 
 impl BookSide {
-    /// Adds (or removes) `entry` in `bucket`.
-    pub(super) fn add(&mut self, long: bool, bucket: usize, entry: &Entry, add: bool) {
-        let term = Sums { debt: entry.debt, size: entry.size };
+    /// Adds `debt` and `size` (wrapping: a removal adds their negation) to `bucket`.
+    pub(super) fn shift(&mut self, long: bool, bucket: usize, debt: i128, size: u64) {
+        let term = Sums { debt, size };
         let mut index = position(long, bucket) + 1;
         while index <= BUCKETS {
-            let node = Sums::from(self.nodes[index - 1]);
-            self.nodes[index - 1] = if add { node.plus(term) } else { node.minus(term) }.into();
+            self.nodes[index - 1] = Sums::from(self.nodes[index - 1]).plus(term).into();
             index += index & index.wrapping_neg();
         }
     }

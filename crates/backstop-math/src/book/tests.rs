@@ -37,7 +37,11 @@ fn a_long_is_filed_at_its_bankruptcy_price_and_read_back_exactly_beyond_it() {
     let long = account(10 * ONE, 100 * USD, 100 * USD, 0, 0);
     let entry = Entry::of(&long).unwrap().unwrap();
     assert_eq!(entry.debt, 900 * i128::from(QUOTE_PRECISION) + ROUNDING_SLACK);
-    assert_eq!(entry.key, level(90 * USD, 0) + ROUNDING_SLACK * LEVEL_SCALE / i128::from(10 * ONE));
+    let key = level(90 * USD, 0) + ROUNDING_SLACK * LEVEL_SCALE / i128::from(10 * ONE);
+    assert_eq!(usize::from(entry.bucket), Window::FULL.bucket(key));
+    // Kept in the account as it was computed.
+    assert_eq!(BookTerm::from(Some(entry)).entry(), Some(entry));
+    assert_eq!(BookTerm::from(None).entry(), None);
     let book = book_of(&[long]);
     // At $80 the bucket holding $90 lies wholly above: exact, $100 short, plus the slack.
     assert_eq!(book.deficit_at_price(80 * USD, 0, 0), 100 * QUOTE_PRECISION.unsigned_abs() + 2);
@@ -178,5 +182,34 @@ proptest! {
             prop_assert_eq!(book.deficit_at_price(price, 0, 0), fresh.deficit_at_price(price, 0, 0));
         }
         prop_assert_eq!((book.long_entries, book.short_entries), (fresh.long_entries, fresh.short_entries));
+    }
+
+    /// The program's path: each account's term kept in the account and moved by `upkeep`, small moves (a nudge
+    /// of collateral, most touches) within one bucket by a single walk; the book ends as one built afresh.
+    #[test]
+    fn upkeep_through_kept_terms_equals_a_fresh_book(first in accounts(), second in accounts(), nudge in -3i64..=3) {
+        let ledger = crate::ledger::MarketLedger::default();
+        let mut book = Box::new(RiskBook::default());
+        let moves = first.len().max(second.len());
+        let mut terms = std::vec![BookTerm::default(); moves];
+        let mut last = std::vec![TraderBalances::default(); moves];
+        for (i, term) in terms.iter_mut().enumerate() {
+            let start = first.get(i).copied().unwrap_or_default();
+            book.upkeep(term, &TraderBalances::default(), &start, &ledger).unwrap();
+            let then = second.get(i).copied().unwrap_or_default();
+            book.upkeep(term, &start, &then, &ledger).unwrap();
+            let nudged = if then.position.base == 0 { then } else { TraderBalances { collateral: then.collateral + nudge, ..then } };
+            book.upkeep(term, &then, &nudged, &ledger).unwrap();
+            prop_assert_eq!(term.entry(), Entry::of(&nudged).unwrap());
+            last[i] = nudged;
+        }
+        let fresh = book_of(&last);
+        for price in [0, 50 * USD, 100 * USD, 200 * USD] {
+            prop_assert_eq!(book.deficit_at_price(price, 0, 0), fresh.deficit_at_price(price, 0, 0));
+        }
+        prop_assert_eq!((book.long_entries, book.short_entries), (fresh.long_entries, fresh.short_entries));
+        for (kept, built) in book.longs.nodes.iter().zip(fresh.longs.nodes.iter()).chain(book.shorts.nodes.iter().zip(fresh.shorts.nodes.iter())) {
+            prop_assert_eq!(kept, built);
+        }
     }
 }

@@ -22,7 +22,8 @@ pub struct Deposit<'info> {
     )]
     pub margin_account: AccountLoader<'info, MarginAccount>,
     /// The market's bankruptcy book: the account's term moves.
-    #[account(mut, has_one = market @ BackstopError::MarketMismatch)]
+    /// checked at #book (`MarketBook::load_for`)
+    #[account(mut)]
     pub market_book: AccountLoader<'info, MarketBook>,
     pub owner: Signer<'info>,
     #[account(
@@ -45,7 +46,8 @@ pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let mut market = ctx.accounts.market.load_mut()?;
     let clock = Clock::get()?;
     let mut account = ctx.accounts.margin_account.load_mut()?;
-    let mut book = ctx.accounts.market_book.load_mut()?;
+    // #book the market's own book.
+    let mut book = MarketBook::load_for(&ctx.accounts.market_book, &ctx.accounts.market.key())?;
     let before = account.balances;
     let books = apply_deposit(&mut market, &mut account, &mut book, amount, clock.unix_timestamp)?;
     let owed = market.books.vault_liability().or_reject()?;
@@ -84,7 +86,8 @@ pub fn apply_deposit(
     market.accrue_funding(now, last_price)?;
     let ledger_before = market.books;
     let books = ledger::deposit(&account.balances, &market.books, amount).or_reject()?;
-    book.upkeep(&account.balances, &books.trader, &ledger_before)?;
+    let before = account.balances;
+    book.upkeep(&mut account.book_term, &before, &books.trader, &ledger_before)?;
     account.balances = books.trader;
     market.books = books.market;
     Ok(books)

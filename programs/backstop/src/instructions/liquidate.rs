@@ -22,7 +22,8 @@ pub struct Liquidate<'info> {
     )]
     pub liquidator: AccountLoader<'info, MarginAccount>,
     /// The market's bankruptcy book: both accounts' terms move.
-    #[account(mut, has_one = market @ BackstopError::MarketMismatch)]
+    /// checked at #book (`MarketBook::load_for`)
+    #[account(mut)]
     pub market_book: AccountLoader<'info, MarketBook>,
     pub keeper: Signer<'info>,
     /// CHECK: must be the market's oracle. checked at #oracle
@@ -45,7 +46,8 @@ pub fn handle_liquidate(ctx: Context<Liquidate>) -> Result<()> {
     let view = oracle::read_market_oracle(&ctx.accounts.oracle, &market, clock.unix_timestamp)?;
     let mut liquidatee = ctx.accounts.liquidatee.load_mut()?;
     let mut liquidator = ctx.accounts.liquidator.load_mut()?;
-    let mut book = ctx.accounts.market_book.load_mut()?;
+    // #book the market's own book.
+    let mut book = MarketBook::load_for(&ctx.accounts.market_book, &ctx.accounts.market.key())?;
     let (outcome, accrual) =
         apply_liquidation(&mut market, &mut liquidatee, &mut liquidator, &mut book, &view, clock.unix_timestamp)?;
     let liquidatee_owner = liquidatee.owner;
@@ -101,8 +103,9 @@ pub fn apply_liquidation(
 
     let ledger_before = market.books;
     market.books = outcome.market;
-    book.upkeep(&liquidatee.balances, &outcome.liquidatee, &ledger_before)?;
-    book.upkeep(&liquidator.balances, &outcome.liquidator, &ledger_before)?;
+    let (liquidatee_before, liquidator_before) = (liquidatee.balances, liquidator.balances);
+    book.upkeep(&mut liquidatee.book_term, &liquidatee_before, &outcome.liquidatee, &ledger_before)?;
+    book.upkeep(&mut liquidator.book_term, &liquidator_before, &outcome.liquidator, &ledger_before)?;
     market.cumulative_penalties = market.cumulative_penalties.saturating_add(outcome.penalty_charged);
     liquidatee.balances = outcome.liquidatee;
     liquidatee.realized_pnl =

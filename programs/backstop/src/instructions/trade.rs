@@ -23,7 +23,8 @@ pub struct Trade<'info> {
     )]
     pub margin_account: AccountLoader<'info, MarginAccount>,
     /// The market's bankruptcy book: the account's term moves, and a risk-adding trade is admitted by it.
-    #[account(mut, has_one = market @ BackstopError::MarketMismatch)]
+    /// checked at #book (`MarketBook::load_for`)
+    #[account(mut)]
     pub market_book: AccountLoader<'info, MarketBook>,
     pub owner: Signer<'info>,
     /// CHECK: must be the market's oracle. checked at #oracle
@@ -45,7 +46,8 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     let view = oracle::read_market_oracle(&ctx.accounts.oracle, &market, now)?;
     let fund_balance = ctx.accounts.insurance_fund.load()?.book.balance;
     let mut account = ctx.accounts.margin_account.load_mut()?;
-    let mut book = ctx.accounts.market_book.load_mut()?;
+    // #book the market's own book.
+    let mut book = MarketBook::load_for(&ctx.accounts.market_book, &ctx.accounts.market.key())?;
     let traded = apply_trade(&mut market, &mut account, &mut book, fund_balance, &view, base_delta, now)?;
     drop((market, account, book));
     let (before, outcome, price, accrual, observation) =
@@ -148,7 +150,7 @@ pub fn apply_trade(
 
     let ledger_before = market.books;
     market.books = outcome.books.market;
-    let moved = book.upkeep(&before, &outcome.books.trader, &ledger_before)?;
+    let moved = book.upkeep(&mut account.book_term, &before, &outcome.books.trader, &ledger_before)?;
     if adds_risk {
         crate::admission::admit(market, book, &moved, fund_balance, &price, shock, now)?;
     }

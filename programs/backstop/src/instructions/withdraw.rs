@@ -25,7 +25,8 @@ pub struct Withdraw<'info> {
     pub margin_account: AccountLoader<'info, MarginAccount>,
     /// The market's bankruptcy book: the account's term moves, and a withdrawal beside a position is admitted by
     /// it as a risk-adding trade is.
-    #[account(mut, has_one = market @ BackstopError::MarketMismatch)]
+    /// checked at #book (`MarketBook::load_for`)
+    #[account(mut)]
     pub market_book: AccountLoader<'info, MarketBook>,
     /// Read for its balance: part of what a crash deficit can be absorbed by.
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
@@ -69,11 +70,12 @@ pub fn handle_withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
         Some(view.agreed().or_reject()?)
     };
     let books = ledger::withdraw(&before, &market.books, amount, price.as_ref(), &market.params).or_reject()?;
-    let mut book = ctx.accounts.market_book.load_mut()?;
+    // #book the market's own book.
+    let mut book = MarketBook::load_for(&ctx.accounts.market_book, &ctx.accounts.market.key())?;
     let ledger_before = market.books;
     account.balances = books.trader;
     market.books = books.market;
-    let moved = book.upkeep(&before, &books.trader, &ledger_before)?;
+    let moved = book.upkeep(&mut account.book_term, &before, &books.trader, &ledger_before)?;
     // Collateral out from beside a position raises its crash deficit as adding risk does (the review's M1: a
     // position opened well collateralised, then stripped of its collateral, passed no admission).
     if let Some(price) = price.as_ref() {

@@ -1,4 +1,5 @@
 use anchor_lang::prelude::*;
+use backstop_math::book::BookTerm;
 use backstop_math::margin::TraderBalances;
 use static_assertions::const_assert_eq;
 
@@ -18,9 +19,12 @@ pub struct MarginAccount {
     pub fees_paid: u64,
     pub bump: u8,
     pub _padding: [u8; 7],
-    pub reserved: [u8; 128],
+    /// The account's term in its market's bankruptcy book, as the book holds it (zero while flat).
+    pub book_term: BookTerm,
+    pub reserved: [u8; 96],
 }
 
 const_assert_eq!(core::mem::size_of::<TraderBalances>(), 56);
-const_assert_eq!(core::mem::size_of::<MarginAccount>(), 2 * 32 + 56 + 2 * 8 + 8 + 128);
+const_assert_eq!(core::mem::size_of::<BookTerm>(), 32);
+const_assert_eq!(core::mem::size_of::<MarginAccount>(), 2 * 32 + 56 + 2 * 8 + 8 + 32 + 96);
 const_assert_eq!(core::mem::size_of::<MarginAccount>() % 8, 0);

@@ -1,9 +1,10 @@
-use crate::error::OrReject;
+use crate::error::{BackstopError, OrReject};
 use crate::state::Market;
 use anchor_lang::prelude::*;
-use backstop_math::book::{self, RiskBook};
+use backstop_math::book::{self, BookTerm, RiskBook};
 use backstop_math::ledger::MarketLedger;
 use backstop_math::margin::TraderBalances;
+use core::cell::RefMut;
 use static_assertions::const_assert;
 use static_assertions::const_assert_eq;
 
@@ -44,15 +45,25 @@ impl MarketBook {
 }
 
 impl MarketBook {
-    /// Moves one touched account's term: `before` as loaded, `after` as stored; `ledger_before` the market's books
-    /// before the instruction (for the socialized loss the touch applied).
+    /// Moves one touched account's term (`term`, kept in the account): `before` its balances as loaded, `after` as
+    /// stored; `ledger_before` the market's books before the instruction (for the socialized loss the touch
+    /// applied).
     pub fn upkeep(
         &mut self,
+        term: &mut BookTerm,
         before: &TraderBalances,
         after: &TraderBalances,
         ledger_before: &MarketLedger,
     ) -> Result<book::Moved> {
-        self.book.upkeep(before, after, ledger_before).or_reject()
+        self.book.upkeep(term, before, after, ledger_before).or_reject()
+    }
+
+    /// `market`'s book, for writing: the loader checked owner and discriminator; this checks it is that market's
+    /// (one compare, where a `has_one` constraint would load the account a second time).
+    pub fn load_for<'a>(loader: &'a AccountLoader<'_, MarketBook>, market: &Pubkey) -> Result<RefMut<'a, MarketBook>> {
+        let book = loader.load_mut()?;
+        require_keys_eq!(book.market, *market, BackstopError::MarketMismatch);
+        Ok(book)
     }
 
     /// The market's stressed deficit at `shock_bps` from its last oracle price, positions and unapplied socialized
