@@ -195,8 +195,18 @@ impl Moved {
     pub fn raised_stress(&self, price: i64, funding_index: i64, shock_bps: u32) -> MathResult<bool> {
         let own = |entry: &Option<Entry>| -> MathResult<i128> {
             let Some(entry) = entry else { return Ok(0) };
-            let moved = shocked_price(price, shock_bps, !entry.long)?;
-            entry.deficit_at(level(moved, funding_index))
+            let at = level(shocked_price(price, shock_bps, !entry.long)?, funding_index);
+            // A bucket wholly on the solvent side of the shocked level owes nothing there, without a division.
+            let bucket = usize::from(entry.bucket);
+            let solvent = if entry.long {
+                Window::FULL.ceiling(bucket).is_some_and(|ceiling| ceiling <= at)
+            } else {
+                Window::FULL.floor(bucket).is_some_and(|floor| floor >= at)
+            };
+            if solvent {
+                return Ok(0);
+            }
+            entry.deficit_at(at)
         };
         // Nothing owed at the shock after: nothing raised (the usual case, one term computed).
         let after = own(&self.new)?;

@@ -29,10 +29,11 @@ pub fn target_shock_bps(params: &MarketParams, variance_rate: u64) -> MathResult
 /// to the nearest integer (half down) and then to the nearest thousandth (half up), so that holds exactly when
 /// 4·rate·horizon < (2 000·S + 999)². (`a_calm_market_skips_the_square_root_with_the_same_answer` checks it.)
 fn at_the_floor(params: &MarketParams, variance_rate: u64) -> bool {
-    let tenths = u128::from(params.stress_sigmas_tenths.max(1));
-    let most_sigma = 1_000 * u128::from(params.stress_shock_floor_bps) / tenths;
-    let bound = 2_000 * most_sigma + 999;
-    // Below 2⁹⁸ and 2⁷² (a u64 rate, a u32 horizon, a floor at most 10 000 bps): plain products, no overflow.
+    // In 64 bits where it fits (on SBF a 128-bit division is a software routine): 1 000 × a u32 floor, and
+    // 2 000 × that + 999, stay below 2⁶⁴; their square and 4 × a u64 rate × a u32 horizon stay below 2¹²⁸.
+    let tenths = u64::from(params.stress_sigmas_tenths.max(1));
+    let most_sigma = 1_000 * u64::from(params.stress_shock_floor_bps) / tenths;
+    let bound = u128::from(2_000 * most_sigma + 999);
     let variance = u128::from(variance_rate) * u128::from(params.stress_horizon_secs);
     4 * variance < bound * bound
 }

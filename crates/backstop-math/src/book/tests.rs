@@ -212,4 +212,18 @@ proptest! {
             prop_assert_eq!(kept, built);
         }
     }
+
+    /// What positions owe at the last price is at most twice the stressed deficit at any shock (each side's reading
+    /// only grows as the price moves against it): the admission's shortcut rests on it.
+    #[test]
+    fn the_latent_reading_is_at_most_twice_the_stressed_one(
+        accounts in accounts(),
+        price in 1i64..2_000 * USD,
+        shock in 0u32..10_000,
+        socialized in 0u64..1_000,
+    ) {
+        let book = book_of(&accounts);
+        let stressed = book.stressed_deficit(price, 0, shock, socialized).unwrap();
+        prop_assert!(u128::from(book.deficit_at_price(price, 0, socialized)) <= 2 * u128::from(stressed));
+    }
 }

@@ -118,9 +118,9 @@ pub fn apply_trade(
     let reduce_only = status == MarketStatus::ReduceOnly || observation.breaker.tripped == 1;
     // The crash deficit at the shock the market's volatility sets: the fund's share rises as the fund falls short
     // of it (read only where the share can move), and a risk-adding trade may not take it beyond what can absorb it.
-    let shock = book::target_shock_bps(&market.params, market.variance.rate).or_reject()?;
+    let shock = |market: &Market| book::target_shock_bps(&market.params, market.variance.rate).or_reject();
     let adequacy = if market.params.fund_share_max_bps > market.params.fee_fund_share_bps {
-        book::adequacy_bps(fund_balance, book.stressed_deficit(market, shock)?)
+        book::adequacy_bps(fund_balance, book.stressed_deficit(market, shock(market)?)?)
     } else {
         u64::MAX
     };
@@ -152,7 +152,7 @@ pub fn apply_trade(
     market.books = outcome.books.market;
     let moved = book.upkeep(&mut account.book_term, &before, &outcome.books.trader, &ledger_before)?;
     if adds_risk {
-        crate::admission::admit(market, book, &moved, fund_balance, &price, shock, now)?;
+        crate::admission::admit(market, book, &moved, fund_balance, &price, shock(market)?, now)?;
     }
     market.cumulative_volume = market.cumulative_volume.saturating_add(outcome.fill_notional);
     market.cumulative_fees = market.cumulative_fees.saturating_add(fee_paid);
