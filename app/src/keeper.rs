@@ -21,6 +21,21 @@ pub struct RoundReport {
     pub swept: bool,
     /// The round began by showing the market its oracle (`update_circuit_breaker`).
     pub poked: bool,
+    /// The market's crash risk as the round began, read from its bankruptcy book by the program's own function
+    /// (`fund_health`'s per-market figures): absent when the book or the fund could not be read.
+    pub risk: Option<Risk>,
+}
+
+/// A market's crash risk, as the keeper logs it each round.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Risk {
+    /// Underwater positions, deficits awaiting cover and socialized loss not yet applied, at the last price.
+    pub latent_deficit: u64,
+    pub target_shock_bps: u32,
+    /// What a gap of the target shock would leave unpaid before any liquidation ran.
+    pub stressed_deficit: u64,
+    /// Fund balance ÷ stressed deficit, bps (`u64::MAX`: nothing at stake).
+    pub adequacy_bps: u64,
 }
 
 /// One keeper action that failed, by reason, so failures can be counted by cause.
@@ -82,7 +97,17 @@ impl Keeper {
         let price = chain.oracle_price(&market).await?;
         let now = chain.now().await?;
         let accounts = chain.margin_accounts(self.market).await?;
-        let mut report = RoundReport { scanned: accounts.len(), poked, ..Default::default() };
+        let risk = self.risk(chain, &market, now).await;
+        if let Some(risk) = &risk {
+            tracing::info!(
+                latent = risk.latent_deficit,
+                stressed = risk.stressed_deficit,
+                shock_bps = risk.target_shock_bps,
+                adequacy_bps = risk.adequacy_bps,
+                "crash risk"
+            );
+        }
+        let mut report = RoundReport { scanned: accounts.len(), poked, risk, ..Default::default() };
         let mut handled: HashSet<Pubkey> = HashSet::new();
         let keeper_account = pda::margin_account(&self.market, &keeper);
 
@@ -122,6 +147,28 @@ impl Keeper {
             }
         }
         Ok(report)
+    }
+
+    /// The market's crash risk now, or `None` (logged) when its book or fund cannot be read: the round goes on.
+    async fn risk<C: Chain>(&self, chain: &mut C, market: &backstop::state::Market, now: i64) -> Option<Risk> {
+        let read = async {
+            let book = chain.market_book(self.market).await?;
+            let fund = chain.fund(market.insurance_fund).await?;
+            backstop::instructions::market_draw(&self.market, market, &book, fund.book.balance, now)
+                .map_err(|e| crate::error::Error::Account(e.to_string()))
+        };
+        match read.await {
+            Ok(draw) => Some(Risk {
+                latent_deficit: draw.latent_deficit,
+                target_shock_bps: draw.target_shock_bps,
+                stressed_deficit: draw.stressed_deficit,
+                adequacy_bps: draw.adequacy_bps,
+            }),
+            Err(error) => {
+                tracing::warn!(kind = error.kind(), %error, "crash risk unreadable");
+                None
+            }
+        }
     }
 
     async fn cover<C: Chain>(&self, chain: &mut C, address: Pubkey, owner: Pubkey, report: &mut RoundReport) {

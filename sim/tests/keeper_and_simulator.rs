@@ -45,6 +45,11 @@ async fn the_keeper_liquidates_exactly_the_unhealthy_accounts_and_covers_the_ban
     let report = keeper.round(&mut chain).await.expect("round");
     assert!(report.poked, "each round begins by showing the market its oracle");
     assert_eq!(report.scanned, 5);
+    // The round logs the market's crash risk as the round began: the 9x and 9.5x longs are underwater or near it
+    // at $92 and owe at a 10 % gap; the fund's $10,000 covers it many times.
+    let risk = report.risk.expect("the book read");
+    assert_eq!(risk.target_shock_bps, backstop_tests::fixtures::default_params().stress_shock_floor_bps);
+    assert!(risk.stressed_deficit > 0 && risk.adequacy_bps > 10_000, "{risk:?}");
     assert_eq!(report.liquidated, expected);
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     // A second round finds nothing left to do: no double sends.

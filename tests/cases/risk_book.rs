@@ -34,14 +34,14 @@ async fn a_trade_that_would_leave_a_crash_deficit_beyond_the_fund_and_the_pool_i
     env.act(&alice, env.flow(&alice).trade(50 * ONE)).await.expect("within what the pool can absorb");
     let stressed = env.assert_book_agrees(&[&alice]).await;
     // Entry $5,000.50 (at the $100.01 ask) less collateral $994.9995 (after the $5.0005 fee) is $4,005.5005 of
-    // debt, plus the book's 2-atom rounding slack; at $70 the position is worth $3,500.
-    assert_eq!(stressed, 505_500_502);
+    // debt, plus the book's 4-atom rounding slack; at $70 the position is worth $3,500.
+    assert_eq!(stressed, 505_500_504);
     // Forty more would take it to about $1,710: refused, nothing changed.
     env.assert_rejected(&alice, env.flow(&alice).trade(40 * ONE), BackstopError::StressedDeficitBeyondCapacity).await;
     // Reducing is always allowed.
     env.act(&alice, env.flow(&alice).trade(-10 * ONE)).await.expect("a reduction");
     let reduced = env.assert_book_agrees(&[&alice]).await;
-    assert_eq!(reduced, 206_600_402);
+    assert_eq!(reduced, 206_600_404);
 }
 
 #[tokio::test]
@@ -59,7 +59,7 @@ async fn fund_health_reads_latent_and_stressed_deficits_and_adequacy_from_the_bo
     env.seed_fund(250 * USDC).await;
     env.act(&alice, env.flow(&alice).trade(50 * ONE)).await.expect("open");
     let stressed = env.assert_book_agrees(&[&alice]).await;
-    assert_eq!(stressed, 505_500_502);
+    assert_eq!(stressed, 505_500_504);
     let report = env.simulate_events_by(&[], env.keeper_accounts().fund_health(&[env.market])).await;
     let event = decode_event::<FundHealthReport>(&report).expect("FundHealthReport");
     let (health, market) = (event.health, event.markets[0]);
@@ -94,9 +94,9 @@ async fn a_withdrawal_that_strips_a_position_of_its_collateral_is_admitted_like_
     // $8,000 leaves about $1,990 (owing about $860 at $70, within it).
     env.act(&alice, env.flow(&alice).withdraw(8 * THOUSAND)).await.expect("within what the pool can absorb");
     let stressed = env.assert_book_agrees(&[&alice]).await;
-    // Entry $9,500.95 less collateral $1,990.49905 ($10,000 − the $9.50095 fee − $8,000), plus the 2-atom slack,
+    // Entry $9,500.95 less collateral $1,990.49905 ($10,000 − the $9.50095 fee − $8,000), plus the 4-atom slack,
     // less $6,650 at $70.
-    assert_eq!(stressed, 860_450_952);
+    assert_eq!(stressed, 860_450_954);
 }
 
 #[tokio::test]

@@ -33,8 +33,8 @@
 //! bankrupt there, and contributes exactly `Σ D − Σ b·Z/K`; buckets wholly on the solvent side contribute nothing;
 //! the one bucket containing `Z` contributes the lesser of two bounds that hold for every account in it (its
 //! edge nearer solvency in place of `Z`, or its size times its distance to the far edge). Each account's debt is
-//! rounded up and carries [`ROUNDING_SLACK`] atoms for the two roundings of its equity (the PnL floored, the
-//! funding owed ceiled), and every division in a deficit rounds up. So the book never reads less than the
+//! rounded up and carries [`ROUNDING_SLACK`] atoms for the roundings of its equity (the PnL floored, the funding
+//! owed ceiled) and of the socialized loss it may yet apply, and every division in a deficit rounds up. So the book never reads less than the
 //! exact sum of the accounts' own deficits, and reads more by at most [`RiskBook::overstatement_bound`]: the
 //! containing bucket's size times its width, plus the slack of the accounts beyond.
 //!
@@ -72,8 +72,16 @@ const _: () = assert!(WINDOW_LOWEST_OCTAVE >= SUB_BUCKET_BITS && WINDOW_LOWEST_O
 pub const LEVEL_SCALE: i128 = BASE_PRECISION as i128 * FUNDING_INDEX_PRECISION as i128;
 const _: () = assert!(LEVEL_SCALE == NOTIONAL_DIVISOR * FUNDING_INDEX_PRECISION as i128);
 
-/// Atoms added to each account's debt for the two roundings of its equity (each under one atom).
-pub const ROUNDING_SLACK: i128 = 2;
+/// Atoms added to each account's debt: two for the roundings of its equity (each under one atom), and two for
+/// the socialized loss its next touch may apply beyond its exact share (each of the index's two divisions rounds
+/// the balance down by under one atom; see [`SOCIAL_ROUNDING`]).
+pub const ROUNDING_SLACK: i128 = 4;
+
+/// Atoms of each application of socialized loss the book does not count as applied: what an application takes
+/// beyond the account's exact share. Counting only the exact part keeps [`RiskBook::social_unapplied`] at least
+/// the exact shares not yet applied, and each account's slack covers the rest of its own (the review's L1: the
+/// rounded applications could add up to more than was socialized and read the remainder short).
+pub const SOCIAL_ROUNDING: u64 = 2;
 
 /// The market's level at `price` (PRICE_PRECISION) and funding index `funding_index`: `P·FUNDING_INDEX_PRECISION
 /// − F`. Exact: no rounding.
@@ -340,7 +348,8 @@ impl RiskBook {
         after: &TraderBalances,
         ledger_before: &MarketLedger,
     ) -> MathResult<Moved> {
-        self.social_applied = self.social_applied.saturating_add(pending_social_loss(before, ledger_before)?);
+        let applied = pending_social_loss(before, ledger_before)?;
+        self.social_applied = self.social_applied.saturating_add(applied.saturating_sub(SOCIAL_ROUNDING));
         let moved = self.move_term(term.entry(), Entry::of(after)?)?;
         *term = moved.new.into();
         Ok(moved)

@@ -44,7 +44,7 @@ fn a_long_is_filed_at_its_bankruptcy_price_and_read_back_exactly_beyond_it() {
     assert_eq!(BookTerm::from(None).entry(), None);
     let book = book_of(&[long]);
     // At $80 the bucket holding $90 lies wholly above: exact, $100 short, plus the slack.
-    assert_eq!(book.deficit_at_price(80 * USD, 0, 0), 100 * QUOTE_PRECISION.unsigned_abs() + 2);
+    assert_eq!(book.deficit_at_price(80 * USD, 0, 0), 100 * QUOTE_PRECISION.unsigned_abs() + 4);
     assert_eq!(book.deficit_at_price(95 * USD, 0, 0), 0, "solvent above its bankruptcy price");
     assert_eq!(exact_deficit(&long, 80 * USD, 0), 100 * i128::from(QUOTE_PRECISION));
 }
@@ -73,11 +73,11 @@ fn the_stressed_deficit_takes_the_worse_side_and_the_unapplied_social_loss() {
     let mut book = book_of(&[long, short]);
     let usd = QUOTE_PRECISION.unsigned_abs();
     // −20 %: the long owes $100 (exact: its bucket lies above $80); +20 %: the short is at its bankruptcy price.
-    assert_eq!(book.stressed_deficit(100 * USD, 0, 2_000, 0), Ok(100 * usd + 2));
+    assert_eq!(book.stressed_deficit(100 * USD, 0, 2_000, 0), Ok(100 * usd + 4));
     // −30 % / +30 %: the long $200, the short $50: the long's side.
-    assert_eq!(book.stressed_deficit(100 * USD, 0, 3_000, 0), Ok(200 * usd + 2));
+    assert_eq!(book.stressed_deficit(100 * USD, 0, 3_000, 0), Ok(200 * usd + 4));
     // 7 atoms socialized, none applied yet: all 7 count; once an account applied 5 of them, 2.
-    assert_eq!(book.stressed_deficit(100 * USD, 0, 3_000, 7), Ok(200 * usd + 9));
+    assert_eq!(book.stressed_deficit(100 * USD, 0, 3_000, 7), Ok(200 * usd + 11));
     book.social_applied = 5;
     assert_eq!(book.social_unapplied(7), 2);
 }
