@@ -195,7 +195,9 @@ market_params! {
     /// Time constant of the variance-rate estimate, and the horizon volatility is quoted over, in seconds.
     /// Bounds: 60 s ..= 7 days.
     volatility_window_secs: u32 = Safe::Never;
-    /// Dynamic fund share: the fund's fee share rises linearly to this as its coverage falls from the target to 0.
+    /// Dynamic fund share: the fund's fee share rises linearly to this as its coverage falls from the target to 0,
+    /// or as its adequacy (balance ÷ the market's stressed deficit at the target shock) falls from 1 to 0,
+    /// whichever asks for more.
     /// Bounds: fee_fund_share_bps ≤ max ≤ the fund and LP shares (and the treasury's, if it yields).
     fund_share_max_bps: u32 = Safe::Never;
     /// Fund balance ÷ open-interest notional below which the fund's share rises, in bps.
