@@ -70,10 +70,13 @@ pub trait Chain {
     }
 
     /// The bankruptcy book of `market`.
-    async fn market_book(&mut self, market: Pubkey) -> ChainResult<MarketBook> {
+    /// (Boxed: 34 KiB, which would otherwise sit in every future that holds it.)
+    async fn market_book(&mut self, market: Pubkey) -> ChainResult<Box<MarketBook>> {
         let address = backstop_client::pda::market_book(&market);
         let (data, owner) = self.account(address).await?.ok_or_else(|| missing("market book", address))?;
-        read(&data, &owner).map_err(|e| Error::Account(format!("market book {address}: {e}")))
+        let book =
+            read::<MarketBook>(&data, &owner).map_err(|e| Error::Account(format!("market book {address}: {e}")))?;
+        Ok(Box::new(book))
     }
 
     /// The market's oracle price, decoded and validated as the program would now.

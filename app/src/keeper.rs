@@ -152,8 +152,8 @@ impl Keeper {
     /// The market's crash risk now, or `None` (logged) when its book or fund cannot be read: the round goes on.
     async fn risk<C: Chain>(&self, chain: &mut C, market: &backstop::state::Market, now: i64) -> Option<Risk> {
         let read = async {
-            let book = chain.market_book(self.market).await?;
             let fund = chain.fund(market.insurance_fund).await?;
+            let book = chain.market_book(self.market).await?;
             backstop::instructions::market_draw(&self.market, market, &book, fund.book.balance, now)
                 .map_err(|e| crate::error::Error::Account(e.to_string()))
         };

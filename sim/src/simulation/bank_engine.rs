@@ -6,7 +6,7 @@ use super::reconcile::CoverObservation;
 use super::{conf_of, SimConfig};
 use crate::bank::InProcessChain;
 use anchor_lang::prelude::Pubkey;
-use backstop::state::{InsuranceFund, Market, StakePosition};
+use backstop::state::{InsuranceFund, Market, MarketBook, StakePosition};
 use backstop_app::chain::Chain;
 use backstop_app::keeper::Keeper;
 use backstop_app::RoundReport;
@@ -267,6 +267,11 @@ impl Engine for BankEngine {
         // A cover in a market this engine does not hold keeps an index past the last market (the audit says so).
         let index = |market: &Pubkey| self.markets.iter().position(|m| m.accounts.market == *market);
         covers.into_iter().map(|(market, cover)| (index(&market).unwrap_or(usize::MAX), cover)).collect()
+    }
+
+    async fn market_book(&mut self, market: usize) -> Result<Box<MarketBook>, String> {
+        let address = self.accounts(market)?.market;
+        Ok(self.chain.market_book(address).await?)
     }
 
     async fn stake_position(&mut self) -> Result<StakePosition, String> {

@@ -78,11 +78,11 @@ impl CoreStart {
             (vault, fund_vault) = bank.vault_balances(index).await?;
             let address = bank.market_address(index)?;
             let keeper: MarginAccount = bank.chain.env.load(pda::margin_account(&address, &keeper)).await;
-            let book: MarketBook = bank.chain.env.load(pda::market_book(&address)).await;
+            let book = bank.chain.market_book(address).await?;
             let feed = bank.oracle_feed(index)?;
             let oracle_data = feed.account().data;
             let oracle_owner = feed.account().owner;
-            markets.push(CoreMarket { market, book: Box::new(book), keeper, vault, feed, oracle_owner, oracle_data });
+            markets.push(CoreMarket { market, book, keeper, vault, feed, oracle_owner, oracle_data });
         }
         let stake = bank.stake_position().await?;
         Ok(Self { markets, fund, stake, fund_vault, now: bank.chain.env.now })
@@ -135,11 +135,11 @@ impl CoreEngine {
     fn liquidate(&mut self, trader: usize) -> Result<(), backstop_app::Error> {
         let (m, mut account) = self.traders[trader];
         let lane = &mut self.markets[m];
-        let (mut market, mut keeper, mut book) = (lane.market, lane.keeper, *lane.book);
+        // The book on the heap (34 KiB): kept only if the liquidation succeeds, as a transaction would.
+        let (mut market, mut keeper, mut book) = (lane.market, lane.keeper, lane.book.clone());
         let view = lane.view(&market, self.now)?;
         apply_liquidation(&mut market, &mut account, &mut keeper, &mut book, &view, self.now).map_err(refusal)?;
-        (lane.market, lane.keeper, self.traders[trader].1) = (market, keeper, account);
-        *lane.book = book;
+        (lane.market, lane.keeper, self.traders[trader].1, lane.book) = (market, keeper, account, book);
         Ok(())
     }
 
@@ -274,10 +274,10 @@ impl Engine for CoreEngine {
         account.market = lane.keeper.market;
         account.owner = address_of(self.traders.len());
         if collateral > 0 {
-            let (mut books, mut book) = (lane.market, *lane.book);
+            let (mut books, mut book) = (lane.market, lane.book.clone());
             apply_deposit(&mut books, &mut account, &mut book, collateral, self.now).map_err(|e| e.to_string())?;
             lane.vault = lane.vault.checked_add(collateral).ok_or("market vault overflows")?;
-            (lane.market, *lane.book) = (books, book);
+            (lane.market, lane.book) = (books, book);
         }
         self.traders.push((market, account));
         Ok(self.traders.len() - 1)
@@ -286,13 +286,13 @@ impl Engine for CoreEngine {
     async fn trade(&mut self, trader: usize, base_delta: i64) -> bool {
         let Some((m, mut account)) = self.traders.get(trader).copied() else { return false };
         let lane = &mut self.markets[m];
-        let (mut market, mut book) = (lane.market, *lane.book);
+        let (mut market, mut book) = (lane.market, lane.book.clone());
         let Ok(view) = lane.view(&market, self.now) else { return false };
         let fund_balance = self.fund.book.balance;
         if apply_trade(&mut market, &mut account, &mut book, fund_balance, &view, base_delta, self.now).is_err() {
             return false;
         }
-        (lane.market, self.traders[trader].1, *lane.book) = (market, account, book);
+        (lane.market, self.traders[trader].1, lane.book) = (market, account, book);
         true
     }
 
@@ -345,6 +345,10 @@ impl Engine for CoreEngine {
 
     fn take_covers(&mut self) -> Vec<(usize, CoverObservation)> {
         std::mem::take(&mut self.covers)
+    }
+
+    async fn market_book(&mut self, market: usize) -> Result<Box<MarketBook>, String> {
+        Ok(self.lane(market)?.book.clone())
     }
 
     async fn stake_position(&mut self) -> Result<StakePosition, String> {

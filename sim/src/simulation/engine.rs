@@ -13,7 +13,7 @@
 //! requires identical totals, samples and failures.
 
 use super::reconcile::CoverObservation;
-use backstop::state::{InsuranceFund, Market, StakePosition};
+use backstop::state::{InsuranceFund, Market, MarketBook, StakePosition};
 use backstop_app::RoundReport;
 use backstop_math::margin::TraderBalances;
 
@@ -58,6 +58,8 @@ pub trait Engine {
     async fn vault_balances(&mut self, market: usize) -> Result<(u64, u64), String>;
     /// Every cover since the last call, observed around it (for the audit), with the market it was in.
     fn take_covers(&mut self) -> Vec<(usize, CoverObservation)>;
+    /// Market `market`'s bankruptcy book as stored (boxed: 34 KiB).
+    async fn market_book(&mut self, market: usize) -> Result<Box<MarketBook>, String>;
     /// The fund's staker (who seeded it) as stored.
     async fn stake_position(&mut self) -> Result<StakePosition, String>;
     /// The staker asks to withdraw all its unlocked shares: `request_unstake` (the cooldown starts). Whether the

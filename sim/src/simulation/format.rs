@@ -58,3 +58,12 @@ mod tests {
         assert_eq!(utc_clock(1_760_054_400 + 21 * 3_600 + 5 * 60 + 59), "21:05");
     }
 }
+
+/// A ratio in bps as a percentage with two decimals, or "nothing at stake" for `u64::MAX`.
+pub fn ratio_bps(bps: u64) -> String {
+    if bps == u64::MAX {
+        "nothing at stake".to_string()
+    } else {
+        format!("{}.{:02} %", bps / 100, bps % 100)
+    }
+}

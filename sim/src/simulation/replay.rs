@@ -69,7 +69,11 @@ pub(super) async fn replay<E: Engine>(
         report.totals.traders_opened = opened[market];
         reports.push(report);
     }
-    let (start, _) = readings::holdings(&mut engine).await?;
+    let (start, start_markets) = readings::holdings(&mut engine).await?;
+    for (m, (report, market)) in reports.iter_mut().zip(&start_markets).enumerate() {
+        let (low, high) = (report.series_price_min_e8 / 100, report.series_price_max_e8 / 100);
+        report.totals.predicted_deficit = readings::predicted_deficit(&mut engine, m, market, low, high).await?;
+    }
     let mut run = Replay { engine, config, markets, traders, rngs, reports, start };
     let t0 = run.engine.now();
     for (n, unix_ts) in timeline.iter().enumerate() {
@@ -105,7 +109,12 @@ impl<E: Engine> Replay<'_, E> {
         };
         let markets = self.audit(unix_ts).await?;
         let fund = self.engine.fund().await?;
+        let mut risks = Vec::with_capacity(markets.len());
+        for (m, market) in markets.iter().enumerate() {
+            risks.push(readings::crash_risk(&mut self.engine, m, market, fund.book.balance).await?);
+        }
         for (m, ((step, round), market)) in shown.iter().zip(&rounds).zip(&markets).enumerate() {
+            let (stressed_deficit, adequacy_bps) = risks[m];
             self.reports[m].record(Sample {
                 unix_ts,
                 price_e8: step.price_e8,
@@ -127,6 +136,8 @@ impl<E: Engine> Replay<'_, E> {
                 fund_inflow_fees: fund.inflow_fees,
                 fund_inflow_penalties: fund.inflow_penalties,
                 funding_rate_ppb: market.books.funding_rate_ppb,
+                stressed_deficit,
+                adequacy_bps,
             });
         }
         if let Some(pct) = self.config.stress.staker_exit_drawdown_pct {

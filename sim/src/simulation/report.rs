@@ -33,6 +33,12 @@ pub struct Sample {
     pub fund_inflow_fees: u64,
     pub fund_inflow_penalties: u64,
     pub funding_rate_ppb: i64,
+    /// The market's stressed deficit at its target shock after the keeper's round, from its bankruptcy book, and
+    /// the fund's adequacy against it (bps, `u64::MAX` with nothing at stake).
+    #[serde(default)]
+    pub stressed_deficit: u64,
+    #[serde(default)]
+    pub adequacy_bps: u64,
 }
 
 /// Totals, all in quote atoms (6 decimals) unless named otherwise.
@@ -78,9 +84,28 @@ pub struct Totals {
     pub staker_exit: super::stress::StakerExit,
     pub price_min_e8: i64,
     pub price_max_e8: i64,
+    /// The market's crash deficit predicted at the start from its bankruptcy book: what its positions would leave
+    /// unpaid had the series' lowest price (for longs) or highest (for shorts) come at once, before any
+    /// liquidation. Against it, what the replay realised ([`Totals::realised_deficit`]).
+    #[serde(default)]
+    pub predicted_deficit: u64,
+    /// The largest stressed deficit at the market's target shock over the replay, and the fund's lowest adequacy
+    /// against it (bps; `u64::MAX` when nothing was ever at stake).
+    #[serde(default)]
+    pub max_stressed_deficit: u64,
+    #[serde(default)]
+    pub min_adequacy_bps: u64,
 }
 
 impl Totals {
+    /// Every bankruptcy's deficit in this market, whoever bore it: the fund, the pool, traders, or nobody.
+    pub fn realised_deficit(&self) -> u64 {
+        self.market_fund_cover
+            .saturating_add(self.lp_clawback)
+            .saturating_add(self.socialized_loss)
+            .saturating_add(self.uncovered)
+    }
+
     /// The totals of several markets backed by one fund in one run, as one: what happened in the markets summed,
     /// the fund's figures (the same in each market's report) taken once. Prices and step counts are market 0's.
     pub fn joint(reports: &[Report]) -> Self {
@@ -103,6 +128,10 @@ impl Totals {
             j.socialized_loss += o.socialized_loss;
             j.uncovered += o.uncovered;
             j.fees_collected += o.fees_collected;
+            j.predicted_deficit += o.predicted_deficit;
+            // Each market's worst, summed: at most what they reached together.
+            j.max_stressed_deficit += o.max_stressed_deficit;
+            j.min_adequacy_bps = j.min_adequacy_bps.min(o.min_adequacy_bps);
         }
         joint
     }
@@ -146,7 +175,13 @@ impl Report {
             trader_seed: config.seed,
             market_params: Vec::new(),
             samples: Vec::with_capacity(timeline.len()),
-            totals: Totals { fund_start, min_coverage_bps: u64::MAX, price_min_e8: i64::MAX, ..Default::default() },
+            totals: Totals {
+                fund_start,
+                min_coverage_bps: u64::MAX,
+                min_adequacy_bps: u64::MAX,
+                price_min_e8: i64::MAX,
+                ..Default::default()
+            },
         }
     }
 
@@ -162,6 +197,8 @@ impl Report {
             t.liquidations_beyond_ema_band += sample.liquidations;
         }
         t.min_coverage_bps = t.min_coverage_bps.min(sample.coverage_bps);
+        t.max_stressed_deficit = t.max_stressed_deficit.max(sample.stressed_deficit);
+        t.min_adequacy_bps = t.min_adequacy_bps.min(sample.adequacy_bps);
         if sample.keeper_ran {
             t.price_min_e8 = t.price_min_e8.min(sample.price_e8);
             t.price_max_e8 = t.price_max_e8.max(sample.price_e8);
@@ -286,6 +323,15 @@ impl Report {
             (
                 "minimum coverage ratio (before each keeper round, net of deficits awaiting cover)",
                 format!("{:.2} %", t.min_coverage_bps as f64 / 100.0),
+            ),
+            (
+                "crash deficit predicted at the start (the book, at the series' lowest and highest prices at once) / \
+                 realised (every bankruptcy, whoever bore it)",
+                format!("{} / {}", usd(t.predicted_deficit), usd(t.realised_deficit())),
+            ),
+            (
+                "largest stressed deficit at the target shock / the fund's lowest adequacy against it",
+                format!("{} / {}", usd(t.max_stressed_deficit), super::format::ratio_bps(t.min_adequacy_bps)),
             ),
             ("LP clawback", usd(t.lp_clawback)),
             ("socialized loss", usd(t.socialized_loss)),
