@@ -46,6 +46,15 @@ pub fn utc_date(unix_ts: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// A ratio in bps as a percentage with two decimals, or "nothing at stake" for `u64::MAX`.
+pub fn ratio_bps(bps: u64) -> String {
+    if bps == u64::MAX {
+        "nothing at stake".to_string()
+    } else {
+        format!("{}.{:02} %", bps / 100, bps % 100)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{utc_clock, utc_date};
@@ -56,14 +65,5 @@ mod tests {
         assert_eq!(utc_date(1_760_054_400), "2025-10-10");
         assert_eq!(utc_date(951_782_400), "2000-02-29");
         assert_eq!(utc_clock(1_760_054_400 + 21 * 3_600 + 5 * 60 + 59), "21:05");
-    }
-}
-
-/// A ratio in bps as a percentage with two decimals, or "nothing at stake" for `u64::MAX`.
-pub fn ratio_bps(bps: u64) -> String {
-    if bps == u64::MAX {
-        "nothing at stake".to_string()
-    } else {
-        format!("{}.{:02} %", bps / 100, bps % 100)
     }
 }

@@ -25,6 +25,11 @@ pub struct Row {
     /// Fees collected, median over the seeds at the grid's largest fund, dynamic and (when compared) static.
     pub fees_dynamic: u64,
     pub fees_static: Option<u64>,
+    /// The crash deficit the bankruptcy book predicted at the start of each run (every position gapped at once to
+    /// the series' extremes), over every run; and in how many runs it was at least the deficits realised.
+    pub predicted: Spread,
+    pub predicted_at_least_realised: usize,
+    pub runs: usize,
 }
 
 /// The stress a sweep ran under, in words.
@@ -82,6 +87,13 @@ pub fn read(dir: &Path) -> Result<Row, String> {
         largest_with_socialization: sweep.largest_with_socialization,
         fees_dynamic: fees_at(&sweep),
         fees_static: fixed.as_ref().map(fees_at),
+        predicted: Spread::of(sweep.runs.iter().map(|run| run.totals.predicted_deficit).collect()),
+        predicted_at_least_realised: sweep
+            .runs
+            .iter()
+            .filter(|run| run.totals.predicted_deficit >= run.totals.realised_deficit())
+            .count(),
+        runs: sweep.runs.len(),
     })
 }
 
@@ -136,6 +148,21 @@ fn columns(row: &Row) -> Vec<Column> {
             row.fees_dynamic.to_string(),
         ),
         column("", "fees_static_median", String::new(), opt(row.fees_static)),
+        column(
+            "crash deficit the book predicted at the start (median / worst); runs where it bounded the realised",
+            "predicted_median",
+            format!(
+                "{} / {}; {} of {}",
+                dollars(row.predicted.median),
+                dollars(row.predicted.worst),
+                row.predicted_at_least_realised,
+                row.runs
+            ),
+            row.predicted.median.to_string(),
+        ),
+        column("", "predicted_worst", String::new(), row.predicted.worst.to_string()),
+        column("", "predicted_at_least_realised", String::new(), row.predicted_at_least_realised.to_string()),
+        column("", "runs", String::new(), row.runs.to_string()),
     ]
 }
 
@@ -182,6 +209,9 @@ mod tests {
             largest_with_socialization: None,
             fees_dynamic: 4_595_000_000,
             fees_static,
+            predicted: Spread { median: 900_000_000, p95: 1_500_000_000, worst: 1_600_000_000 },
+            predicted_at_least_realised: 20,
+            runs: 20,
         }
     }
 
@@ -194,10 +224,13 @@ mod tests {
         assert_eq!(lines.len(), 4);
         assert!(lines.iter().all(|line| cells(line) == cells(lines[0])), "{md}");
         assert!(md.contains("| $229 / $503 / $503 |") && md.contains("| $4595 / $2205 |") && md.contains("/ – |"));
+        assert!(md.contains("| $900 / $1600; 20 of 20 |"), "{md}");
         let csv = csv(&rows);
         let fields = |line: &str| line.split(',').count() - line.matches(", ").count();
         let lines: Vec<&str> = csv.lines().collect();
         assert!(lines.iter().all(|line| fields(line) == fields(lines[0])), "{csv}");
-        assert!(lines[1].ends_with(",4595000000,2205000000") && lines[2].ends_with(",4595000000,"), "{csv}");
+        let tail = ",900000000,1600000000,20,20";
+        assert!(lines[1].ends_with(&format!(",4595000000,2205000000{tail}")), "{csv}");
+        assert!(lines[2].ends_with(&format!(",4595000000,{tail}")), "{csv}");
     }
 }
