@@ -118,3 +118,21 @@ async fn a_market_opens_only_with_its_whole_book_and_the_book_grows_no_further()
         .await;
     env.send(&[activate], &[]).await.expect("activated with its whole book");
 }
+
+/// The second review's M-1: a flip moves an account's crash deficit to the other side. A leveraged long flipped short
+/// owed less at +30 % than it had at −30 %, so admission let it through, and the shorts' side went past what the
+/// pool could absorb. A flip's old term now counts as nothing on its new side.
+#[tokio::test]
+async fn a_flip_is_admitted_on_the_side_it_lands_on() {
+    let (mut env, _lp, alice) = thin_market().await;
+    let bob = env.trader(THOUSAND).await;
+    // Bob: 60 SOL short on $1,000, owing about $807 at $130. Alice: 80 SOL long on $1,000, about $1,409 at $70.
+    env.act(&bob, env.flow(&bob).trade(-60 * ONE)).await.expect("within what the pool can absorb");
+    env.act(&alice, env.flow(&alice).trade(80 * ONE)).await.expect("within what the pool can absorb");
+    // Flipping to 60 short would owe about $824 at $130 (less than her $1,409 at $70), but the shorts together
+    // would owe about $1,630: beyond the pool.
+    env.assert_rejected(&alice, env.flow(&alice).trade(-140 * ONE), BackstopError::StressedDeficitBeyondCapacity).await;
+    // Closing is a reduction: always allowed.
+    env.act(&alice, env.flow(&alice).trade(-80 * ONE)).await.expect("a close");
+    env.assert_book_agrees(&[&alice, &bob]).await;
+}

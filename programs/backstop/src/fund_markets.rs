@@ -43,6 +43,8 @@ pub fn visit_with_books<'info>(
         let loader = AccountLoader::<Market>::try_from(info)?;
         let market = loader.load()?;
         require_keys_eq!(market.insurance_fund, *fund, BackstopError::FundMismatch);
+        // A book still being grown (a listing whose `extend_market_book` steps were not all sent) is refused by name.
+        require!(book_info.data_len() == MarketBook::SPACE, BackstopError::MarketBookIncomplete);
         let book_loader = AccountLoader::<MarketBook>::try_from(book_info)?;
         let book = book_loader.load()?;
         require_keys_eq!(book.market, *info.key, BackstopError::MarketMismatch);

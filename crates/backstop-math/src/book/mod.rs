@@ -216,9 +216,13 @@ impl Moved {
             }
             entry.deficit_at(at)
         };
-        // Nothing owed at the shock after: nothing raised (the usual case, one term computed).
+        // Nothing owed at the shock after: nothing raised (the usual case, one term computed). A flip moves the
+        // account to the other side, whose shock is the other direction: its old term weighed on the other side's
+        // sum, so it counts as nothing here (the second review's M-1: a leveraged long flipped short owed less at
+        // +30 % than it had at −30 %, and took the shorts' side past capacity unchecked).
         let after = own(&self.new)?;
-        Ok(after > 0 && after > own(&self.old)?)
+        let same_side = matches!((&self.old, &self.new), (Some(old), Some(new)) if old.long == new.long);
+        Ok(after > 0 && (!same_side || after > own(&self.old)?))
     }
 }
 

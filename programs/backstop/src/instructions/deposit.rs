@@ -46,6 +46,9 @@ pub fn handle_deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let mut market = ctx.accounts.market.load_mut()?;
     let clock = Clock::get()?;
     let mut account = ctx.accounts.margin_account.load_mut()?;
+    // Before the book is read: a listing's book may still be growing (`apply_deposit` checks again for its other
+    // callers).
+    require!(market.is_live(), BackstopError::MarketNotLive);
     // #book the market's own book.
     let mut book = MarketBook::load_for(&ctx.accounts.market_book, &ctx.accounts.market.key())?;
     let before = account.balances;

@@ -75,7 +75,7 @@ pub struct FundHealth {
     pub markets_reported: u16,
 }
 
-/// Pass each market the fund backs followed by its bankruptcy book, as remaining accounts (read-only).
+/// Pass every market the fund backs, each followed by its bankruptcy book, as remaining accounts (read-only).
 #[event_cpi]
 #[derive(Accounts)]
 pub struct FundHealthView<'info> {
@@ -93,12 +93,19 @@ pub fn handle_fund_health<'info>(ctx: Context<'info, FundHealthView<'info>>) -> 
     let now = clock.unix_timestamp;
     let balance = fund.book.balance;
     let mut markets: Vec<MarketDraw> = Vec::with_capacity(ctx.remaining_accounts.len() / 2);
+    let mut awaiting: Vec<u64> = Vec::with_capacity(ctx.remaining_accounts.len() / 2);
+    // Every market the fund backs, each with its book: a partial list would overstate the fund's health to a
+    // program reading it by CPI (the second review's L-2).
+    require!(ctx.remaining_accounts.len() == 2 * usize::from(fund.markets_backed), BackstopError::InvalidMarketList);
     crate::fund_markets::visit_with_books(&fund_key, ctx.remaining_accounts, |key, market, book| {
         markets.push(market_draw(key, market, book, balance, now)?);
+        awaiting.push(market.books.bankrupt_deficit);
         Ok(())
     })?;
     let sum = |field: fn(&MarketDraw) -> u64| markets.iter().fold(0u64, |total, m| total.saturating_add(field(m)));
     let backed_notional = sum(|m| m.open_interest_notional);
+    // What the fund is about to pay: adequacy counts the fund as it will stand after.
+    let awaiting_cover = awaiting.iter().fold(0u64, |total, a| total.saturating_add(*a));
     let stressed_deficit = sum(|m| m.stressed_deficit);
     let mut stressed_ladder = [0u64; 4];
     for (rung, total) in stressed_ladder.iter_mut().enumerate() {
@@ -123,7 +130,7 @@ pub fn handle_fund_health<'info>(ctx: Context<'info, FundHealthView<'info>>) -> 
         latent_deficit: sum(|m| m.latent_deficit),
         stressed_deficit,
         stressed_ladder,
-        adequacy_bps: book::adequacy_bps(balance, stressed_deficit),
+        adequacy_bps: book::adequacy_bps(balance.saturating_sub(awaiting_cover), stressed_deficit),
         markets_reported: u16::try_from(markets.len()).unwrap_or(u16::MAX),
     };
     drop(fund);
@@ -169,6 +176,6 @@ pub fn market_draw(
         target_shock_bps,
         stressed_deficit,
         stressed_ladder,
-        adequacy_bps: book::adequacy_bps(fund_balance, stressed_deficit),
+        adequacy_bps: book::adequacy_bps(fund_balance.saturating_sub(market.books.bankrupt_deficit), stressed_deficit),
     })
 }
