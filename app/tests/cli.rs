@@ -73,6 +73,8 @@ fn an_unreachable_cluster_is_a_transport_error() {
     assert_eq!(json.status.code(), Some(3));
     let parsed: serde_json::Value = serde_json::from_str(stderr(&json).trim()).expect("one JSON object");
     assert_eq!(parsed["error"]["kind"], "transport");
+    // Finishing a listing's book reads the book first: the same transport error, not a send.
+    assert_fails(&backstop(&["extend-market-book", "--market", MARKET]), 3, "cannot reach the cluster");
 }
 
 #[test]

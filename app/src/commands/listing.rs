@@ -2,6 +2,7 @@
 
 use super::signing::Signing;
 use super::{key, Session};
+use crate::chain::Chain;
 use crate::error::{Error, Result};
 use anchor_lang::prelude::Pubkey;
 use backstop::state::{OracleConfig, OracleKind};
@@ -64,6 +65,13 @@ pub enum Command {
         feed_id: Option<[u8; 32]>,
         #[command(flatten)]
         overrides: ParamOverrides,
+    },
+    /// Anyone: grows a listed market's bankruptcy book to its whole size (`init-market` does it in the listing's
+    /// transaction; this finishes a listing made otherwise). The keypair pays the rent.
+    ExtendMarketBook {
+        /// The market's address.
+        #[arg(long, value_parser = key)]
+        market: Pubkey,
     },
     /// Anyone, once the listing delay has passed: opens a listed market.
     ActivateMarket {
@@ -161,6 +169,22 @@ pub async fn run(command: Command, session: &mut Session) -> Result<()> {
             let market = backstop_client::pda::market(id);
             session.report.say("market", json!(market.to_string()), format!("market {market}"));
             signing.submit(session, &listing.instructions()).await
+        }
+        Command::ExtendMarketBook { market } => {
+            use backstop::state::MarketBook;
+            let address = backstop_client::pda::market_book(&market);
+            let (data, _) = session.chain.account(address).await?.ok_or_else(|| {
+                Error::Account(format!("market book {address}: no such account (is {market} listed?)"))
+            })?;
+            let missing = MarketBook::SPACE.saturating_sub(data.len());
+            let steps = missing.div_ceil(MarketBook::CREATED_SPACE);
+            session.report.say("steps", json!(steps), format!("{steps} growth steps"));
+            if steps == 0 {
+                return Ok(());
+            }
+            let payer = session.signer();
+            let grow: Vec<_> = (0..steps).map(|_| backstop_client::extend_market_book(market, payer)).collect();
+            session.send(&grow).await
         }
         Command::ActivateMarket { market } => {
             let caller = session.signer();
