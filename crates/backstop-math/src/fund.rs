@@ -6,10 +6,16 @@ use crate::safe_math::mul_div_floor;
 /// Fund balance ÷ open-interest notional it backs, in bps, rounded down (health is never overstated).
 /// `u64::MAX` when it backs no open interest.
 pub fn coverage_ratio_bps(fund_balance: u64, backed_notional: u64) -> u64 {
-    if backed_notional == 0 {
+    fund_ratio_bps(fund_balance, backed_notional)
+}
+
+/// `fund ÷ against` in bps, rounded down (a fund's health is never overstated); `u64::MAX` when `against` is zero
+/// (nothing to hold against) or the ratio passes u64. Coverage and adequacy are both this ratio.
+pub fn fund_ratio_bps(fund: u64, against: u64) -> u64 {
+    if against == 0 {
         return u64::MAX;
     }
-    mul_div_floor(i128::from(fund_balance), i128::from(BPS_DENOMINATOR), i128::from(backed_notional))
+    mul_div_floor(i128::from(fund), i128::from(BPS_DENOMINATOR), i128::from(against))
         .ok()
         .and_then(|v| u64::try_from(v).ok())
         .unwrap_or(u64::MAX)

@@ -51,8 +51,8 @@ pub async fn holdings(engine: &mut impl Engine) -> Result<(Vec<reconcile::Holdin
     Ok((holdings, markets))
 }
 
-/// Market `m`'s stressed deficit at its target shock now (its last price, funding index and variance), from its
-/// bankruptcy book, and the fund's adequacy against it (bps).
+/// Market `m`'s stressed deficit at its target shock now and the fund's adequacy against it (bps): the figures
+/// `fund_health` reports for it, by the program's own function.
 pub async fn crash_risk(
     engine: &mut impl Engine,
     m: usize,
@@ -60,15 +60,13 @@ pub async fn crash_risk(
     fund_balance: u64,
 ) -> Result<(u64, u64), String> {
     let book = engine.market_book(m).await?;
-    let shock =
-        backstop_math::book::target_shock_bps(&market.params, market.variance.rate).map_err(|e| e.to_string())?;
-    let stressed = book.stressed_deficit(market, shock).map_err(|e| e.to_string())?;
-    Ok((stressed, backstop_math::book::adequacy_bps(fund_balance, stressed)))
+    let draw = backstop::instructions::market_draw(&Default::default(), market, &book, fund_balance, engine.now())
+        .map_err(|e| e.to_string())?;
+    Ok((draw.stressed_deficit, draw.adequacy_bps))
 }
 
 /// What market `m`'s positions would leave unpaid had its series' lowest price (`low`, PRICE_PRECISION, for the
-/// longs) and highest (`high`, for the shorts) come at once, read from its bankruptcy book now: the worse of the
-/// two, with the socialized loss not yet applied.
+/// longs) and highest (`high`, for the shorts) come at once, read from its bankruptcy book now.
 pub async fn predicted_deficit(
     engine: &mut impl Engine,
     m: usize,
@@ -76,10 +74,7 @@ pub async fn predicted_deficit(
     low: i64,
     high: i64,
 ) -> Result<u64, String> {
-    use backstop_math::book::level;
     let book = engine.market_book(m).await?;
     let index = market.books.cumulative_funding_index;
-    let longs = book.book.side_deficit(true, level(low, index));
-    let shorts = book.book.side_deficit(false, level(high, index));
-    Ok(longs.max(shorts).saturating_add(book.book.social_unapplied(market.cumulative_socialized)))
+    Ok(book.book.deficit_at_extremes(low, high, index, market.cumulative_socialized))
 }

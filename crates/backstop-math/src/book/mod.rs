@@ -301,9 +301,16 @@ impl RiskBook {
         shock_bps: u32,
         socialized_total: u64,
     ) -> MathResult<u64> {
-        let longs = self.side_deficit(true, level(shocked_price(price, shock_bps, false)?, funding_index));
-        let shorts = self.side_deficit(false, level(shocked_price(price, shock_bps, true)?, funding_index));
-        Ok(longs.max(shorts).saturating_add(self.social_unapplied(socialized_total)))
+        let (low, high) = (shocked_price(price, shock_bps, false)?, shocked_price(price, shock_bps, true)?);
+        Ok(self.deficit_at_extremes(low, high, funding_index, socialized_total))
+    }
+
+    /// The worse of the longs at price `low` and the shorts at price `high` (PRICE_PRECISION), plus the unapplied
+    /// socialized loss: the deficit of a gap to either extreme before any liquidation.
+    pub fn deficit_at_extremes(&self, low: i64, high: i64, funding_index: i64, socialized_total: u64) -> u64 {
+        let longs = self.side_deficit(true, level(low, funding_index));
+        let shorts = self.side_deficit(false, level(high, funding_index));
+        longs.max(shorts).saturating_add(self.social_unapplied(socialized_total))
     }
 }
 

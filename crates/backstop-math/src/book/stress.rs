@@ -1,10 +1,9 @@
 //! What the book's deficits mean for the fund: the target shock, adequacy, and the risk-based admission of trades.
 
-use crate::constants::BPS_DENOMINATOR;
 use crate::dynamic::volatility_ppm;
 use crate::error::MathResult;
 use crate::params::MarketParams;
-use crate::safe_math::{div_ceil, mul_div_floor};
+use crate::safe_math::div_ceil;
 
 /// Adequacy of exactly one: the fund holds the stressed deficit.
 pub const ADEQUACY_ONE_BPS: u64 = 10_000;
@@ -49,13 +48,7 @@ fn shock_from_volatility(params: &MarketParams, variance_rate: u64) -> MathResul
 /// Fund balance ÷ stressed deficit, in bps, rounded down (adequacy is never overstated); `u64::MAX` when nothing
 /// is at stake.
 pub fn adequacy_bps(fund_balance: u64, stressed_deficit: u64) -> u64 {
-    if stressed_deficit == 0 {
-        return u64::MAX;
-    }
-    mul_div_floor(i128::from(fund_balance), i128::from(BPS_DENOMINATOR), i128::from(stressed_deficit))
-        .ok()
-        .and_then(|v| u64::try_from(v).ok())
-        .unwrap_or(u64::MAX)
+    crate::fund::fund_ratio_bps(fund_balance, stressed_deficit)
 }
 
 /// What can absorb a market's crash deficit before traders bear it: the fund, up to what this market may still

@@ -176,6 +176,6 @@ pub fn market_draw(
         target_shock_bps,
         stressed_deficit,
         stressed_ladder,
-        adequacy_bps: book::adequacy_bps(fund_balance.saturating_sub(market.books.bankrupt_deficit), stressed_deficit),
+        adequacy_bps: MarketBook::adequacy_bps(market, fund_balance, stressed_deficit),
     })
 }

@@ -120,9 +120,7 @@ pub fn apply_trade(
     // of it (read only where the share can move), and a risk-adding trade may not take it beyond what can absorb it.
     let shock = |market: &Market| book::target_shock_bps(&market.params, market.variance.rate).or_reject();
     let adequacy = if market.params.fund_share_max_bps > market.params.fee_fund_share_bps {
-        // The fund as it will stand once the bankruptcies already awaiting cover are paid.
-        let available = fund_balance.saturating_sub(market.books.bankrupt_deficit);
-        book::adequacy_bps(available, book.stressed_deficit(market, shock(market)?)?)
+        MarketBook::adequacy_bps(market, fund_balance, book.stressed_deficit(market, shock(market)?)?)
     } else {
         u64::MAX
     };

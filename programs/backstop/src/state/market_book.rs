@@ -73,6 +73,13 @@ impl MarketBook {
         self.book.stressed_deficit(price, index, shock_bps, market.cumulative_socialized).or_reject()
     }
 
+    /// The fund's adequacy against this market's stressed deficit `stressed`, bps: its balance less the
+    /// bankruptcies already awaiting its cover (it is about to pay them), over the deficit. The fee share and
+    /// `fund_health` read it alike.
+    pub fn adequacy_bps(market: &Market, fund_balance: u64, stressed: u64) -> u64 {
+        book::adequacy_bps(fund_balance.saturating_sub(market.books.bankrupt_deficit), stressed)
+    }
+
     /// What the market's positions would leave unpaid at its last price, with the unapplied socialized loss:
     /// losses the pool has booked but cannot collect.
     pub fn underwater(&self, market: &Market) -> u64 {
