@@ -110,6 +110,13 @@ async fn a_market_opens_only_with_its_whole_book_and_the_book_grows_no_further()
     let market = pda::market(1);
     let activate = activate_market(market, env.payer());
     env.assert_rejected_by(&[market], &[], activate.clone(), BackstopError::MarketBookIncomplete).await;
+    // The fund's health needs every market it backs, each with a whole book: a list without the new market is
+    // refused, and so is one with its book still growing (each by name, nothing changed).
+    let watched = [env.market, market, env.fund];
+    let partial = env.keeper_accounts().fund_health(&[env.market]);
+    env.assert_rejected_by(&watched, &[], partial, BackstopError::InvalidMarketList).await;
+    let growing = env.keeper_accounts().fund_health(&[env.market, market]);
+    env.assert_rejected_by(&watched, &[], growing, BackstopError::MarketBookIncomplete).await;
     for _ in 1..listing.instructions().len() {
         env.send(&[extend_market_book(market, env.payer())], &[]).await.expect("grown");
     }
