@@ -19,10 +19,14 @@ SBF_HOME=${SBF_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/sbf}
 NIGHTLY=nightly-2026-08-21          # rustc 1.100.0-nightly, LLVM 23.1.0: >= 1.100 for the u128 return ABI
 SBPF_LINKER_VERSION=0.2.6
 OUT="$ROOT/target/deploy/backstop.so"
+# The deployed binary's own entrypoint (programs/backstop/src/entrypoint.rs) and no "Instruction: <name>" log line:
+# both cost compute units on every instruction, and explorers name instructions from the IDL.
+FEATURES=lean-entrypoint,no-log-ix-name
 mkdir -p "$SBF_HOME" "$ROOT/target/deploy"
 
 if command -v cargo-build-sbf >/dev/null 2>&1; then
-  cargo build-sbf --manifest-path "$ROOT/programs/backstop/Cargo.toml" --sbf-out-dir "$ROOT/target/deploy"
+  cargo build-sbf --manifest-path "$ROOT/programs/backstop/Cargo.toml" --sbf-out-dir "$ROOT/target/deploy" \
+    --features "$FEATURES"
   ls -l "$OUT"
   exit 0
 fi
@@ -152,7 +156,7 @@ RUSTFLAGS+=" ${SBF_EXTRA_RUSTFLAGS:-}"
 for a in "${L[@]}"; do RUSTFLAGS+=" -C link-arg=--llvm-args=$a"; done
 export RUSTFLAGS
 cd "$ROOT"
-cargo build --release --locked -p backstop -Zjson-target-spec -Zbuild-std=std,panic_abort \
+cargo build --release --locked -p backstop --features "$FEATURES" -Zjson-target-spec -Zbuild-std=std,panic_abort \
   --target "$SBF_HOME/sbpf-solana-solana.json"
 cp "$CARGO_TARGET_DIR/sbpf-solana-solana/release/libbackstop.so" "$OUT"
 readelf -h "$OUT" | grep -E 'Type|Machine|Flags' || true

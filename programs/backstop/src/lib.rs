@@ -9,6 +9,7 @@ use solana_compiler_builtins as _;
 use anchor_lang::prelude::*;
 
 pub mod admission;
+pub mod entrypoint;
 pub mod error;
 pub mod events;
 pub mod fund_markets;
@@ -28,7 +29,7 @@ declare_id!("Cwuhm5HMVGqHjGQqY6sAyBR8ndYwr54iyDRyYjzC7n2T");
 
 // Where a researcher reports a flaw, readable from the deployed binary (explorers show it). The `.invalid`
 // addresses are placeholders the deployer replaces (migrations/README.md); the policy is SECURITY.md.
-#[cfg(not(feature = "no-entrypoint"))]
+#[cfg(any(not(feature = "no-entrypoint"), feature = "lean-entrypoint"))]
 solana_security_txt::security_txt! {
     name: "Backstop",
     project_url: "https://backstop.invalid",
