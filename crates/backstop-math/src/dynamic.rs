@@ -80,9 +80,22 @@ impl VarianceEstimate {
 /// Volatility over one window for a variance rate: `√(rate × window)`, in ppm, rounded to the nearest.
 pub fn volatility_ppm(rate: u64, window_secs: u32) -> MathResult<u64> {
     let variance = u128::from(rate) * u128::from(window_secs);
-    let root = variance.isqrt();
-    // (root + ½)² = root² + root + ¼: above it, the nearest root is the next one.
-    let nearest = if variance - root * root > root { root + 1 } else { root };
+    // (root + ½)² = root² + root + ¼: above it, the nearest root is the next one. In 64 bits where the variance
+    // fits (every market short of a collapse): on SBF the 128-bit root is a chain of software divisions.
+    let nearest = match u64::try_from(variance) {
+        Ok(narrow) => {
+            let root = crate::safe_math::isqrt_u64(narrow);
+            u128::from(if narrow - root * root > root { root + 1 } else { root })
+        }
+        Err(_) => {
+            let root = variance.isqrt();
+            if variance - root * root > root {
+                root + 1
+            } else {
+                root
+            }
+        }
+    };
     let ppm = wide_div(nearest, u128::from(RETURN_PRECISION / VOLATILITY_PRECISION))?;
     u64::try_from(ppm).map_err(|_| MathError::Overflow)
 }
@@ -129,6 +142,23 @@ fn wide_div(n: u128, d: u128) -> MathResult<u128> {
     Ok(halfway / d)
 }
 
+/// Whether [`dynamic_fee_bps`] depends on the volatility: not when it has no coefficient, nor when its floor is its
+/// cap. Where it does not, the volatility (a square root) need not be worked out for it.
+pub fn fee_reads_volatility(params: &MarketParams) -> bool {
+    params.fee_vol_coefficient != 0 && params.fee_floor_bps < params.fee_cap_bps
+}
+
+/// Whether [`dynamic_fund_share_bps`] can move at all (its maximum is above its base): where it cannot, neither
+/// the coverage nor the adequacy it would read need be worked out.
+pub fn fund_share_moves(params: &MarketParams) -> bool {
+    params.fund_share_max_bps > params.fee_fund_share_bps
+}
+
+/// Whether [`dynamic_fund_share_bps`] reads the coverage (it moves, and a coverage target is set).
+pub fn fund_share_reads_coverage(params: &MarketParams) -> bool {
+    fund_share_moves(params) && params.coverage_target_bps != 0
+}
+
 /// Taker fee rate for this volatility: `base + coefficient × volatility_ppm / 10⁷` (coefficient 1 000 adds 1 bps
 /// per 1 % of volatility), rounded up and clamped to [floor, cap] (bps).
 pub fn dynamic_fee_bps(params: &MarketParams, volatility_ppm: u64) -> MathResult<u32> {
@@ -146,7 +176,7 @@ pub fn dynamic_fee_bps(params: &MarketParams, volatility_ppm: u64) -> MathResult
 pub fn dynamic_fund_share_bps(params: &MarketParams, coverage_bps: u64, adequacy_bps: u64) -> MathResult<u32> {
     let base = u64::from(params.fee_fund_share_bps);
     let max = u64::from(params.fund_share_max_bps);
-    if max <= base {
+    if !fund_share_moves(params) {
         return u32::try_from(base).map_err(|_| MathError::Overflow);
     }
     let extra = |level: u64, target: u64| -> MathResult<i128> {
@@ -288,6 +318,41 @@ mod tests {
         assert_eq!(dynamic_fund_share_bps(&params, 250, 5_000), Ok(7_000));
         assert_eq!(dynamic_fund_share_bps(&params, 250, 2_500), Ok(8_000));
         assert_eq!(dynamic_fund_share_bps(&params, 10_000, 10_000), Ok(5_000));
+    }
+
+    proptest::proptest! {
+        /// Where a control says it does not read an input, no value of that input changes what it gives.
+        #[test]
+        fn an_input_a_control_does_not_read_changes_nothing(
+            coefficient in proptest::prop_oneof![proptest::strategy::Just(0u32), 0u32..5_000],
+            floor in 0u32..50,
+            above in proptest::prop_oneof![proptest::strategy::Just(0u32), 0u32..50],
+            max_share in 5_000u32..9_000,
+            target in proptest::prop_oneof![proptest::strategy::Just(0u32), 1u32..2_000],
+            volatility in 0u64..10_000_000,
+            coverage in proptest::num::u64::ANY,
+            adequacy in proptest::num::u64::ANY,
+        ) {
+            let mut params = sample();
+            (params.fee_vol_coefficient, params.fee_floor_bps, params.fee_cap_bps) = (coefficient, floor, floor + above);
+            params.taker_fee_bps = floor;
+            (params.fund_share_max_bps, params.coverage_target_bps) = (max_share, target);
+            if !fee_reads_volatility(&params) {
+                proptest::prop_assert_eq!(dynamic_fee_bps(&params, volatility), dynamic_fee_bps(&params, 0));
+            }
+            if !fund_share_reads_coverage(&params) {
+                proptest::prop_assert_eq!(
+                    dynamic_fund_share_bps(&params, coverage, adequacy),
+                    dynamic_fund_share_bps(&params, u64::MAX, adequacy)
+                );
+            }
+            if !fund_share_moves(&params) {
+                proptest::prop_assert_eq!(
+                    dynamic_fund_share_bps(&params, coverage, adequacy),
+                    dynamic_fund_share_bps(&params, u64::MAX, u64::MAX)
+                );
+            }
+        }
     }
 
     #[test]

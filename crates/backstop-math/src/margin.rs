@@ -86,13 +86,20 @@ impl TraderBalances {
         let unrealized = self.position.unrealized_pnl(price.margin_price(self.position.base)?)?;
         let profit = i128::from(unrealized).checked_add(i128::from(self.unsettled_pnl)).ok_or(MathError::Overflow)?;
         let collateral = i128::from(self.collateral);
-        let cap = mul_div_floor(
-            collateral.max(0),
-            i128::from(params.unrealized_profit_cap_bps),
-            i128::from(BPS_DENOMINATOR),
-        )?;
+        // The cap is never negative, so a loss (most positions at the conservative price) passes it uncapped
+        // without its division.
+        let counted = if profit <= 0 {
+            profit
+        } else {
+            let cap = mul_div_floor(
+                collateral.max(0),
+                i128::from(params.unrealized_profit_cap_bps),
+                i128::from(BPS_DENOMINATOR),
+            )?;
+            profit.min(cap)
+        };
         let full = collateral.checked_add(profit).ok_or(MathError::Overflow)?;
-        let capped = collateral.checked_add(profit.min(cap)).ok_or(MathError::Overflow)?;
+        let capped = collateral.checked_add(counted).ok_or(MathError::Overflow)?;
         Ok((full, capped))
     }
 

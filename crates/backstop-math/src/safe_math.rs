@@ -145,10 +145,48 @@ pub fn sub_u64(a: u64, b: u64) -> MathResult<u64> {
     a.checked_sub(b).ok_or(MathError::Overflow)
 }
 
+/// ⌊√n⌋ by Newton's method in native 64-bit divisions. On SBF, core's `isqrt` costs a few hundred compute units
+/// (measured ~350); this, five or six iterations from a first guess within a factor of two, about a tenth of that.
+pub fn isqrt_u64(n: u64) -> u64 {
+    if n < 2 {
+        return n;
+    }
+    // 2^⌈bits/2⌉ ≥ √n: from at or above the root the iterates fall to ⌊√n⌋, and the next one does not fall.
+    // No overflow: x ≥ √n gives n / x ≤ x ≤ 2³², so x + n / x ≤ 2³³.
+    let bits = u64::BITS - n.leading_zeros();
+    let mut root = 1u64 << bits.div_ceil(2);
+    loop {
+        let next = (root + n / root) / 2;
+        if next >= root {
+            return root;
+        }
+        root = next;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #[test]
+        fn newtons_root_is_cores_root(n in proptest::prop_oneof![proptest::num::u64::ANY, 0u64..1 << 20]) {
+            proptest::prop_assert_eq!(isqrt_u64(n), n.isqrt());
+        }
+    }
+
+    #[test]
+    fn newtons_root_at_the_edges() {
+        for n in [0, 1, 2, 3, 4, 8, 9, 15, 16, 17, u64::from(u32::MAX), 1 << 32, (1 << 32) + 1, u64::MAX - 1, u64::MAX]
+        {
+            assert_eq!(isqrt_u64(n), n.isqrt(), "{n}");
+        }
+        for root in [1u64, 2, 3, 1_000, 65_535, 4_294_967_295] {
+            let square = root * root;
+            assert_eq!((isqrt_u64(square), isqrt_u64(square - 1), isqrt_u64(square + 1)), (root, root - 1, root));
+        }
+    }
 
     proptest::proptest! {
         /// The two-digit long division agrees with the 128-bit routine everywhere it is used.

@@ -8,7 +8,8 @@ use backstop_math::book::{self, Moved};
 use backstop_math::oracle::OraclePrice;
 
 /// Refuses (`StressedDeficitBeyondCapacity`) when the account's own crash deficit rose (`moved`, the account's
-/// term before and after) and the market's stressed deficit at `shock_bps` now exceeds what can absorb it: the
+/// term before and after) and the market's stressed deficit at its target shock (`shock_bps` when the caller has
+/// worked it out already) now exceeds what can absorb it: the
 /// fund up to the market's draw cap left, less the bankruptcies already awaiting cover (they draw on it first),
 /// and the LP pool's conservative equity less what underwater positions owe it and cannot pay (its value counts
 /// their losses as gains).
@@ -18,16 +19,30 @@ pub fn admit(
     moved: &Moved,
     fund_balance: u64,
     price: &OraclePrice,
-    shock_bps: u32,
+    shock_bps: Option<u32>,
     now: i64,
 ) -> Result<()> {
-    let index = market.books.cumulative_funding_index;
-    if !moved.raised_stress(market.last_oracle_price, index, shock_bps).or_reject()? {
+    let (last_price, index) = (market.last_oracle_price, market.books.cumulative_funding_index);
+    let shock_bps = match shock_bps {
+        Some(shock) => shock,
+        // Unable to owe at the largest shock the market can set, the account raises nothing at the one it sets
+        // now, which need not be worked out (the usual case: a well-collateralised position).
+        None if !moved.may_owe_after(last_price, index, market.params.stress_shock_cap_bps).or_reject()? => {
+            return Ok(())
+        }
+        None => book::target_shock_bps(&market.params, market.variance.rate).or_reject()?,
+    };
+    if !moved.raised_stress(last_price, index, shock_bps).or_reject()? {
         return Ok(());
     }
     let stressed_after = book.stressed_deficit(market, shock_bps)?;
     let (cap, window) = (market.params.fund_draw_cap, market.params.fund_draw_window_secs);
     let (draw_remaining, awaiting) = (market.fund_draw.remaining(now, cap, window), market.books.bankrupt_deficit);
+    // The pool's part of what can absorb the deficit is never negative: what the fund alone absorbs is admitted
+    // without valuing the pool.
+    if stressed_after <= book::absorbable(fund_balance, draw_remaining, awaiting, 0, 0) {
+        return Ok(());
+    }
     let pool_equity = market.books.pool_value_for_withdrawal(price).or_reject()?;
     // What underwater positions owe at the last price is at most twice the stressed deficit (each side owes no
     // less at its shocked price than at the last), so a market with three times the stressed deficit to hand

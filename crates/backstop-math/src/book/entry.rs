@@ -97,6 +97,17 @@ impl Entry {
         Ok(Some(Self { long: base > 0, size: base.unsigned_abs(), debt, bucket }))
     }
 
+    /// Whether the entry's whole bucket lies on the solvent side of `level` (so it owes nothing there), without a
+    /// division.
+    fn solvent_at(&self, level: i128) -> bool {
+        let bucket = usize::from(self.bucket);
+        if self.long {
+            Window::FULL.ceiling(bucket).is_some_and(|ceiling| ceiling <= level)
+        } else {
+            Window::FULL.floor(bucket).is_some_and(|floor| floor >= level)
+        }
+    }
+
     /// The account's own deficit at `level`, by the book's formula (for tests and views).
     pub fn deficit_at(&self, level: i128) -> MathResult<i128> {
         let signed = if self.long { i128::from(self.size) } else { -i128::from(self.size) };
@@ -118,21 +129,7 @@ impl Moved {
     /// `shock_bps` lower, a short's at the price that much higher) after, against before. The market's stressed
     /// deficit sums such terms, so a trade that does not raise its own cannot raise the market's.
     pub fn raised_stress(&self, price: i64, funding_index: i64, shock_bps: u32) -> MathResult<bool> {
-        let own = |entry: &Option<Entry>| -> MathResult<i128> {
-            let Some(entry) = entry else { return Ok(0) };
-            let at = level(shocked_price(price, shock_bps, !entry.long)?, funding_index);
-            // A bucket wholly on the solvent side of the shocked level owes nothing there, without a division.
-            let bucket = usize::from(entry.bucket);
-            let solvent = if entry.long {
-                Window::FULL.ceiling(bucket).is_some_and(|ceiling| ceiling <= at)
-            } else {
-                Window::FULL.floor(bucket).is_some_and(|floor| floor >= at)
-            };
-            if solvent {
-                return Ok(0);
-            }
-            entry.deficit_at(at)
-        };
+        let own = |entry: &Option<Entry>| own_deficit(entry, price, funding_index, shock_bps);
         // Nothing owed at the shock after: nothing raised (the usual case, one term computed). A flip moves the
         // account to the other side, whose shock is the other direction: its old term weighed on the other side's
         // sum, so it counts as nothing here (the second review's M-1: a leveraged long flipped short owed less at
@@ -141,6 +138,27 @@ impl Moved {
         let same_side = matches!((&self.old, &self.new), (Some(old), Some(new)) if old.long == new.long);
         Ok(after > 0 && (!same_side || after > own(&self.old)?))
     }
+
+    /// Whether the account may owe anything after the instruction at a gap of `shock_bps` against it: `false` only
+    /// when its whole bucket lies on the solvent side of the shocked level, which takes no division. A term's
+    /// deficit grows with the shock, so one that cannot owe at the largest shock the market can set raises nothing
+    /// at any shock it sets, and that shock need not be worked out (its square root is most of its cost).
+    pub fn may_owe_after(&self, price: i64, funding_index: i64, shock_bps: u32) -> MathResult<bool> {
+        match &self.new {
+            Some(entry) => Ok(!entry.solvent_at(level(shocked_price(price, shock_bps, !entry.long)?, funding_index))),
+            None => Ok(false),
+        }
+    }
+}
+
+/// A term's own deficit at the gap of `shock_bps` against it (0 for no term).
+fn own_deficit(entry: &Option<Entry>, price: i64, funding_index: i64, shock_bps: u32) -> MathResult<i128> {
+    let Some(entry) = entry else { return Ok(0) };
+    let at = level(shocked_price(price, shock_bps, !entry.long)?, funding_index);
+    if entry.solvent_at(at) {
+        return Ok(0);
+    }
+    entry.deficit_at(at)
 }
 
 /// `price` moved by `shock_bps`, up or down, rounded toward the loss of the side it hits (a long's down, a

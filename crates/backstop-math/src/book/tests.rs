@@ -227,3 +227,30 @@ proptest! {
         prop_assert!(u128::from(book.deficit_at_price(price, 0, socialized)) <= 2 * u128::from(stressed));
     }
 }
+
+proptest! {
+    /// A term's own deficit grows with the shock: one that cannot owe at a larger shock owes nothing, and raises
+    /// nothing, at a smaller one (admission skips the target shock on it); and one that owes can.
+    #[test]
+    fn a_term_owing_nothing_at_the_cap_raises_nothing_below_it(
+        traders in accounts(),
+        price in 1i64..2_000 * USD,
+        index in -5 * FUNDING_INDEX_PRECISION * USD..5 * FUNDING_INDEX_PRECISION * USD,
+        smaller in 0u32..10_000,
+        extra in 0u32..10_000,
+    ) {
+        let cap = smaller.saturating_add(extra).min(10_000);
+        for pair in traders.windows(2) {
+            let moved = Moved { old: Entry::of(&pair[0]).unwrap(), new: Entry::of(&pair[1]).unwrap() };
+            let owes = |shock| moved.new.map_or(0, |entry| entry.deficit_at(level(shocked_price(price, shock, !entry.long).unwrap(), index)).unwrap());
+            if !moved.may_owe_after(price, index, cap).unwrap() {
+                prop_assert_eq!(owes(smaller), 0);
+                prop_assert!(!moved.may_owe_after(price, index, smaller).unwrap());
+                prop_assert!(!moved.raised_stress(price, index, smaller).unwrap());
+            }
+            if owes(cap) > 0 {
+                prop_assert!(moved.may_owe_after(price, index, cap).unwrap());
+            }
+        }
+    }
+}

@@ -5,7 +5,7 @@ use crate::state::{InsuranceFund, MarginAccount, Market, MarketBook, MarketStatu
 use anchor_lang::prelude::*;
 use backstop_math::book;
 use backstop_math::breaker::BreakerObservation;
-use backstop_math::dynamic::volatility_ppm;
+use backstop_math::dynamic::{self, volatility_ppm};
 use backstop_math::fund::coverage_ratio_bps;
 use backstop_math::ledger::{self, FundingAccrual, TradeControls, TradeOutcome};
 use backstop_math::margin::TraderBalances;
@@ -87,6 +87,41 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     Ok(())
 }
 
+/// The trade's fee rate and the fund's share of it, reading only what the market's parameters let move them: the
+/// volatility where the fee follows it; the coverage, and the crash deficit at the target shock against the fund
+/// (adequacy), where the fund's share can rise. Each is a square root or a book reading the trade otherwise skips.
+/// Returns the target shock when it was worked out, for admission to reuse.
+fn controls(
+    market: &Market,
+    book: &MarketBook,
+    fund_balance: u64,
+    price: i64,
+    reduce_only: bool,
+) -> Result<(TradeControls, Option<u32>)> {
+    let params = &market.params;
+    let volatility = if dynamic::fee_reads_volatility(params) {
+        volatility_ppm(market.variance.rate, params.volatility_window_secs).or_reject()?
+    } else {
+        0
+    };
+    let coverage = if dynamic::fund_share_reads_coverage(params) {
+        coverage_ratio_bps(fund_balance, market.books.open_interest_notional(price))
+    } else {
+        u64::MAX
+    };
+    let shock = if dynamic::fund_share_moves(params) {
+        Some(book::target_shock_bps(params, market.variance.rate).or_reject()?)
+    } else {
+        None
+    };
+    let adequacy = match shock {
+        Some(shock) => MarketBook::adequacy_bps(market, fund_balance, book.stressed_deficit(market, shock)?),
+        None => u64::MAX,
+    };
+    let controls = TradeControls::dynamic(params, volatility, coverage, adequacy, reduce_only).or_reject()?;
+    Ok((controls, shock))
+}
+
 /// What [`apply_trade`] did, for the event.
 pub struct TradeApplied {
     pub before: TraderBalances,
@@ -114,25 +149,8 @@ pub fn apply_trade(
     let absorbed = market.absorb_oracle(view, now)?;
     let (accrual, observation) = (absorbed.funding, absorbed.breaker);
 
-    let backed = market.books.open_interest_notional(absorbed.price.price);
     let reduce_only = status == MarketStatus::ReduceOnly || observation.breaker.tripped == 1;
-    // The crash deficit at the shock the market's volatility sets: the fund's share rises as the fund falls short
-    // of it (read only where the share can move), and a risk-adding trade may not take it beyond what can absorb it.
-    let shock = |market: &Market| book::target_shock_bps(&market.params, market.variance.rate).or_reject();
-    let adequacy = if market.params.fund_share_max_bps > market.params.fee_fund_share_bps {
-        MarketBook::adequacy_bps(market, fund_balance, book.stressed_deficit(market, shock(market)?)?)
-    } else {
-        u64::MAX
-    };
-    let controls = TradeControls::dynamic(
-        &market.params,
-        volatility_ppm(market.variance.rate, market.params.volatility_window_secs).or_reject()?,
-        coverage_ratio_bps(fund_balance, backed),
-        adequacy,
-        reduce_only,
-    )
-    .or_reject()?;
-
+    let (controls, shock) = controls(market, book, fund_balance, absorbed.price.price, reduce_only)?;
     let before = account.balances;
     // Paused: nothing that adds risk, but a trader can always reduce, since liquidations and funding go on.
     let adds_risk = before.position.fill_increases_risk(base_delta);
@@ -152,7 +170,7 @@ pub fn apply_trade(
     market.books = outcome.books.market;
     let moved = book.upkeep(&mut account.book_term, &before, &outcome.books.trader, &ledger_before)?;
     if adds_risk {
-        crate::admission::admit(market, book, &moved, fund_balance, &price, shock(market)?, now)?;
+        crate::admission::admit(market, book, &moved, fund_balance, &price, shock, now)?;
     }
     market.cumulative_volume = market.cumulative_volume.saturating_add(outcome.fill_notional);
     market.cumulative_fees = market.cumulative_fees.saturating_add(fee_paid);

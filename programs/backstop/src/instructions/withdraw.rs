@@ -79,9 +79,8 @@ pub fn handle_withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
     // Collateral out from beside a position raises its crash deficit as adding risk does (the review's M1: a
     // position opened well collateralised, then stripped of its collateral, passed no admission).
     if let Some(price) = price.as_ref() {
-        let shock = backstop_math::book::target_shock_bps(&market.params, market.variance.rate).or_reject()?;
         let fund_balance = ctx.accounts.insurance_fund.load()?.book.balance;
-        crate::admission::admit(&market, &book, &moved, fund_balance, price, shock, clock.unix_timestamp)?;
+        crate::admission::admit(&market, &book, &moved, fund_balance, price, None, clock.unix_timestamp)?;
     }
     let owed = market.books.vault_liability().or_reject()?;
     let signer = market.signer();
