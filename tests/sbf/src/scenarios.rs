@@ -31,6 +31,7 @@ pub const ALL: &[Scenario] = &[
     Scenario { name: "governance", run: governance },
     Scenario { name: "staking", run: staking },
     Scenario { name: "funding accruing", run: funding_accruing },
+    Scenario { name: "production preset", run: production_preset },
     Scenario { name: "review F1: a hedged pair's claim", run: crate::review::hedged_pair_claim },
     Scenario { name: "review F2: unstake storm", run: crate::review::unstake_storm_and_pending_deficit },
     Scenario { name: "review: exits and the treasury", run: crate::review::exits_and_treasury },
@@ -294,6 +295,37 @@ pub fn staking() -> Vec<Measurement> {
     vm.act("unstake", &staker, flows.unstake(&[vm.market]));
     assert_eq!(vm.token_balance(staker.token), THOUSAND);
     assert_eq!(vm.fund_state().book.balance, 0);
+    vm.assert_vaults_match_books();
+    vm.measurements
+}
+
+/// The same trades on a market listed with the production preset (`backstop_client::presets::production`), whose
+/// fee follows volatility and whose fund share can rise with its coverage and adequacy: every trade there works out
+/// the volatility, the coverage and the crash deficit at the target shock, which the test market's flat fee and
+/// fixed share let it skip. The price moves 3 % between trades (ten seconds apart, so each print is observed), so
+/// the volatility estimate is live and the target shock off its floor: the costliest path.
+pub fn production_preset() -> Vec<Measurement> {
+    let mut vm = Vm::listed(backstop_client::presets::production());
+    let _lp = vm.lp(100 * THOUSAND);
+    let alice = vm.trader(THOUSAND);
+    let flow = vm.flow(&alice);
+    let step = |vm: &mut Vm, price: i64| {
+        vm.advance(10);
+        vm.set_price(price, 1_000_000);
+    };
+    vm.act("trade: open (production preset)", &alice, flow.trade(2 * ONE));
+    step(&mut vm, usd(103));
+    vm.act("trade: increase (production preset)", &alice, flow.trade(ONE));
+    step(&mut vm, usd(100));
+    vm.act("withdraw: with a position open (production preset)", &alice, flow.withdraw(USDC));
+    step(&mut vm, usd(103));
+    vm.act("trade: flip (production preset)", &alice, flow.trade(-5 * ONE));
+    step(&mut vm, usd(100));
+    vm.act("trade: close (production preset)", &alice, flow.trade(2 * ONE));
+    let market = vm.market_state();
+    let shock = backstop_math::book::target_shock_bps(&market.params, market.variance.rate).expect("shock");
+    assert!(shock > market.params.stress_shock_floor_bps, "the target shock left its floor: {shock}");
+    assert_eq!(vm.margin(&alice).balances.position.base, 0);
     vm.assert_vaults_match_books();
     vm.measurements
 }

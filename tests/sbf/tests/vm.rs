@@ -24,6 +24,7 @@ vm_test!(
     governance,
     staking,
     funding_accruing,
+    production_preset,
 );
 
 #[test]
@@ -48,7 +49,7 @@ fn review_exits_and_treasury() {
 
 #[test]
 fn every_scenario_is_listed_for_the_benchmark() {
-    assert_eq!(scenarios::ALL.len(), 14);
+    assert_eq!(scenarios::ALL.len(), 15);
 }
 
 #[test]
