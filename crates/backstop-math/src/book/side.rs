@@ -166,7 +166,39 @@ impl BookSide {
     /// The sums of the buckets wholly beyond `bucket` (bankrupt at any level in it), and of `bucket` itself.
     fn split(&self, long: bool, bucket: usize) -> (Sums, Sums) {
         let at = position(long, bucket);
-        let beyond = self.prefix(at);
-        (beyond, self.prefix(at + 1).minus(beyond))
+        (self.prefix(at), self.single(at))
+    }
+
+    /// The sums of position `at` alone (0-based). Node `at + 1` holds positions `at + 1 − lowbit(at + 1)` to `at`;
+    /// less the nodes that cover the positions before `at` down to that start, it is position `at`: one short walk
+    /// instead of a second prefix (a reading's two walks share all but these nodes).
+    fn single(&self, at: usize) -> Sums {
+        let node = at + 1;
+        let start = node - (node & node.wrapping_neg());
+        let (mut sums, mut index) = (Sums::from(self.nodes[node - 1]), at);
+        while index > start {
+            sums = sums.minus(self.nodes[index - 1].into());
+            index &= index - 1;
+        }
+        sums
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use super::*;
+
+    #[test]
+    fn a_single_position_is_the_difference_of_two_prefixes() {
+        let mut side: std::boxed::Box<BookSide> = std::boxed::Box::new(bytemuck::Zeroable::zeroed());
+        for bucket in 0..BUCKETS {
+            let debt = i128::try_from(bucket).unwrap() * 7_919 - 3_000 + (i128::from(u64::MAX) << 3);
+            side.shift(bucket % 2 == 0, bucket, debt, u64::try_from(bucket * 13).unwrap());
+        }
+        for at in 0..BUCKETS {
+            assert_eq!(side.single(at), side.prefix(at + 1).minus(side.prefix(at)), "position {at}");
+        }
     }
 }
