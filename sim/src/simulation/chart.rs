@@ -1,7 +1,8 @@
-//! The report's chart, for a risk committee: the price (on a log scale when it spans a tenfold range), the fund and
-//! what went in and out of it by source, its coverage, open interest, the keeper's work and every waterfall layer over
-//! UTC time, with the run's settings in the title. Each panel names its lines (and their
-//! colours) in its caption, so no legend covers the data. Drawn as PNG and as SVG.
+//! The report's chart, for a risk committee: the price (on a log scale when it spans a tenfold range), the fund
+//! beside the crash deficit its market's book predicts, what went in and out of the fund by source, its coverage
+//! and adequacy, open interest, the keeper's work and every waterfall layer over UTC time, with the run's settings
+//! in the title. Each panel names its lines (and their colours) in its caption, so no legend covers the data. Drawn
+//! as PNG and as SVG.
 
 use super::format::{utc_clock, utc_date};
 use super::report::Report;
@@ -58,7 +59,7 @@ impl Panel {
 pub fn draw(report: &Report, path: &Path, title: &str) -> Result<(), String> {
     let panels = panels(report);
     let heading = heading(report, title);
-    let size = (1300, 2200);
+    let size = (1300, 2500);
     draw_on(BitMapBackend::new(path, size).into_drawing_area(), &panels, &heading, report)?;
     draw_on(SVGBackend::new(&path.with_extension("svg"), size).into_drawing_area(), &panels, &heading, report)
 }
@@ -110,10 +111,13 @@ fn panels(report: &Report) -> Vec<Panel> {
             ],
         },
         Panel {
-            title: "insurance fund balance (USD)",
+            title: "insurance fund balance, and the crash deficit its market's bankruptcy book predicts at the target shock (USD)",
             from_zero: true,
             log: false,
-            lines: vec![line("fund", GREEN, "green", &|x| usd(x.fund_balance))],
+            lines: vec![
+                line("fund", GREEN, "green", &|x| usd(x.fund_balance)),
+                line("stressed deficit", RED, "red", &|x| usd(x.stressed_deficit)),
+            ],
         },
         Panel {
             title: "into and out of the fund, lifetime (USD)",
@@ -130,6 +134,12 @@ fn panels(report: &Report) -> Vec<Panel> {
             from_zero: true,
             log: false,
             lines: vec![line("coverage", MAGENTA, "magenta", &|x| x.coverage_bps.min(10_000) as f64 / 100.0)],
+        },
+        Panel {
+            title: "adequacy: fund net of deficits awaiting it / stressed deficit at the target shock (%, shown up to 300 %; below 100 % the fund's fee share rises)",
+            from_zero: true,
+            log: false,
+            lines: vec![line("adequacy", BLUE, "blue", &|x| x.adequacy_bps.min(30_000) as f64 / 100.0)],
         },
         Panel {
             title: "open interest, long + short (USD)",
