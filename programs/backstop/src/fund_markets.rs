@@ -18,11 +18,7 @@ pub fn visit<'info>(
     mut visit: impl FnMut(&Pubkey, &Market) -> Result<()>,
 ) -> Result<()> {
     for (index, info) in infos.iter().enumerate() {
-        require!(infos[..index].iter().all(|seen| seen.key != info.key), BackstopError::InvalidMarketList);
-        let loader = AccountLoader::<Market>::try_from(info)?;
-        let market = loader.load()?;
-        require_keys_eq!(market.insurance_fund, *fund, BackstopError::FundMismatch);
-        visit(info.key, &market)?;
+        with_market(fund, infos[..index].iter(), info, |market| visit(info.key, market))?;
     }
     Ok(())
 }
@@ -36,21 +32,32 @@ pub fn visit_with_books<'info>(
     require!(infos.len().is_multiple_of(2), BackstopError::InvalidMarketList);
     for (index, pair) in infos.chunks_exact(2).enumerate() {
         let (info, book_info) = (&pair[0], &pair[1]);
-        require!(
-            infos[..2 * index].iter().step_by(2).all(|seen| seen.key != info.key),
-            BackstopError::InvalidMarketList
-        );
-        let loader = AccountLoader::<Market>::try_from(info)?;
-        let market = loader.load()?;
-        require_keys_eq!(market.insurance_fund, *fund, BackstopError::FundMismatch);
-        // A book still being grown (a listing whose `extend_market_book` steps were not all sent) is refused by name.
-        require!(book_info.data_len() == MarketBook::SPACE, BackstopError::MarketBookIncomplete);
-        let book_loader = AccountLoader::<MarketBook>::try_from(book_info)?;
-        let book = book_loader.load()?;
-        require_keys_eq!(book.market, *info.key, BackstopError::MarketMismatch);
-        visit(info.key, &market, &book)?;
+        with_market(fund, infos[..2 * index].iter().step_by(2), info, |market| {
+            // A book still being grown (a listing whose `extend_market_book` steps were not all sent) is refused by
+            // name.
+            require!(book_info.data_len() == MarketBook::SPACE, BackstopError::MarketBookIncomplete);
+            let book_loader = AccountLoader::<MarketBook>::try_from(book_info)?;
+            let book = book_loader.load()?;
+            require_keys_eq!(book.market, *info.key, BackstopError::MarketMismatch);
+            visit(info.key, market, &book)
+        })?;
     }
     Ok(())
+}
+
+/// Runs `visit` on the market `info` after the checks every list of a fund's markets makes: not named before (among
+/// `earlier`), the program's `Market`, backed by `fund`.
+fn with_market<'a, 'info: 'a>(
+    fund: &Pubkey,
+    mut earlier: impl Iterator<Item = &'a AccountInfo<'info>>,
+    info: &'info AccountInfo<'info>,
+    visit: impl FnOnce(&Market) -> Result<()>,
+) -> Result<()> {
+    require!(earlier.all(|seen| seen.key != info.key), BackstopError::InvalidMarketList);
+    let loader = AccountLoader::<Market>::try_from(info)?;
+    let market = loader.load()?;
+    require_keys_eq!(market.insurance_fund, *fund, BackstopError::FundMismatch);
+    visit(&market)
 }
 
 /// What the fund is about to be asked for: in every market it backs, the bankruptcies awaiting cover, each market
