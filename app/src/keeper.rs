@@ -17,6 +17,8 @@ pub struct RoundReport {
     pub scanned: usize,
     pub liquidated: Vec<Pubkey>,
     pub covered: Vec<Pubkey>,
+    /// Healthy accounts brought up to date (`touch_account`, with `Keeper::touch_above`).
+    pub touched: Vec<Pubkey>,
     pub failed: Vec<Failure>,
     pub swept: bool,
     /// The round began by showing the market its oracle (`update_circuit_breaker`).
@@ -41,7 +43,7 @@ pub struct Risk {
 /// One keeper action that failed, by reason, so failures can be counted by cause.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Failure {
-    /// `liquidate` or `cover`.
+    /// `liquidate`, `cover` or `touch`.
     pub action: &'static str,
     pub account: Pubkey,
     /// The program error's name when Backstop refused, otherwise the error's kind.
@@ -69,6 +71,9 @@ pub struct Keeper {
     pub retries: u32,
     /// Wait before the first retry; doubled before each next one.
     pub backoff: std::time::Duration,
+    /// Touch every healthy account with at least this much socialized loss not yet applied (quote atoms), so the
+    /// market's bankruptcy book stops counting it against the market; `None`: never.
+    pub touch_above: Option<u64>,
     rounds: u64,
 }
 
@@ -80,6 +85,7 @@ impl Keeper {
             sweep_every: 10,
             retries: 3,
             backoff: std::time::Duration::from_millis(250),
+            touch_above: None,
             rounds: 0,
         }
     }
@@ -116,7 +122,7 @@ impl Keeper {
                 continue;
             }
             match verdict(account, &market.books, &market.params, &price, now) {
-                Verdict::Healthy => {}
+                Verdict::Healthy => self.touch_if_owing(chain, *address, account, &market.books, &mut report).await,
                 Verdict::Liquidate => {
                     let ix = self.accounts.liquidate_accounts(keeper, *address, keeper_account);
                     match self.send_with_retries(chain, &[ix]).await {
@@ -167,6 +173,32 @@ impl Keeper {
             Err(error) => {
                 tracing::warn!(kind = error.kind(), %error, "crash risk unreadable");
                 None
+            }
+        }
+    }
+
+    /// With `touch_above` set, touches a healthy account whose socialized loss not yet applied reaches it.
+    async fn touch_if_owing<C: Chain>(
+        &self,
+        chain: &mut C,
+        address: Pubkey,
+        account: &MarginAccount,
+        books: &backstop_math::ledger::MarketLedger,
+        report: &mut RoundReport,
+    ) {
+        let Some(threshold) = self.touch_above else { return };
+        let owed = backstop_math::ledger::pending_social_loss(&account.balances, books).unwrap_or(0);
+        if owed == 0 || owed < threshold {
+            return;
+        }
+        match self.send_with_retries(chain, &[self.accounts.touch_account(address)]).await {
+            Ok(()) => {
+                tracing::info!(account = %address, owed, "touched");
+                report.touched.push(address);
+            }
+            Err(e) => {
+                tracing::warn!(account = %address, kind = e.kind(), error = %e, "touch failed");
+                report.failed.push(Failure::new("touch", address, &e));
             }
         }
     }

@@ -75,6 +75,10 @@ fn an_unreachable_cluster_is_a_transport_error() {
     assert_eq!(parsed["error"]["kind"], "transport");
     // Finishing a listing's book reads the book first: the same transport error, not a send.
     assert_fails(&backstop(&["extend-market-book", "--market", MARKET]), 3, "cannot reach the cluster");
+    // A touch reads the market's accounts first; its owner must be a key, and the keeper's threshold a number.
+    assert_fails(&backstop(&["touch-account", "--market", MARKET, "--owner", MARKET]), 3, "cannot reach the cluster");
+    assert_fails(&backstop(&["touch-account", "--market", MARKET, "--owner", "nobody"]), 2, "not a public key");
+    assert_fails(&backstop(&["keeper", "--market", MARKET, "--touch-above", "$1"]), 2, "$1");
 }
 
 #[test]

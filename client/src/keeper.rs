@@ -68,6 +68,20 @@ impl KeeperAccounts {
         )
     }
 
+    /// Anyone brings `margin_account` up to date (`touch_account`): its socialized loss applied, its funding settled.
+    pub fn touch_account(&self, margin_account: Pubkey) -> Instruction {
+        build(
+            backstop::accounts::TouchAccount {
+                market: self.market,
+                margin_account,
+                market_book: self.book,
+                event_authority: pda::event_authority(),
+                program: backstop::ID,
+            },
+            backstop::instruction::TouchAccount {},
+        )
+    }
+
     pub fn settle_fund_revenue(&self) -> Instruction {
         build(
             backstop::accounts::SettleFundRevenue {

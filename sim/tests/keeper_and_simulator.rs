@@ -78,6 +78,33 @@ async fn a_gap_to_bankruptcy_is_liquidated_and_covered_in_one_round() {
 }
 
 #[tokio::test]
+async fn with_touch_above_the_keeper_applies_a_socialized_loss_to_the_healthy_accounts_once() {
+    // Bob, short on a thin pool, is wiped out by a 20 % rise and liquidated; his cover socializes what the pool
+    // cannot bear over every positive balance: Alice's (long, healthy) and Carol's (idle).
+    let (env, alice, bob, carol, keeper) = backstop_tests::scenes::thin_pool_gap(1_000 * USDC, usd(120)).await;
+    let carol = carol.expect("carol");
+    let accounts: Vec<_> =
+        [&alice, &bob, &carol].iter().map(|t| pda::margin_account(&env.market, &t.pubkey())).collect();
+    let keeper_accounts = env.keeper_accounts();
+    let mut chain = InProcessChain::new(env, keeper, accounts.clone());
+    let mut keeper = Keeper::new(keeper_accounts);
+    keeper.touch_above = Some(1);
+    let first = keeper.round(&mut chain).await.expect("round");
+    assert_eq!(first.covered, vec![accounts[1]]);
+    // The round read the market before the cover: the loss is touched on the next one.
+    assert!(first.touched.is_empty());
+    let socialized = chain.env.market_state().await.cumulative_socialized;
+    assert!(socialized > 0);
+    let second = keeper.round(&mut chain).await.expect("round");
+    assert_eq!(second.touched, vec![accounts[0], accounts[2]], "Alice and Carol; Bob has nothing left");
+    assert!(second.failed.is_empty(), "{:?}", second.failed);
+    let unapplied = chain.env.market_book().await.book.social_unapplied(socialized);
+    assert!(unapplied <= 2 * backstop_math::book::SOCIAL_ROUNDING, "the book keeps only rounding: {unapplied}");
+    assert!(keeper.round(&mut chain).await.expect("round").touched.is_empty(), "once");
+    chain.env.assert_vault_matches_books().await;
+}
+
+#[tokio::test]
 async fn a_short_simulation_reconciles_with_the_fund_to_the_unit() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sol-2025-10-10-liquidation-cascade.csv");
     let series = prices::read_csv(&path).expect("series");

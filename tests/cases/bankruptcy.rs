@@ -2,8 +2,9 @@
 //! rejection.
 
 use backstop::error::BackstopError;
-use backstop::events::{BankruptcyCovered, WaterfallLayer, WaterfallStep};
+use backstop::events::{AccountTouched, BankruptcyCovered, WaterfallLayer, WaterfallStep};
 use backstop_math::ledger::SOCIAL_INDEX_ONE;
+use backstop_tests::scenes::thin_pool_gap;
 use backstop_tests::*;
 use solana_signer::Signer;
 
@@ -106,26 +107,6 @@ async fn the_market_draw_cap_limits_the_fund_per_window() {
     assert_eq!(market.cumulative_lp_clawback, DEFICIT - 5 * USDC);
     assert_eq!(market.fund_draw.drawn, 5 * USDC);
     assert_eq!(env.fund_state().await.book.balance, THOUSAND - 5 * USDC);
-}
-
-/// A thin $20 pool between Alice (9 long) and Bob (9 short), $100 each, Carol idle with `idle` (none if 0), and a
-/// keeper; the price then moves to `price` and Bob, wiped out, is liquidated into bankruptcy.
-async fn thin_pool_gap(idle: u64, price: i64) -> (Env, Actor, Actor, Option<Actor>, Actor) {
-    let mut env = Env::new().await;
-    let _lp = env.lp(20 * USDC).await;
-    let alice = env.trader(100 * USDC).await;
-    let bob = env.trader(100 * USDC).await;
-    let carol = if idle > 0 { Some(env.trader(idle).await) } else { None };
-    let keeper = env.trader(0).await;
-    // Opposite sides one unit at a time: the pool's net position never exceeds what its $20 margins.
-    for _ in 0..9 {
-        env.act(&alice, env.flow(&alice).trade(ONE)).await.expect("alice long");
-        env.act(&bob, env.flow(&bob).trade(-ONE)).await.expect("bob short");
-    }
-    env.advance(5).await;
-    env.set_price(price, 1_000_000).await;
-    env.act(&keeper, env.keeper_accounts().liquidate(keeper.pubkey(), bob.pubkey())).await.expect("liquidate bob");
-    (env, alice, bob, carol, keeper)
 }
 
 #[tokio::test]
@@ -261,4 +242,56 @@ async fn what_even_every_positive_balance_cannot_bear_is_recorded_uncovered() {
     // Alice's balance is taken entirely by the socialized loss when next touched; the rest is recorded, not paid.
     env.act(&alice, env.flow(&alice).trade(-9 * ONE)).await.expect("alice closes");
     env.assert_vault_matches_books().await;
+}
+
+#[tokio::test]
+async fn anyone_can_touch_a_dormant_account_into_its_socialized_loss_once() {
+    let (mut env, alice, bob, carol, keeper) = thin_pool_gap(THOUSAND, usd(120)).await;
+    let carol = carol.expect("carol");
+    env.act(&keeper, env.keeper_accounts().cover_bankruptcy(keeper.pubkey(), bob.pubkey())).await.expect("cover");
+    let socialized = env.market_state().await.cumulative_socialized;
+    let unapplied = env.market_book().await.book.social_unapplied(socialized);
+    assert!(unapplied > 0, "the book counts the whole loss until it is applied");
+
+    // Carol, flat and dormant: her pro-rata share, applied by the keeper, exactly as her own next touch would.
+    for actor in [&carol, &alice] {
+        let market = env.market_state().await;
+        let before = env.margin(actor).await.balances;
+        let owed = backstop_math::ledger::pending_social_loss(&before, &market.books).unwrap();
+        let expected = backstop_math::ledger::touch(&before, &market.books).unwrap().trader;
+        assert!(owed > 0);
+        let unapplied_before = env.market_book().await.book.social_unapplied(socialized);
+        let touch = env.keeper_accounts().touch_account(pda::margin_account(&env.market, &actor.pubkey()));
+        // Permissionless: the payer alone signs.
+        let events = env.simulate_events_by(&[], touch.clone()).await;
+        env.send(std::slice::from_ref(&touch), &[]).await.expect("touch");
+        let record: AccountTouched = decode_event(&events).expect("AccountTouched");
+        assert_eq!(
+            (record.owner, record.social_loss_applied, record.collateral_before, record.collateral_after),
+            (actor.pubkey(), owed, before.collateral, expected.collateral)
+        );
+        assert_eq!(env.margin(actor).await.balances, expected);
+        // The book stops counting it, less the atoms it keeps for the index's rounding.
+        let unapplied_after = env.market_book().await.book.social_unapplied(socialized);
+        assert_eq!(unapplied_after, unapplied_before - (owed - backstop_math::book::SOCIAL_ROUNDING));
+        // Once: a second touch has nothing to apply.
+        let watched = env.touched_by(actor);
+        env.assert_rejected_by(&watched, &[], touch, BackstopError::NoChange).await;
+    }
+    env.assert_vault_matches_books().await;
+    env.assert_book_agrees(&[&alice, &bob, &carol, &keeper]).await;
+}
+
+#[tokio::test]
+async fn touch_rejections_change_nothing() {
+    let (mut env, alice, keeper) = bankrupt_alice(THOUSAND).await;
+    let accounts = env.keeper_accounts();
+    let market = env.market;
+    let touch = |owner: &Actor| accounts.touch_account(pda::margin_account(&market, &owner.pubkey()));
+    // Awaiting its cover, which settles it.
+    let watched = env.touched_by(&alice);
+    env.assert_rejected_by(&watched, &[], touch(&alice), BackstopError::AccountBankrupt).await;
+    // Nothing socialized, no funding: nothing to apply.
+    let watched = env.touched_by(&keeper);
+    env.assert_rejected_by(&watched, &[], touch(&keeper), BackstopError::NoChange).await;
 }

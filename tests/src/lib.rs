@@ -11,6 +11,7 @@ pub mod env;
 pub mod fixtures;
 pub mod inspect;
 pub mod pyth;
+pub mod scenes;
 
 pub use builders::*;
 pub use env::*;

@@ -21,6 +21,11 @@ pub enum Command {
         /// Stop after this many rounds (0: run until stopped).
         #[arg(long, default_value_t = 0)]
         rounds: u64,
+        /// Also touch (`touch_account`) every healthy account with at least this much socialized loss not yet
+        /// applied, in quote atoms (1 000 000 = $1 on a 6-decimal mint), so the market's bankruptcy book stops
+        /// counting it. Off unless given.
+        #[arg(long)]
+        touch_above: Option<u64>,
     },
     /// Liquidates one account below maintenance margin; the reward is paid into your margin account.
     Liquidate {
@@ -55,6 +60,16 @@ pub enum Command {
         #[arg(long, value_parser = key)]
         treasury_token: Pubkey,
     },
+    /// Brings anyone's account up to date: its share of socialized losses applied, its funding settled. The
+    /// market's bankruptcy book counts a socialized loss against the market until every account has applied it.
+    TouchAccount {
+        /// The market's address.
+        #[arg(long, value_parser = key)]
+        market: Pubkey,
+        /// The owner of the account to touch.
+        #[arg(long, value_parser = key)]
+        owner: Pubkey,
+    },
     /// Shows the market its oracle: funding accrues, the volatility estimate and the circuit breaker see the print.
     UpdateCircuitBreaker {
         /// The market's address.
@@ -65,7 +80,9 @@ pub enum Command {
 
 pub async fn run(command: Command, session: &mut Session) -> Result<()> {
     match command {
-        Command::Keeper { market, interval, rounds } => keep(session, market, interval, rounds).await,
+        Command::Keeper { market, interval, rounds, touch_above } => {
+            keep(session, market, interval, rounds, touch_above).await
+        }
         Command::Liquidate { market, owner } => {
             let signer = session.signer();
             let liquidator = backstop_client::pda::margin_account(&market, &signer);
@@ -86,6 +103,10 @@ pub async fn run(command: Command, session: &mut Session) -> Result<()> {
             let keeper = session.chain.market_accounts(market).await?.keeper();
             session.send(&[keeper.sweep_treasury_fees(treasury_token)]).await
         }
+        Command::TouchAccount { market, owner } => {
+            let keeper = session.chain.market_accounts(market).await?.keeper();
+            session.send(&[keeper.touch_account(backstop_client::pda::margin_account(&market, &owner))]).await
+        }
         Command::UpdateCircuitBreaker { market } => {
             let oracle = session.chain.market(market).await?.oracle;
             session.send(&[backstop_client::governance::update_circuit_breaker(market, oracle)]).await
@@ -96,11 +117,18 @@ pub async fn run(command: Command, session: &mut Session) -> Result<()> {
 /// The keeper loop. A round whose own reads fail is logged and skipped; the next round tries again. With
 /// `--rounds`, the command fails if any round failed or any action in them did (losing the race to another
 /// keeper counts: the log says which), so a supervisor sees it.
-async fn keep(session: &mut Session, market: Pubkey, interval: u64, rounds: u64) -> Result<()> {
+async fn keep(
+    session: &mut Session,
+    market: Pubkey,
+    interval: u64,
+    rounds: u64,
+    touch_above: Option<u64>,
+) -> Result<()> {
     let signer = session.signer();
     let own_account = backstop_client::pda::margin_account(&market, &signer);
     session.ensure(own_account, backstop_client::create_margin_account(market, signer)).await?;
     let mut keeper = Keeper::new(session.chain.market_accounts(market).await?.keeper());
+    keeper.touch_above = touch_above;
     let (mut done, mut failed_rounds, mut failed_actions) = (0u64, 0u64, 0usize);
     let mut last_error = None;
     let mut last = json!(null);
@@ -113,6 +141,7 @@ async fn keep(session: &mut Session, market: Pubkey, interval: u64, rounds: u64)
                     scanned = report.scanned,
                     liquidated = report.liquidated.len(),
                     covered = report.covered.len(),
+                    touched = report.touched.len(),
                     failed = report.failed.len(),
                     swept = report.swept,
                     poked = report.poked,

@@ -179,6 +179,12 @@ pub mod backstop {
         instructions::update_circuit_breaker::handle_update_circuit_breaker(ctx)
     }
 
+    /// Permissionless: brings a dormant account up to date (its share of socialized losses, its funding, profit
+    /// the pool can now pay), so the bankruptcy book stops counting that loss against the market.
+    pub fn touch_account(ctx: Context<TouchAccount>) -> Result<()> {
+        instructions::touch_account::handle_touch_account(ctx)
+    }
+
     /// Governance: proposes the next authority (step one of two).
     pub fn propose_authority(ctx: Context<ProposeAuthority>, new_authority: Pubkey) -> Result<()> {
         instructions::governance::propose_authority::handle_propose_authority(ctx, new_authority)

@@ -207,4 +207,10 @@ async fn another_markets_book_is_refused() {
     let keeper = backstop_tests::builders::KeeperAccounts { book: pda::market_book(&other), ..env.keeper_accounts() };
     let bob = env.trader(THOUSAND).await;
     env.assert_rejected(&bob, keeper.liquidate(bob.pubkey(), alice.pubkey()), BackstopError::MarketMismatch).await;
+    let alices = pda::margin_account(&env.market, &alice.pubkey());
+    let watched = env.touched_by(&alice);
+    env.assert_rejected_by(&watched, &[], keeper.touch_account(alices), BackstopError::MarketMismatch).await;
+    // Alice's account named under the other market (with that market's own book).
+    let elsewhere = backstop_tests::builders::KeeperAccounts { market: other, ..keeper };
+    env.assert_rejected_by(&watched, &[], elsewhere.touch_account(alices), BackstopError::MarketMismatch).await;
 }

@@ -234,6 +234,10 @@ pub fn cover_socialized() -> Vec<Measurement> {
     let expected = one * u128::from(positive - socialized) / u128::from(positive);
     assert_eq!(u128::from(market.books.social_loss_index), expected);
     vm.act("withdraw: applies the social loss", &alice, vm.flow(&alice).withdraw(1));
+    // Carol's share applied by anyone first (the payer alone signs), then her withdrawal finds it taken.
+    let touch = vm.keeper().touch_account(backstop_client::pda::margin_account(&vm.market, &carol.pubkey()));
+    vm.measure("touch_account: a socialized loss applied", touch, &[]);
+    assert_eq!(vm.margin(&carol).balances.collateral, 945_246_187, "as in the native replay");
     vm.act("withdraw: after the cover, its share taken", &carol, vm.flow(&carol).withdraw(1));
     assert_eq!(vm.margin(&carol).balances.collateral, 945_246_187 - 1, "as in the native replay");
     vm.assert_vaults_match_books();

@@ -270,6 +270,18 @@ pub fn touch(trader: &TraderBalances, market: &MarketLedger) -> MathResult<Books
     Ok(Books { trader, market })
 }
 
+/// A touch anyone may send (`touch_account`): what the account's owner's next instruction would do first (see
+/// [`touch`]) at the funding index as it stands, no accrual and no price, so a dormant account stops weighing on
+/// its market's bankruptcy book with socialized loss it has not applied. `None` when nothing would change. Refused
+/// for an account awaiting its bankruptcy cover: the cover settles it.
+pub fn touch_dormant(trader: &TraderBalances, market: &MarketLedger) -> MathResult<Option<Books>> {
+    if trader.is_bankrupt() {
+        return Err(MathError::AccountBankrupt);
+    }
+    let books = touch(trader, market)?;
+    Ok((books.trader != *trader).then_some(books))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

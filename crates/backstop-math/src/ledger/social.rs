@@ -115,6 +115,21 @@ mod tests {
     }
 
     #[test]
+    fn anyone_may_touch_a_dormant_account_once_and_never_a_bankrupt_one() {
+        let a = holder(300);
+        let mut market =
+            MarketLedger { total_collateral: 1_000, total_positive_collateral: 1_000, ..Default::default() };
+        assert_eq!(crate::ledger::touch_dormant(&a, &market), Ok(None), "nothing to apply yet");
+        market.socialize(100).unwrap();
+        let touched = crate::ledger::touch_dormant(&a, &market).unwrap().expect("its share applied");
+        assert_eq!(touched, touch(&a, &market).unwrap());
+        assert_eq!(touched.trader.collateral, 270);
+        assert_eq!(crate::ledger::touch_dormant(&touched.trader, &touched.market), Ok(None), "applied once");
+        let bankrupt = TraderBalances { collateral: -5, ..holder(0) };
+        assert_eq!(crate::ledger::touch_dormant(&bankrupt, &market), Err(MathError::AccountBankrupt));
+    }
+
+    #[test]
     fn a_loss_beyond_every_positive_balance_takes_them_all_and_starts_an_epoch() {
         let a = holder(10);
         let mut market = MarketLedger { total_collateral: 10, total_positive_collateral: 10, ..Default::default() };

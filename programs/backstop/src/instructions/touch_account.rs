@@ -1,0 +1,65 @@
+use crate::error::{BackstopError, OrReject};
+use crate::events::{AccountTouched, EventHeader};
+use crate::state::{MarginAccount, Market, MarketBook};
+use anchor_lang::prelude::*;
+use backstop_math::ledger;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct TouchAccount<'info> {
+    #[account(mut)]
+    pub market: AccountLoader<'info, Market>,
+    /// Anyone's: the touch only applies what the account already owes or is owed.
+    #[account(mut, has_one = market @ BackstopError::MarketMismatch)]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// The market's bankruptcy book: the account's term moves, and what it applied leaves the book's bound.
+    /// checked at #book (`MarketBook::load_for`)
+    #[account(mut)]
+    pub market_book: AccountLoader<'info, MarketBook>,
+}
+
+/// Permissionless: brings a dormant account up to date (`ledger::touch_dormant`): its share of socialized losses
+/// applied, its funding settled to the market's index as it stands, profit the pool can now pay settled. Until
+/// then the bankruptcy book counts every socialized loss not yet applied in full against the market (it cannot
+/// tell whose it is), so a keeper touching accounts after a socialized loss gives capacity and adequacy back. No
+/// price is read and nothing leaves the vault. Refused when nothing would change (`NoChange`) and for an account
+/// awaiting its bankruptcy cover (`AccountBankrupt`).
+pub fn handle_touch_account(ctx: Context<TouchAccount>) -> Result<()> {
+    let clock = Clock::get()?;
+    let mut market = ctx.accounts.market.load_mut()?;
+    require!(market.is_live(), BackstopError::MarketNotLive);
+    let mut account = ctx.accounts.margin_account.load_mut()?;
+    // #book the market's own book.
+    let mut book = MarketBook::load_for(&ctx.accounts.market_book, &ctx.accounts.market.key())?;
+    let before = account.balances;
+    let ledger_before = market.books;
+    let social_loss_applied = ledger::pending_social_loss(&before, &ledger_before).or_reject()?;
+    let funding_settled = ledger::pending_funding(&before, &ledger_before).or_reject()?;
+    let books = ledger::touch_dormant(&before, &ledger_before).or_reject()?.ok_or(BackstopError::NoChange)?;
+    // A touch moves value between the account and the pool, never into or out of the vault.
+    require_eq!(
+        ledger_before.vault_liability().or_reject()?,
+        books.market.vault_liability().or_reject()?,
+        BackstopError::ConservationViolated
+    );
+    market.books = books.market;
+    account.balances = books.trader;
+    book.upkeep(&mut account.book_term, &before, &books.trader, &ledger_before)?;
+    let owner = account.owner;
+    drop((market, account, book));
+
+    crate::events::emit(
+        &ctx.accounts.event_authority,
+        &AccountTouched {
+            header: EventHeader::now(&clock),
+            market: ctx.accounts.market.key(),
+            owner,
+            social_loss_applied,
+            funding_settled,
+            collateral_before: before.collateral,
+            collateral_after: books.trader.collateral,
+            unsettled_pnl_after: books.trader.unsettled_pnl,
+        },
+    )?;
+    Ok(())
+}
