@@ -94,21 +94,33 @@ pub unsafe extern "C" fn entrypoint(input: *mut u8) -> u64 {
     const UNREAD: MaybeUninit<AccountInfo> = MaybeUninit::uninit();
     let mut accounts = [UNREAD; STACK_ACCOUNTS];
     // SAFETY: the runtime's input; `count` accounts were written.
-    let result = match unsafe { read_input(input, &mut accounts) } {
+    match unsafe { read_input(input, &mut accounts) } {
         Some((program_id, count, data)) => {
             let read = unsafe { &*(&accounts[..count] as *const [MaybeUninit<AccountInfo>] as *const [AccountInfo]) };
-            crate::entry(program_id, read, data)
+            call_program(program_id, read, data)
         }
         None => {
             let (program_id, read, data) = unsafe { anchor_lang::solana_program::entrypoint::deserialize(input) };
-            crate::entry(program_id, &read, data)
+            call_program(program_id, &read, data)
         }
-    };
-    match result {
+    }
+}
+
+/// Anchor's dispatcher in a frame of its own: the account array above fills most of the entrypoint's 4 KiB
+/// frame, and were the dispatcher inlined into it (link-time optimisation may), the two would not fit.
+#[cfg(all(feature = "lean-entrypoint", target_os = "solana"))]
+#[inline(never)]
+fn call_program<'info>(program_id: &'info Pubkey, accounts: &'info [AccountInfo<'info>], data: &'info [u8]) -> u64 {
+    match crate::entry(program_id, accounts, data) {
         Ok(()) => anchor_lang::solana_program::entrypoint::SUCCESS,
         Err(error) => error.into(),
     }
 }
+
+// The entrypoint above exists only for target_os = "solana" (both SBF routes set it); a BPF target without it would
+// build a program with no entrypoint at all, since the feature turns Anchor's off.
+#[cfg(all(feature = "lean-entrypoint", target_arch = "bpf", not(target_os = "solana")))]
+compile_error!("lean-entrypoint needs target_os = \"solana\" (scripts/build-sbf.sh or cargo build-sbf)");
 
 #[cfg(all(feature = "lean-entrypoint", target_os = "solana"))]
 anchor_lang::solana_program::entrypoint::custom_heap_default!();

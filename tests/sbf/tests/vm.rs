@@ -58,3 +58,33 @@ fn the_binary_carries_its_security_txt() {
     let marker = b"=======BEGIN SECURITY.TXT V1=======";
     assert!(binary.windows(marker.len()).any(|window| window == marker), "security.txt missing from the binary");
 }
+
+/// The deployed entrypoint (`lean-entrypoint`) on the inputs the scenarios never send: an account named twice, and
+/// more accounts than its 64 stack slots (they go to the SDK's reader).
+#[test]
+fn the_entrypoint_reads_repeated_accounts_and_more_than_its_stack_holds() {
+    use anchor_lang::solana_program::instruction::AccountMeta;
+    use solana_transaction::{InstructionError, TransactionError};
+    use backstop::error::BackstopError;
+    let mut vm = backstop_sbf::vm::Vm::listed(backstop_sbf::default_params());
+    let market = vm.market;
+    // The market and its book named twice: read as the same accounts, refused by name by the program.
+    let twice = vm.keeper().fund_health(&[market, market]);
+    let refused: u32 = BackstopError::InvalidMarketList.into();
+    match vm.send(twice, &[]) {
+        Err(TransactionError::InstructionError(_, InstructionError::Custom(code))) => {
+            assert_eq!(code, refused)
+        }
+        other => panic!("expected InvalidMarketList, got {other:?}"),
+    }
+    assert!(vm.send(vm.keeper().fund_health(&[market]), &[]).is_ok(), "once: the view runs");
+    // 70 accounts: the oracle poke with the market repeated past the stack's 64 slots, read by the SDK's reader.
+    vm.advance(5);
+    vm.set_price(backstop_sbf::usd(101), 1_000_000);
+    let mut poke = backstop_client::governance::update_circuit_breaker(market, vm.oracle);
+    poke.accounts.extend((0..66).map(|_| AccountMeta::new_readonly(market, false)));
+    assert_eq!(poke.accounts.len(), 70);
+    assert!(vm.send(poke, &[]).is_ok(), "beyond 64 accounts the instruction runs as ever");
+    // The print was absorbed (PRICE_PRECISION, six decimals; the fixture publishes eight).
+    assert_eq!(vm.market_state().last_oracle_price, backstop_sbf::usd(101) / 100);
+}
