@@ -25,6 +25,12 @@ pub trait Chain {
     /// The key that signs and collects rewards.
     fn keeper(&self) -> Pubkey;
 
+    /// Recent prioritization fees (micro-lamports per unit) paid by transactions writing `accounts`, one per recent
+    /// slot (`getRecentPrioritizationFees`); none where the chain has no fee market.
+    async fn recent_prioritization_fees(&mut self, _accounts: &[Pubkey]) -> ChainResult<Vec<u64>> {
+        Ok(Vec::new())
+    }
+
     async fn market(&mut self, market: Pubkey) -> ChainResult<Market> {
         let (data, owner) = self.account(market).await?.ok_or_else(|| missing("market", market))?;
         read(&data, &owner).map_err(|e| Error::Account(format!("market {market}: {e}")))

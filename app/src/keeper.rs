@@ -5,7 +5,9 @@
 use crate::chain::Chain;
 use crate::error::Result;
 use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
 use backstop::state::MarginAccount;
+use backstop_client::compute::{self, UnitPrice};
 use backstop_client::keeper::{verdict, Verdict};
 use backstop_client::read::read;
 use backstop_client::{pda, KeeperAccounts};
@@ -74,6 +76,12 @@ pub struct Keeper {
     /// Touch every healthy account with at least this much socialized loss not yet applied (quote atoms), so the
     /// market's bankruptcy book stops counting it against the market; `None`: never.
     pub touch_above: Option<u64>,
+    /// How each transaction bids for compute: a unit limit from the measured table (`backstop_client::compute`) and
+    /// this unit price, read once a round; `None`: no compute-budget instructions (the laboratory's bank, which
+    /// does not meter the native program as the cluster meters the binary).
+    pub unit_price: Option<UnitPrice>,
+    /// The unit price this round bids (micro-lamports per unit).
+    price: u64,
     rounds: u64,
 }
 
@@ -86,6 +94,8 @@ impl Keeper {
             retries: 3,
             backoff: std::time::Duration::from_millis(250),
             touch_above: None,
+            unit_price: None,
+            price: 0,
             rounds: 0,
         }
     }
@@ -94,11 +104,12 @@ impl Keeper {
     /// which the program makes harmless: the account is then no longer liquidatable or bankrupt).
     pub async fn round<C: Chain>(&mut self, chain: &mut C) -> Result<RoundReport> {
         self.rounds += 1;
+        self.price = self.round_price(chain).await;
         let keeper = chain.keeper();
         // First show the market its oracle: funding accrues, the variance estimate and the breaker see the print
         // even when nobody trades (a refused poke, e.g. a stale print, does not stop the round).
         let poke = backstop_client::governance::update_circuit_breaker(self.market, self.accounts.oracle);
-        let poked = self.send_with_retries(chain, &[poke]).await.is_ok();
+        let poked = self.send(chain, "update_circuit_breaker", poke).await.is_ok();
         let market = chain.market(self.market).await?;
         let price = chain.oracle_price(&market).await?;
         let now = chain.now().await?;
@@ -125,7 +136,7 @@ impl Keeper {
                 Verdict::Healthy => self.touch_if_owing(chain, *address, account, &market.books, &mut report).await,
                 Verdict::Liquidate => {
                     let ix = self.accounts.liquidate_accounts(keeper, *address, keeper_account);
-                    match self.send_with_retries(chain, &[ix]).await {
+                    match self.send(chain, "liquidate", ix).await {
                         Ok(()) => {
                             tracing::info!(account = %address, "liquidated");
                             report.liquidated.push(*address);
@@ -149,7 +160,8 @@ impl Keeper {
         if self.sweep_every > 0 && self.rounds.is_multiple_of(self.sweep_every) {
             let books = chain.market(self.market).await?.books;
             if books.fund_fee_accrued + books.fund_penalty_accrued > 0 {
-                report.swept = self.send_with_retries(chain, &[self.accounts.settle_fund_revenue()]).await.is_ok();
+                report.swept =
+                    self.send(chain, "settle_fund_revenue", self.accounts.settle_fund_revenue()).await.is_ok();
             }
         }
         Ok(report)
@@ -191,7 +203,7 @@ impl Keeper {
         if owed == 0 || owed < threshold {
             return;
         }
-        match self.send_with_retries(chain, &[self.accounts.touch_account(address)]).await {
+        match self.send(chain, "touch_account", self.accounts.touch_account(address)).await {
             Ok(()) => {
                 tracing::info!(account = %address, owed, "touched");
                 report.touched.push(address);
@@ -205,7 +217,7 @@ impl Keeper {
 
     async fn cover<C: Chain>(&self, chain: &mut C, address: Pubkey, owner: Pubkey, report: &mut RoundReport) {
         let ix = self.accounts.cover_bankruptcy(chain.keeper(), owner);
-        match self.send_with_retries(chain, &[ix]).await {
+        match self.send(chain, "cover_bankruptcy", ix).await {
             Ok(()) => {
                 tracing::info!(account = %address, "covered");
                 report.covered.push(address);
@@ -215,6 +227,33 @@ impl Keeper {
                 report.failed.push(Failure::new("cover", address, &e));
             }
         }
+    }
+
+    /// The unit price this round bids: fixed, or the chosen percentile of the fees recently paid to write the
+    /// market and its book (what every liquidation writes), capped. Unreadable fees bid the cap: in a congested
+    /// crash a liquidation that does not land costs the fund more than the fee.
+    async fn round_price<C: Chain>(&self, chain: &mut C) -> u64 {
+        match self.unit_price {
+            None => 0,
+            Some(UnitPrice::Fixed(price)) => price,
+            Some(recent @ UnitPrice::Recent { max, .. }) => {
+                match chain.recent_prioritization_fees(&[self.market, self.accounts.book]).await {
+                    Ok(fees) => recent.price(&fees),
+                    Err(error) => {
+                        tracing::warn!(kind = error.kind(), %error, max, "recent fees unreadable: bidding the cap");
+                        max
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends `instruction` (a Backstop `kind`) behind the round's compute budget, with retries.
+    async fn send<C: Chain>(&self, chain: &mut C, kind: &'static str, instruction: Instruction) -> Result<()> {
+        let limit = self.unit_price.and_then(|_| compute::unit_limit(&[kind]));
+        let mut instructions = limit.map(|limit| compute::budget(limit, self.price)).unwrap_or_default();
+        instructions.push(instruction);
+        self.send_with_retries(chain, &instructions).await
     }
 
     /// Sends, and sends again with exponential backoff while the failure is transient (a dropped connection, an
@@ -248,10 +287,19 @@ mod tests {
     use anchor_lang::solana_program::instruction::Instruction;
     use backstop::state::MarginAccount;
 
-    /// A cluster whose sends fail with the scripted errors first, then succeed; it counts the sends.
+    /// A cluster whose sends fail with the scripted errors first, then succeed; it counts the sends and keeps what
+    /// each carried, and reports `fees` as its recent prioritization fees (`None`: unreadable).
     struct Flaky {
         failures: Vec<Error>,
         sends: usize,
+        sent: Vec<Vec<Instruction>>,
+        fees: Option<Vec<u64>>,
+    }
+
+    impl Flaky {
+        fn new(failures: Vec<Error>) -> Self {
+            Self { failures, sends: 0, sent: Vec::new(), fees: None }
+        }
     }
 
     impl Chain for Flaky {
@@ -264,8 +312,9 @@ mod tests {
         async fn margin_accounts(&mut self, _: Pubkey) -> Result<Vec<(Pubkey, MarginAccount)>> {
             Ok(Vec::new())
         }
-        async fn send(&mut self, _: &[Instruction]) -> Result<()> {
+        async fn send(&mut self, instructions: &[Instruction]) -> Result<()> {
             self.sends += 1;
+            self.sent.push(instructions.to_vec());
             if self.failures.is_empty() {
                 Ok(())
             } else {
@@ -274,6 +323,9 @@ mod tests {
         }
         fn keeper(&self) -> Pubkey {
             Pubkey::default()
+        }
+        async fn recent_prioritization_fees(&mut self, _: &[Pubkey]) -> Result<Vec<u64>> {
+            self.fees.clone().ok_or_else(|| Error::Transport("fees unavailable".to_string()))
         }
     }
 
@@ -297,11 +349,11 @@ mod tests {
     #[tokio::test]
     async fn transient_failures_are_sent_again_with_backoff_up_to_the_retry_limit() {
         let keeper = keeper();
-        let mut chain = Flaky { failures: vec![dropped(), dropped()], sends: 0 };
+        let mut chain = Flaky::new(vec![dropped(), dropped()]);
         assert!(keeper.send_with_retries(&mut chain, &[]).await.is_ok());
         assert_eq!(chain.sends, 3, "two failures, then the send that landed");
 
-        let mut down = Flaky { failures: vec![dropped(), dropped(), dropped(), dropped(), dropped()], sends: 0 };
+        let mut down = Flaky::new(vec![dropped(), dropped(), dropped(), dropped(), dropped()]);
         let error = keeper.send_with_retries(&mut down, &[]).await.expect_err("gives up");
         assert_eq!(error.kind(), "transport");
         assert_eq!(down.sends, 1 + keeper.retries as usize, "the first send and `retries` more");
@@ -311,9 +363,37 @@ mod tests {
     async fn a_refusal_by_the_program_is_never_sent_again() {
         let keeper = keeper();
         let refused = Error::Program { code: 6000, name: "NotLiquidatable".into(), message: "healthy".into() };
-        let mut chain = Flaky { failures: vec![refused], sends: 0 };
+        let mut chain = Flaky::new(vec![refused]);
         let error = keeper.send_with_retries(&mut chain, &[]).await.expect_err("refused");
         assert_eq!(error.kind(), "program");
         assert_eq!(chain.sends, 1);
+    }
+
+    #[tokio::test]
+    async fn each_send_asks_for_its_measured_units_and_bids_the_rounds_price() {
+        let mut keeper = keeper();
+        let liquidate =
+            keeper.accounts.liquidate_accounts(Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique());
+        // No bid configured (the laboratory): the instruction alone.
+        let mut chain = Flaky::new(Vec::new());
+        keeper.send(&mut chain, "liquidate", liquidate.clone()).await.expect("sent");
+        assert_eq!(chain.sent[0], vec![liquidate.clone()]);
+
+        // The median of the recent fees, under the cap.
+        keeper.unit_price = Some(UnitPrice::Recent { percentile: 50, max: 1_000 });
+        chain.fees = Some(vec![40, 10, 30, 20]);
+        keeper.price = keeper.round_price(&mut chain).await;
+        assert_eq!(keeper.price, 20);
+        keeper.send(&mut chain, "liquidate", liquidate.clone()).await.expect("sent");
+        let limit = compute::unit_limit(&["liquidate"]).expect("measured");
+        let mut expected = compute::budget(limit, 20);
+        expected.push(liquidate.clone());
+        assert_eq!(chain.sent[1], expected);
+
+        // Fees the cluster will not give: the cap. A fixed price: itself.
+        chain.fees = None;
+        assert_eq!(keeper.round_price(&mut chain).await, 1_000);
+        keeper.unit_price = Some(UnitPrice::Fixed(7));
+        assert_eq!(keeper.round_price(&mut chain).await, 7);
     }
 }

@@ -181,4 +181,9 @@ impl Chain for RpcChain {
     fn keeper(&self) -> Pubkey {
         self.payer.pubkey()
     }
+
+    async fn recent_prioritization_fees(&mut self, accounts: &[Pubkey]) -> ChainResult<Vec<u64>> {
+        let fees = self.client.get_recent_prioritization_fees(accounts).await.map_err(classify)?;
+        Ok(fees.into_iter().map(|fee| fee.prioritization_fee).collect())
+    }
 }

@@ -79,6 +79,13 @@ fn an_unreachable_cluster_is_a_transport_error() {
     assert_fails(&backstop(&["touch-account", "--market", MARKET, "--owner", MARKET]), 3, "cannot reach the cluster");
     assert_fails(&backstop(&["touch-account", "--market", MARKET, "--owner", "nobody"]), 2, "not a public key");
     assert_fails(&backstop(&["keeper", "--market", MARKET, "--touch-above", "$1"]), 2, "$1");
+    // A percentile bid needs its cap, and a fixed price excludes it; a percentile is 0..=100.
+    assert_fails(&backstop(&["keeper", "--market", MARKET, "--unit-price-percentile", "90"]), 2, "unit-price-max");
+    let both =
+        ["keeper", "--market", MARKET, "--unit-price", "5", "--unit-price-percentile", "90", "--unit-price-max", "9"];
+    assert_fails(&backstop(&both), 2, "cannot be used with");
+    let above = ["keeper", "--market", MARKET, "--unit-price-percentile", "101", "--unit-price-max", "9"];
+    assert_fails(&backstop(&above), 2, "101");
 }
 
 #[test]

@@ -227,9 +227,11 @@ pub fn extend_market_book(market: Pubkey, payer: Pubkey) -> Instruction {
 }
 
 pub mod accounts;
+pub mod compute;
 pub mod flows;
 pub mod governance;
 pub mod keeper;
+mod measured_units;
 pub mod oracle;
 pub mod presets;
 pub mod read;

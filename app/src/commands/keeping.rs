@@ -26,6 +26,8 @@ pub enum Command {
         /// counting it. Off unless given.
         #[arg(long)]
         touch_above: Option<u64>,
+        #[command(flatten)]
+        bid: Bid,
     },
     /// Liquidates one account below maintenance margin; the reward is paid into your margin account.
     Liquidate {
@@ -78,10 +80,37 @@ pub enum Command {
     },
 }
 
+/// How the keeper bids for compute. Every transaction sets its unit limit from the binary's measured table with a
+/// margin (`backstop_client::compute`); the unit price is fixed or follows the cluster's recent fees.
+#[derive(clap::Args)]
+pub struct Bid {
+    /// Micro-lamports per compute unit bid for priority (0: none).
+    #[arg(long, default_value_t = 0, conflicts_with = "unit_price_percentile")]
+    unit_price: u64,
+    /// Bid this percentile (0-100) of the fees recently paid to write the market and its book, read each round.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100), requires = "unit_price_max")]
+    unit_price_percentile: Option<u8>,
+    /// The most to bid with --unit-price-percentile, micro-lamports per unit (also the bid when the fees cannot be
+    /// read).
+    #[arg(long, requires = "unit_price_percentile")]
+    unit_price_max: Option<u64>,
+}
+
+impl Bid {
+    fn unit_price(&self) -> backstop_client::compute::UnitPrice {
+        use backstop_client::compute::UnitPrice;
+        match (self.unit_price_percentile, self.unit_price_max) {
+            (Some(percentile), Some(max)) => UnitPrice::Recent { percentile, max },
+            _ => UnitPrice::Fixed(self.unit_price),
+        }
+    }
+}
+
 pub async fn run(command: Command, session: &mut Session) -> Result<()> {
     match command {
-        Command::Keeper { market, interval, rounds, touch_above } => {
-            keep(session, market, interval, rounds, touch_above).await
+        Command::Keeper { market, interval, rounds, touch_above, bid } => {
+            let options = KeeperOptions { touch_above, unit_price: bid.unit_price() };
+            keep(session, market, interval, rounds, options).await
         }
         Command::Liquidate { market, owner } => {
             let signer = session.signer();
@@ -117,18 +146,19 @@ pub async fn run(command: Command, session: &mut Session) -> Result<()> {
 /// The keeper loop. A round whose own reads fail is logged and skipped; the next round tries again. With
 /// `--rounds`, the command fails if any round failed or any action in them did (losing the race to another
 /// keeper counts: the log says which), so a supervisor sees it.
-async fn keep(
-    session: &mut Session,
-    market: Pubkey,
-    interval: u64,
-    rounds: u64,
+/// What the keeper command sets on the keeper beyond its market and pace.
+struct KeeperOptions {
     touch_above: Option<u64>,
-) -> Result<()> {
+    unit_price: backstop_client::compute::UnitPrice,
+}
+
+async fn keep(session: &mut Session, market: Pubkey, interval: u64, rounds: u64, options: KeeperOptions) -> Result<()> {
     let signer = session.signer();
     let own_account = backstop_client::pda::margin_account(&market, &signer);
     session.ensure(own_account, backstop_client::create_margin_account(market, signer)).await?;
     let mut keeper = Keeper::new(session.chain.market_accounts(market).await?.keeper());
-    keeper.touch_above = touch_above;
+    keeper.touch_above = options.touch_above;
+    keeper.unit_price = Some(options.unit_price);
     let (mut done, mut failed_rounds, mut failed_actions) = (0u64, 0u64, 0usize);
     let mut last_error = None;
     let mut last = json!(null);

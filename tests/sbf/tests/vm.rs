@@ -88,3 +88,28 @@ fn the_entrypoint_reads_repeated_accounts_and_more_than_its_stack_holds() {
     // The print was absorbed (PRICE_PRECISION, six decimals; the fixture publishes eight).
     assert_eq!(vm.market_state().last_oracle_price, backstop_sbf::usd(101) / 100);
 }
+
+/// The compute-unit limit clients set from `client/src/measured_units.rs` (its measured most plus the margin) covers
+/// every case the binary runs now; rewrite the table with `cu-bench --write-docs` when an instruction grows.
+/// (Within the margin, the table may lag a run: an `extend_market_book` varies by a few dozen units with its keys.)
+#[test]
+fn the_measured_units_cover_the_binary() {
+    use backstop_client::compute::{unit_limit, BUDGET_INSTRUCTION_UNITS};
+    for scenario in scenarios::ALL {
+        for measurement in (scenario.run)() {
+            let instruction = measurement.label.split(": ").next().unwrap_or_default();
+            if instruction.starts_with("create_") || instruction.starts_with("initialize_") {
+                continue;
+            }
+            let limit = unit_limit(&[instruction])
+                .unwrap_or_else(|| panic!("{instruction} is not in client/src/measured_units.rs"));
+            let available = u64::from(limit - BUDGET_INSTRUCTION_UNITS);
+            assert!(
+                measurement.compute_units <= available,
+                "{}: {} units, over the {available} a client asks for: run cu-bench --write-docs",
+                measurement.label,
+                measurement.compute_units
+            );
+        }
+    }
+}
