@@ -20,7 +20,7 @@ pub const MEASURED: &[(&str, u32)] = &[
     ("stake", 5460),
     ("sweep_treasury_fees", 4781),
     ("touch_account", 4325),
-    ("trade", 11930),
+    ("trade", 11857),
     ("unstake", 7426),
     ("update_circuit_breaker", 2371),
     ("update_fund_params", 2620),

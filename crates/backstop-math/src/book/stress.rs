@@ -3,7 +3,6 @@
 use crate::dynamic::volatility_ppm;
 use crate::error::MathResult;
 use crate::params::MarketParams;
-use crate::safe_math::div_ceil;
 
 /// Adequacy of exactly one: the fund holds the stressed deficit.
 pub const ADEQUACY_ONE_BPS: u64 = 10_000;
@@ -39,9 +38,10 @@ fn at_the_floor(params: &MarketParams, variance_rate: u64) -> bool {
 
 fn shock_from_volatility(params: &MarketParams, variance_rate: u64) -> MathResult<u32> {
     let sigma_ppm = volatility_ppm(variance_rate, params.stress_horizon_secs)?;
-    let shock_ppm = div_ceil(i128::from(sigma_ppm) * i128::from(params.stress_sigmas_tenths), 10)?;
-    let shock_bps = div_ceil(shock_ppm, 100)?;
-    let clamped = shock_bps.clamp(i128::from(params.stress_shock_floor_bps), i128::from(params.stress_shock_cap_bps));
+    // ⌈σ·tenths / 10⌉ ppm, then ⌈/ 100⌉ bps: ⌈σ·tenths / 1 000⌉, in 64 bits (a σ past them is past every cap).
+    let shock_bps =
+        sigma_ppm.checked_mul(u64::from(params.stress_sigmas_tenths)).map_or(u64::MAX, |x| x.div_ceil(1_000));
+    let clamped = shock_bps.clamp(u64::from(params.stress_shock_floor_bps), u64::from(params.stress_shock_cap_bps));
     Ok(u32::try_from(clamped).unwrap_or(params.stress_shock_cap_bps))
 }
 
@@ -93,6 +93,13 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The shock's two ceilings (ppm, then bps) are one ceiling of the product over 1 000.
+        #[test]
+        fn the_shock_rounds_up_once_as_it_did_twice(sigma in 0u64..100_000_000, tenths in 1u64..=100) {
+            let twice = (sigma * tenths).div_ceil(10).div_ceil(100);
+            proptest::prop_assert_eq!((sigma * tenths).div_ceil(1_000), twice);
+        }
+
         #[test]
         fn a_calm_market_skips_the_square_root_with_the_same_answer(
             rate in 0u64..50_000_000_000_000,
