@@ -208,6 +208,10 @@ impl Keeper {
                 tracing::info!(account = %address, owed, "touched");
                 report.touched.push(address);
             }
+            // Another keeper (or the owner) applied it first: nothing is lost.
+            Err(crate::error::Error::Program { name, .. }) if name == "NoChange" => {
+                tracing::debug!(account = %address, "already touched");
+            }
             Err(e) => {
                 tracing::warn!(account = %address, kind = e.kind(), error = %e, "touch failed");
                 report.failed.push(Failure::new("touch", address, &e));

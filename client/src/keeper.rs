@@ -68,7 +68,7 @@ impl KeeperAccounts {
         )
     }
 
-    /// Anyone brings `margin_account` up to date (`touch_account`): its socialized loss applied, its funding settled.
+    /// Anyone applies `margin_account`'s share of socialized losses (`touch_account`).
     pub fn touch_account(&self, margin_account: Pubkey) -> Instruction {
         build(
             backstop::accounts::TouchAccount {

@@ -4,6 +4,7 @@
 use backstop::error::BackstopError;
 use backstop::events::{AccountTouched, BankruptcyCovered, WaterfallLayer, WaterfallStep};
 use backstop_math::ledger::SOCIAL_INDEX_ONE;
+use backstop_math::margin::TraderBalances;
 use backstop_tests::scenes::thin_pool_gap;
 use backstop_tests::*;
 use solana_signer::Signer;
@@ -258,8 +259,20 @@ async fn anyone_can_touch_a_dormant_account_into_its_socialized_loss_once() {
         let market = env.market_state().await;
         let before = env.margin(actor).await.balances;
         let owed = backstop_math::ledger::pending_social_loss(&before, &market.books).unwrap();
-        let expected = backstop_math::ledger::touch(&before, &market.books).unwrap().trader;
+        let expected = backstop_math::ledger::touch_dormant(&before, &market.books).unwrap().expect("owes").trader;
         assert!(owed > 0);
+        // Only the loss: the rest of the account as it was.
+        assert_eq!(expected.collateral, before.collateral - i64::try_from(owed).unwrap());
+        let (index, epoch) = (expected.social_loss_index, expected.social_loss_epoch);
+        assert_eq!(
+            expected,
+            TraderBalances {
+                collateral: expected.collateral,
+                social_loss_index: index,
+                social_loss_epoch: epoch,
+                ..before
+            }
+        );
         let unapplied_before = env.market_book().await.book.social_unapplied(socialized);
         let touch = env.keeper_accounts().touch_account(pda::margin_account(&env.market, &actor.pubkey()));
         // Permissionless: the payer alone signs.
@@ -280,6 +293,33 @@ async fn anyone_can_touch_a_dormant_account_into_its_socialized_loss_once() {
     }
     env.assert_vault_matches_books().await;
     env.assert_book_agrees(&[&alice, &bob, &carol, &keeper]).await;
+}
+
+#[tokio::test]
+async fn a_touch_never_pays_a_claim_so_it_cannot_widen_a_covers_base() {
+    // The review's M-1: a touch that paid a dormant claim into collateral just before a socializing cover widened
+    // the base the cover spreads the loss over, moving loss onto the claim's holder. A touch applies only loss.
+    let (mut env, alice, bob, carol, keeper) = thin_pool_gap(THOUSAND, usd(120)).await;
+    let carol = carol.expect("carol");
+    // Alice takes her profit off the thin pool: what it cannot pay stays her claim.
+    env.act(&alice, env.flow(&alice).trade(-9 * ONE)).await.expect("alice closes");
+    let claim = env.margin(&alice).await.balances.unsettled_pnl;
+    assert!(claim > 0, "the pool owes Alice a claim");
+    let market = env.market;
+    let touch = |owner: &Actor| env.keeper_accounts().touch_account(pda::margin_account(&market, &owner.pubkey()));
+    let (alice_touch, carol_touch) = (touch(&alice), touch(&carol));
+    // Nothing socialized yet: nothing to apply, and her claim is not paid by anyone's touch.
+    let watched = env.touched_by(&alice);
+    env.assert_rejected_by(&watched, &[], alice_touch.clone(), BackstopError::NoChange).await;
+    let base = env.market_state().await.books.total_positive_collateral;
+    env.act(&keeper, env.keeper_accounts().cover_bankruptcy(keeper.pubkey(), bob.pubkey())).await.expect("cover");
+    let socialized = env.market_state().await.cumulative_socialized;
+    assert!(socialized > 0 && socialized <= base);
+    // After the cover, the touch applies her share of the loss and leaves the claim a claim.
+    env.send(std::slice::from_ref(&alice_touch), &[]).await.expect("touch alice");
+    env.send(std::slice::from_ref(&carol_touch), &[]).await.expect("touch carol");
+    assert_eq!(env.margin(&alice).await.balances.unsettled_pnl, claim);
+    env.assert_vault_matches_books().await;
 }
 
 #[tokio::test]

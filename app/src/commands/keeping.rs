@@ -62,8 +62,8 @@ pub enum Command {
         #[arg(long, value_parser = key)]
         treasury_token: Pubkey,
     },
-    /// Brings anyone's account up to date: its share of socialized losses applied, its funding settled. The
-    /// market's bankruptcy book counts a socialized loss against the market until every account has applied it.
+    /// Applies anyone's share of socialized losses to their account. The market's bankruptcy book counts a
+    /// socialized loss against the market until every account has applied it.
     TouchAccount {
         /// The market's address.
         #[arg(long, value_parser = key)]

@@ -87,19 +87,17 @@ pub enum CollateralDirection {
     Withdraw,
 }
 
-/// A dormant account brought up to date by anyone (`touch_account`). precision of amounts: QUOTE_PRECISION.
+/// A dormant account's share of socialized losses applied by anyone (`touch_account`). precision of amounts:
+/// QUOTE_PRECISION.
 #[event]
 pub struct AccountTouched {
     pub header: EventHeader,
     pub market: Pubkey,
     pub owner: Pubkey,
-    /// Its share of socialized losses, taken from its collateral.
+    /// Its share of the losses socialized since its last touch, taken from its collateral (nothing else moves).
     pub social_loss_applied: u64,
-    /// Funding settled to the market's index (positive: the account paid the pool).
-    pub funding_settled: i64,
     pub collateral_before: i64,
     pub collateral_after: i64,
-    pub unsettled_pnl_after: u64,
 }
 
 /// One fill against the pool.

@@ -179,8 +179,8 @@ pub mod backstop {
         instructions::update_circuit_breaker::handle_update_circuit_breaker(ctx)
     }
 
-    /// Permissionless: brings a dormant account up to date (its share of socialized losses, its funding, profit
-    /// the pool can now pay), so the bankruptcy book stops counting that loss against the market.
+    /// Permissionless: applies a dormant account's share of socialized losses, so the bankruptcy book stops counting
+    /// that loss against the market.
     pub fn touch_account(ctx: Context<TouchAccount>) -> Result<()> {
         instructions::touch_account::handle_touch_account(ctx)
     }

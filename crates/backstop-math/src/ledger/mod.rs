@@ -270,16 +270,20 @@ pub fn touch(trader: &TraderBalances, market: &MarketLedger) -> MathResult<Books
     Ok(Books { trader, market })
 }
 
-/// A touch anyone may send (`touch_account`): what the account's owner's next instruction would do first (see
-/// [`touch`]) at the funding index as it stands, no accrual and no price, so a dormant account stops weighing on
-/// its market's bankruptcy book with socialized loss it has not applied. `None` when nothing would change. Refused
-/// for an account awaiting its bankruptcy cover: the cover settles it.
+/// A touch anyone may send (`touch_account`): the account's share of the losses socialized since its last touch,
+/// applied (the market's totals already count it), so a dormant account stops weighing on its market's
+/// bankruptcy book. Only that: funding and claims settle in the owner's own instructions. (A claim paid into
+/// collateral by someone else's touch just before a cover widens the base that cover socializes over, moving loss
+/// onto the claim's holder; a funding payment its payer cannot meet becomes a deficit that lowers the pool's value
+/// before a cover or an LP exit: the review of this instruction, M-1 and L-1.) `None` when nothing would be
+/// applied. Refused for an account awaiting its bankruptcy cover: the cover settles it.
 pub fn touch_dormant(trader: &TraderBalances, market: &MarketLedger) -> MathResult<Option<Books>> {
     if trader.is_bankrupt() {
         return Err(MathError::AccountBankrupt);
     }
-    let books = touch(trader, market)?;
-    Ok((books.trader != *trader).then_some(books))
+    let mut after = *trader;
+    market.apply_social_loss(&mut after)?;
+    Ok((after.collateral != trader.collateral).then_some(Books { trader: after, market: *market }))
 }
 
 #[cfg(test)]

@@ -122,8 +122,13 @@ mod tests {
         assert_eq!(crate::ledger::touch_dormant(&a, &market), Ok(None), "nothing to apply yet");
         market.socialize(100).unwrap();
         let touched = crate::ledger::touch_dormant(&a, &market).unwrap().expect("its share applied");
-        assert_eq!(touched, touch(&a, &market).unwrap());
-        assert_eq!(touched.trader.collateral, 270);
+        assert_eq!((touched.trader.collateral, touched.market), (270, market), "the totals already count it");
+        // Only the loss: a claim stays a claim, unpaid (it would widen the next cover's base), funding unsettled.
+        let claimant = TraderBalances { unsettled_pnl: 50, funding_index: 7, ..a };
+        let pool = MarketLedger { pool_balance: 1_000, total_unsettled_pnl: 50, ..market };
+        let touched_claimant = crate::ledger::touch_dormant(&claimant, &pool).unwrap().expect("applied");
+        assert_eq!(touched_claimant.trader, TraderBalances { unsettled_pnl: 50, funding_index: 7, ..touched.trader });
+        assert_eq!(touched_claimant.market, pool);
         assert_eq!(crate::ledger::touch_dormant(&touched.trader, &touched.market), Ok(None), "applied once");
         let bankrupt = TraderBalances { collateral: -5, ..holder(0) };
         assert_eq!(crate::ledger::touch_dormant(&bankrupt, &market), Err(MathError::AccountBankrupt));

@@ -9,7 +9,7 @@ use backstop_math::ledger;
 pub struct TouchAccount<'info> {
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
-    /// Anyone's: the touch only applies what the account already owes or is owed.
+    /// Anyone's: the touch only applies the socialized loss the account already owes.
     #[account(mut, has_one = market @ BackstopError::MarketMismatch)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
     /// The market's bankruptcy book: the account's term moves, and what it applied leaves the book's bound.
@@ -18,12 +18,13 @@ pub struct TouchAccount<'info> {
     pub market_book: AccountLoader<'info, MarketBook>,
 }
 
-/// Permissionless: brings a dormant account up to date (`ledger::touch_dormant`): its share of socialized losses
-/// applied, its funding settled to the market's index as it stands, profit the pool can now pay settled. Until
-/// then the bankruptcy book counts every socialized loss not yet applied in full against the market (it cannot
-/// tell whose it is), so a keeper touching accounts after a socialized loss gives capacity and adequacy back. No
-/// price is read and nothing leaves the vault. Refused when nothing would change (`NoChange`) and for an account
-/// awaiting its bankruptcy cover (`AccountBankrupt`).
+/// Permissionless: applies a dormant account's share of the losses socialized since its last touch
+/// (`ledger::touch_dormant`). Until then the bankruptcy book counts every socialized loss not yet applied in full
+/// against the market (it cannot tell whose it is), so a keeper touching accounts after a socialized loss gives
+/// capacity and adequacy back. Only the loss: funding and claims settle in the owner's own instructions (paid by
+/// someone else's touch, they could move loss between accounts before a cover). No price is read, the market's
+/// totals already count the loss, and nothing leaves the vault. Refused when there is nothing to apply
+/// (`NoChange`) and for an account awaiting its bankruptcy cover (`AccountBankrupt`).
 pub fn handle_touch_account(ctx: Context<TouchAccount>) -> Result<()> {
     let clock = Clock::get()?;
     let mut market = ctx.accounts.market.load_mut()?;
@@ -34,9 +35,8 @@ pub fn handle_touch_account(ctx: Context<TouchAccount>) -> Result<()> {
     let before = account.balances;
     let ledger_before = market.books;
     let social_loss_applied = ledger::pending_social_loss(&before, &ledger_before).or_reject()?;
-    let funding_settled = ledger::pending_funding(&before, &ledger_before).or_reject()?;
     let books = ledger::touch_dormant(&before, &ledger_before).or_reject()?.ok_or(BackstopError::NoChange)?;
-    // A touch moves value between the account and the pool, never into or out of the vault.
+    // The market's totals already count the loss: the vault owes what it did.
     require_eq!(
         ledger_before.vault_liability().or_reject()?,
         books.market.vault_liability().or_reject()?,
@@ -55,10 +55,8 @@ pub fn handle_touch_account(ctx: Context<TouchAccount>) -> Result<()> {
             market: ctx.accounts.market.key(),
             owner,
             social_loss_applied,
-            funding_settled,
             collateral_before: before.collateral,
             collateral_after: books.trader.collateral,
-            unsettled_pnl_after: books.trader.unsettled_pnl,
         },
     )?;
     Ok(())
