@@ -1,6 +1,8 @@
 //! The keeper: scans a market's margin accounts, computes health off-chain with the program's own math, and
-//! sends `liquidate` for every liquidatable account, then `cover_bankruptcy` for every bankrupt one, and sweeps
-//! fund revenue now and then. One instruction per account: a cascade of K costs K.
+//! sends `liquidate` for every liquidatable account, then `cover_bankruptcy` for every bankrupt one, with
+//! `touch_above` a `touch_account` for every healthy account owing that much socialized loss, and sweeps fund
+//! revenue now and then; each transaction bids for compute (`unit_price`). One instruction per account: a cascade
+//! of K costs K.
 
 use crate::chain::Chain;
 use crate::error::Result;

@@ -3,8 +3,8 @@
 //! priority, fixed or read from the cluster's recent prioritization fees and capped by the operator.
 //!
 //! Why a limit: a transaction without one reserves 200,000 units per instruction, and block producers schedule
-//! (and a priority fee is charged) by what a transaction reserves, so a keeper's liquidation asking for ~20,000
-//! lands sooner in a congested block and pays a tenth of the fee for the same price.
+//! (and a priority fee is charged) by what a transaction reserves, so a keeper's liquidation asking for ~17,000
+//! lands sooner in a congested block and pays under a tenth of the fee for the same price.
 
 use anchor_lang::solana_program::instruction::Instruction;
 use solana_compute_budget_interface::ComputeBudgetInstruction;

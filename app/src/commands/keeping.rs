@@ -9,8 +9,9 @@ use serde_json::json;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Runs the keeper: each round shows the market its oracle, liquidates, covers bankruptcies, and now and then
-    /// settles fund revenue. Logs each action (`--log-format json` for machines).
+    /// Runs the keeper: each round shows the market its oracle, liquidates, covers bankruptcies, with
+    /// --touch-above touches healthy accounts owing socialized loss, and now and then settles fund revenue. Logs
+    /// each action (`--log-format json` for machines).
     Keeper {
         /// The market's address.
         #[arg(long, value_parser = key)]
@@ -80,7 +81,7 @@ pub enum Command {
     },
 }
 
-/// How the keeper bids for compute. Every transaction sets its unit limit from the binary's measured table with a
+/// How the keeper bids for compute. Every round's transaction sets its unit limit from the binary's measured table with a
 /// margin (`backstop_client::compute`); the unit price is fixed or follows the cluster's recent fees.
 #[derive(clap::Args)]
 pub struct Bid {
@@ -143,15 +144,15 @@ pub async fn run(command: Command, session: &mut Session) -> Result<()> {
     }
 }
 
-/// The keeper loop. A round whose own reads fail is logged and skipped; the next round tries again. With
-/// `--rounds`, the command fails if any round failed or any action in them did (losing the race to another
-/// keeper counts: the log says which), so a supervisor sees it.
 /// What the keeper command sets on the keeper beyond its market and pace.
 struct KeeperOptions {
     touch_above: Option<u64>,
     unit_price: backstop_client::compute::UnitPrice,
 }
 
+/// The keeper loop. A round whose own reads fail is logged and skipped; the next round tries again. With
+/// `--rounds`, the command fails if any round failed or any action in them did (losing the race to another keeper
+/// counts, except a touch another keeper sent first: the log says which), so a supervisor sees it.
 async fn keep(session: &mut Session, market: Pubkey, interval: u64, rounds: u64, options: KeeperOptions) -> Result<()> {
     let signer = session.signer();
     let own_account = backstop_client::pda::margin_account(&market, &signer);

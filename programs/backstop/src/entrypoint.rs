@@ -5,7 +5,8 @@
 //! an instruction's first line runs; a trade names eight accounts. Reading them into a fixed array with the offsets
 //! written out costs ~110 (the two reference-counted cells every `AccountInfo` holds are most of what is left).
 //! Measured in the VM suite, docs/sbf-and-compute-units.md. Every byte read and written is exactly what the SDK's
-//! reader reads and writes, which the tests below check on a serialized input with a duplicate account.
+//! reader reads and writes, which its tests (`entrypoint/tests.rs`) check on serialized inputs with a duplicate
+//! account.
 //!
 //! An instruction naming more accounts than the array holds (a transaction can repeat an account beyond the 64 it
 //! may lock) falls back to the SDK's reader, so no input the runtime can send is refused here.

@@ -199,7 +199,7 @@ pub fn cover_from_fund_and_pool() -> Vec<Measurement> {
     vm.measurements
 }
 
-/// tests/cases/bankruptcy.rs `thin_pool_gap`: a $20 pool between Alice (9 long) and Bob (9 short), Carol idle
+/// tests/src/scenes.rs `thin_pool_gap`: a $20 pool between Alice (9 long) and Bob (9 short), Carol idle
 /// with `idle`, the price gapped to `price` and Bob liquidated into bankruptcy.
 fn thin_pool_gap(idle: u64, price: i64) -> (Vm, Actor, Actor, Actor, Option<Actor>) {
     let mut vm = Vm::listed(default_params());

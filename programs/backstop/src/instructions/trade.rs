@@ -36,7 +36,8 @@ pub struct Trade<'info> {
 
 /// Trades against the pool. On the way it updates the market's live controls from the oracle price it reads:
 /// funding accrues, the volatility estimate moves, the circuit breaker observes the price (reduce-only while
-/// tripped), and the fee and the fund's share of it are set by volatility and the fund's coverage.
+/// tripped), and the fee and the fund's share of it are set by volatility, the fund's coverage and its adequacy,
+/// each read only where the market's parameters let it move them.
 pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;

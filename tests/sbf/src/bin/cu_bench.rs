@@ -1,5 +1,5 @@
 //! Compute units of every Backstop instruction in the real VM: runs each scenario on target/deploy/backstop.so
-//! and prints instruction, scenario, CU consumed and the target (issue 8), then the binary's size.
+//! and prints instruction, scenario, CU consumed and the target (`target` below), then the binary's size.
 //!
 //! `cargo run --manifest-path tests/sbf/Cargo.toml --bin cu-bench` after `scripts/build-sbf.sh`.
 
