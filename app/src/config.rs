@@ -10,13 +10,13 @@ use solana_cli_config::{Config, CONFIG_FILE};
 pub struct Connection {
     /// RPC URL, or a moniker: mainnet-beta, devnet, testnet, localhost (or m, d, t, l). Default: the Solana CLI
     /// config's `json_rpc_url`.
-    #[arg(short = 'u', long = "url", global = true)]
+    #[arg(short = 'u', long = "url", global = true, env = "BACKSTOP_URL")]
     pub url: Option<String>,
     /// Keypair file that signs and pays. Default: the Solana CLI config's `keypair_path`.
-    #[arg(short = 'k', long, global = true)]
+    #[arg(short = 'k', long, global = true, env = "BACKSTOP_KEYPAIR")]
     pub keypair: Option<String>,
     /// Solana CLI config file. Default: ~/.config/solana/cli/config.yml (missing: the Solana CLI's defaults).
-    #[arg(short = 'C', long, global = true)]
+    #[arg(short = 'C', long, global = true, env = "BACKSTOP_CONFIG")]
     pub config: Option<String>,
 }
 

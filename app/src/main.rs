@@ -19,10 +19,10 @@ struct Cli {
     #[command(flatten)]
     connection: Connection,
     /// How results are printed: for a person, or one JSON object.
-    #[arg(long, value_enum, default_value_t = Format::Human, global = true)]
+    #[arg(long, value_enum, default_value_t = Format::Human, global = true, env = "BACKSTOP_OUTPUT")]
     output: Format,
     /// Log lines (stderr) as text or JSON; the level comes from RUST_LOG (default: info).
-    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true, env = "BACKSTOP_LOG_FORMAT")]
     log_format: LogFormat,
     #[command(subcommand)]
     command: Command,

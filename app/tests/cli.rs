@@ -174,3 +174,28 @@ fn a_zero_amount_and_a_repeated_parameter_are_refused() {
     assert_fails(&backstop(&twice), 2, "set twice");
     assert_fails(&backstop(&["request-unstake", "--market", MARKET, "+5"]), 2, "whole number");
 }
+
+/// The binary with no flags of its own: what it needs comes from `env` (and the config file, for the keypair).
+fn backstop_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_backstop"))
+        .args(["-C", &config_file()])
+        .args(args)
+        .envs(env.iter().copied())
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn the_keeper_and_the_connection_read_the_environment_as_their_flags() {
+    // The market and a percentile bid from the environment: the bid still needs its cap.
+    let bid = [("BACKSTOP_KEEPER_MARKET", MARKET), ("BACKSTOP_KEEPER_UNIT_PRICE_PERCENTILE", "90")];
+    assert_fails(&backstop_with_env(&["keeper"], &bid), 2, "unit-price-max");
+    // A bad value from the environment is named like a bad flag.
+    assert_fails(&backstop_with_env(&["keeper"], &[("BACKSTOP_KEEPER_MARKET", "nobody")]), 2, "not a public key");
+    // The cluster from the environment over the config file's: this one is a dead port too, on another address
+    // (so the transport error names where the environment pointed).
+    let cluster = [("BACKSTOP_URL", "http://127.0.0.2:1"), ("BACKSTOP_KEEPER_MARKET", MARKET)];
+    let output = backstop_with_env(&["keeper", "--rounds", "1"], &cluster);
+    assert_fails(&output, 3, "127.0.0.2");
+}

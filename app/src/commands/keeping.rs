@@ -14,18 +14,18 @@ pub enum Command {
     /// each action (`--log-format json` for machines).
     Keeper {
         /// The market's address.
-        #[arg(long, value_parser = key)]
+        #[arg(long, value_parser = key, env = "BACKSTOP_KEEPER_MARKET")]
         market: Pubkey,
         /// Seconds between rounds.
-        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..), env = "BACKSTOP_KEEPER_INTERVAL")]
         interval: u64,
         /// Stop after this many rounds (0: run until stopped).
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, env = "BACKSTOP_KEEPER_ROUNDS")]
         rounds: u64,
         /// Also touch (`touch_account`) every healthy account with at least this much socialized loss not yet
         /// applied, in quote atoms (1 000 000 = $1 on a 6-decimal mint), so the market's bankruptcy book stops
         /// counting it. Off unless given.
-        #[arg(long)]
+        #[arg(long, env = "BACKSTOP_KEEPER_TOUCH_ABOVE")]
         touch_above: Option<u64>,
         #[command(flatten)]
         bid: Bid,
@@ -86,14 +86,19 @@ pub enum Command {
 #[derive(clap::Args)]
 pub struct Bid {
     /// Micro-lamports per compute unit bid for priority (0: none).
-    #[arg(long, default_value_t = 0, conflicts_with = "unit_price_percentile")]
+    #[arg(long, default_value_t = 0, conflicts_with = "unit_price_percentile", env = "BACKSTOP_KEEPER_UNIT_PRICE")]
     unit_price: u64,
     /// Bid this percentile (0-100) of the fees recently paid to write the market and its book, read each round.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100), requires = "unit_price_max")]
+    #[arg(
+        long,
+        value_parser = clap::value_parser!(u8).range(0..=100),
+        requires = "unit_price_max",
+        env = "BACKSTOP_KEEPER_UNIT_PRICE_PERCENTILE"
+    )]
     unit_price_percentile: Option<u8>,
     /// The most to bid with --unit-price-percentile, micro-lamports per unit (also the bid when the fees cannot be
     /// read).
-    #[arg(long, requires = "unit_price_percentile")]
+    #[arg(long, requires = "unit_price_percentile", env = "BACKSTOP_KEEPER_UNIT_PRICE_MAX")]
     unit_price_max: Option<u64>,
 }
 
