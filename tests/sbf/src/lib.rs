@@ -16,3 +16,10 @@ pub mod vm;
 
 pub use fixtures::*;
 pub use vm::{Actor, Measurement, Vm};
+
+/// Whether `instruction` has a row in `client/src/measured_units.rs`, the table clients set compute-unit limits
+/// from: every instruction but those that create an account, whose cost varies from run to run with the PDA bump
+/// search (and which no keeper budgets). `cu-bench --write-docs` writes the table; the VM suite checks it covers.
+pub fn in_measured_table(instruction: &str) -> bool {
+    !instruction.starts_with("create_") && !instruction.starts_with("initialize_")
+}

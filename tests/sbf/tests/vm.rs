@@ -98,7 +98,7 @@ fn the_measured_units_cover_the_binary() {
     for scenario in scenarios::ALL {
         for measurement in (scenario.run)() {
             let instruction = measurement.label.split(": ").next().unwrap_or_default();
-            if instruction.starts_with("create_") || instruction.starts_with("initialize_") {
+            if !backstop_sbf::in_measured_table(instruction) {
                 continue;
             }
             let limit = unit_limit(&[instruction])

@@ -97,6 +97,11 @@ impl Entry {
         Ok(Some(Self { long: base > 0, size: base.unsigned_abs(), debt, bucket }))
     }
 
+    /// The market's level after a gap of `shock_bps` against this entry (a long's price down, a short's up).
+    fn shocked_level(&self, price: i64, funding_index: i64, shock_bps: u32) -> MathResult<i128> {
+        Ok(level(shocked_price(price, shock_bps, !self.long)?, funding_index))
+    }
+
     /// Whether the entry's whole bucket lies on the solvent side of `level` (so it owes nothing there), without a
     /// division.
     fn solvent_at(&self, level: i128) -> bool {
@@ -145,7 +150,7 @@ impl Moved {
     /// at any shock it sets, and that shock need not be worked out (its square root is most of its cost).
     pub fn may_owe_after(&self, price: i64, funding_index: i64, shock_bps: u32) -> MathResult<bool> {
         match &self.new {
-            Some(entry) => Ok(!entry.solvent_at(level(shocked_price(price, shock_bps, !entry.long)?, funding_index))),
+            Some(entry) => Ok(!entry.solvent_at(entry.shocked_level(price, funding_index, shock_bps)?)),
             None => Ok(false),
         }
     }
@@ -154,7 +159,7 @@ impl Moved {
 /// A term's own deficit at the gap of `shock_bps` against it (0 for no term).
 fn own_deficit(entry: &Option<Entry>, price: i64, funding_index: i64, shock_bps: u32) -> MathResult<i128> {
     let Some(entry) = entry else { return Ok(0) };
-    let at = level(shocked_price(price, shock_bps, !entry.long)?, funding_index);
+    let at = entry.shocked_level(price, funding_index, shock_bps)?;
     if entry.solvent_at(at) {
         return Ok(0);
     }
