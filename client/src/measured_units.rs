@@ -19,7 +19,7 @@ pub const MEASURED: &[(&str, u32)] = &[
     ("settle_fund_revenue", 5137),
     ("stake", 5460),
     ("sweep_treasury_fees", 4781),
-    ("touch_account", 4036),
+    ("touch_account", 3759),
     ("trade", 11857),
     ("unstake", 7426),
     ("update_circuit_breaker", 2371),

@@ -34,8 +34,13 @@ pub fn handle_touch_account(ctx: Context<TouchAccount>) -> Result<()> {
     let mut book = MarketBook::load_for(&ctx.accounts.market_book, &ctx.accounts.market.key())?;
     let before = account.balances;
     let ledger_before = market.books;
-    let social_loss_applied = ledger::pending_social_loss(&before, &ledger_before).or_reject()?;
     let books = ledger::touch_dormant(&before, &ledger_before).or_reject()?.ok_or(BackstopError::NoChange)?;
+    // Only the loss moved: what the collateral fell by (read off, not worked out a second time).
+    let social_loss_applied = before
+        .collateral
+        .checked_sub(books.trader.collateral)
+        .and_then(|fell| u64::try_from(fell).ok())
+        .ok_or(BackstopError::Overflow)?;
     // The market's totals already count the loss: the vault owes what it did.
     require_eq!(
         ledger_before.vault_liability().or_reject()?,
