@@ -58,7 +58,11 @@ pub fn classify(error: ClientError) -> Error {
 
 /// How long a sent transaction is polled for before it is reported unconfirmed (its blockhash lives ~60-90 s).
 const CONFIRM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
-const CONFIRM_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+/// The first wait before asking again whether a sent transaction is confirmed, doubled each time up to
+/// [`CONFIRM_POLL_MAX`]: a node that confirms within a slot answers within a few polls, and a slow one is not
+/// asked more than twice a second.
+const CONFIRM_POLL_FIRST: std::time::Duration = std::time::Duration::from_millis(20);
+const CONFIRM_POLL_MAX: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// The program logs a failed simulation returned (they name a framework refusal).
 fn preflight_logs(error: &ClientError) -> Vec<String> {
@@ -72,17 +76,30 @@ fn preflight_logs(error: &ClientError) -> Vec<String> {
 }
 
 impl RpcChain {
-    /// `instructions` in one transaction, paid and signed by the keypair at the latest blockhash.
-    async fn signed(&self, instructions: &[Instruction]) -> ChainResult<Transaction> {
+    /// `instructions` in one transaction, paid and signed by the keypair (and `cosigners`) at the latest blockhash.
+    async fn signed(&self, instructions: &[Instruction], cosigners: &[&Keypair]) -> ChainResult<Transaction> {
         let blockhash = self.client.get_latest_blockhash().await.map_err(classify)?;
-        Ok(Transaction::new_signed_with_payer(instructions, Some(&self.payer.pubkey()), &[&self.payer], blockhash))
+        let mut signers = vec![&self.payer];
+        signers.extend_from_slice(cosigners);
+        let mut tx = Transaction::new_with_payer(instructions, Some(&self.payer.pubkey()));
+        tx.try_sign(&signers, blockhash).map_err(|e| Error::Input(format!("signing: {e}")))?;
+        Ok(tx)
+    }
+
+    /// [`RpcChain::send_returning_signature`], the transaction also signed by `cosigners` (an account created in
+    /// it, an owner the keypair pays for).
+    pub async fn send_cosigned(&self, instructions: &[Instruction], cosigners: &[&Keypair]) -> ChainResult<String> {
+        self.send_transaction(self.signed(instructions, cosigners).await?, instructions).await
     }
 
     /// Sends `instructions` in one transaction signed by the keypair; returns its signature once confirmed. A
     /// refusal in preflight is the program's error; once the transaction may have left, a failure to learn its fate
     /// is [`Error::Unconfirmed`] with the signature (never "unreachable", which would invite a second send).
     pub async fn send_returning_signature(&self, instructions: &[Instruction]) -> ChainResult<String> {
-        let tx = self.signed(instructions).await?;
+        self.send_transaction(self.signed(instructions, &[]).await?, instructions).await
+    }
+
+    async fn send_transaction(&self, tx: Transaction, instructions: &[Instruction]) -> ChainResult<String> {
         let signature = tx.signatures[0];
         let unconfirmed = |reason: String| Error::Unconfirmed { signature: signature.to_string(), reason };
         match self.client.send_transaction(&tx).await.map_err(|e| classify_for(e, instructions)) {
@@ -91,6 +108,7 @@ impl RpcChain {
             Err(error) => return Err(error),
         }
         let started = std::time::Instant::now();
+        let mut wait = CONFIRM_POLL_FIRST;
         let mut last_poll_error = String::from("not seen by the node yet");
         while started.elapsed() < CONFIRM_TIMEOUT {
             match self.client.get_signature_status_with_commitment(&signature, CommitmentConfig::confirmed()).await {
@@ -99,7 +117,8 @@ impl RpcChain {
                 Ok(None) => {}
                 Err(error) => last_poll_error = error.to_string(),
             }
-            tokio::time::sleep(CONFIRM_POLL).await;
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(CONFIRM_POLL_MAX);
         }
         Err(unconfirmed(last_poll_error))
     }
@@ -107,7 +126,7 @@ impl RpcChain {
     /// Runs `instructions` in a simulation and returns what the last program returned (a view such as
     /// `fund_health`: the program's own computation, nothing sent).
     pub async fn simulate_return_data(&self, instructions: &[Instruction]) -> ChainResult<Vec<u8>> {
-        let tx = self.signed(instructions).await?;
+        let tx = self.signed(instructions, &[]).await?;
         let result = self.client.simulate_transaction(&tx).await.map_err(classify)?.value;
         if let Some(failure) = result.err {
             let logs = result.logs.unwrap_or_default();

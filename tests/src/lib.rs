@@ -12,6 +12,7 @@ pub mod fixtures;
 pub mod inspect;
 pub mod pyth;
 pub mod scenes;
+pub mod surfnet;
 
 pub use builders::*;
 pub use env::*;

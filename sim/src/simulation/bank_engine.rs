@@ -103,7 +103,8 @@ impl BankEngine {
         }
     }
 
-    fn accounts(&self, market: usize) -> Result<&MarketAccounts, String> {
+    /// `market`'s accounts.
+    pub fn accounts(&self, market: usize) -> Result<&MarketAccounts, String> {
         self.markets.get(market).map(|m| &m.accounts).ok_or_else(|| format!("no market {market}"))
     }
 

@@ -207,6 +207,30 @@ async fn run_on(
     }
 }
 
+/// The bank a run of `config` starts from (the markets, the fund, the pools and the keeper set up; no traders) and
+/// the times of its steps: for an engine that starts from a bank's state elsewhere (the RPC suite copies it onto a
+/// JSON-RPC node and replays the same run there, [`replay_on`]).
+pub async fn bank_start(
+    config: &SimConfig,
+    params: MarketParams,
+    markets: &[Vec<PricePoint>],
+) -> Result<(BankEngine, Vec<i64>), String> {
+    let timeline = check(config, &params, markets)?;
+    let bank = BankEngine::start(config, params, &firsts(markets, timeline[0])).await?;
+    Ok((bank, timeline))
+}
+
+/// Replays the run of `config` at the times of `timeline` on `engine`, built from [`bank_start`]'s bank.
+pub async fn replay_on<E: engine::Engine>(
+    engine: E,
+    config: &SimConfig,
+    params: MarketParams,
+    markets: &[Vec<PricePoint>],
+    timeline: &[i64],
+) -> Result<Vec<Report>, String> {
+    replay::replay(engine, config, params, markets, timeline, |_, _| {}).await
+}
+
 /// Runs the simulation on the core engine from `start` (a bank built once for many seeds: [`core_start`]).
 pub async fn run_core_from(
     start: &CoreStart,
