@@ -18,6 +18,7 @@ use solana_rpc_client_api::request::{RpcError, RpcRequest, RpcResponseErrorData}
 use solana_rpc_client_api::response::Response;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
 
 /// The Clock sysvar's address and the offset of `unix_timestamp` in its data.
 const CLOCK_SYSVAR: Pubkey = anchor_lang::pubkey!("SysvarC1ock11111111111111111111111111111111");
@@ -26,11 +27,41 @@ const UNIX_TIMESTAMP_OFFSET: usize = 32;
 pub struct RpcChain {
     pub client: RpcClient,
     pub payer: Keypair,
+    /// How long a sent transaction is polled for before it is reported [`Error::Unconfirmed`].
+    pub confirm_timeout: std::time::Duration,
+    /// Further attempts at a request that failed in transport, waiting `backoff` before the first and doubling it
+    /// before each next: a read (it changes nothing), the latest blockhash, or the broadcast of the same signed
+    /// transaction (one signature: it lands at most once, so a broadcast whose answer was lost is never a second
+    /// action). The keeper sets it, so one dropped request does not cost a whole round in a crash. 0: none.
+    pub retries: u32,
+    pub backoff: std::time::Duration,
 }
 
 impl RpcChain {
     pub fn new(url: &str, payer: Keypair) -> Self {
-        Self { client: RpcClient::new_with_commitment(url.to_string(), CommitmentConfig::confirmed()), payer }
+        let client = RpcClient::new_with_commitment(url.to_string(), CommitmentConfig::confirmed());
+        let backoff = std::time::Duration::from_millis(250);
+        Self { client, payer, confirm_timeout: CONFIRM_TIMEOUT, retries: 0, backoff }
+    }
+
+    /// `request` again while it fails in transport, up to `retries` more times with backoff.
+    async fn read<T, F, Fut>(&self, request: F) -> ChainResult<T>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, ClientError>>,
+    {
+        let (mut attempt, mut wait) = (0, self.backoff);
+        loop {
+            match request().await.map_err(classify) {
+                Err(error @ Error::Transport(_)) if attempt < self.retries => {
+                    attempt += 1;
+                    tracing::debug!(attempt, kind = error.kind(), %error, "read failed, retrying");
+                    tokio::time::sleep(wait).await;
+                    wait = wait.saturating_mul(2);
+                }
+                result => return result,
+            }
+        }
     }
 }
 
@@ -78,7 +109,7 @@ fn preflight_logs(error: &ClientError) -> Vec<String> {
 impl RpcChain {
     /// `instructions` in one transaction, paid and signed by the keypair (and `cosigners`) at the latest blockhash.
     async fn signed(&self, instructions: &[Instruction], cosigners: &[&Keypair]) -> ChainResult<Transaction> {
-        let blockhash = self.client.get_latest_blockhash().await.map_err(classify)?;
+        let blockhash = self.read(|| self.client.get_latest_blockhash()).await?;
         let mut signers = vec![&self.payer];
         signers.extend_from_slice(cosigners);
         let mut tx = Transaction::new_with_payer(instructions, Some(&self.payer.pubkey()));
@@ -99,18 +130,41 @@ impl RpcChain {
         self.send_transaction(self.signed(instructions, &[]).await?, instructions).await
     }
 
+    /// Sends the signed `tx`, and the same `tx` again while the request fails in transport (up to `retries` more
+    /// times): done once a node has taken it, or says it already has it. A transport failure on the last attempt is
+    /// [`Error::Unconfirmed`]: the transaction may have left.
+    async fn broadcast(&self, tx: &Transaction, instructions: &[Instruction]) -> ChainResult<()> {
+        let unconfirmed = |reason: String| Error::Unconfirmed { signature: tx.signatures[0].to_string(), reason };
+        let (mut attempt, mut wait) = (0, self.backoff);
+        loop {
+            let error = match self.client.send_transaction(tx).await {
+                Ok(_) => return Ok(()),
+                Err(error) => error,
+            };
+            // An earlier attempt landed and only its answer was lost.
+            if attempt > 0 && error.get_transaction_error() == Some(TransactionError::AlreadyProcessed) {
+                return Ok(());
+            }
+            match classify_for(error, instructions) {
+                Error::Transport(reason) if attempt < self.retries => {
+                    attempt += 1;
+                    tracing::debug!(attempt, %reason, "broadcast failed, sending the same transaction again");
+                    tokio::time::sleep(wait).await;
+                    wait = wait.saturating_mul(2);
+                }
+                Error::Transport(reason) => return Err(unconfirmed(reason)),
+                refused => return Err(refused),
+            }
+        }
+    }
+
     async fn send_transaction(&self, tx: Transaction, instructions: &[Instruction]) -> ChainResult<String> {
         let signature = tx.signatures[0];
-        let unconfirmed = |reason: String| Error::Unconfirmed { signature: signature.to_string(), reason };
-        match self.client.send_transaction(&tx).await.map_err(|e| classify_for(e, instructions)) {
-            Ok(_) => {}
-            Err(error @ Error::Transport(_)) => return Err(unconfirmed(error.to_string())),
-            Err(error) => return Err(error),
-        }
+        self.broadcast(&tx, instructions).await?;
         let started = std::time::Instant::now();
         let mut wait = CONFIRM_POLL_FIRST;
         let mut last_poll_error = String::from("not seen by the node yet");
-        while started.elapsed() < CONFIRM_TIMEOUT {
+        while started.elapsed() < self.confirm_timeout {
             match self.client.get_signature_status_with_commitment(&signature, CommitmentConfig::confirmed()).await {
                 Ok(Some(Ok(()))) => return Ok(signature.to_string()),
                 Ok(Some(Err(failure))) => return Err(Error::from_transaction_error(&failure, &[], instructions)),
@@ -120,7 +174,7 @@ impl RpcChain {
             tokio::time::sleep(wait).await;
             wait = (wait * 2).min(CONFIRM_POLL_MAX);
         }
-        Err(unconfirmed(last_poll_error))
+        Err(Error::Unconfirmed { signature: signature.to_string(), reason: last_poll_error })
     }
 
     /// Runs `instructions` in a simulation and returns what the last program returned (a view such as
@@ -157,11 +211,9 @@ impl Chain for RpcChain {
             commitment: Some(CommitmentConfig::confirmed()),
             ..Default::default()
         };
-        let response: Response<Option<UiAccount>> = self
-            .client
-            .send(RpcRequest::GetAccountInfo, serde_json::json!([address.to_string(), config]))
-            .await
-            .map_err(classify)?;
+        let params = serde_json::json!([address.to_string(), config]);
+        let response: Response<Option<UiAccount>> =
+            self.read(|| self.client.send(RpcRequest::GetAccountInfo, params.clone())).await?;
         let Some(account) = response.value else { return Ok(None) };
         let undecodable = || Error::Transport(format!("{address}: the node returned undecodable data"));
         let data = account.data.decode().ok_or_else(undecodable)?;
@@ -181,7 +233,7 @@ impl Chain for RpcChain {
             ..Default::default()
         };
         let accounts =
-            self.client.get_program_ui_accounts_with_config(&backstop::ID, config).await.map_err(classify)?;
+            self.read(|| self.client.get_program_ui_accounts_with_config(&backstop::ID, config.clone())).await?;
         accounts
             .into_iter()
             .map(|(address, account)| {
@@ -202,7 +254,7 @@ impl Chain for RpcChain {
     }
 
     async fn recent_prioritization_fees(&mut self, accounts: &[Pubkey]) -> ChainResult<Vec<u64>> {
-        let fees = self.client.get_recent_prioritization_fees(accounts).await.map_err(classify)?;
+        let fees = self.read(|| self.client.get_recent_prioritization_fees(accounts)).await?;
         Ok(fees.into_iter().map(|fee| fee.prioritization_fee).collect())
     }
 }

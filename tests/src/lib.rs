@@ -11,6 +11,7 @@ pub mod env;
 pub mod fixtures;
 pub mod inspect;
 pub mod pyth;
+pub mod rpc_proxy;
 pub mod scenes;
 pub mod surfnet;
 

@@ -27,6 +27,8 @@ pub struct Surfnet {
     pub ws_url: String,
     /// Where the node's own log goes (its errors: a refused transaction is logged there too).
     pub log: std::path::PathBuf,
+    /// Restarts begun and not yet announced ready ([`Surfnet::begin_restart`]).
+    pending_ready: u32,
 }
 
 impl Surfnet {
@@ -46,7 +48,7 @@ impl Surfnet {
             .map_err(|e| format!("{binary}: {e}"))?;
         let stdin = child.stdin.take().ok_or("the node's stdin")?;
         let stdout = BufReader::new(child.stdout.take().ok_or("the node's stdout")?);
-        let mut node = Self { child, stdin, stdout, url: String::new(), ws_url: String::new(), log };
+        let mut node = Self { child, stdin, stdout, url: String::new(), ws_url: String::new(), log, pending_ready: 0 };
         let ready = node.answer("ready")?;
         let mut words = ready.split_whitespace().skip(1);
         node.url = words.next().ok_or("ready without a URL")?.to_string();
@@ -65,6 +67,22 @@ impl Surfnet {
         self.answer("ready").map(|_| ())
     }
 
+    /// Begins a restart and returns as soon as the node's port refuses connections; the node comes back
+    /// `pause_ms` later, with the same chain, on its own (the next command waits for it).
+    pub fn begin_restart(&mut self, pause_ms: u64) -> Result<(), String> {
+        self.command(&format!("restart {pause_ms}"))?;
+        self.pending_ready += 1;
+        let address = self.url.trim_start_matches("http://").to_string();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(&address).is_ok() {
+            if std::time::Instant::now() > deadline {
+                return Err("the node's port stayed open through a restart".into());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        Ok(())
+    }
+
     /// Sets the Clock's `unix_timestamp` (forward or back).
     pub fn set_clock(&mut self, unix_ts: i64) -> Result<(), String> {
         self.command(&format!("clock {unix_ts}"))?;
@@ -77,6 +95,10 @@ impl Surfnet {
 
     /// The node's next line, which must begin with `word`.
     fn answer(&mut self, word: &str) -> Result<String, String> {
+        while self.pending_ready > 0 {
+            self.pending_ready -= 1;
+            self.answer("ready")?;
+        }
         let mut line = String::new();
         let read = self.stdout.read_line(&mut line).map_err(|e| format!("the node: {e}"))?;
         if read == 0 || !line.starts_with(word) {

@@ -163,6 +163,8 @@ async fn keep(session: &mut Session, market: Pubkey, interval: u64, rounds: u64,
     let own_account = backstop_client::pda::margin_account(&market, &signer);
     session.ensure(own_account, backstop_client::create_margin_account(market, signer)).await?;
     let mut keeper = Keeper::new(session.chain.market_accounts(market).await?.keeper());
+    // The keeper's requests ride out a dropped connection (a read again, a transaction broadcast again as signed).
+    (session.chain.retries, session.chain.backoff) = (keeper.retries, keeper.backoff);
     keeper.touch_above = options.touch_above;
     keeper.unit_price = Some(options.unit_price);
     let (mut done, mut failed_rounds, mut failed_actions) = (0u64, 0u64, 0usize);

@@ -26,6 +26,12 @@ use backstop_tests::surfnet::{self, Surfnet};
 use backstop_tests::Actor;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The node, whoever else holds it (a poisoned lock still holds a usable node).
+pub fn lock(node: &Mutex<Surfnet>) -> MutexGuard<'_, Surfnet> {
+    node.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// What the node's fee payer starts with (it pays every trader's transaction, as the bank's payer does).
 const PAYER_LAMPORTS: u64 = 1_000_000 * 1_000_000_000;
@@ -43,22 +49,27 @@ struct RpcTrader {
 }
 
 pub struct RpcEngine {
-    pub node: Surfnet,
+    /// Shared with whatever restarts it mid-run (the fault suite's proxy).
+    pub node: Arc<Mutex<Surfnet>>,
     /// The run's bank: its keys, mint authority and instruction builders. Nothing is sent to it once copied.
     bank: BankEngine,
-    /// Sends the traders' and the staker's transactions, paid by the bank's payer.
-    payer: RpcChain,
+    /// Sends the traders' and the staker's transactions, paid by the bank's payer, straight to the node.
+    pub payer: RpcChain,
     /// The keeper's chain: its own key pays and signs.
-    keeper: WatchedChain,
+    pub keeper: WatchedChain,
     markets: Vec<RpcMarket>,
     traders: Vec<RpcTrader>,
     now: i64,
 }
 
 impl RpcEngine {
-    /// Deploys the binary on `node` and copies `bank`'s state onto it.
-    pub async fn from_bank(bank: BankEngine, node: Surfnet) -> Result<Self, String> {
-        let client = node.client();
+    /// Deploys the binary on `node` and copies `bank`'s state onto it; the keeper reaches the node at
+    /// `keeper_url` (the node's own, or a proxy's in front of it).
+    pub async fn from_bank(bank: BankEngine, node: Arc<Mutex<Surfnet>>, keeper_url: &str) -> Result<Self, String> {
+        let (client, node_url) = {
+            let node = lock(&node);
+            (node.client(), node.url.clone())
+        };
         let payer = bank.chain.env.ctx.payer.insecure_clone();
         surfnet::deploy(&client, backstop::ID, &surfnet::program_binary()?, payer.pubkey()).await?;
         let mut markets = Vec::with_capacity(bank.markets());
@@ -70,13 +81,12 @@ impl RpcEngine {
             keeper.unit_price = Some(UnitPrice::Fixed(1));
             markets.push(RpcMarket { accounts, keeper, feed: bank.oracle_feed(index)? });
         }
+        let mut keeper_chain = RpcChain::new(keeper_url, bank.chain.keeper.keypair.insecure_clone());
+        // As `backstop keeper` sets it: a request that fails in transport is made again.
+        keeper_chain.retries = 3;
         let mut engine = Self {
-            payer: RpcChain::new(&node.url, payer),
-            keeper: WatchedChain {
-                rpc: RpcChain::new(&node.url, bank.chain.keeper.keypair.insecure_clone()),
-                order: Vec::new(),
-                covers: Vec::new(),
-            },
+            payer: RpcChain::new(&node_url, payer),
+            keeper: WatchedChain { rpc: keeper_chain, order: Vec::new(), covers: Vec::new() },
             now: bank.chain.env.now,
             node,
             bank,
@@ -85,7 +95,7 @@ impl RpcEngine {
         };
         engine.copy_state().await?;
         let now = engine.now;
-        engine.node.set_clock(now)?;
+        lock(&engine.node).set_clock(now)?;
         Ok(engine)
     }
 
@@ -104,7 +114,7 @@ impl RpcEngine {
         }
         addresses.sort();
         addresses.dedup();
-        let client = self.node.client();
+        let client = lock(&self.node).client();
         for address in addresses {
             let Some(account) = env.account(address).await else { continue };
             surfnet::set_account(&client, address, &account).await?;
@@ -112,7 +122,8 @@ impl RpcEngine {
         surfnet::set_wallet(&client, self.payer.payer.pubkey(), PAYER_LAMPORTS).await
     }
 
-    fn accounts(&self, market: usize) -> Result<MarketAccounts, String> {
+    /// `market`'s accounts.
+    pub fn accounts(&self, market: usize) -> Result<MarketAccounts, String> {
         self.markets.get(market).map(|m| m.accounts).ok_or_else(|| format!("no market {market}"))
     }
 
@@ -134,7 +145,7 @@ impl Engine for RpcEngine {
 
     async fn set_clock(&mut self, unix_ts: i64) {
         // A clock that cannot be set leaves the run at the wrong time: the comparison will say where.
-        if let Err(error) = self.node.set_clock(unix_ts) {
+        if let Err(error) = lock(&self.node).set_clock(unix_ts) {
             eprintln!("the node's clock: {error}");
         }
         self.now = unix_ts;
@@ -149,7 +160,8 @@ impl Engine for RpcEngine {
         let Some(lane) = self.markets.get_mut(market) else { return };
         lane.feed.publish(price_e8, conf, now);
         let (oracle, account) = (lane.accounts.oracle, lane.feed.account());
-        if let Err(error) = surfnet::set_account(&self.node.client(), oracle, &account).await {
+        let client = lock(&self.node).client();
+        if let Err(error) = surfnet::set_account(&client, oracle, &account).await {
             eprintln!("publishing on {oracle}: {error}");
         }
     }
