@@ -30,5 +30,6 @@ echo "RPC suite: the node built in $((built - start)) s"
 export BACKSTOP_RPC_NODE="$ROOT/tests/rpc/node/target/debug/backstop-rpc-node"
 export RUST_LOG=${RUST_LOG:-error}
 cd "$ROOT"
-cargo test --locked -p backstop-sim --test rpc -- --ignored
+cargo test --locked -p backstop-app --test rpc_cli -- --ignored   # the CLI and the keeper command
+cargo test --locked -p backstop-sim --test rpc -- --ignored       # crash replays and faults against the laboratory
 echo "RPC suite: passed in $(( $(seconds) - built )) s after the node's build"

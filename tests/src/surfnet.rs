@@ -166,6 +166,44 @@ pub async fn set_wallet(client: &RpcClient, address: Pubkey, lamports: u64) -> R
     set_account(client, address, &wallet).await
 }
 
+/// Makes `address` an SPL Token mint of `decimals` with `authority` minting (what a real collateral mint is, for
+/// a suite that cannot hold USDC's authority).
+pub async fn set_mint(client: &RpcClient, address: Pubkey, authority: Pubkey, decimals: u8) -> Result<(), String> {
+    use anchor_spl::token::spl_token::state::Mint;
+    use solana_program_pack::Pack;
+    let mint = Mint {
+        mint_authority: anchor_lang::solana_program::program_option::COption::Some(authority),
+        supply: 0,
+        decimals,
+        is_initialized: true,
+        freeze_authority: anchor_lang::solana_program::program_option::COption::None,
+    };
+    let mut data = vec![0; Mint::LEN];
+    Mint::pack(mint, &mut data).map_err(|e| format!("mint: {e}"))?;
+    let account = Account { lamports: TOKEN_RENT, data, owner: anchor_spl::token::ID, ..Account::default() };
+    set_account(client, address, &account).await
+}
+
+/// Makes `address` a token account of `mint` owned by `owner` holding `amount` atoms.
+pub async fn set_token_account(
+    client: &RpcClient,
+    address: Pubkey,
+    mint: Pubkey,
+    owner: Pubkey,
+    amount: u64,
+) -> Result<(), String> {
+    use anchor_spl::token::spl_token::state::{Account as TokenAccount, AccountState};
+    use solana_program_pack::Pack;
+    let token = TokenAccount { mint, owner, amount, state: AccountState::Initialized, ..TokenAccount::default() };
+    let mut data = vec![0; TokenAccount::LEN];
+    TokenAccount::pack(token, &mut data).map_err(|e| format!("token account: {e}"))?;
+    let account = Account { lamports: TOKEN_RENT, data, owner: anchor_spl::token::ID, ..Account::default() };
+    set_account(client, address, &account).await
+}
+
+/// Lamports enough to keep a mint or a token account rent-exempt.
+const TOKEN_RENT: u64 = 2_039_280;
+
 /// Deploys `elf` at `program_id` under the upgradeable loader, with `authority` as its upgrade authority.
 pub async fn deploy(client: &RpcClient, program_id: Pubkey, elf: &[u8], authority: Pubkey) -> Result<(), String> {
     let params = json!([program_id.to_string(), hex(elf), 0, authority.to_string()]);
