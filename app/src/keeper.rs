@@ -10,7 +10,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use backstop::state::MarginAccount;
 use backstop_client::compute::{self, UnitPrice};
-use backstop_client::keeper::{verdict, Verdict};
+use backstop_client::keeper::{round_plan, Verdict};
 use backstop_client::read::read;
 use backstop_client::{pda, KeeperAccounts};
 use std::collections::HashSet;
@@ -127,36 +127,27 @@ impl Keeper {
             );
         }
         let mut report = RoundReport { scanned: accounts.len(), poked, risk, ..Default::default() };
-        let mut handled: HashSet<Pubkey> = HashSet::new();
         let keeper_account = pda::margin_account(&self.market, &keeper);
-
-        for (address, account) in &accounts {
-            if *address == keeper_account || account.owner == keeper || !handled.insert(*address) {
-                continue;
-            }
-            match verdict(account, &market.books, &market.params, &price, now) {
-                Verdict::Healthy => self.touch_if_owing(chain, *address, account, &market.books, &mut report).await,
-                Verdict::Liquidate => {
-                    let ix = self.accounts.liquidate_accounts(keeper, *address, keeper_account);
-                    match self.send(chain, "liquidate", ix).await {
-                        Ok(()) => {
-                            tracing::info!(account = %address, "liquidated");
-                            report.liquidated.push(*address);
-                        }
-                        Err(e) => {
-                            tracing::warn!(account = %address, kind = e.kind(), error = %e, "liquidation failed");
-                            report.failed.push(Failure::new("liquidate", *address, &e));
-                        }
-                    }
-                    // A full liquidation through zero leaves the account bankrupt: cover it in the same round.
-                    if let Some((data, owner)) = chain.account(*address).await? {
-                        let after: MarginAccount = read(&data, &owner)?;
-                        if after.balances.is_bankrupt() {
-                            self.cover(chain, *address, after.owner, &mut report).await;
-                        }
-                    }
-                }
+        // Each account once, never the keeper's own; acted on deepest first (`round_plan`).
+        let mut seen: HashSet<Pubkey> = HashSet::new();
+        let scanned: Vec<&(Pubkey, MarginAccount)> = accounts
+            .iter()
+            .filter(|(address, account)| *address != keeper_account && account.owner != keeper && seen.insert(*address))
+            .collect();
+        let margins: Vec<&MarginAccount> = scanned.iter().map(|(_, account)| account).collect();
+        let plan = round_plan(&margins, &market.books, &market.params, &price, now);
+        for &(index, verdict) in &plan {
+            let (address, account) = scanned[index];
+            match verdict {
+                Verdict::Liquidate => self.liquidate(chain, *address, keeper_account, &mut report).await?,
                 Verdict::Cover => self.cover(chain, *address, account.owner, &mut report).await,
+                Verdict::Healthy => {}
+            }
+        }
+        if self.touch_above.is_some() {
+            let planned: HashSet<usize> = plan.iter().map(|(index, _)| *index).collect();
+            for (_, (address, account)) in scanned.iter().enumerate().filter(|(i, _)| !planned.contains(i)) {
+                self.touch_if_owing(chain, *address, account, &market.books, &mut report).await;
             }
         }
         if self.sweep_every > 0 && self.rounds.is_multiple_of(self.sweep_every) {
@@ -189,6 +180,35 @@ impl Keeper {
                 None
             }
         }
+    }
+
+    /// Liquidates `address` into the keeper's own account; a full liquidation through zero leaves the account
+    /// bankrupt, and it is covered in the same round.
+    async fn liquidate<C: Chain>(
+        &self,
+        chain: &mut C,
+        address: Pubkey,
+        keeper_account: Pubkey,
+        report: &mut RoundReport,
+    ) -> Result<()> {
+        let ix = self.accounts.liquidate_accounts(chain.keeper(), address, keeper_account);
+        match self.send(chain, "liquidate", ix).await {
+            Ok(()) => {
+                tracing::info!(account = %address, "liquidated");
+                report.liquidated.push(address);
+            }
+            Err(e) => {
+                tracing::warn!(account = %address, kind = e.kind(), error = %e, "liquidation failed");
+                report.failed.push(Failure::new("liquidate", address, &e));
+            }
+        }
+        if let Some((data, owner)) = chain.account(address).await? {
+            let after: MarginAccount = read(&data, &owner)?;
+            if after.balances.is_bankrupt() {
+                self.cover(chain, address, after.owner, report).await;
+            }
+        }
+        Ok(())
     }
 
     /// With `touch_above` set, touches a healthy account whose socialized loss not yet applied reaches it.

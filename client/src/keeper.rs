@@ -151,20 +151,63 @@ pub fn verdict(
     price: &OraclePrice,
     now: i64,
 ) -> Verdict {
+    triage(account, books, params, price, now).0
+}
+
+/// The verdict and how deep underwater the account is, quote atoms: for a liquidation, how far its equity is below
+/// the maintenance requirement (the deficit it drifts towards as the price runs); for a cover, the deficit itself;
+/// 0 when healthy.
+pub fn triage(
+    account: &MarginAccount,
+    books: &MarketLedger,
+    params: &MarketParams,
+    price: &OraclePrice,
+    now: i64,
+) -> (Verdict, u64) {
     let mut books = *books;
     if books.accrue_funding(now, price.price, params).is_err() {
-        return Verdict::Healthy;
+        return (Verdict::Healthy, 0);
     }
-    let Ok(touched) = ledger::touch(&account.balances, &books) else { return Verdict::Healthy };
+    let Ok(touched) = ledger::touch(&account.balances, &books) else { return (Verdict::Healthy, 0) };
     let trader = touched.trader;
     if trader.is_bankrupt() {
-        return Verdict::Cover;
+        let held = i128::from(trader.collateral) + i128::from(trader.unsettled_pnl);
+        return (Verdict::Cover, u64::try_from(-held).unwrap_or(u64::MAX));
     }
     if trader.position.is_flat() {
-        return Verdict::Healthy;
+        return (Verdict::Healthy, 0);
     }
     match trader.health(price, params) {
-        Ok(health) if !health.meets_maintenance() => Verdict::Liquidate,
-        _ => Verdict::Healthy,
+        Ok(health) if !health.meets_maintenance() => {
+            let short = i128::from(health.maintenance_requirement) - i128::from(health.maintenance_equity);
+            (Verdict::Liquidate, u64::try_from(short).unwrap_or(u64::MAX))
+        }
+        _ => (Verdict::Healthy, 0),
     }
+}
+
+/// The order a round acts in over `accounts` (as scanned): every liquidation, deepest first (each one's deficit
+/// grows while it waits, and the deepest is the nearest to leaving one), then every account already bankrupt,
+/// largest deficit first; ties keep the scan's order. Indices into `accounts`, with the verdict. The keeper and the
+/// laboratory's core engine both act in this order.
+pub fn round_plan(
+    accounts: &[&MarginAccount],
+    books: &MarketLedger,
+    params: &MarketParams,
+    price: &OraclePrice,
+    now: i64,
+) -> Vec<(usize, Verdict)> {
+    let mut work: Vec<(usize, Verdict, u64)> = accounts
+        .iter()
+        .enumerate()
+        .map(|(index, account)| {
+            let (verdict, depth) = triage(account, books, params, price, now);
+            (index, verdict, depth)
+        })
+        .filter(|(_, verdict, _)| *verdict != Verdict::Healthy)
+        .collect();
+    let rank = |verdict: Verdict| u8::from(verdict == Verdict::Cover);
+    // A stable sort: equal depths keep the scan's order.
+    work.sort_by(|a, b| rank(a.1).cmp(&rank(b.1)).then(b.2.cmp(&a.2)));
+    work.into_iter().map(|(index, verdict, _)| (index, verdict)).collect()
 }

@@ -26,7 +26,7 @@ use backstop::state::{InsuranceFund, MarginAccount, Market, MarketBook, StakePos
 use backstop_app::chain::Chain;
 use backstop_app::keeper::Failure;
 use backstop_app::RoundReport;
-use backstop_client::keeper::{verdict, Verdict};
+use backstop_client::keeper::{round_plan, Verdict};
 use backstop_math::margin::TraderBalances;
 use backstop_math::oracle::OracleView;
 use backstop_tests::builders::pda;
@@ -178,8 +178,12 @@ impl CoreEngine {
             .map_err(|e| e.to_string())?;
         let in_market: Vec<usize> = (0..self.traders.len()).filter(|t| self.traders[*t].0 == m).collect();
         let mut report = RoundReport { scanned: in_market.len(), poked, ..Default::default() };
-        for trader in in_market {
-            match verdict(&self.traders[trader].1, &market.books, &market.params, &price, self.now) {
+        // In the keeper's order: deepest first.
+        let margins: Vec<&MarginAccount> = in_market.iter().map(|t| &self.traders[*t].1).collect();
+        let plan = round_plan(&margins, &market.books, &market.params, &price, self.now);
+        for (index, verdict) in plan {
+            let trader = in_market[index];
+            match verdict {
                 Verdict::Healthy => {}
                 Verdict::Liquidate => {
                     let outcome = self.liquidate(trader);
