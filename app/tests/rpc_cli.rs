@@ -19,7 +19,8 @@ use backstop_tests::surfnet::{self, Surfnet};
 use serde_json::{json, Value};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use std::process::Command;
+use std::io::{Read, Write};
+use std::process::{Child, Command, Stdio};
 
 const USDC: u64 = 1_000_000;
 /// SOL at $150 (mantissa at expo -8), 5 bps wide.
@@ -37,14 +38,26 @@ struct Operator {
 }
 
 impl Operator {
-    /// Runs `backstop <args> --output json` and returns its JSON; panics with its stderr when it fails.
-    fn run(&self, args: &[&str]) -> Value {
-        let output = Command::new(env!("CARGO_BIN_EXE_backstop"))
+    /// `backstop <args> --output json` against the node, as the operator.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_backstop"));
+        command
             .args(["-u", &self.node.url, "-k", &self.keypair_path, "-C", &self.config_path, "--output", "json"])
             .args(args)
             .env("RUST_LOG", "off")
-            .output()
-            .expect("the binary runs");
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    /// Runs `backstop <args>` and returns its JSON; panics with its stderr when it fails.
+    fn run(&self, args: &[&str]) -> Value {
+        self.finish(self.command(args).spawn().expect("the binary runs"), args)
+    }
+
+    /// Waits for a running `backstop <args>` and returns its JSON; panics with its stderr when it failed.
+    fn finish(&self, running: Child, args: &[&str]) -> Value {
+        let output = running.wait_with_output().expect("the binary ends");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(output.status.success(), "backstop {}: {stderr}", args.join(" "));
         serde_json::from_slice(&output.stdout).expect("one JSON object")
@@ -66,6 +79,23 @@ impl Operator {
         self.price.set(PRICE_E8, CONF_E8, now).set_ema(PRICE_E8);
         let client = self.node.client();
         surfnet::set_account(&client, self.oracle, &self.price.account(PYTH_LEGACY_PROGRAM_ID)).await.expect("oracle");
+    }
+}
+
+/// `GET /metrics` at `address` until the text holds `wanted` (the keeper's first round may still be running).
+fn scrape_until(address: &str, wanted: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let mut text = String::new();
+        if let Ok(mut stream) = std::net::TcpStream::connect(address) {
+            let _ = write!(stream, "GET /metrics HTTP/1.1\r\nHost: keeper\r\n\r\n");
+            let _ = stream.read_to_string(&mut text);
+        }
+        if text.contains(wanted) {
+            return text;
+        }
+        assert!(std::time::Instant::now() < deadline, "no {wanted} at {address}: {text}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
 
@@ -186,13 +216,38 @@ async fn an_operator_lists_a_production_market_and_a_trader_and_a_staker_use_it_
     assert!(open_interest > 0, "the trade's open interest is backed: {health}");
     println!("the operator's day over RPC: {health}");
 
-    // The keeper command over the same endpoint, bidding for compute: it shows the market its oracle each round
-    // and finds nothing to liquidate.
-    let kept = op.run(&["keeper", "--market", &market_text, "--rounds", "2", "--interval", "1", "--unit-price", "1"]);
-    assert_eq!((&kept["keeper"]["rounds"], &kept["keeper"]["failed_rounds"]), (&Value::from(2), &Value::from(0)));
+    // The keeper command over the same endpoint, bidding for compute and serving its metrics: it shows the market
+    // its oracle each round and finds nothing to liquidate; a scrape mid-run sees the rounds and the market's risk.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a port").port();
+    let metrics = format!("127.0.0.1:{port}");
+    let keeper = [
+        "keeper",
+        "--market",
+        &market_text,
+        "--rounds",
+        "3",
+        "--interval",
+        "1",
+        "--unit-price",
+        "1",
+        "--metrics",
+        &metrics,
+    ];
+    let running = op.command(&keeper).spawn().expect("the keeper starts");
+    let scraped = scrape_until(&metrics, r#"backstop_keeper_rounds_total{outcome="ok""#);
+    let kept = op.finish(running, &keeper);
+    assert_eq!((&kept["keeper"]["rounds"], &kept["keeper"]["failed_rounds"]), (&Value::from(3), &Value::from(0)));
     let last = &kept["last_round"];
     assert_eq!(
         (&last["poked"], &last["scanned"], &last["liquidated"]),
         (&Value::from(true), &Value::from(1), &json!([]))
     );
+    let market_label = format!(r#"market="{market_text}""#);
+    for series in
+        ["backstop_keeper_accounts_watched", "backstop_keeper_fund_adequacy_bps", "backstop_keeper_actions_total"]
+    {
+        assert!(scraped.lines().any(|l| l.starts_with(series) && l.contains(&market_label)), "{series}: {scraped}");
+    }
+    let landed = r#"backstop_keeper_actions_total{action="update_circuit_breaker",reason="",result="landed""#;
+    assert!(scraped.contains(landed), "{scraped}");
 }

@@ -4,6 +4,7 @@ use super::{key, Session};
 use crate::chain::Chain;
 use crate::error::{Error, Result};
 use crate::keeper::Keeper;
+use crate::metrics::KeeperMetrics;
 use anchor_lang::prelude::Pubkey;
 use serde_json::json;
 
@@ -29,6 +30,9 @@ pub enum Command {
         touch_above: Option<u64>,
         #[command(flatten)]
         bid: Bid,
+        /// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9464): `GET /metrics`. Off unless given.
+        #[arg(long, env = "BACKSTOP_KEEPER_METRICS")]
+        metrics: Option<std::net::SocketAddr>,
     },
     /// Liquidates one account below maintenance margin; the reward is paid into your margin account.
     Liquidate {
@@ -114,8 +118,8 @@ impl Bid {
 
 pub async fn run(command: Command, session: &mut Session) -> Result<()> {
     match command {
-        Command::Keeper { market, interval, rounds, touch_above, bid } => {
-            let options = KeeperOptions { touch_above, unit_price: bid.unit_price() };
+        Command::Keeper { market, interval, rounds, touch_above, bid, metrics } => {
+            let options = KeeperOptions { touch_above, unit_price: bid.unit_price(), metrics };
             keep(session, market, interval, rounds, options).await
         }
         Command::Liquidate { market, owner } => {
@@ -153,6 +157,16 @@ pub async fn run(command: Command, session: &mut Session) -> Result<()> {
 struct KeeperOptions {
     touch_above: Option<u64>,
     unit_price: backstop_client::compute::UnitPrice,
+    metrics: Option<std::net::SocketAddr>,
+}
+
+/// The keeper's metrics endpoint, when asked for.
+fn serve_metrics(market: Pubkey, address: Option<std::net::SocketAddr>) -> Result<Option<KeeperMetrics>> {
+    let Some(address) = address else { return Ok(None) };
+    let metrics = KeeperMetrics::new(&market.to_string()).map_err(|e| Error::Input(format!("metrics: {e}")))?;
+    let bound = metrics.serve(address).map_err(|e| Error::Input(format!("--metrics {address}: {e}")))?;
+    tracing::info!(%bound, "metrics on GET /metrics");
+    Ok(Some(metrics))
 }
 
 /// The keeper loop. A round whose own reads fail is logged and skipped; the next round tries again. With
@@ -167,6 +181,7 @@ async fn keep(session: &mut Session, market: Pubkey, interval: u64, rounds: u64,
     (session.chain.retries, session.chain.backoff) = (keeper.retries, keeper.backoff);
     keeper.touch_above = options.touch_above;
     keeper.unit_price = Some(options.unit_price);
+    let metrics = serve_metrics(market, options.metrics)?;
     let (mut done, mut failed_rounds, mut failed_actions) = (0u64, 0u64, 0usize);
     let mut last_error = None;
     let mut last = json!(null);
@@ -186,12 +201,16 @@ async fn keep(session: &mut Session, market: Pubkey, interval: u64, rounds: u64,
                     "round"
                 );
                 failed_actions += report.failed.len();
+                if let Some(metrics) = &metrics {
+                    metrics.round(&report, session.chain.now().await.ok());
+                }
                 last = serde_json::to_value(&report).unwrap_or_default();
             }
             Err(error) => {
                 tracing::warn!(round = done, kind = error.kind(), %error, "round skipped");
                 failed_rounds += 1;
                 last_error = Some(error);
+                metrics.iter().for_each(KeeperMetrics::failed_round);
             }
         }
         if rounds != 0 && done >= rounds {
