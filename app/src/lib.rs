@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod multisig;
 pub mod output;
 pub mod rpc;
+pub mod watch;
 
 pub use chain::Chain;
 pub use error::Error;

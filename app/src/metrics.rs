@@ -19,6 +19,8 @@ pub struct KeeperMetrics {
     stressed_deficit: IntGauge,
     adequacy_bps: IntGauge,
     clock_lag_secs: IntGauge,
+    subscribed: IntGauge,
+    notifications: IntGauge,
 }
 
 fn gauge(registry: &Registry, name: &str, help: &str) -> prometheus::Result<IntGauge> {
@@ -64,6 +66,16 @@ impl KeeperMetrics {
                 "chain_clock_lag_seconds",
                 "The keeper's clock minus the chain's Clock as the last round read it: a node falling behind.",
             )?,
+            subscribed: gauge(
+                &registry,
+                "subscribed",
+                "1 while the account subscription (--subscribe) delivers, 0 when scanning every round.",
+            )?,
+            notifications: gauge(
+                &registry,
+                "account_notifications",
+                "Account notifications the subscription received.",
+            )?,
             registry,
         })
     }
@@ -91,6 +103,12 @@ impl KeeperMetrics {
             let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
             self.clock_lag_secs.set(i64::try_from(wall).unwrap_or(i64::MAX).saturating_sub(chain_now));
         }
+    }
+
+    /// The account subscription's state: whether it delivers, and how many notifications it has received.
+    pub fn subscription(&self, live: bool, notifications: u64) {
+        self.subscribed.set(i64::from(live));
+        self.notifications.set(i64::try_from(notifications).unwrap_or(i64::MAX));
     }
 
     /// A round whose own reads failed (`kind`: the error's kind).

@@ -2,6 +2,7 @@
 
 use crate::chain::{Chain, ChainResult};
 use crate::error::Error;
+use crate::watch::AccountWatch;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::Discriminator;
@@ -15,7 +16,7 @@ use solana_rpc_client_api::client_error::{Error as ClientError, ErrorKind};
 use solana_rpc_client_api::config::{RpcAccountInfoConfig, RpcProgramAccountsConfig};
 use solana_rpc_client_api::filter::{Memcmp, RpcFilterType};
 use solana_rpc_client_api::request::{RpcError, RpcRequest, RpcResponseErrorData};
-use solana_rpc_client_api::response::Response;
+use solana_rpc_client_api::response::{OptionalContext, Response, RpcKeyedAccount};
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
@@ -35,13 +36,31 @@ pub struct RpcChain {
     /// action). The keeper sets it, so one dropped request does not cost a whole round in a crash. 0: none.
     pub retries: u32,
     pub backoff: std::time::Duration,
+    /// The margin accounts of one market kept by a websocket subscription ([`RpcChain::subscribe`]); `None`: every
+    /// scan is a `getProgramAccounts`.
+    pub watch: Option<AccountWatch>,
+    /// How often a subscribed scan is healed by a full snapshot all the same.
+    pub snapshot_every: std::time::Duration,
+    /// The websocket endpoint subscribed at, to subscribe again after the subscription ends.
+    ws_url: Option<String>,
+    last_snapshot: Option<std::time::Instant>,
 }
 
 impl RpcChain {
     pub fn new(url: &str, payer: Keypair) -> Self {
         let client = RpcClient::new_with_commitment(url.to_string(), CommitmentConfig::confirmed());
         let backoff = std::time::Duration::from_millis(250);
-        Self { client, payer, confirm_timeout: CONFIRM_TIMEOUT, retries: 0, backoff }
+        Self {
+            client,
+            payer,
+            confirm_timeout: CONFIRM_TIMEOUT,
+            retries: 0,
+            backoff,
+            watch: None,
+            snapshot_every: std::time::Duration::from_secs(60),
+            ws_url: None,
+            last_snapshot: None,
+        }
     }
 
     /// `request` again while it fails in transport, up to `retries` more times with backoff.
@@ -195,6 +214,69 @@ impl RpcChain {
     }
 }
 
+/// The filters of a margin-account scan of `market`: size, discriminator, and the market at offset 40.
+fn margin_account_scan(market: Pubkey) -> RpcProgramAccountsConfig {
+    let size = 8 + core::mem::size_of::<MarginAccount>();
+    RpcProgramAccountsConfig {
+        filters: Some(vec![
+            RpcFilterType::DataSize(size as u64),
+            RpcFilterType::Memcmp(Memcmp::new_raw_bytes(0, MarginAccount::DISCRIMINATOR.to_vec())),
+            RpcFilterType::Memcmp(Memcmp::new_raw_bytes(40, market.to_bytes().to_vec())),
+        ]),
+        account_config: RpcAccountInfoConfig {
+            encoding: Some(UiAccountEncoding::Base64),
+            commitment: Some(CommitmentConfig::confirmed()),
+            ..Default::default()
+        },
+        with_context: Some(true),
+        ..Default::default()
+    }
+}
+
+impl RpcChain {
+    /// Keeps `market`'s margin accounts by a subscription at `ws_url` from now on (the keeper's `--subscribe`).
+    /// A failure leaves every scan a snapshot, and each one tries to subscribe again.
+    pub async fn subscribe(&mut self, ws_url: &str, market: Pubkey) -> ChainResult<()> {
+        self.ws_url = Some(ws_url.to_string());
+        self.watch = None;
+        self.watch = Some(AccountWatch::start(ws_url, market, margin_account_scan(market)).await?);
+        self.last_snapshot = None;
+        Ok(())
+    }
+
+    /// After a subscription ended, one attempt to subscribe again (failing, this scan is a snapshot).
+    async fn resubscribe(&mut self, market: Pubkey) {
+        let ended = match &self.watch {
+            Some(watch) => watch.market == market && !watch.is_live(),
+            None => true,
+        };
+        let Some(ws_url) = self.ws_url.clone().filter(|_| ended) else { return };
+        match self.subscribe(&ws_url, market).await {
+            Ok(()) => tracing::info!(%market, "subscribed again"),
+            Err(error) => tracing::warn!(%market, kind = error.kind(), %error, "could not subscribe again"),
+        }
+    }
+
+    /// Every margin account of `market` and the slot they were read at (`getProgramAccounts` with its context).
+    async fn snapshot(&self, market: Pubkey) -> ChainResult<(u64, Vec<(Pubkey, MarginAccount)>)> {
+        let params = serde_json::json!([backstop::ID.to_string(), margin_account_scan(market)]);
+        let answer: OptionalContext<Vec<RpcKeyedAccount>> =
+            self.read(|| self.client.send(RpcRequest::GetProgramAccounts, params.clone())).await?;
+        let (slot, accounts) = match answer {
+            OptionalContext::Context(response) => (response.context.slot, response.value),
+            OptionalContext::NoContext(accounts) => (0, accounts),
+        };
+        let decoded = accounts.into_iter().map(|keyed| {
+            let undecodable = || Error::Transport(format!("{}: the node returned undecodable data", keyed.pubkey));
+            let address: Pubkey = keyed.pubkey.parse().map_err(|_| undecodable())?;
+            let data = keyed.account.data.decode().ok_or_else(undecodable)?;
+            let owner = keyed.account.owner.parse().map_err(|_| undecodable())?;
+            Ok((address, read(&data, &owner)?))
+        });
+        Ok((slot, decoded.collect::<ChainResult<Vec<_>>>()?))
+    }
+}
+
 impl Chain for RpcChain {
     async fn now(&mut self) -> ChainResult<i64> {
         let malformed = || Error::Account("the clock sysvar is malformed".to_string());
@@ -220,31 +302,21 @@ impl Chain for RpcChain {
         Ok(Some((data, account.owner.parse().map_err(|_| undecodable())?)))
     }
 
-    /// getProgramAccounts filtered by size, discriminator and the market at offset 40.
+    /// The market's margin accounts: kept by the subscription when there is one (a snapshot every
+    /// `snapshot_every` heals it), otherwise a `getProgramAccounts` filtered by size, discriminator and market.
     async fn margin_accounts(&mut self, market: Pubkey) -> ChainResult<Vec<(Pubkey, MarginAccount)>> {
-        let size = 8 + core::mem::size_of::<MarginAccount>();
-        let config = RpcProgramAccountsConfig {
-            filters: Some(vec![
-                RpcFilterType::DataSize(size as u64),
-                RpcFilterType::Memcmp(Memcmp::new_raw_bytes(0, MarginAccount::DISCRIMINATOR.to_vec())),
-                RpcFilterType::Memcmp(Memcmp::new_raw_bytes(40, market.to_bytes().to_vec())),
-            ]),
-            account_config: RpcAccountInfoConfig { encoding: Some(UiAccountEncoding::Base64), ..Default::default() },
-            ..Default::default()
-        };
-        let accounts =
-            self.read(|| self.client.get_program_ui_accounts_with_config(&backstop::ID, config.clone())).await?;
-        accounts
-            .into_iter()
-            .map(|(address, account)| {
-                let undecodable = || Error::Transport(format!("{address}: the node returned undecodable data"));
-                let data = account.data.decode().ok_or_else(undecodable)?;
-                let owner = account.owner.parse().map_err(|_| undecodable())?;
-                Ok((address, read(&data, &owner)?))
-            })
-            .collect()
+        self.resubscribe(market).await;
+        let watched = self.watch.as_ref().filter(|watch| watch.market == market && watch.is_live()).cloned();
+        let fresh = self.last_snapshot.is_some_and(|at| at.elapsed() < self.snapshot_every);
+        if let (Some(watch), true) = (&watched, fresh) {
+            return Ok(watch.accounts());
+        }
+        let (slot, snapshot) = self.snapshot(market).await?;
+        let Some(watch) = watched else { return Ok(snapshot) };
+        watch.seed(slot, &snapshot);
+        self.last_snapshot = Some(std::time::Instant::now());
+        Ok(watch.accounts())
     }
-
     async fn send(&mut self, instructions: &[Instruction]) -> ChainResult<()> {
         self.send_returning_signature(instructions).await.map(|_| ())
     }

@@ -55,6 +55,25 @@ impl Operator {
         self.finish(self.command(args).spawn().expect("the binary runs"), args)
     }
 
+    /// Runs `backstop <args>` as the wallet whose keypair file is `keypair_path`.
+    fn run_as(&self, keypair_path: &str, args: &[&str]) -> Value {
+        let mut command = self.command(args);
+        command.args(["-k", keypair_path]);
+        self.finish(command.spawn().expect("the binary runs"), args)
+    }
+
+    /// A second wallet with SOL and 10,000 tokens of `mint` in its associated account; its keypair file.
+    async fn second_trader(&self, mint: Pubkey) -> String {
+        let keypair = Keypair::new();
+        let path = temp_file("second-keypair.json");
+        solana_keypair::write_keypair_file(&keypair, &path).expect("the keypair file");
+        let client = self.node.client();
+        surfnet::set_wallet(&client, keypair.pubkey(), 10_000_000_000).await.expect("the wallet");
+        let token = pda::associated_token_account(&keypair.pubkey(), &mint);
+        surfnet::set_token_account(&client, token, mint, keypair.pubkey(), 10_000 * USDC).await.expect("tokens");
+        path
+    }
+
     /// Waits for a running `backstop <args>` and returns its JSON; panics with its stderr when it failed.
     fn finish(&self, running: Child, args: &[&str]) -> Value {
         let output = running.wait_with_output().expect("the binary ends");
@@ -84,6 +103,11 @@ impl Operator {
 
 /// `GET /metrics` at `address` until the text holds `wanted` (the keeper's first round may still be running).
 fn scrape_until(address: &str, wanted: &str) -> String {
+    scrape_until_match(address, |text| text.contains(wanted))
+}
+
+/// `GET /metrics` at `address` until `wanted` holds of the text.
+fn scrape_until_match(address: &str, wanted: impl Fn(&str) -> bool) -> String {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         let mut text = String::new();
@@ -91,10 +115,10 @@ fn scrape_until(address: &str, wanted: &str) -> String {
             let _ = write!(stream, "GET /metrics HTTP/1.1\r\nHost: keeper\r\n\r\n");
             let _ = stream.read_to_string(&mut text);
         }
-        if text.contains(wanted) {
+        if wanted(&text) {
             return text;
         }
-        assert!(std::time::Instant::now() < deadline, "no {wanted} at {address}: {text}");
+        assert!(std::time::Instant::now() < deadline, "never as wanted at {address}: {text}");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
@@ -216,38 +240,56 @@ async fn an_operator_lists_a_production_market_and_a_trader_and_a_staker_use_it_
     assert!(open_interest > 0, "the trade's open interest is backed: {health}");
     println!("the operator's day over RPC: {health}");
 
-    // The keeper command over the same endpoint, bidding for compute and serving its metrics: it shows the market
-    // its oracle each round and finds nothing to liquidate; a scrape mid-run sees the rounds and the market's risk.
+    // The keeper command over the same endpoint, subscribed to the market's accounts, bidding for compute and
+    // serving its metrics. It shows the market its oracle each round and finds nothing to liquidate. A second
+    // trader opens an account after the keeper's first round: the keeper's next rounds count it, though its one
+    // scan was at the start (the next is a minute away): the subscription delivered it.
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a port").port();
     let metrics = format!("127.0.0.1:{port}");
+    let ws_url = op.node.ws_url.clone();
     let keeper = [
         "keeper",
         "--market",
         &market_text,
         "--rounds",
-        "3",
+        "4",
         "--interval",
         "1",
         "--unit-price",
         "1",
+        "--subscribe",
+        "--ws-url",
+        &ws_url,
         "--metrics",
         &metrics,
     ];
     let running = op.command(&keeper).spawn().expect("the keeper starts");
-    let scraped = scrape_until(&metrics, r#"backstop_keeper_rounds_total{outcome="ok""#);
+    let first = scrape_until(&metrics, r#"backstop_keeper_rounds_total{outcome="ok""#);
+    assert!(first.contains(&format!(r#"backstop_keeper_subscribed{{market="{market_text}"}} 1"#)), "{first}");
+    let second = op.second_trader(mint).await;
+    op.run_as(&second, &["deposit", "--market", &market_text, "250"]);
+    let value = |text: &str, series: &str| -> u64 {
+        let prefix = format!(r#"backstop_keeper_{series}{{market="{market_text}"}} "#);
+        text.lines().find_map(|l| l.strip_prefix(prefix.as_str())).and_then(|v| v.parse().ok()).unwrap_or(0)
+    };
+    let seen = scrape_until_match(&metrics, |text| {
+        value(text, "account_notifications") >= 1 && value(text, "accounts_watched") == 2
+    });
+    assert_eq!(value(&seen, "subscribed"), 1, "{seen}");
     let kept = op.finish(running, &keeper);
-    assert_eq!((&kept["keeper"]["rounds"], &kept["keeper"]["failed_rounds"]), (&Value::from(3), &Value::from(0)));
+    assert_eq!((&kept["keeper"]["rounds"], &kept["keeper"]["failed_rounds"]), (&Value::from(4), &Value::from(0)));
     let last = &kept["last_round"];
     assert_eq!(
         (&last["poked"], &last["scanned"], &last["liquidated"]),
-        (&Value::from(true), &Value::from(1), &json!([]))
+        (&Value::from(true), &Value::from(2), &json!([])),
+        "the second trader's account, seen by notification"
     );
     let market_label = format!(r#"market="{market_text}""#);
     for series in
         ["backstop_keeper_accounts_watched", "backstop_keeper_fund_adequacy_bps", "backstop_keeper_actions_total"]
     {
-        assert!(scraped.lines().any(|l| l.starts_with(series) && l.contains(&market_label)), "{series}: {scraped}");
+        assert!(first.lines().any(|l| l.starts_with(series) && l.contains(&market_label)), "{series}: {first}");
     }
     let landed = r#"backstop_keeper_actions_total{action="update_circuit_breaker",reason="",result="landed""#;
-    assert!(scraped.contains(landed), "{scraped}");
+    assert!(first.contains(landed), "{first}");
 }

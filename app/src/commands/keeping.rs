@@ -30,6 +30,13 @@ pub enum Command {
         touch_above: Option<u64>,
         #[command(flatten)]
         bid: Bid,
+        /// Keep the market's accounts by a websocket subscription (programSubscribe) instead of scanning them every
+        /// round; a full scan still heals the set every minute, and every round scans while the subscription is down.
+        #[arg(long, env = "BACKSTOP_KEEPER_SUBSCRIBE")]
+        subscribe: bool,
+        /// The websocket endpoint for --subscribe (default: the RPC URL's, as the Solana CLI derives it).
+        #[arg(long, requires = "subscribe", env = "BACKSTOP_KEEPER_WS_URL")]
+        ws_url: Option<String>,
         /// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9464): `GET /metrics`. Off unless given.
         #[arg(long, env = "BACKSTOP_KEEPER_METRICS")]
         metrics: Option<std::net::SocketAddr>,
@@ -118,8 +125,11 @@ impl Bid {
 
 pub async fn run(command: Command, session: &mut Session) -> Result<()> {
     match command {
-        Command::Keeper { market, interval, rounds, touch_above, bid, metrics } => {
-            let options = KeeperOptions { touch_above, unit_price: bid.unit_price(), metrics };
+        Command::Keeper { market, interval, rounds, touch_above, bid, subscribe, ws_url, metrics } => {
+            let ws_url = subscribe.then(|| {
+                ws_url.unwrap_or_else(|| solana_cli_config::Config::compute_websocket_url(&session.connection.url))
+            });
+            let options = KeeperOptions { touch_above, unit_price: bid.unit_price(), metrics, ws_url };
             keep(session, market, interval, rounds, options).await
         }
         Command::Liquidate { market, owner } => {
@@ -158,6 +168,8 @@ struct KeeperOptions {
     touch_above: Option<u64>,
     unit_price: backstop_client::compute::UnitPrice,
     metrics: Option<std::net::SocketAddr>,
+    /// Subscribe to the market's accounts at this websocket endpoint.
+    ws_url: Option<String>,
 }
 
 /// The keeper's metrics endpoint, when asked for.
@@ -182,6 +194,12 @@ async fn keep(session: &mut Session, market: Pubkey, interval: u64, rounds: u64,
     keeper.touch_above = options.touch_above;
     keeper.unit_price = Some(options.unit_price);
     let metrics = serve_metrics(market, options.metrics)?;
+    if let Some(ws_url) = &options.ws_url {
+        match session.chain.subscribe(ws_url, market).await {
+            Ok(()) => tracing::info!(%ws_url, "subscribed to the market's accounts"),
+            Err(error) => tracing::warn!(%ws_url, kind = error.kind(), %error, "not subscribed: scanning every round"),
+        }
+    }
     let (mut done, mut failed_rounds, mut failed_actions) = (0u64, 0u64, 0usize);
     let mut last_error = None;
     let mut last = json!(null);
@@ -203,6 +221,8 @@ async fn keep(session: &mut Session, market: Pubkey, interval: u64, rounds: u64,
                 failed_actions += report.failed.len();
                 if let Some(metrics) = &metrics {
                     metrics.round(&report, session.chain.now().await.ok());
+                    let watch = session.chain.watch.as_ref();
+                    metrics.subscription(watch.is_some_and(|w| w.is_live()), watch.map_or(0, |w| w.updates()));
                 }
                 last = serde_json::to_value(&report).unwrap_or_default();
             }

@@ -1,0 +1,106 @@
+//! Account discovery by websocket: the keeper subscribes to every margin account of its market
+//! (`programSubscribe`, the scan's own filters) and keeps them as the node reports each change, instead of asking
+//! for all of them (`getProgramAccounts`) every round. A snapshot still seeds the set, and heals it every
+//! `RpcChain::snapshot_every`: a notification can be lost (a dropped socket, a node restart), a snapshot cannot
+//! miss an account. Each account keeps the slot it was last seen at, so a late notification never overwrites a
+//! newer snapshot, nor the other way round. When the subscription ends the set is no longer trusted and every round
+//! scans until it is subscribed again.
+
+use crate::error::{Error, Result};
+use anchor_lang::prelude::Pubkey;
+use backstop::state::MarginAccount;
+use backstop_client::read::read;
+use futures_util::StreamExt;
+use solana_account_decoder_client_types::UiAccount;
+use solana_pubsub_client::nonblocking::pubsub_client::PubsubClient;
+use solana_rpc_client_api::config::RpcProgramAccountsConfig;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// An account as last seen, with the slot it was seen at.
+type Seen = BTreeMap<Pubkey, (u64, MarginAccount)>;
+
+/// The margin accounts of one market as the subscription keeps them.
+#[derive(Clone)]
+pub struct AccountWatch {
+    pub market: Pubkey,
+    accounts: Arc<Mutex<Seen>>,
+    live: Arc<AtomicBool>,
+    updates: Arc<AtomicU64>,
+}
+
+impl AccountWatch {
+    /// Subscribes at `ws_url` with `config` (the scan's filters) from a task of its own; returns once subscribed.
+    pub async fn start(ws_url: &str, market: Pubkey, config: RpcProgramAccountsConfig) -> Result<Self> {
+        let watch =
+            Self { market, accounts: Arc::default(), live: Arc::new(AtomicBool::new(false)), updates: Arc::default() };
+        let (subscribed, confirmed) = tokio::sync::oneshot::channel();
+        let (task, url) = (watch.clone(), ws_url.to_string());
+        tokio::spawn(async move {
+            let client = match PubsubClient::new(url.as_str()).await {
+                Ok(client) => client,
+                Err(error) => return drop(subscribed.send(Err(format!("{url}: {error}")))),
+            };
+            let (mut notifications, _unsubscribe) = match client.program_subscribe(&backstop::ID, Some(config)).await {
+                Ok(subscription) => subscription,
+                Err(error) => return drop(subscribed.send(Err(format!("programSubscribe: {error}")))),
+            };
+            task.live.store(true, Ordering::SeqCst);
+            let _ = subscribed.send(Ok(()));
+            while let Some(update) = notifications.next().await {
+                task.note(&update.value.pubkey, update.context.slot, &update.value.account);
+            }
+            tracing::warn!(market = %task.market, "the account subscription ended: scanning every round");
+            task.live.store(false, Ordering::SeqCst);
+        });
+        match confirmed.await {
+            Ok(Ok(())) => Ok(watch),
+            Ok(Err(reason)) => Err(Error::Transport(reason)),
+            Err(_) => Err(Error::Transport("the subscription's task ended".to_string())),
+        }
+    }
+
+    /// Whether the subscription is still delivering.
+    pub fn is_live(&self) -> bool {
+        self.live.load(Ordering::SeqCst)
+    }
+
+    /// Notifications received so far.
+    pub fn updates(&self) -> u64 {
+        self.updates.load(Ordering::SeqCst)
+    }
+
+    /// A snapshot taken at `slot`: every account in it as seen then, unless a newer notification already came.
+    pub fn seed(&self, slot: u64, snapshot: &[(Pubkey, MarginAccount)]) {
+        let mut seen = self.lock();
+        for (address, account) in snapshot {
+            let stale = seen.get(address).is_some_and(|(at, _)| *at > slot);
+            if !stale {
+                seen.insert(*address, (slot, *account));
+            }
+        }
+    }
+
+    /// Every account of the market as last seen, in address order.
+    pub fn accounts(&self) -> Vec<(Pubkey, MarginAccount)> {
+        self.lock().iter().map(|(address, (_, account))| (*address, *account)).collect()
+    }
+
+    fn note(&self, address: &str, slot: u64, account: &UiAccount) {
+        self.updates.fetch_add(1, Ordering::SeqCst);
+        let decoded = address.parse::<Pubkey>().ok().zip(account.data.decode()).zip(account.owner.parse().ok());
+        let Some(((address, data), owner)) = decoded else {
+            return tracing::warn!(%address, "an undecodable account notification");
+        };
+        let Ok(account) = read::<MarginAccount>(&data, &owner) else { return };
+        let mut seen = self.lock();
+        if seen.get(&address).is_none_or(|(at, _)| *at <= slot) {
+            seen.insert(address, (slot, account));
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Seen> {
+        self.accounts.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
