@@ -20,7 +20,10 @@ pub trait Chain {
     async fn account(&mut self, address: Pubkey) -> ChainResult<Option<(Vec<u8>, Pubkey)>>;
     /// Every margin account of `market` (address and state).
     async fn margin_accounts(&mut self, market: Pubkey) -> ChainResult<Vec<(Pubkey, MarginAccount)>>;
-    /// Sends `instructions` in one transaction signed by the keeper.
+    /// Sends `instructions` in one transaction signed by the keeper, and returns once it is confirmed. A transient
+    /// error ([`Error::is_transient`]) must mean the transaction cannot land (nothing was sent, or its blockhash
+    /// expired with it unlanded), so that the caller may sign the instructions again; a transaction whose fate is
+    /// unknown is [`Error::Unconfirmed`].
     async fn send(&mut self, instructions: &[Instruction]) -> ChainResult<()>;
     /// The key that signs and collects rewards.
     fn keeper(&self) -> Pubkey;

@@ -128,7 +128,7 @@ impl Keeper {
         }
         let mut report = RoundReport { scanned: accounts.len(), poked, risk, ..Default::default() };
         let keeper_account = pda::margin_account(&self.market, &keeper);
-        // Each account once, never the keeper's own; acted on deepest first (`round_plan`).
+        // Each account once, never the keeper's own; largest shortfall first (`round_plan`).
         let mut seen: HashSet<Pubkey> = HashSet::new();
         let scanned: Vec<&(Pubkey, MarginAccount)> = accounts
             .iter()
@@ -139,7 +139,7 @@ impl Keeper {
         for &(index, verdict) in &plan {
             let (address, account) = scanned[index];
             match verdict {
-                Verdict::Liquidate => self.liquidate(chain, *address, keeper_account, &mut report).await?,
+                Verdict::Liquidate => self.liquidate(chain, *address, keeper_account, &mut report).await,
                 Verdict::Cover => self.cover(chain, *address, account.owner, &mut report).await,
                 Verdict::Healthy => {}
             }
@@ -190,7 +190,7 @@ impl Keeper {
         address: Pubkey,
         keeper_account: Pubkey,
         report: &mut RoundReport,
-    ) -> Result<()> {
+    ) {
         let ix = self.accounts.liquidate_accounts(chain.keeper(), address, keeper_account);
         match self.send(chain, "liquidate", ix).await {
             Ok(()) => {
@@ -202,13 +202,18 @@ impl Keeper {
                 report.failed.push(Failure::new("liquidate", address, &e));
             }
         }
-        if let Some((data, owner)) = chain.account(address).await? {
-            let after: MarginAccount = read(&data, &owner)?;
-            if after.balances.is_bankrupt() {
-                self.cover(chain, address, after.owner, report).await;
+        // Read back: a failed read costs this account's cover until the next round, not the rest of the round.
+        let after = chain.account(address).await.and_then(|found| {
+            found.map(|(data, owner)| read::<MarginAccount>(&data, &owner).map_err(Into::into)).transpose()
+        });
+        match after {
+            Ok(Some(after)) if after.balances.is_bankrupt() => self.cover(chain, address, after.owner, report).await,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(account = %address, kind = e.kind(), error = %e, "read after liquidation failed");
+                report.failed.push(Failure::new("cover", address, &e));
             }
         }
-        Ok(())
     }
 
     /// With `touch_above` set, touches a healthy account whose socialized loss not yet applied reaches it.

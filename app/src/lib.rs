@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod keeper;
+pub mod landing;
 pub mod metrics;
 pub mod multisig;
 pub mod output;

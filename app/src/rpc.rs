@@ -18,8 +18,6 @@ use solana_rpc_client_api::filter::{Memcmp, RpcFilterType};
 use solana_rpc_client_api::request::{RpcError, RpcRequest, RpcResponseErrorData};
 use solana_rpc_client_api::response::{OptionalContext, Response, RpcKeyedAccount};
 use solana_signer::Signer;
-use solana_transaction::Transaction;
-use solana_transaction_error::TransactionError;
 
 /// The Clock sysvar's address and the offset of `unix_timestamp` in its data.
 const CLOCK_SYSVAR: Pubkey = anchor_lang::pubkey!("SysvarC1ock11111111111111111111111111111111");
@@ -53,7 +51,7 @@ impl RpcChain {
         Self {
             client,
             payer,
-            confirm_timeout: CONFIRM_TIMEOUT,
+            confirm_timeout: crate::landing::CONFIRM_TIMEOUT,
             retries: 0,
             backoff,
             watch: None,
@@ -64,7 +62,7 @@ impl RpcChain {
     }
 
     /// `request` again while it fails in transport, up to `retries` more times with backoff.
-    async fn read<T, F, Fut>(&self, request: F) -> ChainResult<T>
+    pub(crate) async fn read<T, F, Fut>(&self, request: F) -> ChainResult<T>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, ClientError>>,
@@ -90,14 +88,23 @@ pub fn classify_for(error: ClientError, instructions: &[Instruction]) -> Error {
     if let Some(failure) = error.get_transaction_error() {
         return Error::from_transaction_error(&failure, &preflight_logs(&error), instructions);
     }
+    let final_refusal = |error: &ClientError| Error::Transaction { reason: error.to_string(), transient: false };
     match error.kind() {
+        // An endpoint refusing the request itself (401, 403, 413, ...) will refuse it again; a rate limit (429), a
+        // server error (5xx), a timeout or a dropped connection may not.
+        ErrorKind::Reqwest(inner) if inner.status().is_some_and(|s| s.is_client_error() && s.as_u16() != 429) => {
+            final_refusal(&error)
+        }
         ErrorKind::Io(_) | ErrorKind::Reqwest(_) | ErrorKind::Middleware(_) | ErrorKind::SerdeJson(_) => {
             Error::Transport(error.to_string())
         }
-        // A node behind, unhealthy or rate-limiting answers with a JSON-RPC error: another try may succeed.
-        ErrorKind::RpcError(_) => Error::Transport(error.to_string()),
+        // A node unhealthy or behind (-32005), a slot or block it does not have yet (-32004, -32016): another try
+        // may succeed. Any other JSON-RPC error (a malformed or unverifiable transaction, an unknown method) is final.
+        ErrorKind::RpcError(RpcError::RpcResponseError { code: -32005 | -32004 | -32016, .. }) => {
+            Error::Transport(error.to_string())
+        }
         ErrorKind::SigningError(_) => Error::Input(error.to_string()),
-        _ => Error::Transaction { reason: error.to_string(), transient: false },
+        _ => final_refusal(&error),
     }
 }
 
@@ -105,14 +112,6 @@ pub fn classify_for(error: ClientError, instructions: &[Instruction]) -> Error {
 pub fn classify(error: ClientError) -> Error {
     classify_for(error, &[])
 }
-
-/// How long a sent transaction is polled for before it is reported unconfirmed (its blockhash lives ~60-90 s).
-const CONFIRM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
-/// The first wait before asking again whether a sent transaction is confirmed, doubled each time up to
-/// [`CONFIRM_POLL_MAX`]: a node that confirms within a slot answers within a few polls, and a slow one is not
-/// asked more than twice a second.
-const CONFIRM_POLL_FIRST: std::time::Duration = std::time::Duration::from_millis(20);
-const CONFIRM_POLL_MAX: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// The program logs a failed simulation returned (they name a framework refusal).
 fn preflight_logs(error: &ClientError) -> Vec<String> {
@@ -126,80 +125,22 @@ fn preflight_logs(error: &ClientError) -> Vec<String> {
 }
 
 impl RpcChain {
-    /// `instructions` in one transaction, paid and signed by the keypair (and `cosigners`) at the latest blockhash.
-    async fn signed(&self, instructions: &[Instruction], cosigners: &[&Keypair]) -> ChainResult<Transaction> {
-        let blockhash = self.read(|| self.client.get_latest_blockhash()).await?;
-        let mut signers = vec![&self.payer];
-        signers.extend_from_slice(cosigners);
-        let mut tx = Transaction::new_with_payer(instructions, Some(&self.payer.pubkey()));
-        tx.try_sign(&signers, blockhash).map_err(|e| Error::Input(format!("signing: {e}")))?;
-        Ok(tx)
-    }
-
     /// [`RpcChain::send_returning_signature`], the transaction also signed by `cosigners` (an account created in
     /// it, an owner the keypair pays for).
     pub async fn send_cosigned(&self, instructions: &[Instruction], cosigners: &[&Keypair]) -> ChainResult<String> {
-        self.send_transaction(self.signed(instructions, cosigners).await?, instructions).await
+        self.land(&self.signed(instructions, cosigners).await?, instructions).await
     }
 
-    /// Sends `instructions` in one transaction signed by the keypair; returns its signature once confirmed. A
-    /// refusal in preflight is the program's error; once the transaction may have left, a failure to learn its fate
-    /// is [`Error::Unconfirmed`] with the signature (never "unreachable", which would invite a second send).
+    /// Sends `instructions` in one transaction signed by the keypair; returns its signature once confirmed
+    /// ([`RpcChain::land`]).
     pub async fn send_returning_signature(&self, instructions: &[Instruction]) -> ChainResult<String> {
-        self.send_transaction(self.signed(instructions, &[]).await?, instructions).await
-    }
-
-    /// Sends the signed `tx`, and the same `tx` again while the request fails in transport (up to `retries` more
-    /// times): done once a node has taken it, or says it already has it. A transport failure on the last attempt is
-    /// [`Error::Unconfirmed`]: the transaction may have left.
-    async fn broadcast(&self, tx: &Transaction, instructions: &[Instruction]) -> ChainResult<()> {
-        let unconfirmed = |reason: String| Error::Unconfirmed { signature: tx.signatures[0].to_string(), reason };
-        let (mut attempt, mut wait) = (0, self.backoff);
-        loop {
-            let error = match self.client.send_transaction(tx).await {
-                Ok(_) => return Ok(()),
-                Err(error) => error,
-            };
-            // An earlier attempt landed and only its answer was lost.
-            if attempt > 0 && error.get_transaction_error() == Some(TransactionError::AlreadyProcessed) {
-                return Ok(());
-            }
-            match classify_for(error, instructions) {
-                Error::Transport(reason) if attempt < self.retries => {
-                    attempt += 1;
-                    tracing::debug!(attempt, %reason, "broadcast failed, sending the same transaction again");
-                    tokio::time::sleep(wait).await;
-                    wait = wait.saturating_mul(2);
-                }
-                Error::Transport(reason) => return Err(unconfirmed(reason)),
-                refused => return Err(refused),
-            }
-        }
-    }
-
-    async fn send_transaction(&self, tx: Transaction, instructions: &[Instruction]) -> ChainResult<String> {
-        let signature = tx.signatures[0];
-        self.broadcast(&tx, instructions).await?;
-        let started = std::time::Instant::now();
-        let mut wait = CONFIRM_POLL_FIRST;
-        let mut last_poll_error = String::from("not seen by the node yet");
-        while started.elapsed() < self.confirm_timeout {
-            match self.client.get_signature_status_with_commitment(&signature, CommitmentConfig::confirmed()).await {
-                Ok(Some(Ok(()))) => return Ok(signature.to_string()),
-                Ok(Some(Err(failure))) => return Err(Error::from_transaction_error(&failure, &[], instructions)),
-                Ok(None) => {}
-                Err(error) => last_poll_error = error.to_string(),
-            }
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(CONFIRM_POLL_MAX);
-        }
-        Err(Error::Unconfirmed { signature: signature.to_string(), reason: last_poll_error })
+        self.land(&self.signed(instructions, &[]).await?, instructions).await
     }
 
     /// Runs `instructions` in a simulation and returns what the last program returned (a view such as
     /// `fund_health`: the program's own computation, nothing sent).
     pub async fn simulate_return_data(&self, instructions: &[Instruction]) -> ChainResult<Vec<u8>> {
-        let tx = self.signed(instructions, &[]).await?;
+        let tx = self.signed(instructions, &[]).await?.tx;
         let result = self.client.simulate_transaction(&tx).await.map_err(classify)?.value;
         if let Some(failure) = result.err {
             let logs = result.logs.unwrap_or_default();

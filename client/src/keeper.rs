@@ -186,9 +186,10 @@ pub fn triage(
     }
 }
 
-/// The order a round acts in over `accounts` (as scanned): every liquidation, deepest first (each one's deficit
-/// grows while it waits, and the deepest is the nearest to leaving one), then every account already bankrupt,
-/// largest deficit first; ties keep the scan's order. Indices into `accounts`, with the verdict. The keeper and the
+/// The order a round acts in over `accounts` (as scanned): every liquidation, largest shortfall below maintenance
+/// first (in quote atoms: the liquidation that takes the most risk off the books, usually a large position, not
+/// necessarily the one nearest bankruptcy), then every account already bankrupt, largest deficit first; ties keep
+/// the scan's order. Indices into `accounts`, with the verdict. The keeper and the
 /// laboratory's core engine both act in this order.
 pub fn round_plan(
     accounts: &[&MarginAccount],
@@ -210,4 +211,39 @@ pub fn round_plan(
     // A stable sort: equal depths keep the scan's order.
     work.sort_by(|a, b| rank(a.1).cmp(&rank(b.1)).then(b.2.cmp(&a.2)));
     work.into_iter().map(|(index, verdict, _)| (index, verdict)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use backstop_math::constants::{BASE_PRECISION as SOL, PRICE_PRECISION, QUOTE_PRECISION as USD};
+    use backstop_math::position::Position;
+
+    fn account(collateral: i64, base: i64, entry_notional: i64) -> MarginAccount {
+        let mut account: MarginAccount = bytemuck::Zeroable::zeroed();
+        account.balances.collateral = collateral;
+        account.balances.position = Position { base, entry_notional };
+        account
+    }
+
+    #[test]
+    fn a_round_acts_on_the_largest_shortfall_first_then_the_largest_deficit_ties_in_scan_order() {
+        let params = crate::presets::production();
+        let price = OraclePrice { price: 100 * PRICE_PRECISION, conf: 0, publish_time: 0 };
+        // Longs bought at $110, now at $100: 10 SOL on $105 (equity $5) is ten times as far below its maintenance
+        // requirement as 1 SOL on $10.50 (equity $0.50); two flat accounts $20 and $5 in deficit; one healthy.
+        let scanned = [
+            account(1_000 * USD, 0, 0),
+            account(10_500_000, SOL, 110 * USD),
+            account(-5 * USD, 0, 0),
+            account(105 * USD, 10 * SOL, 1_100 * USD),
+            account(-20 * USD, 0, 0),
+            account(10_500_000, SOL, 110 * USD),
+        ];
+        let accounts: Vec<&MarginAccount> = scanned.iter().collect();
+        let plan = round_plan(&accounts, &MarketLedger::default(), &params, &price, 0);
+        let (l, c) = (Verdict::Liquidate, Verdict::Cover);
+        assert_eq!(plan, [(3, l), (1, l), (5, l), (4, c), (2, c)]);
+        assert_eq!(triage(&scanned[4], &MarketLedger::default(), &params, &price, 0), (c, 20_000_000));
+    }
 }

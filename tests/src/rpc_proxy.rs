@@ -15,7 +15,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub enum Fault {
     /// This request and the next `count - 1` (any method) are refused with HTTP 503.
     Refuse { count: u32 },
-    /// The transaction is answered with its own signature and never reaches the node: dropped.
+    /// The transaction is answered with its own signature and never reaches the node: dropped once (a sender that
+    /// broadcasts the same bytes again gets it through).
+    DropOnce,
+    /// As [`Fault::DropOnce`], and every later broadcast of the same signature too: a transaction blackholed.
     Drop,
     /// The transaction reaches the node, but its answer is lost (HTTP 502): the sender cannot tell it landed.
     LoseAnswer,
@@ -23,7 +26,8 @@ pub enum Fault {
     ExpiredBlockhash,
     /// Runs before the transaction is passed on (e.g. the node begins a restart, so the send meets a dead port).
     Before(Box<dyn FnMut() + Send>),
-    /// Runs once the node has answered the transaction (e.g. a restart while the sender awaits confirmation).
+    /// Runs once the node has taken the transaction, before the sender hears so (e.g. the node restarts as the
+    /// sender begins to await confirmation: its first status poll meets a dead port).
     After(Box<dyn FnMut() + Send>),
 }
 
@@ -39,12 +43,16 @@ pub struct FaultCounts {
     pub expired_refusals: u32,
     /// Requests the node did not answer (its port closed: a restart).
     pub unreachable: u32,
+    /// Of those, status polls (`getSignatureStatuses`): a sender awaiting confirmation met the restart.
+    pub unreachable_polls: u32,
     pub actions: u32,
 }
 
 #[derive(Default)]
 struct State {
     schedule: Vec<(u64, Fault)>,
+    /// Signatures whose every broadcast is dropped.
+    blackholed: Vec<String>,
     refusing: u32,
     expire_next_blockhash: bool,
     /// Taken as the proxy starts; expired by the time a fault serves it.
@@ -116,7 +124,11 @@ fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::io
             for fault in due {
                 match fault {
                     Fault::Refuse { count } => state.refusing += count,
-                    Fault::Drop => drop_it = true,
+                    Fault::DropOnce => drop_it = true,
+                    Fault::Drop => {
+                        drop_it = true;
+                        state.blackholed.push(signature_of(&request));
+                    }
                     Fault::LoseAnswer => lose_answer = true,
                     Fault::ExpiredBlockhash => state.expire_next_blockhash = true,
                     Fault::Before(mut action) => {
@@ -126,6 +138,9 @@ fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::io
                     Fault::After(action) => after = Some(action),
                 }
             }
+        }
+        if method == "sendTransaction" && state.blackholed.contains(&signature_of(&request)) {
+            drop_it = true;
         }
         if state.refusing > 0 {
             state.refusing -= 1;
@@ -139,20 +154,21 @@ fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::io
         }
     }
     let Ok(answer) = forward(upstream, &body) else {
-        lock(state).counts.unreachable += 1;
+        let mut state = lock(state);
+        state.counts.unreachable += 1;
+        state.counts.unreachable_polls += u32::from(method == "getSignatureStatuses");
         return respond(&mut client, "502 Bad Gateway", b"");
     };
+    if let Some(mut action) = after {
+        lock(state).counts.actions += 1;
+        action();
+    }
     if lose_answer {
         lock(state).counts.answers_lost += 1;
         return respond(&mut client, "502 Bad Gateway", b"");
     }
     let answer = rewrite(&method, answer, state);
-    respond(&mut client, "200 OK", &answer)?;
-    if let Some(mut action) = after {
-        lock(state).counts.actions += 1;
-        action();
-    }
-    Ok(())
+    respond(&mut client, "200 OK", &answer)
 }
 
 fn take_due(schedule: &mut Vec<(u64, Fault)>, ordinal: u64) -> Vec<Fault> {
