@@ -25,6 +25,16 @@ pub trait Chain {
     /// expired with it unlanded), so that the caller may sign the instructions again; a transaction whose fate is
     /// unknown is [`Error::Unconfirmed`].
     async fn send(&mut self, instructions: &[Instruction]) -> ChainResult<()>;
+    /// Sends each of `batch` as its own transaction, as [`Chain::send`] does, and returns each one's result in
+    /// order. A chain that can have several in flight at once (an RPC node) sends them together; by default they
+    /// go one after another.
+    async fn send_batch(&mut self, batch: &[Vec<Instruction>]) -> Vec<ChainResult<()>> {
+        let mut results = Vec::with_capacity(batch.len());
+        for instructions in batch {
+            results.push(self.send(instructions).await);
+        }
+        results
+    }
     /// The key that signs and collects rewards.
     fn keeper(&self) -> Pubkey;
 

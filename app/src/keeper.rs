@@ -10,8 +10,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use backstop::state::MarginAccount;
 use backstop_client::compute::{self, UnitPrice};
-use backstop_client::keeper::{round_plan, Verdict};
-use backstop_client::read::read;
+use backstop_client::keeper::round_plan;
 use backstop_client::{pda, KeeperAccounts};
 use std::collections::HashSet;
 
@@ -82,6 +81,10 @@ pub struct Keeper {
     /// this unit price, read once a round; `None`: no compute-budget instructions (the laboratory's bank, which
     /// does not meter the native program as the cluster meters the binary).
     pub unit_price: Option<UnitPrice>,
+    /// How many of a round's liquidations (and then covers) are in flight at once on a chain that can send
+    /// several together (`Chain::send_batch`): one that does not land then holds up none of the others. 1: one
+    /// after another, each liquidation's cover right after it (the laboratory's engines, held to identical books).
+    pub concurrency: usize,
     /// The unit price this round bids (micro-lamports per unit).
     price: u64,
     rounds: u64,
@@ -97,6 +100,7 @@ impl Keeper {
             backoff: std::time::Duration::from_millis(250),
             touch_above: None,
             unit_price: None,
+            concurrency: 1,
             price: 0,
             rounds: 0,
         }
@@ -136,14 +140,7 @@ impl Keeper {
             .collect();
         let margins: Vec<&MarginAccount> = scanned.iter().map(|(_, account)| account).collect();
         let plan = round_plan(&margins, &market.books, &market.params, &price, now);
-        for &(index, verdict) in &plan {
-            let (address, account) = scanned[index];
-            match verdict {
-                Verdict::Liquidate => self.liquidate(chain, *address, keeper_account, &mut report).await,
-                Verdict::Cover => self.cover(chain, *address, account.owner, &mut report).await,
-                Verdict::Healthy => {}
-            }
-        }
+        self.act(chain, &plan, &scanned, keeper_account, &mut report).await;
         if self.touch_above.is_some() {
             let planned: HashSet<usize> = plan.iter().map(|(index, _)| *index).collect();
             for (_, (address, account)) in scanned.iter().enumerate().filter(|(i, _)| !planned.contains(i)) {
@@ -182,40 +179,6 @@ impl Keeper {
         }
     }
 
-    /// Liquidates `address` into the keeper's own account; a full liquidation through zero leaves the account
-    /// bankrupt, and it is covered in the same round.
-    async fn liquidate<C: Chain>(
-        &self,
-        chain: &mut C,
-        address: Pubkey,
-        keeper_account: Pubkey,
-        report: &mut RoundReport,
-    ) {
-        let ix = self.accounts.liquidate_accounts(chain.keeper(), address, keeper_account);
-        match self.send(chain, "liquidate", ix).await {
-            Ok(()) => {
-                tracing::info!(account = %address, "liquidated");
-                report.liquidated.push(address);
-            }
-            Err(e) => {
-                tracing::warn!(account = %address, kind = e.kind(), error = %e, "liquidation failed");
-                report.failed.push(Failure::new("liquidate", address, &e));
-            }
-        }
-        // Read back: a failed read costs this account's cover until the next round, not the rest of the round.
-        let after = chain.account(address).await.and_then(|found| {
-            found.map(|(data, owner)| read::<MarginAccount>(&data, &owner).map_err(Into::into)).transpose()
-        });
-        match after {
-            Ok(Some(after)) if after.balances.is_bankrupt() => self.cover(chain, address, after.owner, report).await,
-            Ok(_) => {}
-            Err(e) => {
-                tracing::warn!(account = %address, kind = e.kind(), error = %e, "read after liquidation failed");
-                report.failed.push(Failure::new("cover", address, &e));
-            }
-        }
-    }
-
     /// With `touch_above` set, touches a healthy account whose socialized loss not yet applied reaches it.
     async fn touch_if_owing<C: Chain>(
         &self,
@@ -246,20 +209,6 @@ impl Keeper {
         }
     }
 
-    async fn cover<C: Chain>(&self, chain: &mut C, address: Pubkey, owner: Pubkey, report: &mut RoundReport) {
-        let ix = self.accounts.cover_bankruptcy(chain.keeper(), owner);
-        match self.send(chain, "cover_bankruptcy", ix).await {
-            Ok(()) => {
-                tracing::info!(account = %address, "covered");
-                report.covered.push(address);
-            }
-            Err(e) => {
-                tracing::warn!(account = %address, kind = e.kind(), error = %e, "cover failed");
-                report.failed.push(Failure::new("cover", address, &e));
-            }
-        }
-    }
-
     /// The unit price this round bids: fixed, or the chosen percentile of the fees recently paid to write the
     /// market and its book (what every liquidation writes), capped. Unreadable fees bid the cap: in a congested
     /// crash a liquidation that does not land costs the fund more than the fee.
@@ -281,10 +230,15 @@ impl Keeper {
 
     /// Sends `instruction` (a Backstop `kind`) behind the round's compute budget, with retries.
     async fn send<C: Chain>(&self, chain: &mut C, kind: &'static str, instruction: Instruction) -> Result<()> {
+        self.send_with_retries(chain, &self.budgeted(kind, instruction)).await
+    }
+
+    /// `instruction` (a Backstop `kind`) behind the round's compute-budget instructions, when it bids.
+    fn budgeted(&self, kind: &'static str, instruction: Instruction) -> Vec<Instruction> {
         let limit = self.unit_price.and_then(|_| compute::unit_limit(&[kind]));
         let mut instructions = limit.map(|limit| compute::budget(limit, self.price)).unwrap_or_default();
         instructions.push(instruction);
-        self.send_with_retries(chain, &instructions).await
+        instructions
     }
 
     /// Sends, and sends again with exponential backoff while the failure is transient (a dropped connection, an
@@ -311,5 +265,6 @@ impl Keeper {
     }
 }
 
+mod actions;
 #[cfg(test)]
 mod tests;

@@ -262,6 +262,14 @@ impl Chain for RpcChain {
         self.send_returning_signature(instructions).await.map(|_| ())
     }
 
+    /// Every transaction of `batch` signed, broadcast and confirmed together: one that does not land holds up
+    /// none of the others.
+    async fn send_batch(&mut self, batch: &[Vec<Instruction>]) -> Vec<ChainResult<()>> {
+        let this = &*self;
+        let landing = batch.iter().map(|instructions| async move { this.send_returning_signature(instructions).await });
+        futures_util::future::join_all(landing).await.into_iter().map(|landed| landed.map(|_| ())).collect()
+    }
+
     fn keeper(&self) -> Pubkey {
         self.payer.pubkey()
     }

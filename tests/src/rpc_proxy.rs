@@ -53,6 +53,8 @@ struct State {
     schedule: Vec<(u64, Fault)>,
     /// Signatures whose every broadcast is dropped.
     blackholed: Vec<String>,
+    /// Every request's method, in the order they arrived.
+    methods: Vec<String>,
     refusing: u32,
     expire_next_blockhash: bool,
     /// Taken as the proxy starts; expired by the time a fault serves it.
@@ -99,6 +101,11 @@ impl RpcProxy {
         self.lock().counts
     }
 
+    /// Every request's method so far, in the order they arrived.
+    pub fn methods(&self) -> Vec<String> {
+        self.lock().methods.clone()
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         lock(&self.state)
     }
@@ -117,6 +124,7 @@ fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::io
     let (mut drop_it, mut lose_answer) = (false, false);
     {
         let mut state = lock(state);
+        state.methods.push(method.clone());
         if method == "sendTransaction" {
             state.counts.sends += 1;
             let ordinal = state.counts.sends;

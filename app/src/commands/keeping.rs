@@ -30,6 +30,10 @@ pub enum Command {
         touch_above: Option<u64>,
         #[command(flatten)]
         bid: Bid,
+        /// How many of a round's liquidations (then covers) are in flight at once: one that does not land holds up
+        /// none of the others.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64), env = "BACKSTOP_KEEPER_CONCURRENCY")]
+        concurrency: u64,
         /// Keep the market's accounts by a websocket subscription (programSubscribe) instead of scanning them every
         /// round; a full scan still heals the set every minute, and every round scans while the subscription is down.
         #[arg(long, env = "BACKSTOP_KEEPER_SUBSCRIBE")]
@@ -125,11 +129,12 @@ impl Bid {
 
 pub async fn run(command: Command, session: &mut Session) -> Result<()> {
     match command {
-        Command::Keeper { market, interval, rounds, touch_above, bid, subscribe, ws_url, metrics } => {
+        Command::Keeper { market, interval, rounds, touch_above, bid, concurrency, subscribe, ws_url, metrics } => {
             let ws_url = subscribe.then(|| {
                 ws_url.unwrap_or_else(|| solana_cli_config::Config::compute_websocket_url(&session.connection.url))
             });
-            let options = KeeperOptions { touch_above, unit_price: bid.unit_price(), metrics, ws_url };
+            let concurrency = usize::try_from(concurrency).unwrap_or(1);
+            let options = KeeperOptions { touch_above, unit_price: bid.unit_price(), metrics, ws_url, concurrency };
             keep(session, market, interval, rounds, options).await
         }
         Command::Liquidate { market, owner } => {
@@ -170,6 +175,7 @@ struct KeeperOptions {
     metrics: Option<std::net::SocketAddr>,
     /// Subscribe to the market's accounts at this websocket endpoint.
     ws_url: Option<String>,
+    concurrency: usize,
 }
 
 /// The keeper's metrics endpoint, when asked for.
@@ -193,6 +199,7 @@ async fn keep(session: &mut Session, market: Pubkey, interval: u64, rounds: u64,
     (session.chain.retries, session.chain.backoff) = (keeper.retries, keeper.backoff);
     keeper.touch_above = options.touch_above;
     keeper.unit_price = Some(options.unit_price);
+    keeper.concurrency = options.concurrency;
     let metrics = serve_metrics(market, options.metrics)?;
     if let Some(ws_url) = &options.ws_url {
         match session.chain.subscribe(ws_url, market).await {

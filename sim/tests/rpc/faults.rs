@@ -183,6 +183,34 @@ async fn a_blackholed_liquidation_is_reported_unconfirmed_and_signed_again_next_
 
 #[tokio::test]
 #[ignore = "needs the RPC node: scripts/rpc-suite.sh"]
+async fn with_several_in_flight_a_blackholed_liquidation_holds_up_none_of_the_others() {
+    // As `backstop keeper` runs by default: four at a time on the app's own RPC chain. The first liquidation to
+    // reach the endpoint is swallowed every time it is broadcast.
+    let mut crash = crashed(|proxy, _| proxy.schedule(2, Fault::Drop)).await;
+    let (liquidatable, _) = crash.pending().await;
+    assert!(liquidatable >= 3, "the fall left several liquidations: {liquidatable}");
+    crash.engine.keeper.rpc.confirm_timeout = std::time::Duration::from_secs(5);
+    let mut keeper = crash.keeper();
+    keeper.concurrency = 4;
+    let rounds = until_quiet(&mut keeper, &mut crash.engine.keeper.rpc).await;
+    // The round's liquidations went out together: after the breaker's poke, every one of the first batch was
+    // broadcast before any of them was polled for.
+    let methods = crash.proxy.methods();
+    let sends: Vec<usize> = (0..methods.len()).filter(|i| methods[*i] == "sendTransaction").collect();
+    let first_poll = (sends[1]..methods.len()).find(|i| methods[*i] == "getSignatureStatuses").expect("a poll");
+    let together = sends.iter().filter(|i| (sends[1]..first_poll).contains(i)).count();
+    assert_eq!(together, liquidatable.min(4), "{methods:?}");
+    // Every other liquidation landed in the round; the swallowed one is reported unconfirmed and lands next round.
+    let failed = &rounds[0].failed;
+    assert_eq!(failed.len(), 1, "{rounds:?}");
+    assert_eq!((failed[0].action, failed[0].reason.as_str()), ("liquidate", "unconfirmed"));
+    assert_eq!(rounds[0].liquidated.len(), liquidatable - 1, "{rounds:?}");
+    assert!(rounds[1].liquidated.contains(&failed[0].account), "{rounds:?}");
+    assert_eq!(crash.pending().await, (0, 0), "nothing missed");
+}
+
+#[tokio::test]
+#[ignore = "needs the RPC node: scripts/rpc-suite.sh"]
 async fn a_liquidation_whose_answer_is_lost_is_confirmed_by_its_signature_and_not_sent_twice() {
     // The round's first liquidation reaches the node, but the endpoint's answer is lost (HTTP 502): the keeper
     // cannot tell it landed. It polls the signature (broadcasting the same bytes again meanwhile) and finds it.
