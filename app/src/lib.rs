@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod multisig;
 pub mod output;
 pub mod rpc;
+pub mod settings;
 pub mod watch;
 
 pub use chain::Chain;

@@ -24,6 +24,10 @@ struct Cli {
     /// Log lines (stderr) as text or JSON; the level comes from RUST_LOG (default: info).
     #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true, env = "BACKSTOP_LOG_FORMAT")]
     log_format: LogFormat,
+    /// A settings file of `BACKSTOP_...=value` lines (the environment's names; the environment wins over it, and a
+    /// flag over both): a long-running keeper's configuration.
+    #[arg(long, global = true, env = "BACKSTOP_ENV_FILE")]
+    env_file: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -45,6 +49,15 @@ fn init_logs(format: LogFormat) {
 }
 
 fn main() {
+    // The settings file fills the environment before the command line is read, so its values meet the flags' own
+    // parsers and precedence.
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(path) = backstop_app::settings::named(&args) {
+        if let Err(error) = backstop_app::settings::load(&path) {
+            eprintln!("{}", render_error(&error, Format::Human));
+            std::process::exit(error.exit_code());
+        }
+    }
     let cli = Cli::parse();
     init_logs(cli.log_format);
     if let Some(report) = commands::offline(&cli.command) {

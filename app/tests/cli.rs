@@ -199,3 +199,28 @@ fn the_keeper_and_the_connection_read_the_environment_as_their_flags() {
     let output = backstop_with_env(&["keeper", "--rounds", "1"], &cluster);
     assert_fails(&output, 3, "127.0.0.2");
 }
+
+#[test]
+fn a_settings_file_configures_the_keeper_under_the_environment_and_the_flags() {
+    let path = std::env::temp_dir().join(format!("backstop-settings-{}.env", std::process::id()));
+    let settings = format!("# a keeper\nBACKSTOP_KEEPER_MARKET={MARKET}\nBACKSTOP_URL=http://127.0.0.3:1\n");
+    std::fs::write(&path, settings).expect("writes");
+    let file = path.display().to_string();
+    // The file's cluster (a dead port on its own address) and market reach the keeper.
+    let output = backstop_with_env(&["--env-file", &file, "keeper", "--rounds", "1"], &[]);
+    assert_fails(&output, 3, "127.0.0.3");
+    // The environment wins over the file; a flag over both.
+    let output = backstop_with_env(
+        &["keeper", "--rounds", "1"],
+        &[("BACKSTOP_ENV_FILE", &file), ("BACKSTOP_URL", "http://127.0.0.4:1")],
+    );
+    assert_fails(&output, 3, "127.0.0.4");
+    let output = backstop_with_env(&["--env-file", &file, "-u", "http://127.0.0.5:1", "keeper", "--rounds", "1"], &[]);
+    assert_fails(&output, 3, "127.0.0.5");
+    // A bad value in the file is refused by the flag's name, a bad line by its number.
+    std::fs::write(&path, "BACKSTOP_KEEPER_MARKET=nobody\n").expect("writes");
+    assert_fails(&backstop_with_env(&["--env-file", &file, "keeper"], &[]), 2, "not a public key");
+    std::fs::write(&path, "BACKSTOP_KEEPER_MARKET\n").expect("writes");
+    assert_fails(&backstop_with_env(&["--env-file", &file, "keeper"], &[]), 2, "settings line 1");
+    let _ = std::fs::remove_file(&path);
+}
