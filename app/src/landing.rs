@@ -13,9 +13,12 @@ use crate::rpc::{classify, classify_for, RpcChain};
 use anchor_lang::solana_program::instruction::Instruction;
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
+use solana_rpc_client_api::client_error::{Error as ClientError, ErrorKind};
 use solana_rpc_client_api::config::RpcSendTransactionConfig;
+use solana_rpc_client_api::request::RpcError;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
 use std::time::{Duration, Instant};
 
 /// How long a sent transaction is polled for before it is reported unconfirmed (its blockhash lives ~60-90 s).
@@ -28,6 +31,28 @@ const POLL_MAX: Duration = Duration::from_millis(500);
 /// How often the same signed transaction is broadcast again while it is not confirmed (a leader may drop it).
 const REBROADCAST_EVERY: Duration = Duration::from_secs(2);
 
+/// What a signature's status says.
+enum Landing {
+    Confirmed,
+    Failed(TransactionError),
+    /// Its blockhash's last valid height is behind the confirmed tip, and the node that answered for the
+    /// signature had seen that tip and searched its whole history: it can no longer land.
+    Expired,
+    Pending,
+}
+
+/// A refusal that never left the endpoint: a malformed or unverifiable transaction, or the endpoint refusing the
+/// request itself (authorisation, size). Anything else after a broadcast may have been forwarded.
+fn refused_before_forwarding(error: &ClientError) -> bool {
+    match error.kind() {
+        ErrorKind::RpcError(RpcError::RpcResponseError { code, .. }) => {
+            matches!(code, -32602 | -32003 | -32013 | -32015)
+        }
+        ErrorKind::Reqwest(inner) => inner.status().is_some_and(|s| matches!(s.as_u16(), 401 | 403 | 413)),
+        _ => false,
+    }
+}
+
 /// A signed transaction and the last block height its blockhash is valid at.
 pub struct Signed {
     pub tx: Transaction,
@@ -35,6 +60,29 @@ pub struct Signed {
 }
 
 impl RpcChain {
+    /// The status of `signed`'s signature, and whether it is proven unable to land: the confirmed tip (slot and
+    /// block height read together) is past its last valid block height, and the status answer, searched through the node's whole
+    /// history, comes from a node that had seen that tip (a lagging node behind a load balancer proves nothing).
+    async fn status(&self, signed: &Signed) -> ChainResult<Landing> {
+        let tip = self.client.get_epoch_info_with_commitment(CommitmentConfig::confirmed()).await.ok();
+        let answer = self.client.get_signature_statuses_with_history(&signed.tx.signatures[..1]).await;
+        let answer = answer.map_err(classify)?;
+        // An empty answer (a malformed node) reads as not found.
+        match answer.value.first().cloned().flatten() {
+            Some(status) if status.satisfies_commitment(CommitmentConfig::confirmed()) => Ok(match status.status {
+                Ok(()) => Landing::Confirmed,
+                Err(failure) => Landing::Failed(failure),
+            }),
+            Some(_) => Ok(Landing::Pending),
+            None => {
+                let expired = tip.is_some_and(|tip| {
+                    tip.block_height > signed.last_valid_block_height && answer.context.slot >= tip.absolute_slot
+                });
+                Ok(if expired { Landing::Expired } else { Landing::Pending })
+            }
+        }
+    }
+
     /// `instructions` in one transaction, paid and signed by the keypair (and `cosigners`) at the latest blockhash.
     pub(crate) async fn signed(&self, instructions: &[Instruction], cosigners: &[&Keypair]) -> ChainResult<Signed> {
         let confirmed = CommitmentConfig::confirmed();
@@ -54,32 +102,29 @@ impl RpcChain {
         let signature = signed.tx.signatures[0];
         let unconfirmed = |reason: String| Error::Unconfirmed { signature: signature.to_string(), reason };
         if let Err(error) = self.client.send_transaction(&signed.tx).await {
-            let already =
-                error.get_transaction_error() == Some(solana_transaction_error::TransactionError::AlreadyProcessed);
-            match classify_for(error, instructions) {
-                // It may have reached a node: only its status can say.
-                Error::Transport(reason) => tracing::debug!(%reason, "broadcast failed; polling its signature"),
+            match error.get_transaction_error() {
                 // The same bytes were sent before (a caller's second try on an unchanged blockhash): its status says.
-                _ if already => {}
-                refused => return Err(refused),
+                Some(TransactionError::AlreadyProcessed) => {}
+                // Refused in preflight: nothing was forwarded (an expired blockhash is transient: sign again).
+                Some(_) => return Err(classify_for(error, instructions)),
+                None if refused_before_forwarding(&error) => return Err(classify_for(error, instructions)),
+                // Anything else may have left: only its status can say.
+                None => tracing::debug!(%error, "broadcast failed; polling its signature"),
             }
         }
         let started = Instant::now();
         let (mut wait, mut broadcast_at) = (POLL_FIRST, Instant::now());
         let mut last_error = String::from("not seen by the node yet");
         while started.elapsed() < self.confirm_timeout {
-            // The height first: a status read after it that finds nothing, with the height past the blockhash's last
-            // valid one, proves the transaction can no longer land.
-            let height = self.client.get_block_height_with_commitment(CommitmentConfig::confirmed()).await.ok();
-            match self.client.get_signature_status_with_commitment(&signature, CommitmentConfig::confirmed()).await {
-                Ok(Some(Ok(()))) => return Ok(signature.to_string()),
-                Ok(Some(Err(failure))) => return Err(Error::from_transaction_error(&failure, &[], instructions)),
-                Ok(None) if height.is_some_and(|h| h > signed.last_valid_block_height) => {
+            match self.status(signed).await {
+                Ok(Landing::Confirmed) => return Ok(signature.to_string()),
+                Ok(Landing::Failed(failure)) => return Err(Error::from_transaction_error(&failure, &[], instructions)),
+                Ok(Landing::Expired) => {
                     let reason = "its blockhash expired before it landed".to_string();
                     return Err(Error::Transaction { reason, transient: true });
                 }
-                Ok(None) => {}
-                Err(error) => last_error = classify(error).to_string(),
+                Ok(Landing::Pending) => {}
+                Err(error) => last_error = error.to_string(),
             }
             if broadcast_at.elapsed() >= REBROADCAST_EVERY {
                 // The same bytes, no preflight: whatever the node answers, the status decides.

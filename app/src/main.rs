@@ -4,7 +4,7 @@
 use backstop_app::commands::{self, Command, Session};
 use backstop_app::config::Connection;
 use backstop_app::output::{render_error, Format};
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 #[derive(Parser)]
 #[command(
@@ -48,12 +48,18 @@ fn init_logs(format: LogFormat) {
     }
 }
 
+/// Every environment variable `command` and its subcommands read.
+fn variables(command: &clap::Command) -> Vec<String> {
+    let own = command.get_arguments().filter_map(|arg| arg.get_env()).map(|name| name.to_string_lossy().into_owned());
+    own.chain(command.get_subcommands().flat_map(variables)).collect()
+}
+
 fn main() {
     // The settings file fills the environment before the command line is read, so its values meet the flags' own
     // parsers and precedence.
     let args: Vec<String> = std::env::args().collect();
     if let Some(path) = backstop_app::settings::named(&args) {
-        if let Err(error) = backstop_app::settings::load(&path) {
+        if let Err(error) = backstop_app::settings::load(&path, &variables(&Cli::command())) {
             eprintln!("{}", render_error(&error, Format::Human));
             std::process::exit(error.exit_code());
         }

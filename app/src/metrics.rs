@@ -5,8 +5,13 @@
 
 use crate::keeper::RoundReport;
 use prometheus::{Encoder, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
+
+/// How long a metrics client may take to send its request and read the answer.
+const CLIENT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
+/// The longest request line read.
+const REQUEST_LINE_MAX: u64 = 8 * 1024;
 
 /// Every metric the keeper exports, registered once.
 #[derive(Clone)]
@@ -130,16 +135,27 @@ impl KeeperMetrics {
         let bound = listener.local_addr()?;
         let metrics = self.clone();
         std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let _ = metrics.answer(stream);
+            for stream in listener.incoming() {
+                match stream {
+                    // Each client on a thread of its own, with deadlines: a slow or silent one holds up no other.
+                    Ok(stream) => {
+                        let metrics = metrics.clone();
+                        std::thread::spawn(move || metrics.answer(stream));
+                    }
+                    // Out of descriptors, say: wait rather than spin.
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+                }
             }
         });
         Ok(bound)
     }
 
     fn answer(&self, mut stream: std::net::TcpStream) -> std::io::Result<()> {
+        stream.set_read_timeout(Some(CLIENT_DEADLINE))?;
+        stream.set_write_timeout(Some(CLIENT_DEADLINE))?;
         let mut request_line = String::new();
-        BufReader::new(stream.try_clone()?).read_line(&mut request_line)?;
+        // The request line only, and at most a few KiB of it: nothing a client sends can grow without bound.
+        BufReader::new(stream.try_clone()?.take(REQUEST_LINE_MAX)).read_line(&mut request_line)?;
         let (status, body) = match request_line.split_whitespace().nth(1) {
             Some("/metrics") => ("200 OK", self.render()),
             _ => ("404 Not Found", "GET /metrics\n".to_string()),
@@ -210,5 +226,10 @@ mod tests {
         let answer = get("/metrics");
         assert!(answer.starts_with("HTTP/1.1 200 OK") && answer.contains("backstop_keeper_rounds_total"), "{answer}");
         assert!(get("/").starts_with("HTTP/1.1 404"));
+        // A client that connects and says nothing, and one that streams a request line without end, hold up no one.
+        let _silent = std::net::TcpStream::connect(bound).expect("connects");
+        let mut endless = std::net::TcpStream::connect(bound).expect("connects");
+        let _ = endless.write_all(&vec![b'x'; 64 * 1024]);
+        assert!(get("/metrics").starts_with("HTTP/1.1 200 OK"));
     }
 }

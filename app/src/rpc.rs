@@ -41,6 +41,7 @@ pub struct RpcChain {
     pub snapshot_every: std::time::Duration,
     /// The websocket endpoint subscribed at, to subscribe again after the subscription ends.
     ws_url: Option<String>,
+    last_subscribe: Option<std::time::Instant>,
     last_snapshot: Option<std::time::Instant>,
 }
 
@@ -57,6 +58,7 @@ impl RpcChain {
             watch: None,
             snapshot_every: std::time::Duration::from_secs(60),
             ws_url: None,
+            last_subscribe: None,
             last_snapshot: None,
         }
     }
@@ -155,6 +157,9 @@ impl RpcChain {
     }
 }
 
+/// How often a keeper whose subscription ended tries to subscribe again.
+const RESUBSCRIBE_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The filters of a margin-account scan of `market`: size, discriminator, and the market at offset 40.
 fn margin_account_scan(market: Pubkey) -> RpcProgramAccountsConfig {
     let size = 8 + core::mem::size_of::<MarginAccount>();
@@ -179,19 +184,22 @@ impl RpcChain {
     /// A failure leaves every scan a snapshot, and each one tries to subscribe again.
     pub async fn subscribe(&mut self, ws_url: &str, market: Pubkey) -> ChainResult<()> {
         self.ws_url = Some(ws_url.to_string());
+        self.last_subscribe = Some(std::time::Instant::now());
         self.watch = None;
         self.watch = Some(AccountWatch::start(ws_url, market, margin_account_scan(market)).await?);
         self.last_snapshot = None;
         Ok(())
     }
 
-    /// After a subscription ended, one attempt to subscribe again (failing, this scan is a snapshot).
+    /// After a subscription ended, an attempt to subscribe again, at most one a [`RESUBSCRIBE_EVERY`] (failing,
+    /// scans are snapshots meanwhile).
     async fn resubscribe(&mut self, market: Pubkey) {
         let ended = match &self.watch {
             Some(watch) => watch.market == market && !watch.is_live(),
             None => true,
         };
-        let Some(ws_url) = self.ws_url.clone().filter(|_| ended) else { return };
+        let due = self.last_subscribe.is_none_or(|at| at.elapsed() >= RESUBSCRIBE_EVERY);
+        let Some(ws_url) = self.ws_url.clone().filter(|_| ended && due) else { return };
         match self.subscribe(&ws_url, market).await {
             Ok(()) => tracing::info!(%market, "subscribed again"),
             Err(error) => tracing::warn!(%market, kind = error.kind(), %error, "could not subscribe again"),

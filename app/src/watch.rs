@@ -18,6 +18,9 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+/// How long a subscription may take to be confirmed.
+pub const SUBSCRIBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// An account as last seen, with the slot it was seen at.
 type Seen = BTreeMap<Pubkey, (u64, MarginAccount)>;
 
@@ -31,7 +34,9 @@ pub struct AccountWatch {
 }
 
 impl AccountWatch {
-    /// Subscribes at `ws_url` with `config` (the scan's filters) from a task of its own; returns once subscribed.
+    /// Subscribes at `ws_url` with `config` (the scan's filters) from a task of its own; returns once subscribed,
+    /// or refuses after [`SUBSCRIBE_TIMEOUT`] (an endpoint that accepts the connection and never answers must not
+    /// hold up a round).
     pub async fn start(ws_url: &str, market: Pubkey, config: RpcProgramAccountsConfig) -> Result<Self> {
         let watch =
             Self { market, accounts: Arc::default(), live: Arc::new(AtomicBool::new(false)), updates: Arc::default() };
@@ -54,10 +59,11 @@ impl AccountWatch {
             tracing::warn!(market = %task.market, "the account subscription ended: scanning every round");
             task.live.store(false, Ordering::SeqCst);
         });
-        match confirmed.await {
-            Ok(Ok(())) => Ok(watch),
-            Ok(Err(reason)) => Err(Error::Transport(reason)),
-            Err(_) => Err(Error::Transport("the subscription's task ended".to_string())),
+        match tokio::time::timeout(SUBSCRIBE_TIMEOUT, confirmed).await {
+            Ok(Ok(Ok(()))) => Ok(watch),
+            Ok(Ok(Err(reason))) => Err(Error::Transport(reason)),
+            Ok(Err(_)) => Err(Error::Transport("the subscription's task ended".to_string())),
+            Err(_) => Err(Error::Transport(format!("{ws_url}: no subscription within {SUBSCRIBE_TIMEOUT:?}"))),
         }
     }
 
@@ -71,9 +77,13 @@ impl AccountWatch {
         self.updates.load(Ordering::SeqCst)
     }
 
-    /// A snapshot taken at `slot`: every account in it as seen then, unless a newer notification already came.
+    /// A snapshot taken at `slot`: every account in it as seen then, unless a newer notification already came. A
+    /// snapshot without its slot (0: a node that gave no context) replaces the set whole.
     pub fn seed(&self, slot: u64, snapshot: &[(Pubkey, MarginAccount)]) {
         let mut seen = self.lock();
+        if slot == 0 {
+            seen.clear();
+        }
         for (address, account) in snapshot {
             let stale = seen.get(address).is_some_and(|(at, _)| *at > slot);
             if !stale {
@@ -93,7 +103,11 @@ impl AccountWatch {
         let Some(((address, data), owner)) = decoded else {
             return tracing::warn!(%address, "an undecodable account notification");
         };
+        // Only this market's margin accounts (the node's filters say so; the watch does not take it on trust).
         let Ok(account) = read::<MarginAccount>(&data, &owner) else { return };
+        if account.market != self.market {
+            return tracing::warn!(%address, "a notification for another market's account");
+        }
         let mut seen = self.lock();
         if seen.get(&address).is_none_or(|(at, _)| *at <= slot) {
             seen.insert(address, (slot, account));

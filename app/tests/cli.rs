@@ -222,5 +222,8 @@ fn a_settings_file_configures_the_keeper_under_the_environment_and_the_flags() {
     assert_fails(&backstop_with_env(&["--env-file", &file, "keeper"], &[]), 2, "not a public key");
     std::fs::write(&path, "BACKSTOP_KEEPER_MARKET\n").expect("writes");
     assert_fails(&backstop_with_env(&["--env-file", &file, "keeper"], &[]), 2, "settings line 1");
+    // A misspelt name is refused, never silently ignored.
+    std::fs::write(&path, format!("BACKSTOP_KEEPER_MARKET={MARKET}\nBACKSTOP_KEEPER_CONCURENCY=1\n")).expect("writes");
+    assert_fails(&backstop_with_env(&["--env-file", &file, "keeper"], &[]), 2, "settings line 2");
     let _ = std::fs::remove_file(&path);
 }

@@ -252,7 +252,7 @@ async fn an_operator_lists_a_production_market_and_a_trader_and_a_staker_use_it_
         "--market",
         &market_text,
         "--rounds",
-        "4",
+        "8",
         "--interval",
         "1",
         "--unit-price",
@@ -277,7 +277,7 @@ async fn an_operator_lists_a_production_market_and_a_trader_and_a_staker_use_it_
     });
     assert_eq!(value(&seen, "subscribed"), 1, "{seen}");
     let kept = op.finish(running, &keeper);
-    assert_eq!((&kept["keeper"]["rounds"], &kept["keeper"]["failed_rounds"]), (&Value::from(4), &Value::from(0)));
+    assert_eq!((&kept["keeper"]["rounds"], &kept["keeper"]["failed_rounds"]), (&Value::from(8), &Value::from(0)));
     let last = &kept["last_round"];
     assert_eq!(
         (&last["poked"], &last["scanned"], &last["liquidated"]),

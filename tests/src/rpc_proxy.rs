@@ -55,6 +55,8 @@ struct State {
     blackholed: Vec<String>,
     /// Every request's method, in the order they arrived.
     methods: Vec<String>,
+    /// The transactions a scheduled fault met (wire bytes), so a test can check what it hit.
+    faulted: Vec<Vec<u8>>,
     refusing: u32,
     expire_next_blockhash: bool,
     /// Taken as the proxy starts; expired by the time a fault serves it.
@@ -101,6 +103,11 @@ impl RpcProxy {
         self.lock().counts
     }
 
+    /// The transactions the scheduled faults met (wire bytes, in order).
+    pub fn faulted(&self) -> Vec<Vec<u8>> {
+        self.lock().faulted.clone()
+    }
+
     /// Every request's method so far, in the order they arrived.
     pub fn methods(&self) -> Vec<String> {
         self.lock().methods.clone()
@@ -129,6 +136,9 @@ fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::io
             state.counts.sends += 1;
             let ordinal = state.counts.sends;
             let due: Vec<Fault> = take_due(&mut state.schedule, ordinal);
+            if !due.is_empty() {
+                state.faulted.push(transaction_of(&request));
+            }
             for fault in due {
                 match fault {
                     Fault::Refuse { count } => state.refusing += count,
@@ -205,10 +215,15 @@ fn rewrite(method: &str, answer: Vec<u8>, state: &Mutex<State>) -> Vec<u8> {
     value.to_string().into_bytes()
 }
 
-/// The base58 signature of the transaction a `sendTransaction` carries (base64, the client's encoding).
-fn signature_of(request: &serde_json::Value) -> String {
+/// The wire bytes of the transaction a `sendTransaction` carries (base64, the client's encoding).
+fn transaction_of(request: &serde_json::Value) -> Vec<u8> {
     let encoded = request["params"][0].as_str().unwrap_or_default();
-    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).unwrap_or_default();
+    base64::engine::general_purpose::STANDARD.decode(encoded).unwrap_or_default()
+}
+
+/// The base58 signature of the transaction a `sendTransaction` carries.
+fn signature_of(request: &serde_json::Value) -> String {
+    let bytes = transaction_of(request);
     // A compact-u16 count of signatures (one byte below 128), then the signatures.
     bytes.get(1..65).map(|signature| bs58::encode(signature).into_string()).unwrap_or_default()
 }

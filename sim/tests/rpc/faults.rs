@@ -125,6 +125,22 @@ impl Crashed {
     }
 }
 
+/// Whether every transaction the proxy's faults met was a liquidation (and there was one).
+fn faults_hit_liquidations(proxy: &RpcProxy) -> bool {
+    use anchor_lang::Discriminator;
+    let liquidates = |bytes: &Vec<u8>| {
+        let tx: Result<solana_transaction::Transaction, _> = bincode::deserialize(bytes);
+        tx.is_ok_and(|tx| {
+            tx.message
+                .instructions
+                .iter()
+                .any(|ix| ix.data.starts_with(backstop::instruction::Liquidate::DISCRIMINATOR))
+        })
+    };
+    let faulted = proxy.faulted();
+    !faulted.is_empty() && faulted.iter().all(liquidates)
+}
+
 /// Rounds of `keeper` until one finds nothing to do; every round's report.
 async fn until_quiet<C: Chain>(keeper: &mut Keeper, chain: &mut C) -> Vec<RoundReport> {
     let mut rounds = Vec::new();
@@ -157,6 +173,7 @@ async fn a_liquidation_the_endpoint_swallows_once_lands_by_its_rebroadcast_in_th
     assert!(liquidatable + bankrupt >= 3, "the fall left work: {liquidatable} + {bankrupt}");
     let mut keeper = crash.keeper();
     let rounds = until_quiet(&mut keeper, &mut crash.engine.keeper).await;
+    assert!(faults_hit_liquidations(&crash.proxy), "the fault met a liquidation, not the breaker's poke");
     assert_eq!(crash.proxy.counts().dropped, 1);
     assert!(rounds[0].failed.is_empty(), "{rounds:?}");
     assert_eq!(crash.pending().await, (0, 0), "nothing missed");
@@ -172,6 +189,7 @@ async fn a_blackholed_liquidation_is_reported_unconfirmed_and_signed_again_next_
     crash.engine.keeper.rpc.confirm_timeout = std::time::Duration::from_secs(5);
     let mut keeper = crash.keeper();
     let rounds = until_quiet(&mut keeper, &mut crash.engine.keeper).await;
+    assert!(faults_hit_liquidations(&crash.proxy), "the fault met a liquidation, not the breaker's poke");
     assert!(crash.proxy.counts().dropped >= 2, "broadcast again and dropped again: {:?}", crash.proxy.counts());
     let dropped = &rounds[0].failed;
     assert_eq!(dropped.len(), 1, "{rounds:?}");
@@ -193,6 +211,7 @@ async fn with_several_in_flight_a_blackholed_liquidation_holds_up_none_of_the_ot
     let mut keeper = crash.keeper();
     keeper.concurrency = 4;
     let rounds = until_quiet(&mut keeper, &mut crash.engine.keeper.rpc).await;
+    assert!(faults_hit_liquidations(&crash.proxy), "the fault met a liquidation, not the breaker's poke");
     // The round's liquidations went out together: after the breaker's poke, every one of the first batch was
     // broadcast before any of them was polled for.
     let methods = crash.proxy.methods();
@@ -217,6 +236,7 @@ async fn a_liquidation_whose_answer_is_lost_is_confirmed_by_its_signature_and_no
     let mut crash = crashed(|proxy, _| proxy.schedule(2, Fault::LoseAnswer)).await;
     let mut keeper = crash.keeper();
     let rounds = until_quiet(&mut keeper, &mut crash.engine.keeper).await;
+    assert!(faults_hit_liquidations(&crash.proxy), "the fault met a liquidation, not the breaker's poke");
     assert_eq!(crash.proxy.counts().answers_lost, 1);
     assert!(rounds[0].failed.is_empty(), "no failure reported for a liquidation that landed: {rounds:?}");
     assert!(!rounds[0].liquidated.is_empty(), "{rounds:?}");
