@@ -21,8 +21,6 @@ use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 use std::time::{Duration, Instant};
 
-/// How long a sent transaction is polled for before it is reported unconfirmed (its blockhash lives ~60-90 s).
-pub(crate) const CONFIRM_TIMEOUT: Duration = Duration::from_secs(90);
 /// The first wait before asking again whether a sent transaction is confirmed, doubled each time up to
 /// [`POLL_MAX`]: a node that confirms within a slot answers within a few polls, and a slow one is not asked more
 /// than twice a second.

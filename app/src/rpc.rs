@@ -52,7 +52,7 @@ impl RpcChain {
         Self {
             client,
             payer,
-            confirm_timeout: crate::landing::CONFIRM_TIMEOUT,
+            confirm_timeout: CONFIRM_TIMEOUT,
             retries: 0,
             backoff,
             watch: None,
@@ -156,6 +156,9 @@ impl RpcChain {
             .map_err(|e| odd(format!("the view's return data is not base64: {e}")))
     }
 }
+
+/// How long a sent transaction is polled for before it is reported unconfirmed (its blockhash lives ~60-90 s).
+const CONFIRM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
 
 /// How often a keeper whose subscription ended tries to subscribe again.
 const RESUBSCRIBE_EVERY: std::time::Duration = std::time::Duration::from_secs(30);

@@ -108,7 +108,7 @@ impl RpcProxy {
         self.lock().faulted.clone()
     }
 
-    /// Every request's method so far, in the order they arrived.
+    /// Every request's method so far, in the order they arrived (`sendTransaction <signature>` for a broadcast).
     pub fn methods(&self) -> Vec<String> {
         self.lock().methods.clone()
     }
@@ -131,7 +131,10 @@ fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<State>) -> std::io
     let (mut drop_it, mut lose_answer) = (false, false);
     {
         let mut state = lock(state);
-        state.methods.push(method.clone());
+        // A transaction's broadcast is logged with its signature (a re-broadcast shows as the same one again).
+        let entry =
+            if method == "sendTransaction" { format!("{method} {}", signature_of(&request)) } else { method.clone() };
+        state.methods.push(entry);
         if method == "sendTransaction" {
             state.counts.sends += 1;
             let ordinal = state.counts.sends;

@@ -212,13 +212,21 @@ async fn with_several_in_flight_a_blackholed_liquidation_holds_up_none_of_the_ot
     keeper.concurrency = 4;
     let rounds = until_quiet(&mut keeper, &mut crash.engine.keeper.rpc).await;
     assert!(faults_hit_liquidations(&crash.proxy), "the fault met a liquidation, not the breaker's poke");
-    // The round's liquidations went out together: after the breaker's poke, every one of the first batch was
-    // broadcast before any of them was polled for.
+    // The round's first batch went out together: between the blackholed liquidation's first broadcast and its
+    // first re-broadcast (two seconds on), the batch's other liquidations were broadcast too. One after another,
+    // nothing else would have gone out until the blackholed one's five-second wait was over.
     let methods = crash.proxy.methods();
-    let sends: Vec<usize> = (0..methods.len()).filter(|i| methods[*i] == "sendTransaction").collect();
-    let first_poll = (sends[1]..methods.len()).find(|i| methods[*i] == "getSignatureStatuses").expect("a poll");
-    let together = sends.iter().filter(|i| (sends[1]..first_poll).contains(i)).count();
-    assert_eq!(together, liquidatable.min(4), "{methods:?}");
+    let blackholed = methods.iter().position(|m| m.starts_with("sendTransaction")).and_then(|_| {
+        let faulted = crash.proxy.faulted();
+        let tx: solana_transaction::Transaction = bincode::deserialize(faulted.first()?).ok()?;
+        Some(format!("sendTransaction {}", tx.signatures[0]))
+    });
+    let blackholed = blackholed.expect("the blackholed broadcast");
+    let at: Vec<usize> = (0..methods.len()).filter(|i| methods[*i] == blackholed).collect();
+    assert!(at.len() >= 2, "re-broadcast while it waited: {methods:?}");
+    let in_between: std::collections::BTreeSet<&String> =
+        methods[at[0]..at[1]].iter().filter(|m| m.starts_with("sendTransaction")).collect();
+    assert_eq!(in_between.len(), liquidatable.min(4), "{methods:?}");
     // Every other liquidation landed in the round; the swallowed one is reported unconfirmed and lands next round.
     let failed = &rounds[0].failed;
     assert_eq!(failed.len(), 1, "{rounds:?}");
