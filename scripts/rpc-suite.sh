@@ -30,6 +30,8 @@ echo "RPC suite: the node built in $((built - start)) s"
 export BACKSTOP_RPC_NODE="$ROOT/tests/rpc/node/target/debug/backstop-rpc-node"
 export RUST_LOG=${RUST_LOG:-error}
 cd "$ROOT"
-cargo test --locked -p backstop-app --test rpc_cli -- --ignored   # the CLI and the keeper command
+cargo build --locked -p backstop-app --bin backstop
+export BACKSTOP_CLI="$ROOT/target/debug/backstop"
+cargo test --locked -p backstop-sim --test rpc_cli -- --ignored   # the CLI and the keeper command
 cargo test --locked -p backstop-sim --test rpc -- --ignored       # crash replays and faults against the laboratory
 echo "RPC suite: passed in $(( $(seconds) - built )) s after the node's build"

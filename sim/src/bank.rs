@@ -79,8 +79,9 @@ impl InProcessChain {
         result
     }
 
-    /// The margin account a `cover_bankruptcy` names (its second account), if `instruction` is one.
-    fn covered_account(instruction: &Instruction) -> Option<Pubkey> {
+    /// The margin account a `cover_bankruptcy` names (its second account), if `instruction` is one (also what the
+    /// RPC suite's watched chain observes).
+    pub fn covered_account(instruction: &Instruction) -> Option<Pubkey> {
         let is_cover = instruction.program_id == backstop::ID
             && instruction.data.starts_with(backstop::instruction::CoverBankruptcy::DISCRIMINATOR);
         is_cover.then(|| instruction.accounts.get(1).map(|meta| meta.pubkey)).flatten()

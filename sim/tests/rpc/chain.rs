@@ -4,12 +4,12 @@
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
-use anchor_lang::Discriminator;
 use backstop::state::MarginAccount;
 use backstop_app::chain::{Chain, ChainResult};
 use backstop_app::rpc::RpcChain;
 use backstop_app::Error;
 use backstop_client::read::read;
+use backstop_sim::bank::InProcessChain;
 use backstop_sim::simulation::reconcile::{CoverObservation, CoverSnapshot};
 
 pub struct WatchedChain {
@@ -23,13 +23,6 @@ pub struct WatchedChain {
 }
 
 impl WatchedChain {
-    /// The margin account a `cover_bankruptcy` names (its second account), if `instruction` is one.
-    fn covered_account(instruction: &Instruction) -> Option<Pubkey> {
-        let is_cover = instruction.program_id == backstop::ID
-            && instruction.data.starts_with(backstop::instruction::CoverBankruptcy::DISCRIMINATOR);
-        is_cover.then(|| instruction.accounts.get(1).map(|meta| meta.pubkey)).flatten()
-    }
-
     async fn cover_snapshot(&mut self, account: Pubkey) -> ChainResult<(Pubkey, CoverSnapshot)> {
         let (data, owner) = self.account(account).await?.ok_or_else(|| Error::Account(format!("{account}")))?;
         let margin = read::<MarginAccount>(&data, &owner)?;
@@ -57,7 +50,7 @@ impl Chain for WatchedChain {
     }
 
     async fn send(&mut self, instructions: &[Instruction]) -> ChainResult<()> {
-        let covered: Vec<Pubkey> = instructions.iter().filter_map(Self::covered_account).collect();
+        let covered: Vec<Pubkey> = instructions.iter().filter_map(InProcessChain::covered_account).collect();
         let observed = match covered.as_slice() {
             [one] => Some((*one, self.cover_snapshot(*one).await?)),
             _ => None,

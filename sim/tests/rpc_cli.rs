@@ -1,4 +1,4 @@
-//! The `backstop` binary over JSON-RPC against the real program binary on a local node (`tests/rpc/node`): an
+//! The `backstop` binary (the operator CLI, built from `app`) over JSON-RPC against the real program binary on a local node (`tests/rpc/node`): an
 //! operator's whole first day, each step's effect read back from the chain over RPC. Ignored in the workspace's
 //! test run (the node needs a newer Rust than the workspace's): `scripts/rpc-suite.sh` builds the node and runs it.
 //!
@@ -40,7 +40,7 @@ struct Operator {
 impl Operator {
     /// `backstop <args> --output json` against the node, as the operator.
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_backstop"));
+        let mut command = Command::new(cli_binary());
         command
             .args(["-u", &self.node.url, "-k", &self.keypair_path, "-C", &self.config_path, "--output", "json"])
             .args(args)
@@ -121,6 +121,18 @@ fn scrape_until_match(address: &str, wanted: impl Fn(&str) -> bool) -> String {
         assert!(std::time::Instant::now() < deadline, "never as wanted at {address}: {text}");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+}
+
+/// The `backstop` binary under test: `BACKSTOP_CLI` (set by `scripts/rpc-suite.sh`), or the one the same build
+/// put beside this test's directory. (This suite lives in the laboratory's crate, which already links the
+/// harness, so the operator binary's own crate never depends on it.)
+fn cli_binary() -> std::path::PathBuf {
+    if let Ok(path) = std::env::var("BACKSTOP_CLI") {
+        return path.into();
+    }
+    let test = std::env::current_exe().expect("the test's path");
+    let beside = test.parent().and_then(|deps| deps.parent()).map(|dir| dir.join("backstop"));
+    beside.filter(|path| path.exists()).expect("the backstop binary: set BACKSTOP_CLI or run scripts/rpc-suite.sh")
 }
 
 fn temp_file(name: &str) -> String {
