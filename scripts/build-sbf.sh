@@ -9,7 +9,7 @@
 # Exit status: 0 built; 2 the toolchain could not be installed here (callers may treat that as "skipped");
 # anything else is a build failure.
 #
-# Produces an SBPF v3 program that LiteSVM 0.16 runs (tests/sbf). One fix beyond the kit's recipe: std's
+# Produces an SBPF v3 program that LiteSVM runs (tests/sbf). One fix beyond the kit's recipe: std's
 # RandomState::new keeps its keys in a thread-local (a writable static, which SBPF cannot hold) and Anchor's
 # duplicate-account check builds a HashSet, so the std patch gives Solana fixed keys (see `random_state` below).
 # SBF_EXTRA_RUSTFLAGS adds flags for one build, e.g. "-C link-arg=--dump-module=/tmp/ir" to inspect the final IR.

@@ -2,32 +2,24 @@
 # The RPC suite: the real binary (target/deploy/backstop.so, from scripts/build-sbf.sh) on a local JSON-RPC node,
 # driven by the real client, keeper and CLI over HTTP (docs/rpc-suite.md).
 #
-# The node (tests/rpc/node) embeds surfpool's engine, which needs an agave 4.3 runtime and Rust >= 1.97: it is its
-# own workspace and lock, built on the same pinned nightly the SBF build installs. The suites themselves are
-# ordinary tests of the main workspace, #[ignore]d there, run here with BACKSTOP_RPC_NODE naming the node.
+# The node (tests/sbf/node) embeds surfpool's engine, which needs an agave 4.3 runtime and Rust >= 1.97: it is a
+# member of the nightly workspace (scripts/nightly-workspace.sh builds it, with the VM suite, on the pinned nightly
+# the SBF build installs). The suites themselves are ordinary tests of the main workspace, #[ignore]d there, run here
+# with BACKSTOP_RPC_NODE naming the node.
 #
 # Exit status: 0 passed; 2 the nightly could not be installed here (callers may treat that as "skipped");
 # anything else is a failure.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-# One pinned nightly for everything beyond the workspace's toolchain: the SBF build's.
-NIGHTLY=$(sed -n 's/^NIGHTLY=\([^ ]*\).*/\1/p' "$ROOT/scripts/build-sbf.sh")
 if [ ! -f "$ROOT/target/deploy/backstop.so" ]; then
   echo "RPC suite: target/deploy/backstop.so is missing; build it with scripts/build-sbf.sh" >&2
   exit 1
 fi
-if ! rustup toolchain install "$NIGHTLY" --profile minimal >&2; then
-  echo "RPC suite skipped: rustup could not install $NIGHTLY" >&2
-  exit 2
-fi
+"$ROOT/scripts/nightly-workspace.sh"
 
 seconds() { date +%s; }
-start=$(seconds)
-cargo +"$NIGHTLY" build --locked --manifest-path "$ROOT/tests/rpc/node/Cargo.toml"
 built=$(seconds)
-echo "RPC suite: the node built in $((built - start)) s"
-
-export BACKSTOP_RPC_NODE="$ROOT/tests/rpc/node/target/debug/backstop-rpc-node"
+export BACKSTOP_RPC_NODE="$ROOT/tests/sbf/target/debug/backstop-rpc-node"
 export RUST_LOG=${RUST_LOG:-error}
 cd "$ROOT"
 cargo build --locked -p backstop-app --bin backstop

@@ -1,4 +1,4 @@
-//! The `backstop` binary (the operator CLI, built from `app`) over JSON-RPC against the real program binary on a local node (`tests/rpc/node`): an
+//! The `backstop` binary (the operator CLI, built from `app`) over JSON-RPC against the real program binary on a local node (`tests/sbf/node`): an
 //! operator's whole first day, each step's effect read back from the chain over RPC. Ignored in the workspace's
 //! test run (the node needs a newer Rust than the workspace's): `scripts/rpc-suite.sh` builds the node and runs it.
 //!

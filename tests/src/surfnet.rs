@@ -1,4 +1,4 @@
-//! A local JSON-RPC node for the RPC suites: `tests/rpc/node` (surfpool's engine embedded offline, built on the
+//! A local JSON-RPC node for the RPC suites: `tests/sbf/node` (surfpool's engine embedded offline, built on the
 //! pinned nightly by `scripts/rpc-suite.sh`), spawned as a child process and driven through its stdin (restart, the
 //! clock) and surfpool's `surfnet_*` RPC methods (accounts, the program). The suites reach it only as any client
 //! reaches a cluster: HTTP JSON-RPC on 127.0.0.1.

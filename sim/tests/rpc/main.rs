@@ -1,4 +1,4 @@
-//! The RPC suite's crash replays: the real binary on a local JSON-RPC node (`tests/rpc/node`), the real keeper on
+//! The RPC suite's crash replays: the real binary on a local JSON-RPC node (`tests/sbf/node`), the real keeper on
 //! the app's RPC chain, against the in-process laboratory on the same path. Ignored in the workspace's test run (the
 //! node needs a newer Rust than the workspace's): `scripts/rpc-suite.sh` builds the node and runs them.
 //!
