@@ -22,8 +22,10 @@ built=$(seconds)
 export BACKSTOP_RPC_NODE="$ROOT/tests/sbf/target/debug/backstop-rpc-node"
 export RUST_LOG=${RUST_LOG:-error}
 cd "$ROOT"
-cargo build --locked -p backstop-app --bin backstop
+# The workspace's whole selection, as the README's test command builds it: a narrower one (`-p`) unifies other
+# features and rebuilds half the dependencies. It also builds the `backstop` binary (the app's own tests run it).
+cargo test --locked --workspace --no-run
 export BACKSTOP_CLI="$ROOT/target/debug/backstop"
-cargo test --locked -p backstop-sim --test rpc_cli -- --ignored   # the CLI and the keeper command
-cargo test --locked -p backstop-sim --test rpc -- --ignored       # crash replays and faults against the laboratory
+cargo test --locked --workspace --test rpc_cli -- --ignored   # the CLI and the keeper command
+cargo test --locked --workspace --test rpc -- --ignored       # crash replays and faults against the laboratory
 echo "RPC suite: passed in $(( $(seconds) - built )) s after the node's build"

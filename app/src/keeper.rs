@@ -10,7 +10,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use backstop::state::MarginAccount;
 use backstop_client::compute::{self, UnitPrice};
-use backstop_client::keeper::round_plan;
+use backstop_client::keeper::HealthScreen;
 use backstop_client::{pda, KeeperAccounts};
 use std::collections::HashSet;
 
@@ -18,6 +18,9 @@ use std::collections::HashSet;
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RoundReport {
     pub scanned: usize,
+    /// Accounts whose health the round computed: the rest were vouched for by the screen (unchanged, and the price
+    /// and funding moved less than their cushion; `backstop_client::keeper::HealthScreen`).
+    pub assessed: usize,
     pub liquidated: Vec<Pubkey>,
     pub covered: Vec<Pubkey>,
     /// Healthy accounts brought up to date (`touch_account`, with `Keeper::touch_above`).
@@ -88,6 +91,8 @@ pub struct Keeper {
     /// The unit price this round bids (micro-lamports per unit).
     price: u64,
     rounds: u64,
+    /// The accounts found healthy, and what they were found healthy at.
+    screen: HealthScreen,
 }
 
 impl Keeper {
@@ -103,6 +108,7 @@ impl Keeper {
             concurrency: 1,
             price: 0,
             rounds: 0,
+            screen: HealthScreen::new(),
         }
     }
 
@@ -138,8 +144,12 @@ impl Keeper {
             .iter()
             .filter(|(address, account)| *address != keeper_account && account.owner != keeper && seen.insert(*address))
             .collect();
-        let margins: Vec<&MarginAccount> = scanned.iter().map(|(_, account)| account).collect();
-        let plan = round_plan(&margins, &market.books, &market.params, &price, now);
+        // The same plan `round_plan` makes, computing health only where the screen cannot vouch for it.
+        let keyed: Vec<(Pubkey, &MarginAccount)> =
+            scanned.iter().map(|(address, account)| (*address, account)).collect();
+        let screened = self.screen.plan(&keyed, &market.books, &market.params, &price, now);
+        report.assessed = screened.assessed;
+        let plan = screened.plan;
         self.act(chain, &plan, &scanned, keeper_account, &mut report).await;
         if self.touch_above.is_some() {
             let planned: HashSet<usize> = plan.iter().map(|(index, _)| *index).collect();

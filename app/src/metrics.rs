@@ -1,5 +1,5 @@
 //! The keeper's metrics, in Prometheus's text format on `GET /metrics` (`backstop keeper --metrics ADDR`): what an
-//! operator alerts on in a crash. Rounds by outcome, accounts watched, every action by kind, result and reason (a
+//! operator alerts on in a crash. Rounds by outcome, accounts watched and assessed, every action by kind, result and reason (a
 //! failure's reason is the program's error name, or the error's kind), the market's crash risk as the keeper last
 //! read it, and how far the node's clock is behind the keeper's (a node falling behind sees prices late).
 
@@ -20,6 +20,7 @@ pub struct KeeperMetrics {
     rounds: IntCounterVec,
     actions: IntCounterVec,
     watched: IntGauge,
+    assessed: IntGauge,
     latent_deficit: IntGauge,
     stressed_deficit: IntGauge,
     adequacy_bps: IntGauge,
@@ -55,6 +56,12 @@ impl KeeperMetrics {
                 &["action", "result", "reason"],
             )?,
             watched: gauge(&registry, "accounts_watched", "Margin accounts the last round scanned.")?,
+            assessed: gauge(
+                &registry,
+                "accounts_assessed",
+                "Margin accounts whose health the last round computed; the rest were unchanged and farther from \
+                 maintenance than the price and funding had moved.",
+            )?,
             latent_deficit: gauge(&registry, "latent_deficit_atoms", "The market's latent deficit, quote atoms.")?,
             stressed_deficit: gauge(
                 &registry,
@@ -89,6 +96,7 @@ impl KeeperMetrics {
     pub fn round(&self, report: &RoundReport, chain_now: Option<i64>) {
         self.rounds.with_label_values(&["ok"]).inc();
         self.watched.set(i64::try_from(report.scanned).unwrap_or(i64::MAX));
+        self.assessed.set(i64::try_from(report.assessed).unwrap_or(i64::MAX));
         let poke = if report.poked { "landed" } else { "failed" };
         self.actions.with_label_values(&["update_circuit_breaker", poke, ""]).inc();
         for (action, landed) in
@@ -189,13 +197,14 @@ mod tests {
             ..RoundReport::default()
         };
         metrics.round(&report, Some(0));
-        metrics.round(&RoundReport { scanned: 6, ..RoundReport::default() }, None);
+        metrics.round(&RoundReport { scanned: 6, assessed: 2, ..RoundReport::default() }, None);
         metrics.failed_round();
         let text = metrics.render();
         for line in [
             r#"backstop_keeper_rounds_total{outcome="ok",market="M"} 2"#,
             r#"backstop_keeper_rounds_total{outcome="failed",market="M"} 1"#,
             r#"backstop_keeper_accounts_watched{market="M"} 6"#,
+            r#"backstop_keeper_accounts_assessed{market="M"} 2"#,
             r#"backstop_keeper_actions_total{action="liquidate",reason="",result="landed",market="M"} 2"#,
             r#"backstop_keeper_actions_total{action="liquidate",reason="NotLiquidatable",result="failed",market="M"} 1"#,
             r#"backstop_keeper_actions_total{action="cover",reason="",result="landed",market="M"} 1"#,

@@ -164,25 +164,46 @@ pub fn triage(
     price: &OraclePrice,
     now: i64,
 ) -> (Verdict, u64) {
+    match assess(account, books, params, price, now) {
+        (Verdict::Healthy, _) => (Verdict::Healthy, 0),
+        assessed => (assessed.0, assessed.1.unwrap_or(u64::MAX)),
+    }
+}
+
+/// The verdict with its margin, quote atoms: for a liquidation or a cover, as [`triage`]'s depth; for a healthy
+/// account, its cushion (how much equity a price move, funding or a loss must take before it is liquidatable, or,
+/// flat, before it is bankrupt). `None` where the math refused (the account is then called healthy, as the
+/// program would refuse to act on it too, and nothing may be concluded from it).
+pub(crate) fn assess(
+    account: &MarginAccount,
+    books: &MarketLedger,
+    params: &MarketParams,
+    price: &OraclePrice,
+    now: i64,
+) -> (Verdict, Option<u64>) {
     let mut books = *books;
     if books.accrue_funding(now, price.price, params).is_err() {
-        return (Verdict::Healthy, 0);
+        return (Verdict::Healthy, None);
     }
-    let Ok(touched) = ledger::touch(&account.balances, &books) else { return (Verdict::Healthy, 0) };
+    let Ok(touched) = ledger::touch(&account.balances, &books) else { return (Verdict::Healthy, None) };
     let trader = touched.trader;
+    let held = i128::from(trader.collateral) + i128::from(trader.unsettled_pnl);
     if trader.is_bankrupt() {
-        let held = i128::from(trader.collateral) + i128::from(trader.unsettled_pnl);
-        return (Verdict::Cover, u64::try_from(-held).unwrap_or(u64::MAX));
+        return (Verdict::Cover, Some(u64::try_from(-held).unwrap_or(u64::MAX)));
     }
     if trader.position.is_flat() {
-        return (Verdict::Healthy, 0);
+        return (Verdict::Healthy, u64::try_from(held).ok());
     }
     match trader.health(price, params) {
-        Ok(health) if !health.meets_maintenance() => {
-            let short = i128::from(health.maintenance_requirement) - i128::from(health.maintenance_equity);
-            (Verdict::Liquidate, u64::try_from(short).unwrap_or(u64::MAX))
+        Ok(health) => {
+            let cushion = i128::from(health.maintenance_equity) - i128::from(health.maintenance_requirement);
+            if health.meets_maintenance() {
+                (Verdict::Healthy, u64::try_from(cushion).ok())
+            } else {
+                (Verdict::Liquidate, Some(u64::try_from(-cushion).unwrap_or(u64::MAX)))
+            }
         }
-        _ => (Verdict::Healthy, 0),
+        Err(_) => (Verdict::Healthy, None),
     }
 }
 
@@ -198,20 +219,24 @@ pub fn round_plan(
     price: &OraclePrice,
     now: i64,
 ) -> Vec<(usize, Verdict)> {
-    let mut work: Vec<(usize, Verdict, u64)> = accounts
-        .iter()
-        .enumerate()
-        .map(|(index, account)| {
-            let (verdict, depth) = triage(account, books, params, price, now);
-            (index, verdict, depth)
-        })
-        .filter(|(_, verdict, _)| *verdict != Verdict::Healthy)
-        .collect();
+    let work = accounts.iter().enumerate().map(|(index, account)| {
+        let (verdict, depth) = triage(account, books, params, price, now);
+        (index, verdict, depth)
+    });
+    in_round_order(work.collect())
+}
+
+/// `work` (index, verdict, depth) without the healthy, liquidations before covers, each deepest first; a stable
+/// sort, so equal depths keep the scan's order.
+fn in_round_order(mut work: Vec<(usize, Verdict, u64)>) -> Vec<(usize, Verdict)> {
+    work.retain(|(_, verdict, _)| *verdict != Verdict::Healthy);
     let rank = |verdict: Verdict| u8::from(verdict == Verdict::Cover);
-    // A stable sort: equal depths keep the scan's order.
     work.sort_by(|a, b| rank(a.1).cmp(&rank(b.1)).then(b.2.cmp(&a.2)));
     work.into_iter().map(|(index, verdict, _)| (index, verdict)).collect()
 }
+
+mod screen;
+pub use screen::HealthScreen;
 
 #[cfg(test)]
 mod tests {

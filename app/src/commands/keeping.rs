@@ -34,6 +34,11 @@ pub enum Command {
         /// none of the others.
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64), env = "BACKSTOP_KEEPER_CONCURRENCY")]
         concurrency: u64,
+        /// Seconds to wait for a liquidation or cover to confirm before reporting it unconfirmed and moving on (the
+        /// next round finds the account as it then stands and acts again if it must). A batch waits no longer than
+        /// this for its slowest transaction.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(2..=90), env = "BACKSTOP_KEEPER_CONFIRM_WITHIN")]
+        confirm_within: u64,
         /// Keep the market's accounts by a websocket subscription (programSubscribe) instead of scanning them every
         /// round; a full scan still heals the set every minute, and every round scans while the subscription is down.
         #[arg(long, env = "BACKSTOP_KEEPER_SUBSCRIBE")]
@@ -129,12 +134,25 @@ impl Bid {
 
 pub async fn run(command: Command, session: &mut Session) -> Result<()> {
     match command {
-        Command::Keeper { market, interval, rounds, touch_above, bid, concurrency, subscribe, ws_url, metrics } => {
+        Command::Keeper {
+            market,
+            interval,
+            rounds,
+            touch_above,
+            bid,
+            concurrency,
+            confirm_within,
+            subscribe,
+            ws_url,
+            metrics,
+        } => {
             let ws_url = subscribe.then(|| {
                 ws_url.unwrap_or_else(|| solana_cli_config::Config::compute_websocket_url(&session.connection.url))
             });
             let concurrency = usize::try_from(concurrency).unwrap_or(1);
-            let options = KeeperOptions { touch_above, unit_price: bid.unit_price(), metrics, ws_url, concurrency };
+            let confirm_within = std::time::Duration::from_secs(confirm_within);
+            let unit_price = bid.unit_price();
+            let options = KeeperOptions { touch_above, unit_price, metrics, ws_url, concurrency, confirm_within };
             keep(session, market, interval, rounds, options).await
         }
         Command::Liquidate { market, owner } => {
@@ -176,6 +194,8 @@ struct KeeperOptions {
     /// Subscribe to the market's accounts at this websocket endpoint.
     ws_url: Option<String>,
     concurrency: usize,
+    /// How long each of the keeper's transactions may take to confirm.
+    confirm_within: std::time::Duration,
 }
 
 /// The keeper's metrics endpoint, when asked for.
@@ -197,6 +217,8 @@ async fn keep(session: &mut Session, market: Pubkey, interval: u64, rounds: u64,
     let mut keeper = Keeper::new(session.chain.market_accounts(market).await?.keeper());
     // The keeper's requests ride out a dropped connection (a read again, a transaction broadcast again as signed).
     (session.chain.retries, session.chain.backoff) = (keeper.retries, keeper.backoff);
+    // A keeper does not wait out a transaction the cluster is not taking: the account is read again next round.
+    session.chain.confirm_timeout = options.confirm_within;
     keeper.touch_above = options.touch_above;
     keeper.unit_price = Some(options.unit_price);
     keeper.concurrency = options.concurrency;
