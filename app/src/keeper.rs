@@ -27,7 +27,7 @@ pub struct RoundReport {
     pub touched: Vec<Pubkey>,
     pub failed: Vec<Failure>,
     pub swept: bool,
-    /// The round began by showing the market its oracle (`update_circuit_breaker`).
+    /// The round began by showing the market its oracle (`refresh_market`).
     pub poked: bool,
     /// The market's crash risk as the round began, read from its bankruptcy book by the program's own function
     /// (`fund_health`'s per-market figures): absent when the book or the fund could not be read.
@@ -119,9 +119,10 @@ impl Keeper {
         self.price = self.round_price(chain).await;
         let keeper = chain.keeper();
         // First show the market its oracle: funding accrues, the variance estimate and the breaker see the print
-        // even when nobody trades (a refused poke, e.g. a stale print, does not stop the round).
-        let poke = backstop_client::governance::update_circuit_breaker(self.market, self.accounts.oracle);
-        let poked = self.send(chain, "update_circuit_breaker", poke).await.is_ok();
+        // even when nobody trades, and the fee and fund share trades read are worked out afresh (a refused poke,
+        // e.g. a stale print, does not stop the round).
+        let poke = self.accounts.refresh_market();
+        let poked = self.send(chain, "refresh_market", poke).await.is_ok();
         let market = chain.market(self.market).await?;
         let price = chain.oracle_price(&market).await?;
         let now = chain.now().await?;
@@ -151,6 +152,11 @@ impl Keeper {
         report.assessed = screened.assessed;
         let plan = screened.plan;
         self.act(chain, &plan, &scanned, keeper_account, &mut report).await;
+        // Liquidations and covers move the book and draw the fund: the fund's share that trades read is worked out
+        // again at once, not a round later, when the fund is most needed.
+        if !report.liquidated.is_empty() || !report.covered.is_empty() {
+            let _ = self.send(chain, "refresh_market", self.accounts.refresh_market()).await;
+        }
         if self.touch_above.is_some() {
             let planned: HashSet<usize> = plan.iter().map(|(index, _)| *index).collect();
             for (_, (address, account)) in scanned.iter().enumerate().filter(|(i, _)| !planned.contains(i)) {

@@ -51,7 +51,7 @@ impl KeeperMetrics {
             actions: counter(
                 &registry,
                 "actions_total",
-                "Keeper transactions by action (update_circuit_breaker, liquidate, cover, touch), result (landed, \
+                "Keeper transactions by action (refresh_market, liquidate, cover, touch), result (landed, \
                  failed) and reason (the program's error name, or the error's kind; empty when landed).",
                 &["action", "result", "reason"],
             )?,
@@ -98,7 +98,7 @@ impl KeeperMetrics {
         self.watched.set(i64::try_from(report.scanned).unwrap_or(i64::MAX));
         self.assessed.set(i64::try_from(report.assessed).unwrap_or(i64::MAX));
         let poke = if report.poked { "landed" } else { "failed" };
-        self.actions.with_label_values(&["update_circuit_breaker", poke, ""]).inc();
+        self.actions.with_label_values(&["refresh_market", poke, ""]).inc();
         for (action, landed) in
             [("liquidate", &report.liquidated), ("cover", &report.covered), ("touch", &report.touched)]
         {
@@ -208,8 +208,8 @@ mod tests {
             r#"backstop_keeper_actions_total{action="liquidate",reason="",result="landed",market="M"} 2"#,
             r#"backstop_keeper_actions_total{action="liquidate",reason="NotLiquidatable",result="failed",market="M"} 1"#,
             r#"backstop_keeper_actions_total{action="cover",reason="",result="landed",market="M"} 1"#,
-            r#"backstop_keeper_actions_total{action="update_circuit_breaker",reason="",result="landed",market="M"} 1"#,
-            r#"backstop_keeper_actions_total{action="update_circuit_breaker",reason="",result="failed",market="M"} 1"#,
+            r#"backstop_keeper_actions_total{action="refresh_market",reason="",result="landed",market="M"} 1"#,
+            r#"backstop_keeper_actions_total{action="refresh_market",reason="",result="failed",market="M"} 1"#,
             r#"backstop_keeper_stressed_deficit_atoms{market="M"} 40"#,
             r#"backstop_keeper_fund_adequacy_bps{market="M"} 25000"#,
         ] {

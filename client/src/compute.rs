@@ -83,7 +83,7 @@ mod tests {
         let expected = (u64::from(liquidate) * 15_000).div_ceil(10_000).div_ceil(1_000) * 1_000 + 300;
         assert_eq!(unit_limit(&["liquidate"]).map(u64::from), Some(expected));
         assert!(u64::from(unit_limit(&["liquidate"]).unwrap()) >= u64::from(liquidate) * 3 / 2);
-        let both = unit_limit(&["update_circuit_breaker", "liquidate"]).unwrap();
+        let both = unit_limit(&["refresh_market", "liquidate"]).unwrap();
         assert!(both > unit_limit(&["liquidate"]).unwrap());
         assert_eq!(unit_limit(&["no_such_instruction"]), None);
     }

@@ -126,10 +126,19 @@ pub fn set_market_status(signer: Pubkey, market: Pubkey, status: u8) -> Instruct
     )
 }
 
-pub fn update_circuit_breaker(market: Pubkey, oracle: Pubkey) -> Instruction {
+/// Permissionless: shows the market its oracle and refreshes the fee and fund share trades read (the keeper's
+/// first action each round; a trader may put it in front of a trade whose market's refresh has gone stale).
+pub fn refresh_market(market: Pubkey, oracle: Pubkey, insurance_fund: Pubkey) -> Instruction {
     let (event_authority, program) = event_accounts();
     build(
-        backstop::accounts::UpdateCircuitBreaker { market, oracle, event_authority, program },
-        backstop::instruction::UpdateCircuitBreaker {},
+        backstop::accounts::RefreshMarket {
+            market,
+            market_book: pda::market_book(&market),
+            insurance_fund,
+            oracle,
+            event_authority,
+            program,
+        },
+        backstop::instruction::RefreshMarket {},
     )
 }

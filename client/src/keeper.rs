@@ -23,6 +23,12 @@ pub struct KeeperAccounts {
 }
 
 impl KeeperAccounts {
+    /// Shows the market its oracle and refreshes the fee and fund share its trades read (the keeper's first
+    /// action each round).
+    pub fn refresh_market(&self) -> Instruction {
+        crate::governance::refresh_market(self.market, self.oracle, self.insurance_fund)
+    }
+
     /// `keeper` liquidates `liquidatee`'s margin account, paid into the keeper's own.
     pub fn liquidate(&self, keeper: Pubkey, liquidatee_owner: Pubkey) -> Instruction {
         self.liquidate_accounts(

@@ -302,6 +302,6 @@ async fn an_operator_lists_a_production_market_and_a_trader_and_a_staker_use_it_
     {
         assert!(first.lines().any(|l| l.starts_with(series) && l.contains(&market_label)), "{series}: {first}");
     }
-    let landed = r#"backstop_keeper_actions_total{action="update_circuit_breaker",reason="",result="landed""#;
+    let landed = r#"backstop_keeper_actions_total{action="refresh_market",reason="",result="landed""#;
     assert!(first.contains(landed), "{first}");
 }

@@ -166,7 +166,7 @@ impl World {
                 if env.lagging_ema.is_some() {
                     // The keeper's poke: the market absorbs the print at once, beyond the band or not.
                     self.instructions += 1;
-                    env.send(&[governance::update_circuit_breaker(env.market, env.oracle)], &[]).await
+                    env.send(&[governance::refresh_market(env.market, env.oracle, env.fund)], &[]).await
                 } else {
                     Ok(())
                 }

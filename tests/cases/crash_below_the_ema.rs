@@ -92,7 +92,7 @@ async fn f7_a_matured_unstake_waits_while_the_last_print_lay_beyond_the_band() {
     env.advance(86_400).await;
     env.price.set(usd(75), CONF, env.now).set_ema(usd(100));
     env.write_oracle().await;
-    let poke = backstop_tests::builders::governance::update_circuit_breaker(env.market, env.oracle);
+    let poke = backstop_tests::builders::governance::refresh_market(env.market, env.oracle, env.fund);
     env.send(std::slice::from_ref(&poke), &[]).await.expect("the keeper's poke absorbs the print");
     let unstake = env.staking(&staker).unstake(&[env.market]);
     env.assert_rejected(&staker, unstake.clone(), BackstopError::OracleDivergedFromEma).await;

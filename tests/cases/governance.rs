@@ -1,12 +1,11 @@
-//! Governance, the guardian, timelocked loosening, dynamic fee and fund share, the circuit breaker, and a replay of
-//! the April-2026 admin takeover of another Solana perp venue.
+//! Governance, the guardian, timelocked loosening, the circuit breaker, and a replay of the April-2026 admin takeover
+//! of another Solana perp venue. (The dynamic fee and fund share: `controls.rs`.)
 
 use anchor_lang::prelude::Pubkey;
 use backstop::error::BackstopError;
-use backstop::events::{BreakerTransition, ExchangeChanged, OracleChanged, ParamsChanged, TradeRecord};
+use backstop::events::{BreakerTransition, ExchangeChanged, OracleChanged, ParamsChanged};
 use backstop::instructions::ExchangeChange;
 use backstop::state::{Exchange, MarketStatus, OracleConfig, OracleKind};
-use backstop_math::dynamic::volatility_ppm;
 use backstop_math::params::MarketParams;
 use backstop_tests::builders::governance as gov;
 use backstop_tests::pyth::{PullPrice, PULL_SOL_USD, SOL_USD_FEED_ID};
@@ -321,86 +320,6 @@ async fn an_oracle_change_is_timelocked() {
     env.act(&alice, on_new.trade(ONE)).await.expect("trades on the new oracle");
 }
 
-/// A market whose fee and fund share move: base 5 bps (floor 5, cap 50, +1 bps per 1 % of volatility), fund share
-/// 50 % rising to 90 % as coverage falls below 5 %.
-fn dynamic_params() -> MarketParams {
-    MarketParams {
-        taker_fee_bps: 5,
-        fee_floor_bps: 5,
-        fee_cap_bps: 50,
-        fee_vol_coefficient: 1_000,
-        fund_share_max_bps: 9_000,
-        coverage_target_bps: 500,
-        ..default_params()
-    }
-}
-
-async fn traded_fee(env: &mut Env, actor: &Actor, delta: i64) -> TradeRecord {
-    let ix = env.flow(actor).trade(delta);
-    let events = env.simulate_events(actor, ix.clone()).await;
-    env.act(actor, ix).await.expect("trade");
-    decode_event(&events).expect("TradeRecord")
-}
-
-#[tokio::test]
-async fn the_fee_rises_with_volatility() {
-    let mut env = Env::with_params(dynamic_params()).await;
-    env.seed_fund(1_000 * THOUSAND).await; // coverage far above target: the base fund share
-    let _lp = env.lp(100 * THOUSAND).await;
-    let alice = env.trader(10 * THOUSAND).await;
-    let calm = traded_fee(&mut env, &alice, ONE).await;
-    assert_eq!(calm.fee_due, (calm.fill_notional * 5).div_ceil(10_000), "no volatility yet: the base 5 bps");
-    // A 2 % move observed after a full window: the rate moves half way (the weight's cap) to 0.02² per hour,
-    // volatility √½ × 2 % = 14 142 ppm → +2 bps (1.41 rounded up).
-    env.advance(3_600).await;
-    env.set_price(usd(102), 1_000_000).await;
-    let moved = traded_fee(&mut env, &alice, ONE).await;
-    let market = env.market_state().await;
-    assert_eq!(market.variance.rate, 55_555_555_556);
-    assert_eq!(volatility_ppm(market.variance.rate, market.params.volatility_window_secs), Ok(14_142));
-    assert_eq!(moved.fee_due, (moved.fill_notional * 7).div_ceil(10_000));
-    assert_eq!(moved.fee_to_fund, moved.fee_due * 5_000 / 10_000);
-}
-
-/// F6: withdrawals, LP flows and covers used to record a price without observing it, so a jump first read by
-/// one of them never reached the volatility estimate. Every read observes it now.
-#[tokio::test]
-async fn f6_a_jump_first_read_by_a_withdrawal_or_an_lp_flow_still_moves_the_volatility() {
-    let mut env = Env::with_params(dynamic_params()).await;
-    let lp = env.lp(100 * THOUSAND).await;
-    let alice = env.trader(10 * THOUSAND).await;
-    env.act(&alice, env.flow(&alice).trade(ONE)).await.expect("open");
-    env.advance(3_600).await;
-    env.set_price(usd(102), 1_000_000).await;
-    env.act(&alice, env.flow(&alice).withdraw(USDC)).await.expect("withdraw with a position reads the oracle");
-    assert_eq!(env.market_state().await.variance.rate, 55_555_555_556, "half way to a 2 % move over an hour");
-    env.advance(3_600).await;
-    env.set_price(usd(100), 1_000_000).await;
-    env.act(&lp, env.lp_flow(&lp).request_lp_withdraw(1)).await.expect("lp exit request");
-    let rate = env.market_state().await.variance.rate;
-    // Half way from the first estimate (0.02² / 2 per hour) to 0.0196² per hour: √(0.0001 / 2 + 0.0196² / 2)
-    // = 1.71 %.
-    assert_eq!(volatility_ppm(rate, 3_600), Ok(17_095), "−1.96 % over the next hour, seen by an LP exit request");
-}
-
-#[tokio::test]
-async fn the_fund_share_rises_as_coverage_falls() {
-    let mut env = Env::with_params(dynamic_params()).await;
-    let _lp = env.lp(100 * THOUSAND).await;
-    let alice = env.trader(10 * THOUSAND).await;
-    // Coverage is measured on the open interest before the trade: with none, nothing is at risk yet.
-    let first = traded_fee(&mut env, &alice, 10 * ONE).await;
-    assert_eq!(first.fee_to_fund, first.fee_due * 5_000 / 10_000);
-    // An empty fund behind $1 000 of open interest: coverage 0 → the maximum share, 90 %.
-    let empty = traded_fee(&mut env, &alice, ONE / 10).await;
-    assert_eq!(empty.fee_to_fund, empty.fee_due * 9_000 / 10_000);
-    assert_eq!(empty.fee_to_treasury, empty.fee_due * 1_000 / 10_000, "the treasury keeps its share");
-    // Fund at half the 5 % target: open interest 10.1 SOL × $100 = $1 010; 2.5 % of it is $25.25 → 70 %.
-    env.seed_fund(25_250_000).await;
-    let half = traded_fee(&mut env, &alice, ONE / 10).await;
-    assert_eq!(half.fee_to_fund, half.fee_due * 7_000 / 10_000);
-}
-
 #[tokio::test]
 async fn the_circuit_breaker_trips_on_a_fast_move_and_clears_after_calm() {
     let mut params = default_params();
@@ -414,7 +333,7 @@ async fn the_circuit_breaker_trips_on_a_fast_move_and_clears_after_calm() {
     env.act(&alice, env.flow(&alice).trade(ONE)).await.expect("calm trade");
     env.advance(120).await;
     env.set_price(usd(80), 1_000_000).await; // −20 % in two minutes
-    let poke = gov::update_circuit_breaker(env.market, env.oracle);
+    let poke = gov::refresh_market(env.market, env.oracle, env.fund);
     let events = env.simulate_events_by(&[], poke.clone()).await;
     env.send(&[poke], &[]).await.expect("poke");
     let trip: BreakerTransition = decode_event(&events).expect("BreakerTransition");
@@ -425,7 +344,7 @@ async fn the_circuit_breaker_trips_on_a_fast_move_and_clears_after_calm() {
     // Half an hour of calm at the new level clears it.
     env.advance(1_800).await;
     env.set_price(usd(80), 1_000_000).await;
-    let poke = gov::update_circuit_breaker(env.market, env.oracle);
+    let poke = gov::refresh_market(env.market, env.oracle, env.fund);
     let events = env.simulate_events_by(&[], poke.clone()).await;
     env.send(&[poke], &[]).await.expect("poke");
     let clear: BreakerTransition = decode_event(&events).expect("BreakerTransition");
@@ -444,7 +363,7 @@ async fn the_circuit_breaker_trips_on_uncertainty() {
     // ± $0.60 on average lately (the publishers' EMA of confidence): within the 2 % oracle bound, above the 0.5 %
     // breaker.
     env.set_price(usd(100), 60_000_000).await;
-    env.send(&[gov::update_circuit_breaker(env.market, env.oracle)], &[]).await.expect("poke");
+    env.send(&[gov::refresh_market(env.market, env.oracle, env.fund)], &[]).await.expect("poke");
     assert_eq!(env.market_state().await.breaker.tripped, 1);
     // A wide print cannot add risk by itself (`OracleUncertain`); once calmer, the tripped breaker still holds.
     env.assert_rejected(&alice, env.flow(&alice).trade(ONE), BackstopError::OracleUncertain).await;

@@ -7,6 +7,7 @@ mod attacks;
 mod bankruptcy;
 mod collateral;
 mod conservation;
+mod controls;
 mod crash_below_the_ema;
 mod fund;
 mod funding;

@@ -117,6 +117,8 @@ async fn a_market_opens_only_with_its_whole_book_and_the_book_grows_no_further()
     env.assert_rejected_by(&watched, &[], partial, BackstopError::InvalidMarketList).await;
     let growing = env.keeper_accounts().fund_health(&[env.market, market]);
     env.assert_rejected_by(&watched, &[], growing, BackstopError::MarketBookIncomplete).await;
+    let refresh = backstop_tests::builders::governance::refresh_market(market, env.oracle, env.fund);
+    env.assert_rejected_by(&watched, &[], refresh, BackstopError::MarketBookIncomplete).await;
     for _ in 1..listing.instructions().len() {
         env.send(&[extend_market_book(market, env.payer())], &[]).await.expect("grown");
     }

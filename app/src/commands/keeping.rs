@@ -93,8 +93,9 @@ pub enum Command {
         #[arg(long, value_parser = key)]
         owner: Pubkey,
     },
-    /// Shows the market its oracle: funding accrues, the volatility estimate and the circuit breaker see the print.
-    UpdateCircuitBreaker {
+    /// Shows the market its oracle (funding accrues, the volatility estimate and the circuit breaker see the print)
+    /// and works out afresh the fee and fund share its trades read.
+    RefreshMarket {
         /// The market's address.
         #[arg(long, value_parser = key)]
         market: Pubkey,
@@ -179,9 +180,9 @@ pub async fn run(command: Command, session: &mut Session) -> Result<()> {
             let keeper = session.chain.market_accounts(market).await?.keeper();
             session.send(&[keeper.touch_account(backstop_client::pda::margin_account(&market, &owner))]).await
         }
-        Command::UpdateCircuitBreaker { market } => {
-            let oracle = session.chain.market(market).await?.oracle;
-            session.send(&[backstop_client::governance::update_circuit_breaker(market, oracle)]).await
+        Command::RefreshMarket { market } => {
+            let keeper = session.chain.market_accounts(market).await?.keeper();
+            session.send(&[keeper.refresh_market()]).await
         }
     }
 }

@@ -14,6 +14,7 @@
 pub mod book;
 pub mod breaker;
 pub mod constants;
+pub mod controls;
 pub mod dynamic;
 pub mod error;
 pub mod fees;

@@ -8,9 +8,8 @@ use backstop_math::book::{self, Moved};
 use backstop_math::oracle::OraclePrice;
 
 /// Refuses (`StressedDeficitBeyondCapacity`) when the account's own crash deficit rose (`moved`, the account's
-/// term before and after) and the market's stressed deficit at its target shock (`shock_bps` when the caller has
-/// worked it out already) now exceeds what can absorb it: the
-/// fund up to the market's draw cap left, less the bankruptcies already awaiting cover (they draw on it first),
+/// term before and after) and the market's stressed deficit at its target shock now exceeds what can absorb it:
+/// the fund up to the market's draw cap left, less the bankruptcies already awaiting cover (they draw on it first),
 /// and the LP pool's conservative equity less what underwater positions owe it and cannot pay (its value counts
 /// their losses as gains).
 pub fn admit(
@@ -19,19 +18,15 @@ pub fn admit(
     moved: &Moved,
     fund_balance: u64,
     price: &OraclePrice,
-    shock_bps: Option<u32>,
     now: i64,
 ) -> Result<()> {
     let (last_price, index) = (market.last_oracle_price, market.books.cumulative_funding_index);
-    let shock_bps = match shock_bps {
-        Some(shock) => shock,
-        // Unable to owe at the largest shock the market can set, the account raises nothing at the one it sets
-        // now, which need not be worked out (the usual case: a well-collateralised position).
-        None if !moved.may_owe_after(last_price, index, market.params.stress_shock_cap_bps).or_reject()? => {
-            return Ok(())
-        }
-        None => book::target_shock_bps(&market.params, market.variance.rate).or_reject()?,
-    };
+    // Unable to owe at the largest shock the market can set, the account raises nothing at the one it sets now,
+    // which need not be worked out (the usual case: a well-collateralised position).
+    if !moved.may_owe_after(last_price, index, market.params.stress_shock_cap_bps).or_reject()? {
+        return Ok(());
+    }
+    let shock_bps = book::target_shock_bps(&market.params, market.variance.rate).or_reject()?;
     if !moved.raised_stress(last_price, index, shock_bps).or_reject()? {
         return Ok(());
     }

@@ -33,12 +33,8 @@ pub fn visit_with_books<'info>(
     for (index, pair) in infos.chunks_exact(2).enumerate() {
         let (info, book_info) = (&pair[0], &pair[1]);
         with_market(fund, infos[..2 * index].iter().step_by(2), info, |market| {
-            // A book still being grown (a listing whose `extend_market_book` steps were not all sent) is refused by
-            // name.
-            require!(book_info.data_len() == MarketBook::SPACE, BackstopError::MarketBookIncomplete);
             let book_loader = AccountLoader::<MarketBook>::try_from(book_info)?;
-            let book = book_loader.load()?;
-            require_keys_eq!(book.market, *info.key, BackstopError::MarketMismatch);
+            let book = MarketBook::read_for(&book_loader, info.key)?;
             visit(info.key, market, &book)
         })?;
     }

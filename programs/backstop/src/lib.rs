@@ -173,10 +173,11 @@ pub mod backstop {
         instructions::sweep_treasury_fees::handle_sweep_treasury_fees(ctx)
     }
 
-    /// Keeper: shows the market its oracle so the circuit breaker trips or clears (and the variance estimate
-    /// moves) even without trades.
-    pub fn update_circuit_breaker(ctx: Context<UpdateCircuitBreaker>) -> Result<()> {
-        instructions::update_circuit_breaker::handle_update_circuit_breaker(ctx)
+    /// Anyone (the keeper every round): shows the market its oracle so funding accrues, the variance estimate
+    /// moves and the circuit breaker trips or clears even without trades, and stores the fund's share of fees that
+    /// trades read for the next 60 s.
+    pub fn refresh_market(ctx: Context<RefreshMarket>) -> Result<()> {
+        instructions::refresh_market::handle_refresh_market(ctx)
     }
 
     /// Permissionless: applies a dormant account's share of socialized losses, so the bankruptcy book stops counting

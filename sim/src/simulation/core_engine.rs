@@ -19,8 +19,8 @@ use super::engine::Engine;
 use super::reconcile::{CoverObservation, CoverSnapshot};
 use anchor_lang::prelude::Pubkey;
 use backstop::instructions::{
-    apply_cover, apply_deposit, apply_fund_revenue_sweep, apply_liquidation, apply_request_unstake, apply_trade,
-    apply_unstake,
+    apply_cover, apply_deposit, apply_fund_revenue_sweep, apply_liquidation, apply_refresh, apply_request_unstake,
+    apply_trade, apply_unstake,
 };
 use backstop::state::{InsuranceFund, MarginAccount, Market, MarketBook, StakePosition};
 use backstop_app::chain::Chain;
@@ -120,12 +120,12 @@ impl CoreEngine {
         market.books.vault_liability().is_ok_and(|owed| market_vault >= owed) && fund_vault >= fund.book.balance
     }
 
-    /// `update_circuit_breaker` of market `m`.
+    /// `refresh_market` of market `m`.
     fn poke(&mut self, m: usize) -> bool {
         let lane = &mut self.markets[m];
         let mut market = lane.market;
         let Ok(view) = lane.view(&market, self.now) else { return false };
-        let ok = market.absorb_oracle(&view, self.now).is_ok();
+        let ok = apply_refresh(&mut market, &lane.book, self.fund.book.balance, &view, self.now).is_ok();
         if ok {
             lane.market = market;
         }
@@ -167,7 +167,7 @@ impl CoreEngine {
 
     /// As `Keeper::round` on market `m`: show the market its oracle, read the price once, judge every account
     /// against the market as read then, liquidate (and cover at once an account the liquidation left bankrupt) or
-    /// cover.
+    /// cover, and refresh the market again if it did either.
     fn keeper_round_in(&mut self, m: usize) -> Result<RoundReport, String> {
         let poked = self.poke(m);
         let lane = &self.markets[m];
@@ -198,6 +198,10 @@ impl CoreEngine {
                     keeper_action("cover", trader, &mut report, outcome);
                 }
             }
+        }
+        // As the keeper: the fund's share worked out again after liquidations or covers.
+        if !report.liquidated.is_empty() || !report.covered.is_empty() {
+            self.poke(m);
         }
         Ok(report)
     }

@@ -50,6 +50,9 @@ pub(super) async fn replay<E: Engine>(
     let mut rngs: Vec<Rng> = (0..markets.len()).map(|m| Rng::new(market_seed(config.seed, m))).collect();
     let mut traders = Vec::with_capacity(markets.len());
     let mut opened = Vec::with_capacity(markets.len());
+    // A keeper round before anyone trades refreshes every market, so the opening trades give the fund the share
+    // the market's state sets, not the cautious share of a market never refreshed.
+    engine.keeper_round(0).await?;
     for (market, series) in markets.iter().enumerate() {
         let price = stress::delayed_price(series, first, 0) / 100;
         let (population, count) = open_positions(&mut engine, market, config, &mut rngs[market], price).await?;

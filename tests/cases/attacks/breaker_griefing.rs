@@ -24,7 +24,7 @@ async fn one_wide_print_posted_and_re_read_cannot_trip_the_breaker() {
         let now = env.now;
         env.pull.as_mut().expect("pull").set(usd(100), 60_000_000, now).set_ema_conf(1_000_000);
         env.write_oracle().await;
-        env.send(&[gov::update_circuit_breaker(env.market, env.oracle)], &[]).await.expect("poke");
+        env.send(&[gov::refresh_market(env.market, env.oracle, env.fund)], &[]).await.expect("poke");
         env.advance(12).await;
     }
     assert_eq!(env.market_state().await.breaker.tripped, 0);

@@ -320,8 +320,8 @@ pub fn production_preset() -> Vec<Measurement> {
     vm.act("trade: open (production preset)", &alice, flow.trade(2 * ONE));
     step(&mut vm, usd(103));
     // The keeper's poke: the print absorbed with nobody trading (funding, volatility estimate, breaker).
-    let poke = backstop_client::governance::update_circuit_breaker(vm.market, vm.oracle);
-    vm.measure("update_circuit_breaker: a print absorbed (production preset)", poke, &[]);
+    let poke = backstop_client::governance::refresh_market(vm.market, vm.oracle, vm.fund);
+    vm.measure("refresh_market: a print absorbed (production preset)", poke, &[]);
     vm.act("trade: increase (production preset)", &alice, flow.trade(ONE));
     step(&mut vm, usd(100));
     vm.act("withdraw: with a position open (production preset)", &alice, flow.withdraw(USDC));

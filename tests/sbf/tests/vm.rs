@@ -81,8 +81,8 @@ fn the_entrypoint_reads_repeated_accounts_and_more_than_its_stack_holds() {
     // 70 accounts: the oracle poke with the market repeated past the stack's 64 slots, read by the SDK's reader.
     vm.advance(5);
     vm.set_price(backstop_sbf::usd(101), 1_000_000);
-    let mut poke = backstop_client::governance::update_circuit_breaker(market, vm.oracle);
-    poke.accounts.extend((0..66).map(|_| AccountMeta::new_readonly(market, false)));
+    let mut poke = backstop_client::governance::refresh_market(market, vm.oracle, vm.fund);
+    poke.accounts.extend((0..64).map(|_| AccountMeta::new_readonly(market, false)));
     assert_eq!(poke.accounts.len(), 70);
     assert!(vm.send(poke, &[]).is_ok(), "beyond 64 accounts the instruction runs as ever");
     // The print was absorbed (PRICE_PRECISION, six decimals; the fixture publishes eight).

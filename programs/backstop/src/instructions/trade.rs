@@ -3,11 +3,8 @@ use crate::events::{BreakerTransition, EventHeader, TradeRecord};
 use crate::oracle;
 use crate::state::{InsuranceFund, MarginAccount, Market, MarketBook, MarketStatus};
 use anchor_lang::prelude::*;
-use backstop_math::book;
 use backstop_math::breaker::BreakerObservation;
-use backstop_math::dynamic::{self, volatility_ppm};
-use backstop_math::fund::coverage_ratio_bps;
-use backstop_math::ledger::{self, FundingAccrual, TradeControls, TradeOutcome};
+use backstop_math::ledger::{self, FundingAccrual, TradeOutcome};
 use backstop_math::margin::TraderBalances;
 use backstop_math::oracle::{OraclePrice, OracleView};
 
@@ -29,15 +26,15 @@ pub struct Trade<'info> {
     pub owner: Signer<'info>,
     /// CHECK: must be the market's oracle. checked at #oracle
     pub oracle: UncheckedAccount<'info>,
-    /// Read for its balance: its coverage and adequacy set its share of the fee, and it is part of what a crash
-    /// deficit can be absorbed by (risk-based admission).
+    /// Read for its balance: it is part of what a crash deficit can be absorbed by (risk-based admission).
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
 }
 
 /// Trades against the pool. On the way it updates the market's live controls from the oracle price it reads:
 /// funding accrues, the volatility estimate moves, the circuit breaker observes the price (reduce-only while
-/// tripped), and the fee and the fund's share of it are set by volatility, the fund's coverage and its adequacy,
-/// each read only where the market's parameters let it move them.
+/// tripped). The fee follows the volatility estimate as this print leaves it; the fund's share of it is the one the
+/// last `refresh_market` worked out from the fund's coverage and adequacy, or, stale, the cautious one
+/// (`backstop_math::controls`).
 pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
@@ -88,41 +85,6 @@ pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     Ok(())
 }
 
-/// The trade's fee rate and the fund's share of it, reading only what the market's parameters let move them: the
-/// volatility where the fee follows it; the coverage, and the crash deficit at the target shock against the fund
-/// (adequacy), where the fund's share can rise. Each is a square root or a book reading the trade otherwise skips.
-/// Returns the target shock when it was worked out, for admission to reuse.
-fn controls(
-    market: &Market,
-    book: &MarketBook,
-    fund_balance: u64,
-    price: i64,
-    reduce_only: bool,
-) -> Result<(TradeControls, Option<u32>)> {
-    let params = &market.params;
-    let volatility = if dynamic::fee_reads_volatility(params) {
-        volatility_ppm(market.variance.rate, params.volatility_window_secs).or_reject()?
-    } else {
-        0
-    };
-    let coverage = if dynamic::fund_share_reads_coverage(params) {
-        coverage_ratio_bps(fund_balance, market.books.open_interest_notional(price))
-    } else {
-        u64::MAX
-    };
-    let shock = if dynamic::fund_share_moves(params) {
-        Some(book::target_shock_bps(params, market.variance.rate).or_reject()?)
-    } else {
-        None
-    };
-    let adequacy = match shock {
-        Some(shock) => MarketBook::adequacy_bps(market, fund_balance, book.stressed_deficit(market, shock)?),
-        None => u64::MAX,
-    };
-    let controls = TradeControls::dynamic(params, volatility, coverage, adequacy, reduce_only).or_reject()?;
-    Ok((controls, shock))
-}
-
 /// What [`apply_trade`] did, for the event.
 pub struct TradeApplied {
     pub before: TraderBalances,
@@ -151,7 +113,9 @@ pub fn apply_trade(
     let (accrual, observation) = (absorbed.funding, absorbed.breaker);
 
     let reduce_only = status == MarketStatus::ReduceOnly || observation.breaker.tripped == 1;
-    let (controls, shock) = controls(market, book, fund_balance, absorbed.price.price, reduce_only)?;
+    // The fee at the variance this print leaves (a trader posting a jump and trading on it pays for it); the
+    // fund's share as the last refresh worked it out (the cautious share once it is stale).
+    let controls = market.controls.for_trade(&market.params, market.variance.rate, now, reduce_only).or_reject()?;
     let before = account.balances;
     // Paused: nothing that adds risk, but a trader can always reduce, since liquidations and funding go on.
     let adds_risk = before.position.fill_increases_risk(base_delta);
@@ -171,7 +135,7 @@ pub fn apply_trade(
     market.books = outcome.books.market;
     let moved = book.upkeep(&mut account.book_term, &before, &outcome.books.trader, &ledger_before)?;
     if adds_risk {
-        crate::admission::admit(market, book, &moved, fund_balance, &price, shock, now)?;
+        crate::admission::admit(market, book, &moved, fund_balance, &price, now)?;
     }
     market.cumulative_volume = market.cumulative_volume.saturating_add(outcome.fill_notional);
     market.cumulative_fees = market.cumulative_fees.saturating_add(fee_paid);

@@ -80,7 +80,7 @@ pub fn handle_withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
     // position opened well collateralised, then stripped of its collateral, passed no admission).
     if let Some(price) = price.as_ref() {
         let fund_balance = ctx.accounts.insurance_fund.load()?.book.balance;
-        crate::admission::admit(&market, &book, &moved, fund_balance, price, None, clock.unix_timestamp)?;
+        crate::admission::admit(&market, &book, &moved, fund_balance, price, clock.unix_timestamp)?;
     }
     let owed = market.books.vault_liability().or_reject()?;
     let signer = market.signer();

@@ -2,6 +2,7 @@ use crate::error::BackstopError;
 use crate::error::OrReject;
 use anchor_lang::prelude::*;
 use backstop_math::breaker::{Breaker, BreakerObservation};
+use backstop_math::controls::RefreshedControls;
 use backstop_math::dynamic::VarianceEstimate;
 use backstop_math::ledger::{FundingAccrual, MarketLedger};
 use backstop_math::oracle::{OraclePrice, OracleView};
@@ -116,16 +117,20 @@ pub struct Market {
     pub oracle_change: Timelock,
     /// When a stepped tightening (minimum order, LP exit delay, oracle bounds) last applied at once (0: never).
     pub last_step_at: i64,
-    pub reserved: [u8; 416],
+    /// The fund's share of fees as the last `refresh_market` worked it out; trades read it while fresh
+    /// (`backstop_math::controls`).
+    pub controls: RefreshedControls,
+    pub reserved: [u8; 392],
 }
 
 const_assert_eq!(core::mem::size_of::<MarketLedger>(), 176);
 const_assert_eq!(core::mem::size_of::<DrawWindow>(), 16);
 const_assert_eq!(core::mem::size_of::<MarketParams>(), 168);
 const_assert_eq!(core::mem::size_of::<Breaker>(), 32);
+const_assert_eq!(core::mem::size_of::<RefreshedControls>(), 24);
 const_assert_eq!(
     core::mem::size_of::<Market>(),
-    6 * 32 + 168 + 176 + 3 * 8 + 16 + 7 * 8 + 16 + 24 + 32 + 2 * 8 + 168 + 8 + 3 * 32 + 8 + 8 + 416
+    6 * 32 + 168 + 176 + 3 * 8 + 16 + 7 * 8 + 16 + 24 + 32 + 2 * 8 + 168 + 8 + 3 * 32 + 8 + 8 + 24 + 392
 );
 const_assert_eq!(core::mem::size_of::<Market>() % 8, 0);
 
@@ -183,6 +188,13 @@ impl Market {
         self.pending_oracle_feed_id = [0; 32];
         self.pending_oracle_kind = 0;
         self.pending_oracle_min_signatures = 0;
+    }
+
+    /// Takes new parameters. The stored fund share was worked out under the old ones: voided, so trades give the
+    /// fund the cautious share until the next refresh.
+    pub fn set_params(&mut self, params: MarketParams) {
+        self.params = params;
+        self.controls = RefreshedControls::default();
     }
 
     /// Whether the market takes deposits, trades and LP flows at all.

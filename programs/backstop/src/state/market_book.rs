@@ -4,7 +4,7 @@ use anchor_lang::prelude::*;
 use backstop_math::book::{self, BookTerm, RiskBook};
 use backstop_math::ledger::MarketLedger;
 use backstop_math::margin::TraderBalances;
-use core::cell::RefMut;
+use core::cell::{Ref, RefMut};
 use static_assertions::const_assert;
 use static_assertions::const_assert_eq;
 
@@ -62,6 +62,16 @@ impl MarketBook {
     /// (one compare, where a `has_one` constraint would load the account a second time).
     pub fn load_for<'a>(loader: &'a AccountLoader<'_, MarketBook>, market: &Pubkey) -> Result<RefMut<'a, MarketBook>> {
         let book = loader.load_mut()?;
+        require_keys_eq!(book.market, *market, BackstopError::MarketMismatch);
+        Ok(book)
+    }
+
+    /// `market`'s book, for reading. A book still being grown (a listing whose `extend_market_book` steps were not
+    /// all sent) is refused by name.
+    pub fn read_for<'a>(loader: &'a AccountLoader<'_, MarketBook>, market: &Pubkey) -> Result<Ref<'a, MarketBook>> {
+        let info: &AccountInfo = loader.as_ref();
+        require!(info.data_len() == MarketBook::SPACE, BackstopError::MarketBookIncomplete);
+        let book = loader.load()?;
         require_keys_eq!(book.market, *market, BackstopError::MarketMismatch);
         Ok(book)
     }

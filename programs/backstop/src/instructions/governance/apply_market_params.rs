@@ -24,7 +24,7 @@ pub fn handle_apply_market_params(ctx: Context<ApplyMarketParams>) -> Result<()>
     // Funding up to now accrues under the parameters that were in force.
     let last_price = market.last_oracle_price;
     market.accrue_funding(now, last_price)?;
-    market.params = new;
+    market.set_params(new);
     market.pending_params = MarketParams::default();
     drop(market);
     crate::events::emit(

@@ -36,7 +36,7 @@ pub fn handle_update_market_params(ctx: Context<UpdateMarketParams>, params: Mar
         // over every idle hour since the last touch).
         let last_price = market.last_oracle_price;
         market.accrue_funding(now, last_price)?;
-        market.params = params;
+        market.set_params(params);
         if market.params_change.is_queued() {
             // A queued set keeps what this change did (it would otherwise undo it when applied). If the merge
             // breaks a cross-field bound it could never apply: it is dropped (`ParamsCancelled`), never the
