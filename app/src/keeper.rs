@@ -155,7 +155,9 @@ impl Keeper {
         // Liquidations and covers move the book and draw the fund: the fund's share that trades read is worked out
         // again at once, not a round later, when the fund is most needed.
         if !report.liquidated.is_empty() || !report.covered.is_empty() {
-            let _ = self.send(chain, "refresh_market", self.accounts.refresh_market()).await;
+            if let Err(error) = self.send(chain, "refresh_market", self.accounts.refresh_market()).await {
+                tracing::warn!(%error, "the refresh after the round's liquidations and covers failed");
+            }
         }
         if self.touch_above.is_some() {
             let planned: HashSet<usize> = plan.iter().map(|(index, _)| *index).collect();

@@ -205,3 +205,94 @@ async fn a_refresh_names_the_markets_fund_book_and_oracle() {
     refresh(&mut env).await;
     assert_eq!(env.market_state().await.controls.refreshed_at, env.now, "anyone refreshes (the payer alone signs)");
 }
+
+/// Open (docs/security.md, "The refreshed fund share"): a state held for one transaction sets the fund's share of
+/// every trade's fee until the next refresh. A withdrawal beside a position raises the market's crash deficit, the
+/// refresh reads it, and a deposit in the same transaction puts the collateral back; the keeper's next refresh
+/// restores the share of the market's real state. This replays it and pins its bound.
+#[tokio::test]
+async fn open_a_state_held_for_one_transaction_sets_the_share_until_the_next_refresh() {
+    // Adequacy moves the share (50 % rising to 90 %); no coverage target; a 20 % shock floor, beyond the 10 %
+    // initial margin, so a position at the leverage limit owes at the shock.
+    let params = MarketParams { fund_share_max_bps: 9_000, stress_shock_floor_bps: 2_000, ..default_params() };
+    let mut env = Env::with_params(params).await;
+    env.seed_fund(200 * USDC).await;
+    let _lp = env.lp(100 * THOUSAND).await;
+    let alice = env.trader(10 * THOUSAND).await;
+    let bob = env.trader(10 * THOUSAND).await;
+    env.act(&alice, env.flow(&alice).trade(50 * ONE)).await.expect("a 50 SOL long on $10 000: nothing owed at −20 %");
+    refresh(&mut env).await;
+    assert_eq!(env.market_state().await.controls.fund_share_bps, 5_000, "the real state: the base share");
+    let collateral = env.margin(&alice).await.balances.collateral;
+
+    // One transaction: strip the long to its initial margin, refresh, put the collateral back.
+    let held = 9_400 * USDC;
+    let (strip, restore) = (env.flow(&alice).withdraw(held), env.flow(&alice).deposit(held));
+    let refresh_ix = gov::refresh_market(env.market, env.oracle, env.fund);
+    let keypair = alice.keypair.insecure_clone();
+    env.send(&[strip, refresh_ix, restore], &[&keypair]).await.expect("withdraw, refresh, deposit");
+    assert_eq!(env.margin(&alice).await.balances.collateral, collateral, "the account is as it was");
+    let bent = env.market_state().await.controls.fund_share_bps;
+    // Stripped to $594.99 (after the $5.00 fee), the long owes $1,000.50 at −20 % ($80): a deficit of ~$405.5
+    // against a $200 fund, adequacy 4,932 bps, so the share is 50 % + 40 % × 5,068 / 10,000 = 70.28 %.
+    assert_eq!(bent, 7_028, "the share the held state set");
+
+    // Until the next refresh every trade's fee is split at that share: the LPs' part goes to the fund.
+    let bobs = traded_fee(&mut env, &bob, ONE).await;
+    assert_eq!(bobs.fee_to_fund, bobs.fee_due * u64::from(bent) / 10_000);
+    // The keeper's next refresh restores the real state's share.
+    refresh(&mut env).await;
+    assert_eq!(env.market_state().await.controls.fund_share_bps, 5_000);
+    let after = traded_fee(&mut env, &bob, ONE).await;
+    assert_eq!(after.fee_to_fund, after.fee_due * 5_000 / 10_000);
+}
+
+/// The refresh keeps the fee of the variance it saw, and a trade at that same variance reuses it: exact only while
+/// the parameters are those it was worked out under. A fee raise applied by anyone after the timelock voids it, so
+/// the next trade at the unchanged variance pays the new fee, not the stored one.
+#[tokio::test]
+async fn a_fee_change_applied_after_the_timelock_is_paid_at_once_though_the_variance_has_not_moved() {
+    let mut env = Env::with_params(dynamic_params()).await;
+    env.seed_fund(1_000 * THOUSAND).await;
+    let _lp = env.lp(100 * THOUSAND).await;
+    let alice = env.trader(10 * THOUSAND).await;
+    let governance = env.governance.insecure_clone();
+    let raised = MarketParams { taker_fee_bps: 7, ..dynamic_params() };
+    env.send(&[gov::update_market_params(governance.pubkey(), env.market, raised)], &[&governance])
+        .await
+        .expect("a fee raise is queued");
+    env.advance(TIMELOCK).await;
+    env.republish().await;
+    refresh(&mut env).await;
+    let stored = env.market_state().await.controls;
+    assert_eq!((stored.fee_variance_rate, stored.taker_fee_bps), (0, 5), "the old fee, stored at a calm variance");
+    let keeper = Keypair::new();
+    env.send(&[gov::apply_market_params(env.market, keeper.pubkey())], &[&keeper]).await.expect("applied");
+    assert_eq!(env.market_state().await.controls.refreshed_at, 0, "voided");
+    let raised_fee = traded_fee(&mut env, &alice, ONE).await;
+    assert_eq!(env.market_state().await.variance.rate, 0, "the variance has not moved");
+    assert_eq!(raised_fee.fee_due, fee_at(&raised_fee, 7));
+    assert_eq!(raised_fee.fee_to_fund, raised_fee.fee_due * 9_000 / 10_000, "and the cautious share until a refresh");
+}
+
+/// A gap since the refresh moves adequacy before any refresh reads it: once the price has left the refresh's by
+/// half the shock floor (5 % here), trades give the fund its largest share until the next refresh.
+#[tokio::test]
+async fn a_gap_of_half_the_shock_floor_since_the_refresh_gives_the_fund_the_cautious_share() {
+    let mut env = Env::with_params(dynamic_params()).await;
+    env.seed_fund(1_000 * THOUSAND).await;
+    let _lp = env.lp(100 * THOUSAND).await;
+    let alice = env.trader(10 * THOUSAND).await;
+    refresh(&mut env).await;
+    env.advance(10).await;
+    env.set_price(usd(95), 1_000_000).await;
+    let within = traded_fee(&mut env, &alice, ONE).await;
+    assert_eq!(within.fee_to_fund, within.fee_due * 5_000 / 10_000, "−5 %: the stored share");
+    env.advance(10).await;
+    env.set_price(usd(94), 1_000_000).await;
+    let beyond = traded_fee(&mut env, &alice, ONE).await;
+    assert_eq!(beyond.fee_to_fund, beyond.fee_due * 9_000 / 10_000, "−6 %: the cautious share");
+    refresh(&mut env).await;
+    let again = traded_fee(&mut env, &alice, ONE).await;
+    assert_eq!(again.fee_to_fund, again.fee_due * 5_000 / 10_000, "refreshed at the new price");
+}

@@ -1,7 +1,7 @@
 //! The flows a trader or LP starts: deposit, withdraw, trade, LP deposit and withdrawal.
 
 use super::{amount_as_i64, touch, Books, MarketLedger};
-use crate::dynamic::{dynamic_fee_bps, dynamic_fund_share_bps, split_fee_dynamic};
+use crate::dynamic::split_fee_dynamic;
 use crate::error::{MathError, MathResult};
 use crate::fees::{taker_fee, FeeSplit};
 use crate::lp::{amount_for_shares, shares_for_deposit};
@@ -25,21 +25,6 @@ impl TradeControls {
     /// The static rates of `params`, nothing reduce-only.
     pub fn base(params: &MarketParams) -> Self {
         Self { taker_fee_bps: params.taker_fee_bps, fund_share_bps: params.fee_fund_share_bps, reduce_only: false }
-    }
-
-    /// The dynamic rates for this volatility and the fund's coverage and adequacy.
-    pub fn dynamic(
-        params: &MarketParams,
-        volatility_ppm: u64,
-        coverage_bps: u64,
-        adequacy_bps: u64,
-        reduce_only: bool,
-    ) -> MathResult<Self> {
-        Ok(Self {
-            taker_fee_bps: dynamic_fee_bps(params, volatility_ppm)?,
-            fund_share_bps: dynamic_fund_share_bps(params, coverage_bps, adequacy_bps)?,
-            reduce_only,
-        })
     }
 }
 

@@ -4,6 +4,7 @@ use crate::oracle;
 use crate::state::{InsuranceFund, MarginAccount, Market, MarketBook, MarketStatus};
 use anchor_lang::prelude::*;
 use backstop_math::breaker::BreakerObservation;
+use backstop_math::controls::RefreshPoint;
 use backstop_math::ledger::{self, FundingAccrual, TradeOutcome};
 use backstop_math::margin::TraderBalances;
 use backstop_math::oracle::{OraclePrice, OracleView};
@@ -114,8 +115,10 @@ pub fn apply_trade(
 
     let reduce_only = status == MarketStatus::ReduceOnly || observation.breaker.tripped == 1;
     // The fee at the variance this print leaves (a trader posting a jump and trading on it pays for it); the
-    // fund's share as the last refresh worked it out (the cautious share once it is stale).
-    let controls = market.controls.for_trade(&market.params, market.variance.rate, now, reduce_only).or_reject()?;
+    // fund's share as the last refresh worked it out (the cautious share once it is stale or the price has gapped
+    // since).
+    let at = RefreshPoint { variance_rate: market.variance.rate, price: market.last_oracle_price, now };
+    let controls = market.controls.for_trade(&market.params, at, reduce_only).or_reject()?;
     let before = account.balances;
     // Paused: nothing that adds risk, but a trader can always reduce, since liquidations and funding go on.
     let adds_risk = before.position.fill_increases_risk(base_delta);

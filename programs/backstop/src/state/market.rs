@@ -120,17 +120,17 @@ pub struct Market {
     /// The fund's share of fees as the last `refresh_market` worked it out; trades read it while fresh
     /// (`backstop_math::controls`).
     pub controls: RefreshedControls,
-    pub reserved: [u8; 392],
+    pub reserved: [u8; 384],
 }
 
 const_assert_eq!(core::mem::size_of::<MarketLedger>(), 176);
 const_assert_eq!(core::mem::size_of::<DrawWindow>(), 16);
 const_assert_eq!(core::mem::size_of::<MarketParams>(), 168);
 const_assert_eq!(core::mem::size_of::<Breaker>(), 32);
-const_assert_eq!(core::mem::size_of::<RefreshedControls>(), 24);
+const_assert_eq!(core::mem::size_of::<RefreshedControls>(), 32);
 const_assert_eq!(
     core::mem::size_of::<Market>(),
-    6 * 32 + 168 + 176 + 3 * 8 + 16 + 7 * 8 + 16 + 24 + 32 + 2 * 8 + 168 + 8 + 3 * 32 + 8 + 8 + 24 + 392
+    6 * 32 + 168 + 176 + 3 * 8 + 16 + 7 * 8 + 16 + 24 + 32 + 2 * 8 + 168 + 8 + 3 * 32 + 8 + 8 + 32 + 384
 );
 const_assert_eq!(core::mem::size_of::<Market>() % 8, 0);
 
