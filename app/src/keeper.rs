@@ -119,8 +119,8 @@ impl Keeper {
         self.price = self.round_price(chain).await;
         let keeper = chain.keeper();
         // First show the market its oracle: funding accrues, the variance estimate and the breaker see the print
-        // even when nobody trades, and the fee and fund share trades read are worked out afresh (a refused poke,
-        // e.g. a stale print, does not stop the round).
+        // even when nobody trades, and the fund's share of fees that trades read is worked out afresh (a refused
+        // poke, e.g. a stale print, does not stop the round).
         let poke = self.accounts.refresh_market();
         let poked = self.send(chain, "refresh_market", poke).await.is_ok();
         let market = chain.market(self.market).await?;

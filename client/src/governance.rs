@@ -126,7 +126,7 @@ pub fn set_market_status(signer: Pubkey, market: Pubkey, status: u8) -> Instruct
     )
 }
 
-/// Permissionless: shows the market its oracle and refreshes the fee and fund share trades read (the keeper's
+/// Permissionless: shows the market its oracle and refreshes the fund's share of fees that trades read (the keeper's
 /// first action each round; a trader may put it in front of a trade whose market's refresh has gone stale).
 pub fn refresh_market(market: Pubkey, oracle: Pubkey, insurance_fund: Pubkey) -> Instruction {
     let (event_authority, program) = event_accounts();

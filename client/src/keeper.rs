@@ -23,7 +23,7 @@ pub struct KeeperAccounts {
 }
 
 impl KeeperAccounts {
-    /// Shows the market its oracle and refreshes the fee and fund share its trades read (the keeper's first
+    /// Shows the market its oracle and refreshes the fund's share of fees its trades read (the keeper's first
     /// action each round).
     pub fn refresh_market(&self) -> Instruction {
         crate::governance::refresh_market(self.market, self.oracle, self.insurance_fund)

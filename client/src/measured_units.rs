@@ -21,7 +21,7 @@ pub const MEASURED: &[(&str, u32)] = &[
     ("stake", 5458),
     ("sweep_treasury_fees", 4779),
     ("touch_account", 3755),
-    ("trade", 9983),
+    ("trade", 9984),
     ("unstake", 7420),
     ("update_fund_params", 2618),
     ("update_market_params", 5353),

@@ -5,7 +5,7 @@
 use backstop::error::BackstopError;
 use backstop::events::TradeRecord;
 use backstop_math::controls::CONTROLS_MAX_AGE_SECS;
-use backstop_math::dynamic::{dynamic_fee_bps, volatility_ppm};
+use backstop_math::dynamic::{taker_fee_at_rate, volatility_ppm};
 use backstop_math::params::MarketParams;
 use backstop_tests::builders::governance as gov;
 use backstop_tests::*;
@@ -84,8 +84,7 @@ async fn a_trade_on_a_jump_no_refresh_has_seen_pays_the_fee_the_jump_sets() {
     env.set_price(usd(102), 1_000_000).await;
     let jumped = traded_fee(&mut env, &alice, ONE).await;
     let market = env.market_state().await;
-    let volatility = volatility_ppm(market.variance.rate, market.params.volatility_window_secs).unwrap();
-    let bps = dynamic_fee_bps(&market.params, volatility).unwrap();
+    let bps = taker_fee_at_rate(&market.params, market.variance.rate).unwrap();
     assert!(bps > 5, "the jump moved the fee: {bps} bps");
     assert_eq!(jumped.fee_due, fee_at(&jumped, u64::from(bps)));
     assert_eq!(jumped.fee_to_fund, jumped.fee_due * 5_000 / 10_000, "the refresh's share, 30 s old");

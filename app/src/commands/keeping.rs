@@ -94,7 +94,7 @@ pub enum Command {
         owner: Pubkey,
     },
     /// Shows the market its oracle (funding accrues, the volatility estimate and the circuit breaker see the print)
-    /// and works out afresh the fee and fund share its trades read.
+    /// and works out afresh the fund's share of fees its trades read.
     RefreshMarket {
         /// The market's address.
         #[arg(long, value_parser = key)]

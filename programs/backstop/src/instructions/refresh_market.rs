@@ -5,7 +5,7 @@ use crate::state::{InsuranceFund, Market, MarketBook};
 use anchor_lang::prelude::*;
 use backstop_math::book;
 use backstop_math::breaker::BreakerObservation;
-use backstop_math::controls::{RefreshPoint, RefreshedControls};
+use backstop_math::controls::RefreshedControls;
 use backstop_math::dynamic;
 use backstop_math::fund::coverage_ratio_bps;
 use backstop_math::oracle::OracleView;
@@ -78,7 +78,7 @@ fn refresh_controls(market: &mut Market, book: &MarketBook, fund_balance: u64, n
     } else {
         u64::MAX
     };
-    let at = RefreshPoint { variance_rate: market.variance.rate, price: market.last_oracle_price, now };
-    market.controls = RefreshedControls::worked_out(params, at, coverage, adequacy).or_reject()?;
+    market.controls =
+        RefreshedControls::worked_out(params, market.refresh_point(now), coverage, adequacy).or_reject()?;
     Ok(())
 }

@@ -4,7 +4,6 @@ use crate::oracle;
 use crate::state::{InsuranceFund, MarginAccount, Market, MarketBook, MarketStatus};
 use anchor_lang::prelude::*;
 use backstop_math::breaker::BreakerObservation;
-use backstop_math::controls::RefreshPoint;
 use backstop_math::ledger::{self, FundingAccrual, TradeOutcome};
 use backstop_math::margin::TraderBalances;
 use backstop_math::oracle::{OraclePrice, OracleView};
@@ -34,8 +33,8 @@ pub struct Trade<'info> {
 /// Trades against the pool. On the way it updates the market's live controls from the oracle price it reads:
 /// funding accrues, the volatility estimate moves, the circuit breaker observes the price (reduce-only while
 /// tripped). The fee follows the volatility estimate as this print leaves it; the fund's share of it is the one the
-/// last `refresh_market` worked out from the fund's coverage and adequacy, or, stale, the cautious one
-/// (`backstop_math::controls`).
+/// last `refresh_market` worked out from the fund's coverage and adequacy, or the cautious one once that refresh is
+/// stale or the price has gapped since (`backstop_math::controls`).
 pub fn handle_trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
@@ -117,8 +116,7 @@ pub fn apply_trade(
     // The fee at the variance this print leaves (a trader posting a jump and trading on it pays for it); the
     // fund's share as the last refresh worked it out (the cautious share once it is stale or the price has gapped
     // since).
-    let at = RefreshPoint { variance_rate: market.variance.rate, price: market.last_oracle_price, now };
-    let controls = market.controls.for_trade(&market.params, at, reduce_only).or_reject()?;
+    let controls = market.controls.for_trade(&market.params, market.refresh_point(now), reduce_only).or_reject()?;
     let before = account.balances;
     // Paused: nothing that adds risk, but a trader can always reduce, since liquidations and funding go on.
     let adds_risk = before.position.fill_increases_risk(base_delta);

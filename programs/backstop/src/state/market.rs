@@ -2,7 +2,7 @@ use crate::error::BackstopError;
 use crate::error::OrReject;
 use anchor_lang::prelude::*;
 use backstop_math::breaker::{Breaker, BreakerObservation};
-use backstop_math::controls::RefreshedControls;
+use backstop_math::controls::{RefreshPoint, RefreshedControls};
 use backstop_math::dynamic::VarianceEstimate;
 use backstop_math::ledger::{FundingAccrual, MarketLedger};
 use backstop_math::oracle::{OraclePrice, OracleView};
@@ -117,8 +117,8 @@ pub struct Market {
     pub oracle_change: Timelock,
     /// When a stepped tightening (minimum order, LP exit delay, oracle bounds) last applied at once (0: never).
     pub last_step_at: i64,
-    /// The fund's share of fees as the last `refresh_market` worked it out; trades read it while fresh
-    /// (`backstop_math::controls`).
+    /// The fund's share of fees as the last `refresh_market` worked it out; trades read it while it is fresh and the
+    /// price near the refresh's (`backstop_math::controls`).
     pub controls: RefreshedControls,
     pub reserved: [u8; 384],
 }
@@ -195,6 +195,12 @@ impl Market {
     pub fn set_params(&mut self, params: MarketParams) {
         self.params = params;
         self.controls = RefreshedControls::default();
+    }
+
+    /// The state the fee and the fund's share are read or worked out at: the variance rate and last price as the
+    /// latest print left them.
+    pub fn refresh_point(&self, now: i64) -> RefreshPoint {
+        RefreshPoint { variance_rate: self.variance.rate, price: self.last_oracle_price, now }
     }
 
     /// Whether the market takes deposits, trades and LP flows at all.
