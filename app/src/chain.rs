@@ -35,6 +35,16 @@ pub trait Chain {
         }
         results
     }
+    /// Sends each of `batch` as its own transaction, at most `width` in flight at once and the next started as soon
+    /// as any one settles, so a transaction that does not land holds up only its own slot of the window; each
+    /// one's result in order. By default, [`Chain::send_batch`] over chunks of `width`.
+    async fn send_window(&mut self, batch: &[Vec<Instruction>], width: usize) -> Vec<ChainResult<()>> {
+        let mut results = Vec::with_capacity(batch.len());
+        for chunk in batch.chunks(width.max(1)) {
+            results.extend(self.send_batch(chunk).await);
+        }
+        results
+    }
     /// The key that signs and collects rewards.
     fn keeper(&self) -> Pubkey;
 
@@ -42,6 +52,15 @@ pub trait Chain {
     /// slot (`getRecentPrioritizationFees`); none where the chain has no fee market.
     async fn recent_prioritization_fees(&mut self, _accounts: &[Pubkey]) -> ChainResult<Vec<u64>> {
         Ok(Vec::new())
+    }
+
+    /// [`Chain::recent_prioritization_fees`] for each of `sets` (a chain that can ask several at once does).
+    async fn recent_prioritization_fees_each(&mut self, sets: &[Vec<Pubkey>]) -> Vec<ChainResult<Vec<u64>>> {
+        let mut fees = Vec::with_capacity(sets.len());
+        for accounts in sets {
+            fees.push(self.recent_prioritization_fees(accounts).await);
+        }
+        fees
     }
 
     async fn market(&mut self, market: Pubkey) -> ChainResult<Market> {

@@ -32,6 +32,21 @@ pub struct RoundReport {
     /// The market's crash risk as the round began, read from its bankruptcy book by the program's own function
     /// (`fund_health`'s per-market figures): absent when the book or the fund could not be read.
     pub risk: Option<Risk>,
+    /// With a price service (`Keeper::price_posting`): what the round did about the market's pull-oracle price.
+    pub price_post: Option<PostOutcome>,
+}
+
+/// What a round did about posting a pull-oracle market's price.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostOutcome {
+    /// An update this new was posted, in the same transaction as the round's refresh (or alone when Backstop
+    /// refused the refresh), before any liquidation or cover.
+    Posted { publish_time: i64 },
+    /// The feed account was as recent as the service's latest price, or not older by `newer_by_secs`.
+    NothingNewer,
+    /// Why nothing was posted (the round acted on the feed account as it stood).
+    Failed { reason: String },
 }
 
 /// A market's crash risk, as the keeper logs it each round.
@@ -81,13 +96,18 @@ pub struct Keeper {
     /// market's bankruptcy book stops counting it against the market; `None`: never.
     pub touch_above: Option<u64>,
     /// How each transaction bids for compute: a unit limit from the measured table (`backstop_client::compute`) and
-    /// this unit price, read once a round; `None`: no compute-budget instructions (the laboratory's bank, which
-    /// does not meter the native program as the cluster meters the binary).
+    /// this unit price, read once a round and, for a recent-fees bid, again for each liquidation and cover with the
+    /// account it writes; `None`: no compute-budget instructions (the laboratory's bank, which does not meter the
+    /// native program as the cluster meters the binary).
     pub unit_price: Option<UnitPrice>,
     /// How many of a round's liquidations (and then covers) are in flight at once on a chain that can send
-    /// several together (`Chain::send_batch`): one that does not land then holds up none of the others. 1: one
-    /// after another, each liquidation's cover right after it (the laboratory's engines, held to identical books).
+    /// several together (`Chain::send_window`, the next sent as soon as any one settles): one that does not land
+    /// then holds up only its own place. 1: one after another, each liquidation's cover right after it (the
+    /// laboratory's engines, held to identical books).
     pub concurrency: usize,
+    /// For a pull-oracle market, where signed price updates come from: each round posts the latest one with its
+    /// refresh, before acting, when it is enough newer than the market's feed account (`posting`). `None`: never.
+    pub price_posting: Option<PricePosting>,
     /// The unit price this round bids (micro-lamports per unit).
     price: u64,
     rounds: u64,
@@ -106,6 +126,7 @@ impl Keeper {
             touch_above: None,
             unit_price: None,
             concurrency: 1,
+            price_posting: None,
             price: 0,
             rounds: 0,
             screen: HealthScreen::new(),
@@ -120,9 +141,9 @@ impl Keeper {
         let keeper = chain.keeper();
         // First show the market its oracle: funding accrues, the variance estimate and the breaker see the print
         // even when nobody trades, and the fund's share of fees that trades read is worked out afresh (a refused
-        // poke, e.g. a stale print, does not stop the round).
-        let poke = self.accounts.refresh_market();
-        let poked = self.send(chain, "refresh_market", poke).await.is_ok();
+        // poke, e.g. a stale print, does not stop the round). On a pull market with a price service, a fresh
+        // price goes on chain in the same transaction, before anything is liquidated.
+        let (poked, price_post) = self.refresh_with_price(chain).await;
         let market = chain.market(self.market).await?;
         let price = chain.oracle_price(&market).await?;
         let now = chain.now().await?;
@@ -137,7 +158,7 @@ impl Keeper {
                 "crash risk"
             );
         }
-        let mut report = RoundReport { scanned: accounts.len(), poked, risk, ..Default::default() };
+        let mut report = RoundReport { scanned: accounts.len(), poked, risk, price_post, ..Default::default() };
         let keeper_account = pda::margin_account(&self.market, &keeper);
         // Each account once, never the keeper's own; largest shortfall first (`round_plan`).
         let mut seen: HashSet<Pubkey> = HashSet::new();
@@ -251,10 +272,37 @@ impl Keeper {
         self.send_with_retries(chain, &self.budgeted(kind, instruction)).await
     }
 
+    /// The unit price each action on `accounts` bids: with a recent-fees bid, the percentile of the fees paid to
+    /// write the market, its book *and that account* (an owner who keeps his own account write-locked with
+    /// high-fee transactions raises the bid for his own liquidation, up to the cap; unreadable fees bid the cap);
+    /// otherwise the round's price.
+    pub(super) async fn action_prices<C: Chain>(&self, chain: &mut C, accounts: &[Pubkey]) -> Vec<u64> {
+        let Some(recent @ UnitPrice::Recent { max, .. }) = self.unit_price else {
+            return vec![self.price; accounts.len()];
+        };
+        let sets: Vec<Vec<Pubkey>> =
+            accounts.iter().map(|account| vec![self.market, self.accounts.book, *account]).collect();
+        let fees = chain.recent_prioritization_fees_each(&sets).await;
+        fees.into_iter()
+            .map(|fees| match fees {
+                Ok(fees) => recent.price(&fees),
+                Err(error) => {
+                    tracing::warn!(kind = error.kind(), %error, max, "recent fees unreadable: bidding the cap");
+                    max
+                }
+            })
+            .collect()
+    }
+
     /// `instruction` (a Backstop `kind`) behind the round's compute-budget instructions, when it bids.
     fn budgeted(&self, kind: &'static str, instruction: Instruction) -> Vec<Instruction> {
+        self.budgeted_at(kind, instruction, self.price)
+    }
+
+    /// As [`Keeper::budgeted`], bidding `price` micro-lamports per unit.
+    fn budgeted_at(&self, kind: &'static str, instruction: Instruction, price: u64) -> Vec<Instruction> {
         let limit = self.unit_price.and_then(|_| compute::unit_limit(&[kind]));
-        let mut instructions = limit.map(|limit| compute::budget(limit, self.price)).unwrap_or_default();
+        let mut instructions = limit.map(|limit| compute::budget(limit, price)).unwrap_or_default();
         instructions.push(instruction);
         instructions
     }
@@ -284,5 +332,9 @@ impl Keeper {
 }
 
 mod actions;
+mod posting;
+pub use posting::PricePosting;
+#[cfg(test)]
+mod posting_tests;
 #[cfg(test)]
 mod tests;

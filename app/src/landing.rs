@@ -67,10 +67,14 @@ impl RpcChain {
         let answer = answer.map_err(classify)?;
         // An empty answer (a malformed node) reads as not found.
         match answer.value.first().cloned().flatten() {
-            Some(status) if status.satisfies_commitment(CommitmentConfig::confirmed()) => Ok(match status.status {
-                Ok(()) => Landing::Confirmed,
-                Err(failure) => Landing::Failed(failure),
-            }),
+            Some(status) if status.satisfies_commitment(CommitmentConfig::confirmed()) => {
+                // Later reads must see the state this transaction left, landed or failed.
+                self.saw_slot(status.slot);
+                Ok(match status.status {
+                    Ok(()) => Landing::Confirmed,
+                    Err(failure) => Landing::Failed(failure),
+                })
+            }
             Some(_) => Ok(Landing::Pending),
             None => {
                 let expired = tip.is_some_and(|tip| {

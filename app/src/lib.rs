@@ -12,6 +12,7 @@ pub mod landing;
 pub mod metrics;
 pub mod multisig;
 pub mod output;
+pub mod price_service;
 pub mod rpc;
 pub mod settings;
 pub mod watch;

@@ -3,7 +3,7 @@
 //! failure's reason is the program's error name, or the error's kind), the market's crash risk as the keeper last
 //! read it, and how far the node's clock is behind the keeper's (a node falling behind sees prices late).
 
-use crate::keeper::RoundReport;
+use crate::keeper::{PostOutcome, RoundReport};
 use prometheus::{Encoder, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
@@ -51,8 +51,9 @@ impl KeeperMetrics {
             actions: counter(
                 &registry,
                 "actions_total",
-                "Keeper transactions by action (refresh_market, liquidate, cover, touch), result (landed, \
-                 failed) and reason (the program's error name, or the error's kind; empty when landed).",
+                "Keeper transactions by action (refresh_market, liquidate, cover, touch, post_price), result \
+                 (landed, failed; post_price also skipped when the feed held the latest price) and reason (the \
+                 program's error name, or the error's kind; empty when landed).",
                 &["action", "result", "reason"],
             )?,
             watched: gauge(&registry, "accounts_watched", "Margin accounts the last round scanned.")?,
@@ -103,6 +104,17 @@ impl KeeperMetrics {
             [("liquidate", &report.liquidated), ("cover", &report.covered), ("touch", &report.touched)]
         {
             self.actions.with_label_values(&[action, "landed", ""]).inc_by(landed.len() as u64);
+        }
+        match &report.price_post {
+            Some(PostOutcome::Posted { .. }) => self.actions.with_label_values(&["post_price", "landed", ""]).inc(),
+            Some(PostOutcome::NothingNewer) => {
+                self.actions.with_label_values(&["post_price", "skipped", "nothing_newer"]).inc()
+            }
+            // The reason is free text (in the log): one label value keeps the series bounded.
+            Some(PostOutcome::Failed { .. }) => {
+                self.actions.with_label_values(&["post_price", "failed", "not_posted"]).inc()
+            }
+            None => {}
         }
         for failure in &report.failed {
             self.actions.with_label_values(&[failure.action, "failed", &failure.reason]).inc();

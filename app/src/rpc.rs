@@ -43,6 +43,11 @@ pub struct RpcChain {
     ws_url: Option<String>,
     last_subscribe: Option<std::time::Instant>,
     last_snapshot: Option<std::time::Instant>,
+    /// The slot of the newest transaction of this client's own that it saw confirmed. Every account read asks for
+    /// state at least that new (`minContextSlot`), so behind a load balancer a node that has not caught up yet
+    /// cannot answer with the state before the keeper's own liquidation (it refuses, -32016, and the read is made
+    /// again; a node that never gets there, or a slot a lying node reported, is forgotten after those attempts).
+    seen_slot: std::sync::atomic::AtomicU64,
 }
 
 impl RpcChain {
@@ -60,10 +65,29 @@ impl RpcChain {
             ws_url: None,
             last_subscribe: None,
             last_snapshot: None,
+            seen_slot: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
-    /// `request` again while it fails in transport, up to `retries` more times with backoff.
+    /// The fees recently paid by transactions writing `accounts`, one per recent slot.
+    async fn fees(&self, accounts: &[Pubkey]) -> ChainResult<Vec<u64>> {
+        let fees = self.read(|| self.client.get_recent_prioritization_fees(accounts)).await?;
+        Ok(fees.into_iter().map(|fee| fee.prioritization_fee).collect())
+    }
+
+    /// Notes that the cluster has reached `slot` (reads from now on ask for state at least that new).
+    pub(crate) fn saw_slot(&self, slot: u64) {
+        self.seen_slot.fetch_max(slot, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The slot every read must be answered at or after (`None` before anything was seen).
+    pub(crate) fn min_context_slot(&self) -> Option<u64> {
+        Some(self.seen_slot.load(std::sync::atomic::Ordering::SeqCst)).filter(|slot| *slot > 0)
+    }
+
+    /// `request` again while it fails in transport, up to `retries` more times with backoff; a node not yet at the
+    /// slot the read asks for (-32016) is asked again at least [`BEHIND_RETRIES`] times, whatever `retries` says:
+    /// it is catching up, and a CLI must not fail, or read state older than its own transaction, for it.
     pub(crate) async fn read<T, F, Fut>(&self, request: F) -> ChainResult<T>
     where
         F: Fn() -> Fut,
@@ -71,8 +95,17 @@ impl RpcChain {
     {
         let (mut attempt, mut wait) = (0, self.backoff);
         loop {
-            match request().await.map_err(classify) {
-                Err(error @ Error::Transport(_)) if attempt < self.retries => {
+            let answer = request().await;
+            let behind = answer.as_ref().err().is_some_and(is_behind);
+            let allowed = if behind { self.retries.max(BEHIND_RETRIES) } else { self.retries };
+            if behind && attempt >= allowed {
+                // No node got there: the slot is forgotten, so the next read is served (a lying node's slot
+                // costs one read, not the keeper).
+                tracing::warn!(slot = ?self.min_context_slot(), "no node reached the slot of the last transaction: forgetting it");
+                self.seen_slot.store(0, std::sync::atomic::Ordering::SeqCst);
+            }
+            match answer.map_err(classify) {
+                Err(error @ Error::Transport(_)) if attempt < allowed => {
                     attempt += 1;
                     tracing::debug!(attempt, kind = error.kind(), %error, "read failed, retrying");
                     tokio::time::sleep(wait).await;
@@ -108,6 +141,14 @@ pub fn classify_for(error: ClientError, instructions: &[Instruction]) -> Error {
         ErrorKind::SigningError(_) => Error::Input(error.to_string()),
         _ => final_refusal(&error),
     }
+}
+
+/// How many times a read refused by a node behind the slot it asks for is made again, at least.
+pub const BEHIND_RETRIES: u32 = 5;
+
+/// A node answering that it has not reached the read's `minContextSlot` yet.
+fn is_behind(error: &ClientError) -> bool {
+    matches!(error.kind(), ErrorKind::RpcError(RpcError::RpcResponseError { code: -32016, .. }))
 }
 
 /// [`classify_for`] a request that carried no transaction.
@@ -160,6 +201,10 @@ impl RpcChain {
 /// How long a sent transaction is polled for before it is reported unconfirmed (its blockhash lives ~60-90 s).
 const CONFIRM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
 
+/// How many fee reads of a round's actions are in flight at once, and how long they may take together.
+const FEE_READS_IN_FLIGHT: usize = 16;
+const FEE_READS_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// How often a keeper whose subscription ended tries to subscribe again.
 const RESUBSCRIBE_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -189,7 +234,8 @@ impl RpcChain {
         self.ws_url = Some(ws_url.to_string());
         self.last_subscribe = Some(std::time::Instant::now());
         self.watch = None;
-        self.watch = Some(AccountWatch::start(ws_url, market, margin_account_scan(market)).await?);
+        let scan = margin_account_scan(market);
+        self.watch = Some(AccountWatch::start(ws_url, market, scan, crate::watch::Heartbeat::default()).await?);
         self.last_snapshot = None;
         Ok(())
     }
@@ -211,7 +257,9 @@ impl RpcChain {
 
     /// Every margin account of `market` and the slot they were read at (`getProgramAccounts` with its context).
     async fn snapshot(&self, market: Pubkey) -> ChainResult<(u64, Vec<(Pubkey, MarginAccount)>)> {
-        let params = serde_json::json!([backstop::ID.to_string(), margin_account_scan(market)]);
+        let mut scan = margin_account_scan(market);
+        scan.account_config.min_context_slot = self.min_context_slot();
+        let params = serde_json::json!([backstop::ID.to_string(), scan]);
         let answer: OptionalContext<Vec<RpcKeyedAccount>> =
             self.read(|| self.client.send(RpcRequest::GetProgramAccounts, params.clone())).await?;
         let (slot, accounts) = match answer {
@@ -243,6 +291,7 @@ impl Chain for RpcChain {
         let config = RpcAccountInfoConfig {
             encoding: Some(UiAccountEncoding::Base64),
             commitment: Some(CommitmentConfig::confirmed()),
+            min_context_slot: self.min_context_slot(),
             ..Default::default()
         };
         let params = serde_json::json!([address.to_string(), config]);
@@ -281,12 +330,42 @@ impl Chain for RpcChain {
         futures_util::future::join_all(landing).await.into_iter().map(|landed| landed.map(|_| ())).collect()
     }
 
+    /// A sliding window: `width` transactions in flight, the next signed and broadcast as soon as any one settles.
+    async fn send_window(&mut self, batch: &[Vec<Instruction>], width: usize) -> Vec<ChainResult<()>> {
+        use futures_util::StreamExt;
+        let this = &*self;
+        let landing = batch.iter().enumerate().map(|(index, instructions)| async move {
+            (index, this.send_returning_signature(instructions).await.map(|_| ()))
+        });
+        let mut settled: Vec<(usize, ChainResult<()>)> =
+            futures_util::stream::iter(landing).buffer_unordered(width.max(1)).collect().await;
+        settled.sort_by_key(|(index, _)| *index);
+        settled.into_iter().map(|(_, result)| result).collect()
+    }
+
     fn keeper(&self) -> Pubkey {
         self.payer.pubkey()
     }
 
     async fn recent_prioritization_fees(&mut self, accounts: &[Pubkey]) -> ChainResult<Vec<u64>> {
-        let fees = self.read(|| self.client.get_recent_prioritization_fees(accounts)).await?;
-        Ok(fees.into_iter().map(|fee| fee.prioritization_fee).collect())
+        self.fees(accounts).await
+    }
+
+    /// Every set's fees, [`FEE_READS_IN_FLIGHT`] asked at once and all within [`FEE_READS_WITHIN`]: a set not read
+    /// by then is unreadable (its action bids the cap), so a round's bids never hold up its first liquidation long.
+    async fn recent_prioritization_fees_each(&mut self, sets: &[Vec<Pubkey>]) -> Vec<ChainResult<Vec<u64>>> {
+        use futures_util::StreamExt;
+        let this = &*self;
+        let mut fees: Vec<ChainResult<Vec<u64>>> =
+            sets.iter().map(|_| Err(Error::Transport("recent fees not read in time".to_string()))).collect();
+        let reads = futures_util::stream::iter(sets.iter().enumerate())
+            .map(|(index, accounts)| async move { (index, this.fees(accounts).await) })
+            .buffer_unordered(FEE_READS_IN_FLIGHT);
+        let mut reads = std::pin::pin!(reads);
+        let deadline = tokio::time::Instant::now() + FEE_READS_WITHIN;
+        while let Ok(Some((index, read))) = tokio::time::timeout_at(deadline, reads.next()).await {
+            fees[index] = read;
+        }
+        fees
     }
 }

@@ -5,6 +5,12 @@
 //! miss an account. Each account keeps the slot it was last seen at, so a late notification never overwrites a
 //! newer snapshot, nor the other way round. When the subscription ends the set is no longer trusted and every round
 //! scans until it is subscribed again.
+//!
+//! A socket can die half-open (a node that vanished without closing it): nothing arrives, and the client's own
+//! pings go into a buffer TCP gives up on only after minutes, so a quiet market and a dead socket look alike. A
+//! heartbeat tells them apart: every [`Heartbeat::every`] the watch asks the node something over the same socket (a
+//! `slotSubscribe`, then its unsubscribe) and ends the subscription when no answer comes within
+//! [`Heartbeat::deadline`]. Any answer, an error included, proves the socket alive.
 
 use crate::error::{Error, Result};
 use anchor_lang::prelude::Pubkey;
@@ -20,6 +26,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 /// How long a subscription may take to be confirmed.
 pub const SUBSCRIBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How often the subscription's socket is asked for a sign of life, and how long the answer may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Heartbeat {
+    pub every: std::time::Duration,
+    pub deadline: std::time::Duration,
+}
+
+impl Default for Heartbeat {
+    fn default() -> Self {
+        Self { every: std::time::Duration::from_secs(20), deadline: std::time::Duration::from_secs(10) }
+    }
+}
 
 /// An account as last seen, with the slot it was seen at.
 type Seen = BTreeMap<Pubkey, (u64, MarginAccount)>;
@@ -37,7 +56,12 @@ impl AccountWatch {
     /// Subscribes at `ws_url` with `config` (the scan's filters) from a task of its own; returns once subscribed,
     /// or refuses after [`SUBSCRIBE_TIMEOUT`] (an endpoint that accepts the connection and never answers must not
     /// hold up a round).
-    pub async fn start(ws_url: &str, market: Pubkey, config: RpcProgramAccountsConfig) -> Result<Self> {
+    pub async fn start(
+        ws_url: &str,
+        market: Pubkey,
+        config: RpcProgramAccountsConfig,
+        heartbeat: Heartbeat,
+    ) -> Result<Self> {
         let watch =
             Self { market, accounts: Arc::default(), live: Arc::new(AtomicBool::new(false)), updates: Arc::default() };
         let (subscribed, confirmed) = tokio::sync::oneshot::channel();
@@ -53,8 +77,20 @@ impl AccountWatch {
             };
             task.live.store(true, Ordering::SeqCst);
             let _ = subscribed.send(Ok(()));
-            while let Some(update) = notifications.next().await {
-                task.note(&update.value.pubkey, update.context.slot, &update.value.account);
+            let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat.every, heartbeat.every);
+            loop {
+                tokio::select! {
+                    update = notifications.next() => match update {
+                        Some(update) => task.note(&update.value.pubkey, update.context.slot, &update.value.account),
+                        None => break,
+                    },
+                    _ = beat.tick() => {
+                        if !answers(&client, heartbeat.deadline).await {
+                            tracing::warn!(market = %task.market, deadline = ?heartbeat.deadline, "the subscription's socket did not answer");
+                            break;
+                        }
+                    }
+                }
             }
             tracing::warn!(market = %task.market, "the account subscription ended: scanning every round");
             task.live.store(false, Ordering::SeqCst);
@@ -67,7 +103,7 @@ impl AccountWatch {
         }
     }
 
-    /// Whether the subscription is still delivering.
+    /// Whether the subscription is still delivering (it ends when the socket closes or misses a heartbeat).
     pub fn is_live(&self) -> bool {
         self.live.load(Ordering::SeqCst)
     }
@@ -118,3 +154,17 @@ impl AccountWatch {
         self.accounts.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
+
+/// Whether the node answers a request over `client`'s socket within `deadline` (a refusal is an answer).
+async fn answers(client: &PubsubClient, deadline: std::time::Duration) -> bool {
+    let probe = async {
+        if let Ok((_slots, unsubscribe)) = client.slot_subscribe().await {
+            unsubscribe().await;
+        }
+    };
+    tokio::time::timeout(deadline, probe).await.is_ok()
+}
+
+#[cfg(test)]
+#[path = "watch/tests.rs"]
+mod tests;

@@ -234,6 +234,7 @@ pub mod keeper;
 mod measured_units;
 pub mod oracle;
 pub mod presets;
+pub mod price_post;
 pub mod read;
 pub mod staking;
 pub mod units;

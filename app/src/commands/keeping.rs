@@ -30,13 +30,12 @@ pub enum Command {
         touch_above: Option<u64>,
         #[command(flatten)]
         bid: Bid,
-        /// How many of a round's liquidations (then covers) are in flight at once: one that does not land holds up
-        /// none of the others.
+        /// How many of a round's liquidations (then covers) are in flight at once, the next sent as soon as any
+        /// one settles: one that does not land holds up only its own place.
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64), env = "BACKSTOP_KEEPER_CONCURRENCY")]
         concurrency: u64,
         /// Seconds to wait for a liquidation or cover to confirm before reporting it unconfirmed and moving on (the
-        /// next round finds the account as it then stands and acts again if it must). A batch waits no longer than
-        /// this for its slowest transaction.
+        /// next round finds the account as it then stands and acts again if it must).
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(2..=90), env = "BACKSTOP_KEEPER_CONFIRM_WITHIN")]
         confirm_within: u64,
         /// Keep the market's accounts by a websocket subscription (programSubscribe) instead of scanning them every
@@ -49,6 +48,8 @@ pub enum Command {
         /// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9464): `GET /metrics`. Off unless given.
         #[arg(long, env = "BACKSTOP_KEEPER_METRICS")]
         metrics: Option<std::net::SocketAddr>,
+        #[command(flatten)]
+        posting: Posting,
     },
     /// Liquidates one account below maintenance margin; the reward is paid into your margin account.
     Liquidate {
@@ -123,6 +124,40 @@ pub struct Bid {
     unit_price_max: Option<u64>,
 }
 
+/// For a pull-oracle market: post a fresh signed price each round, in the same transaction as the round's refresh
+/// and before any liquidation, when the service has one --post-newer-by seconds newer than the market's feed
+/// account (the push oracle's account of --feed-shard; the VAA is verified by two transactions of the keeper's and
+/// closed at once).
+#[derive(clap::Args)]
+pub struct Posting {
+    /// A Pyth price service (Hermes) to fetch the market's latest signed update from, e.g.
+    /// https://hermes.pyth.network.
+    #[arg(long, conflicts_with = "price_updates", env = "BACKSTOP_KEEPER_PRICE_SERVICE")]
+    price_service: Option<String>,
+    /// A file of recorded updates (base64, one a line) to post in turn instead: a replay, or no service in reach.
+    #[arg(long, env = "BACKSTOP_KEEPER_PRICE_UPDATES")]
+    price_updates: Option<std::path::PathBuf>,
+    /// The push oracle's shard of the market's feed account.
+    #[arg(long, default_value_t = 0, env = "BACKSTOP_KEEPER_FEED_SHARD")]
+    feed_shard: u16,
+    /// Post only an update at least this many seconds newer than the feed account (a feed kept fresh by Pyth costs
+    /// nothing; one left behind in a crash is brought up to date).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(i64).range(1..=3600), env = "BACKSTOP_KEEPER_POST_NEWER_BY")]
+    post_newer_by: i64,
+}
+
+impl Posting {
+    fn price_posting(&self) -> Result<Option<crate::keeper::PricePosting>> {
+        use crate::price_service::PriceService;
+        let service = match (&self.price_service, &self.price_updates) {
+            (Some(url), _) => PriceService::hermes(url),
+            (None, Some(path)) => PriceService::recorded(path)?,
+            (None, None) => return Ok(None),
+        };
+        Ok(Some(crate::keeper::PricePosting { service, shard: self.feed_shard, newer_by_secs: self.post_newer_by }))
+    }
+}
+
 impl Bid {
     fn unit_price(&self) -> backstop_client::compute::UnitPrice {
         use backstop_client::compute::UnitPrice;
@@ -146,6 +181,7 @@ pub async fn run(command: Command, session: &mut Session) -> Result<()> {
             subscribe,
             ws_url,
             metrics,
+            posting,
         } => {
             let ws_url = subscribe.then(|| {
                 ws_url.unwrap_or_else(|| solana_cli_config::Config::compute_websocket_url(&session.connection.url))
@@ -153,7 +189,9 @@ pub async fn run(command: Command, session: &mut Session) -> Result<()> {
             let concurrency = usize::try_from(concurrency).unwrap_or(1);
             let confirm_within = std::time::Duration::from_secs(confirm_within);
             let unit_price = bid.unit_price();
-            let options = KeeperOptions { touch_above, unit_price, metrics, ws_url, concurrency, confirm_within };
+            let price_posting = posting.price_posting()?;
+            let options =
+                KeeperOptions { touch_above, unit_price, metrics, ws_url, concurrency, confirm_within, price_posting };
             keep(session, market, interval, rounds, options).await
         }
         Command::Liquidate { market, owner } => {
@@ -197,6 +235,8 @@ struct KeeperOptions {
     concurrency: usize,
     /// How long each of the keeper's transactions may take to confirm.
     confirm_within: std::time::Duration,
+    /// Where a pull market's fresh prices come from, to post in front of the keeper's actions.
+    price_posting: Option<crate::keeper::PricePosting>,
 }
 
 /// The keeper's metrics endpoint, when asked for.
@@ -223,6 +263,7 @@ async fn keep(session: &mut Session, market: Pubkey, interval: u64, rounds: u64,
     keeper.touch_above = options.touch_above;
     keeper.unit_price = Some(options.unit_price);
     keeper.concurrency = options.concurrency;
+    keeper.price_posting = options.price_posting;
     let metrics = serve_metrics(market, options.metrics)?;
     if let Some(ws_url) = &options.ws_url {
         match session.chain.subscribe(ws_url, market).await {

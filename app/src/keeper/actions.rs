@@ -19,9 +19,10 @@ struct Action {
 }
 
 impl Keeper {
-    /// Acts on `plan` (indices into `scanned`): the liquidations `concurrency` at a time, each batch followed by
-    /// covers of the accounts it left bankrupt (read back after every attempt: a rival's liquidation may have taken
-    /// the account through zero); then the accounts already bankrupt, `concurrency` at a time.
+    /// Acts on `plan` (indices into `scanned`): the liquidations in a window of `concurrency` in flight (the next
+    /// sent as soon as any one settles, `Chain::send_window`), then covers of the accounts they left bankrupt (read
+    /// back after every attempt: a rival's liquidation may have taken the account through zero); then the accounts
+    /// already bankrupt, in the same window. One at a time (the laboratory), each liquidation's cover follows it.
     pub(super) async fn act<C: Chain>(
         &self,
         chain: &mut C,
@@ -41,7 +42,8 @@ impl Keeper {
                 instruction: self.accounts.liquidate_accounts(keeper, *address, keeper_account),
             })
             .collect();
-        for batch in liquidations.chunks(width) {
+        let group = if width == 1 { 1 } else { liquidations.len().max(1) };
+        for batch in liquidations.chunks(group) {
             self.send_actions(chain, batch, report).await;
             let mut covers = Vec::new();
             for action in batch {
@@ -59,15 +61,11 @@ impl Keeper {
                     }
                 }
             }
-            for covers in covers.chunks(width) {
-                self.send_actions(chain, covers, report).await;
-            }
+            self.send_actions(chain, &covers, report).await;
         }
         let covers: Vec<Action> =
             of(Verdict::Cover).map(|(address, account)| self.cover(*address, account.owner, keeper)).collect();
-        for batch in covers.chunks(width) {
-            self.send_actions(chain, batch, report).await;
-        }
+        self.send_actions(chain, &covers, report).await;
     }
 
     fn cover(&self, account: Pubkey, owner: Pubkey, keeper: Pubkey) -> Action {
@@ -75,12 +73,20 @@ impl Keeper {
         Action { kind: "cover_bankruptcy", label: "cover", account, instruction }
     }
 
-    /// Sends `actions` together; one that fails transiently (nothing sent, or proven unable to land) is sent again
-    /// on its own with retries. Each lands in the report as liquidated, covered or failed.
+    /// Sends `actions` in a window of `concurrency`; one that fails transiently (nothing sent, or proven unable to
+    /// land) is sent again on its own with retries. Each lands in the report as liquidated, covered or failed.
     async fn send_actions<C: Chain>(&self, chain: &mut C, actions: &[Action], report: &mut RoundReport) {
-        let batch: Vec<Vec<Instruction>> =
-            actions.iter().map(|action| self.budgeted(action.kind, action.instruction.clone())).collect();
-        let results = chain.send_batch(&batch).await;
+        if actions.is_empty() {
+            return;
+        }
+        let accounts: Vec<Pubkey> = actions.iter().map(|action| action.account).collect();
+        let prices = self.action_prices(chain, &accounts).await;
+        let batch: Vec<Vec<Instruction>> = actions
+            .iter()
+            .zip(prices)
+            .map(|(action, price)| self.budgeted_at(action.kind, action.instruction.clone(), price))
+            .collect();
+        let results = chain.send_window(&batch, self.concurrency.max(1)).await;
         for ((action, instructions), result) in actions.iter().zip(&batch).zip(results) {
             let result = match result {
                 Err(error) if error.is_transient() => self.send_with_retries(chain, instructions).await,

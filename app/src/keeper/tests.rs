@@ -7,16 +7,21 @@ use backstop::state::MarginAccount;
 
 /// A cluster whose sends fail with the scripted errors first, then succeed; it counts the sends and keeps what
 /// each carried, and reports `fees` as its recent prioritization fees (`None`: unreadable).
-struct Flaky {
-    failures: Vec<Error>,
-    sends: usize,
-    sent: Vec<Vec<Instruction>>,
-    fees: Option<Vec<u64>>,
+pub(super) struct Flaky {
+    pub failures: Vec<Error>,
+    pub sends: usize,
+    pub sent: Vec<Vec<Instruction>>,
+    pub fees: Option<Vec<u64>>,
+    /// The accounts it holds (data, owner); every other address is empty.
+    pub accounts: std::collections::HashMap<Pubkey, (Vec<u8>, Pubkey)>,
+    /// Fees paid to write a set that includes one of these accounts (else `fees`).
+    pub fees_by_account: std::collections::HashMap<Pubkey, Vec<u64>>,
 }
 
 impl Flaky {
-    fn new(failures: Vec<Error>) -> Self {
-        Self { failures, sends: 0, sent: Vec::new(), fees: None }
+    pub fn new(failures: Vec<Error>) -> Self {
+        let (accounts, fees_by_account) = Default::default();
+        Self { failures, sends: 0, sent: Vec::new(), fees: None, accounts, fees_by_account }
     }
 }
 
@@ -24,8 +29,8 @@ impl Chain for Flaky {
     async fn now(&mut self) -> Result<i64> {
         Ok(0)
     }
-    async fn account(&mut self, _: Pubkey) -> Result<Option<(Vec<u8>, Pubkey)>> {
-        Ok(None)
+    async fn account(&mut self, address: Pubkey) -> Result<Option<(Vec<u8>, Pubkey)>> {
+        Ok(self.accounts.get(&address).cloned())
     }
     async fn margin_accounts(&mut self, _: Pubkey) -> Result<Vec<(Pubkey, MarginAccount)>> {
         Ok(Vec::new())
@@ -42,12 +47,15 @@ impl Chain for Flaky {
     fn keeper(&self) -> Pubkey {
         Pubkey::default()
     }
-    async fn recent_prioritization_fees(&mut self, _: &[Pubkey]) -> Result<Vec<u64>> {
+    async fn recent_prioritization_fees(&mut self, accounts: &[Pubkey]) -> Result<Vec<u64>> {
+        if let Some(fees) = accounts.iter().find_map(|account| self.fees_by_account.get(account)) {
+            return Ok(fees.clone());
+        }
         self.fees.clone().ok_or_else(|| Error::Transport("fees unavailable".to_string()))
     }
 }
 
-fn keeper() -> Keeper {
+pub(super) fn keeper() -> Keeper {
     let accounts = KeeperAccounts {
         market: Pubkey::new_unique(),
         insurance_fund: Pubkey::new_unique(),
@@ -113,4 +121,24 @@ async fn each_send_asks_for_its_measured_units_and_bids_the_rounds_price() {
     assert_eq!(keeper.round_price(&mut chain).await, 1_000);
     keeper.unit_price = Some(UnitPrice::Fixed(7));
     assert_eq!(keeper.round_price(&mut chain).await, 7);
+}
+
+#[tokio::test]
+async fn each_action_bids_what_writing_its_own_account_has_cost() {
+    let mut keeper = keeper();
+    let (contested, quiet) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let mut chain = Flaky::new(Vec::new());
+    chain.fees = Some(vec![10, 20, 30]);
+    // The owner of `contested` keeps it write-locked with high-fee transactions.
+    chain.fees_by_account.insert(contested, vec![400, 500, 600]);
+    keeper.unit_price = Some(UnitPrice::Recent { percentile: 50, max: 550 });
+    assert_eq!(keeper.action_prices(&mut chain, &[contested, quiet]).await, vec![500, 20]);
+    keeper.unit_price = Some(UnitPrice::Recent { percentile: 100, max: 550 });
+    assert_eq!(keeper.action_prices(&mut chain, &[contested]).await, vec![550], "never above the cap");
+    // Unreadable fees bid the cap; a fixed price is the round's.
+    chain.fees = None;
+    assert_eq!(keeper.action_prices(&mut chain, &[quiet]).await, vec![550]);
+    keeper.unit_price = Some(UnitPrice::Fixed(7));
+    keeper.price = 7;
+    assert_eq!(keeper.action_prices(&mut chain, &[contested, quiet]).await, vec![7, 7]);
 }
