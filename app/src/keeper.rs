@@ -43,7 +43,7 @@ pub enum PostOutcome {
     /// An update this new was posted, in the same transaction as the round's refresh (or alone when Backstop
     /// refused the refresh), before any liquidation or cover.
     Posted { publish_time: i64 },
-    /// The feed account was as recent as the service's latest price, or not older by `newer_by_secs`.
+    /// The feed account's print was younger than `older_than_secs`, or as recent as the service's latest.
     NothingNewer,
     /// Why nothing was posted (the round acted on the feed account as it stood).
     Failed { reason: String },
@@ -110,6 +110,8 @@ pub struct Keeper {
     pub price_posting: Option<PricePosting>,
     /// The unit price this round bids (micro-lamports per unit).
     price: u64,
+    /// The close of the encoded VAA this round posted its price from, sent after its actions.
+    posted_vaa: Option<Instruction>,
     rounds: u64,
     /// The accounts found healthy, and what they were found healthy at.
     screen: HealthScreen,
@@ -128,6 +130,7 @@ impl Keeper {
             concurrency: 1,
             price_posting: None,
             price: 0,
+            posted_vaa: None,
             rounds: 0,
             screen: HealthScreen::new(),
         }
@@ -180,6 +183,7 @@ impl Keeper {
                 tracing::warn!(%error, "the refresh after the round's liquidations and covers failed");
             }
         }
+        self.close_posted(chain).await;
         if self.touch_above.is_some() {
             let planned: HashSet<usize> = plan.iter().map(|(index, _)| *index).collect();
             for (_, (address, account)) in scanned.iter().enumerate().filter(|(i, _)| !planned.contains(i)) {

@@ -68,8 +68,9 @@ impl RpcChain {
         // An empty answer (a malformed node) reads as not found.
         match answer.value.first().cloned().flatten() {
             Some(status) if status.satisfies_commitment(CommitmentConfig::confirmed()) => {
-                // Later reads must see the state this transaction left, landed or failed.
-                self.saw_slot(status.slot);
+                // Later reads must see the state this transaction left, landed or failed (no later than the
+                // confirmed tip another node reported: one node's answer cannot set it beyond the cluster's).
+                self.saw_slot(tip.as_ref().map_or(status.slot, |tip| status.slot.min(tip.absolute_slot)));
                 Ok(match status.status {
                     Ok(()) => Landing::Confirmed,
                     Err(failure) => Landing::Failed(failure),

@@ -69,6 +69,40 @@ impl RpcChain {
         }
     }
 
+    /// Whether a read asked at `seen` failed because no node reached it (the slot was then forgotten): it is made
+    /// once more at none, so a slot nobody reaches costs a read's retries, never the read.
+    fn forgot(&self, seen: Option<u64>) -> bool {
+        seen.is_some() && self.min_context_slot().is_none()
+    }
+
+    /// `getAccountInfo`, sent raw, answered at `min_context_slot` or later.
+    async fn account_at(
+        &self,
+        address: Pubkey,
+        min_context_slot: Option<u64>,
+    ) -> ChainResult<Response<Option<UiAccount>>> {
+        let config = RpcAccountInfoConfig {
+            encoding: Some(UiAccountEncoding::Base64),
+            commitment: Some(CommitmentConfig::confirmed()),
+            min_context_slot,
+            ..Default::default()
+        };
+        let params = serde_json::json!([address.to_string(), config]);
+        self.read(|| self.client.send(RpcRequest::GetAccountInfo, params.clone())).await
+    }
+
+    /// The margin-account scan of `market`, answered at `min_context_slot` or later.
+    async fn scan_at(
+        &self,
+        market: Pubkey,
+        min_context_slot: Option<u64>,
+    ) -> ChainResult<OptionalContext<Vec<RpcKeyedAccount>>> {
+        let mut scan = margin_account_scan(market);
+        scan.account_config.min_context_slot = min_context_slot;
+        let params = serde_json::json!([backstop::ID.to_string(), scan]);
+        self.read(|| self.client.send(RpcRequest::GetProgramAccounts, params.clone())).await
+    }
+
     /// The fees recently paid by transactions writing `accounts`, one per recent slot.
     async fn fees(&self, accounts: &[Pubkey]) -> ChainResult<Vec<u64>> {
         let fees = self.read(|| self.client.get_recent_prioritization_fees(accounts)).await?;
@@ -257,11 +291,11 @@ impl RpcChain {
 
     /// Every margin account of `market` and the slot they were read at (`getProgramAccounts` with its context).
     async fn snapshot(&self, market: Pubkey) -> ChainResult<(u64, Vec<(Pubkey, MarginAccount)>)> {
-        let mut scan = margin_account_scan(market);
-        scan.account_config.min_context_slot = self.min_context_slot();
-        let params = serde_json::json!([backstop::ID.to_string(), scan]);
-        let answer: OptionalContext<Vec<RpcKeyedAccount>> =
-            self.read(|| self.client.send(RpcRequest::GetProgramAccounts, params.clone())).await?;
+        let seen = self.min_context_slot();
+        let answer = match self.scan_at(market, seen).await {
+            Err(_) if self.forgot(seen) => self.scan_at(market, None).await?,
+            answered => answered?,
+        };
         let (slot, accounts) = match answer {
             OptionalContext::Context(response) => (response.context.slot, response.value),
             OptionalContext::NoContext(accounts) => (0, accounts),
@@ -288,15 +322,11 @@ impl Chain for RpcChain {
     /// getAccountInfo, sent raw: the client's own wrapper reports a dead connection as "AccountNotFound", and an
     /// operator must be able to tell the two apart.
     async fn account(&mut self, address: Pubkey) -> ChainResult<Option<(Vec<u8>, Pubkey)>> {
-        let config = RpcAccountInfoConfig {
-            encoding: Some(UiAccountEncoding::Base64),
-            commitment: Some(CommitmentConfig::confirmed()),
-            min_context_slot: self.min_context_slot(),
-            ..Default::default()
+        let seen = self.min_context_slot();
+        let response = match self.account_at(address, seen).await {
+            Err(_) if self.forgot(seen) => self.account_at(address, None).await?,
+            answered => answered?,
         };
-        let params = serde_json::json!([address.to_string(), config]);
-        let response: Response<Option<UiAccount>> =
-            self.read(|| self.client.send(RpcRequest::GetAccountInfo, params.clone())).await?;
         let Some(account) = response.value else { return Ok(None) };
         let undecodable = || Error::Transport(format!("{address}: the node returned undecodable data"));
         let data = account.data.decode().ok_or_else(undecodable)?;

@@ -9,18 +9,19 @@
 //!
 //! 1. [`post_vaa`]: the VAA into an encoded-VAA account of the Wormhole core bridge, written in chunks and
 //!    verified against the guardian set that signed it: [`VaaPost::transactions`], sent in order. The account is
-//!    created at an address derived from the payer's key and [`ENCODED_VAA_SEED`], so the keeper's key is the only
-//!    signer and a posting interrupted with its outcome unknown leaves at most that one account, found and closed
-//!    by the next.
+//!    at an address derived from the payer's key and [`ENCODED_VAA_SEED`], so the keeper's key is the only signer
+//!    and a posting interrupted with its outcome unknown leaves at most that one account, found and closed by the
+//!    next.
 //! 2. [`update_price_feed`]: the push oracle checks the message's Merkle path against the verified root and writes
 //!    the feed account, in the same transaction as the action behind it (the keeper's `refresh_market`), which
 //!    then reads the price the keeper posted, or a newer one. An update no newer than the account succeeds and
 //!    changes nothing, so two keepers posting the same update never fail each other.
-//! 3. [`VaaPost::close`]: the encoded VAA closed at once, its rent back to the payer.
+//! 3. [`VaaPost::close`]: the encoded VAA closed after the round's actions, its rent back to the payer.
 //!
-//! Before paying for any of it, [`PriceUpdate::check`] holds the update to what the programs will: a VAA of at
-//! most the guardian set's size, from Pythnet's accumulator emitter, and every message's Merkle path leading to
-//! the root the VAA signs; a price service that forges a message is caught here, not by a failed transaction.
+//! Before paying for any of it, [`PriceUpdate::check`] holds the update to what the programs will: a VAA with a
+//! quorum of signatures and at most the guardian set's, from Pythnet's accumulator emitter, and every message's
+//! Merkle path leading to the root the VAA signs; a price service that forges or alters a message is caught here,
+//! not by a failed transaction (forged signatures are caught only by Wormhole's verification).
 //! Nothing here is trusted by Backstop: the market accepts the feed account only as the receiver wrote it, with
 //! the verification level and guards it always applies.
 
@@ -75,7 +76,7 @@ pub const WRITE_ENCODED_VAA_UNITS: u32 = 3_000;
 pub const VERIFY_ENCODED_VAA_UNITS: u32 = 350_000; // for at most QUORUM signatures
 pub const UPDATE_PRICE_FEED_UNITS: u32 = 55_000;
 pub const CLOSE_ENCODED_VAA_UNITS: u32 = 30_000;
-/// The system program's account creation.
+/// The system program's funding and allocation of the account.
 pub const CREATE_ACCOUNT_UNITS: u32 = 3_000;
 
 /// Why an update could not be used.
@@ -180,11 +181,13 @@ impl PriceUpdate {
         Ok(VaaBody { emitter_chain: u16::from_be_bytes([body[8], body[9]]), emitter_address, root: merkle.root })
     }
 
-    /// Holds the update to what the receiver accepts, before anything is paid for it: a VAA no longer than the
-    /// guardians' signatures and an accumulator body need, emitted by Pythnet's accumulator, and every message's
-    /// Merkle path leading to the root it signs (a forged message fails here, not on chain).
+    /// Holds the update to what the receiver accepts, before anything is paid for it: a VAA with a quorum of
+    /// signatures and no longer than the guardians' signatures and an accumulator body need, emitted by Pythnet's
+    /// accumulator, and every message's Merkle path leading to the root it signs (a forged or altered message fails
+    /// here, not on chain). The signatures themselves are checked only by Wormhole: a VAA whose signatures do not
+    /// verify costs its first transaction, and its account is closed.
     pub fn check(&self) -> Result<VaaBody, PostError> {
-        if self.vaa.len() > VAA_MAX_LEN || self.signature_count() > GUARDIANS {
+        if self.vaa.len() > VAA_MAX_LEN || self.signature_count() > GUARDIANS || self.signature_count() < QUORUM {
             let (len, signatures) = (self.vaa.len(), self.signature_count());
             return Err(PostError::Refused(format!("a VAA of {len} bytes and {signatures} signatures")));
         }
@@ -252,7 +255,8 @@ pub fn encoded_vaa_address(payer: &Pubkey, seed: &str) -> Pubkey {
 #[derive(Debug, Clone)]
 pub struct VaaPost {
     pub encoded_vaa: Pubkey,
-    /// In order, each one transaction: create + init + first chunk, further chunks, the last with the verify.
+    /// In order, each one transaction: fund + allocate + init + first chunk, further chunks, the last with the
+    /// verify.
     pub transactions: Vec<Vec<Instruction>>,
     /// The compute units each of `transactions` needs (for its compute-budget instruction).
     pub units: Vec<u32>,
@@ -266,17 +270,13 @@ pub fn post_vaa(payer: Pubkey, vaa: &[u8], seed: &str, guardian_set_index: u32) 
     let space = ENCODED_VAA_HEADER_LEN + vaa.len();
     let lamports = Rent::default().minimum_balance(space);
     let space_u64 = u64::try_from(space).unwrap_or(u64::MAX);
-    let create = system_instruction::create_account_with_seed(
-        &payer,
-        &encoded_vaa,
-        &payer,
-        seed,
-        lamports,
-        space_u64,
-        &WORMHOLE_PROGRAM_ID,
-    );
+    // Funded, then allocated and assigned to Wormhole, rather than created: anyone can send lamports to the seeded
+    // address, and the system program refuses to create an account that holds any, so a creation would let a
+    // stranger's dust stop every posting. Lamports already there come back with the rest at the close.
+    let fund = system_instruction::transfer(&payer, &encoded_vaa, lamports);
+    let allocate = system_instruction::allocate_with_seed(&encoded_vaa, &payer, seed, space_u64, &WORMHOLE_PROGRAM_ID);
     let verify = verify_encoded_vaa_v1(payer, encoded_vaa, guardian_set(guardian_set_index));
-    let setup = vec![create, init_encoded_vaa(payer, encoded_vaa)];
+    let setup = vec![fund, allocate, init_encoded_vaa(payer, encoded_vaa)];
     let first = vaa.len().min(room_for_chunk(&payer, &setup, encoded_vaa));
     let mut opening = setup;
     opening.push(write_encoded_vaa(payer, encoded_vaa, 0, &vaa[..first]));

@@ -124,10 +124,10 @@ pub struct Bid {
     unit_price_max: Option<u64>,
 }
 
-/// For a pull-oracle market: post a fresh signed price each round, in the same transaction as the round's refresh
-/// and before any liquidation, when the service has one --post-newer-by seconds newer than the market's feed
-/// account (the push oracle's account of --feed-shard; the VAA is verified by two transactions of the keeper's and
-/// closed at once).
+/// For a pull-oracle market: post a fresh signed price, in the same transaction as the round's refresh and before
+/// any liquidation, when the market's feed account (the push oracle's account of --feed-shard) is --post-older-than
+/// seconds old and the service has a newer, younger one (the VAA is verified by two transactions of the keeper's
+/// and closed after the round).
 #[derive(clap::Args)]
 pub struct Posting {
     /// A Pyth price service (Hermes) to fetch the market's latest signed update from, e.g.
@@ -140,10 +140,10 @@ pub struct Posting {
     /// The push oracle's shard of the market's feed account.
     #[arg(long, default_value_t = 0, env = "BACKSTOP_KEEPER_FEED_SHARD")]
     feed_shard: u16,
-    /// Post only an update at least this many seconds newer than the feed account (a feed kept fresh by Pyth costs
-    /// nothing; one left behind in a crash is brought up to date).
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(i64).range(1..=3600), env = "BACKSTOP_KEEPER_POST_NEWER_BY")]
-    post_newer_by: i64,
+    /// Post when the feed account's print is at least this many seconds old by the chain's clock, and only an
+    /// update younger than that (a feed kept fresh costs nothing; a service serving old prints is not followed).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..=3600), env = "BACKSTOP_KEEPER_POST_OLDER_THAN")]
+    post_older_than: i64,
 }
 
 impl Posting {
@@ -154,7 +154,7 @@ impl Posting {
             (None, Some(path)) => PriceService::recorded(path)?,
             (None, None) => return Ok(None),
         };
-        Ok(Some(crate::keeper::PricePosting { service, shard: self.feed_shard, newer_by_secs: self.post_newer_by }))
+        Ok(Some(crate::keeper::PricePosting { service, shard: self.feed_shard, older_than_secs: self.post_older_than }))
     }
 }
 

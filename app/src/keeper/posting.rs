@@ -21,9 +21,10 @@ pub struct PricePosting {
     pub service: PriceService,
     /// The push oracle's shard of the market's feed account (Pyth keeps shard 0 fresh itself).
     pub shard: u16,
-    /// Post only an update at least this many seconds newer than the feed account: a feed Pyth keeps fresh costs
-    /// the keeper nothing, one left behind in a crash is brought up to date.
-    pub newer_by_secs: i64,
+    /// Post when the feed account's print is at least this old by the chain's clock, and only an update younger
+    /// than this: a feed kept fresh costs nothing, one left behind in a crash is brought up to date, and a price
+    /// service serving old prints (lagging, or choosing) is not followed.
+    pub older_than_secs: i64,
 }
 
 impl Keeper {
@@ -33,6 +34,8 @@ impl Keeper {
         let Some(shard) = self.price_posting.as_ref().map(|posting| posting.shard) else {
             return (self.refresh(chain).await, None);
         };
+        // A round cut short left its encoded VAA open.
+        self.close_posted(chain).await;
         let (poked, outcome) = match self.due_update(chain, shard).await {
             Ok(Some((update, feed_id))) => self.post_with_refresh(chain, &update, feed_id, shard).await,
             Ok(None) => (self.refresh(chain).await, PostOutcome::NothingNewer),
@@ -49,7 +52,7 @@ impl Keeper {
     }
 
     /// The service's update of the market's feed, checked, when it is due (`None`: the feed account is recent
-    /// enough).
+    /// enough, or the update no newer).
     async fn due_update<C: Chain>(
         &mut self,
         chain: &mut C,
@@ -68,15 +71,25 @@ impl Keeper {
                 market.oracle
             ));
         }
+        let now = chain.now().await.map_err(|e| e.to_string())?;
+        let held = self.feed_publish_time(chain, &market).await;
         let posting = self.price_posting.as_mut().ok_or("no price service")?;
-        let newer_by = posting.newer_by_secs;
+        let threshold = posting.older_than_secs.max(1);
+        if held.is_some_and(|held| now.saturating_sub(held) < threshold) {
+            return Ok(None);
+        }
         let bytes = posting.service.latest(&feed_id).await.map_err(|e| e.to_string())?;
         let update = PriceUpdate::parse(&bytes).map_err(|e| e.to_string())?;
         update.check().map_err(|e| e.to_string())?;
         let offered = update.feed(&feed_id).map_err(|e| e.to_string())?.publish_time;
-        let held = self.feed_publish_time(chain, &market).await;
-        let due = held.is_none_or(|held| offered >= held.saturating_add(newer_by.max(1)));
-        Ok(due.then_some((update, feed_id)))
+        if held.is_some_and(|held| offered <= held) {
+            return Ok(None);
+        }
+        let age = now.saturating_sub(offered);
+        if age >= threshold {
+            return Err(format!("the service's latest price is {age} s old"));
+        }
+        Ok(Some((update, feed_id)))
     }
 
     /// The publish time the market's feed account holds (`None`: no such account yet, or unreadable).
@@ -104,8 +117,10 @@ impl Keeper {
             price_post::ENCODED_VAA_SEED,
             update.guardian_set_index(),
         );
-        // An account left by a posting whose outcome was unknown is closed before this one is created.
-        if let Ok(Some(_)) = chain.account(post.encoded_vaa).await {
+        // An account left by a posting whose outcome was unknown is closed before this one is made (lamports a
+        // stranger sent to the address are no obstacle: `post_vaa` funds and allocates rather than creates).
+        let leftover = chain.account(post.encoded_vaa).await;
+        if matches!(leftover, Ok(Some((_, owner))) if owner == price_post::WORMHOLE_PROGRAM_ID) {
             if let Err(error) = self.close_vaa(chain, &post.close).await {
                 let reason = format!("an earlier encoded VAA could not be closed: {error}");
                 return (self.refresh(chain).await, PostOutcome::Failed { reason });
@@ -147,11 +162,20 @@ impl Keeper {
                 (self.refresh(chain).await, PostOutcome::Failed { reason })
             }
         };
-        let _ = self.close_vaa(chain, &post.close).await;
+        // Closed after the round's actions: nothing stands between the price and the first liquidation.
+        self.posted_vaa = Some(post.close);
         if let (_, PostOutcome::Posted { publish_time }) = &result {
             tracing::info!(publish_time, price = feed.price, "price posted");
         }
         result
+    }
+
+    /// Closes the encoded VAA the round posted, if it did (after its actions; or at the next posting, when the
+    /// round was cut short).
+    pub(super) async fn close_posted<C: Chain>(&mut self, chain: &mut C) {
+        if let Some(close) = self.posted_vaa.take() {
+            let _ = self.close_vaa(chain, &close).await;
+        }
     }
 
     async fn close_vaa<C: Chain>(&self, chain: &mut C, close: &Instruction) -> crate::error::Result<()> {

@@ -1,7 +1,8 @@
 //! The keeper posting a pull market's price against a scripted cluster: the VAA's transactions, then the feed's
-//! update with the round's refresh behind it, then the close; the liquidations after carry nothing of it. Nothing
-//! is posted when the feed account is recent enough, when the market does not read the push oracle's account, or
-//! when the update would fail the receiver's checks; a failing update costs the refresh, not the round.
+//! update with the round's refresh behind it, the close after the round; the liquidations carry nothing of it.
+//! Nothing is posted while the feed account is young, when the service's price is old, when the market does not
+//! read the push oracle's account, or when the update would fail the receiver's checks; a failing update costs the
+//! refresh, not the round; a stranger's lamports at the account's address stop nothing.
 
 use super::tests::{keeper, Flaky};
 use super::*;
@@ -26,7 +27,7 @@ fn pull_market(oracle: Pubkey) -> (Vec<u8>, Pubkey) {
 }
 
 /// A keeper of a pull market whose feed account holds a print of `held` (none: not yet created), offered an
-/// update published at `offered` (posting updates at least 5 s newer).
+/// update published at `offered`, at chain time 1,010 (posting once the feed is 10 s old).
 fn posting_keeper(held: Option<i64>, offered: i64) -> (Keeper, Flaky) {
     posting_keeper_with(held, fixtures::update_bytes(&[(FEED, 100, offered)], 13))
 }
@@ -36,13 +37,14 @@ fn posting_keeper_with(held: Option<i64>, update: Vec<u8>) -> (Keeper, Flaky) {
     let feed_account = price_post::price_feed_account(0, &FEED);
     keeper.accounts.oracle = feed_account;
     let mut chain = Flaky::new(Vec::new());
+    chain.now = 1_010;
     chain.accounts.insert(keeper.market, pull_market(feed_account));
     if let Some(held) = held {
         chain.accounts.insert(feed_account, (fixtures::feed_account(FEED, 100, held), price_post::RECEIVER_PROGRAM_ID));
     }
     let line = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, update);
     let service = PriceService::recorded_from(&line).expect("recorded");
-    keeper.price_posting = Some(PricePosting { service, shard: 0, newer_by_secs: 5 });
+    keeper.price_posting = Some(PricePosting { service, shard: 0, older_than_secs: 10 });
     (keeper, chain)
 }
 
@@ -59,15 +61,15 @@ fn is_refresh(transaction: &[Instruction], keeper: &Keeper) -> bool {
 }
 
 #[tokio::test]
-async fn a_due_update_is_verified_then_posted_with_the_refresh_and_closed_at_once() {
+async fn a_due_update_is_verified_then_posted_with_the_refresh_and_closed_after_the_round() {
     let (mut keeper, mut chain) = posting_keeper(Some(1_000), 1_005);
     keeper.unit_price = Some(compute::UnitPrice::Fixed(3));
     keeper.price = 3;
     let (poked, outcome) = keeper.refresh_with_price(&mut chain).await;
     assert!(poked);
     assert_eq!(outcome, Some(PostOutcome::Posted { publish_time: 1_005 }));
-    // The VAA in two transactions, each with its own budget; then the update with the refresh; then the close.
-    assert_eq!(chain.sent.len(), 4, "{:#?}", chain.sent);
+    // The VAA in two transactions, each with its own budget; then the update with the refresh.
+    assert_eq!(chain.sent.len(), 3, "{:#?}", chain.sent);
     assert!(chain.sent[..2].iter().all(|tx| has(tx, price_post::WORMHOLE_PROGRAM_ID)));
     assert_eq!(chain.sent[0][..2], compute::budget(3_000 + 3_000 + 3_000 + 300, 3)[..]);
     let with_refresh = &chain.sent[2];
@@ -76,11 +78,15 @@ async fn a_due_update_is_verified_then_posted_with_the_refresh_and_closed_at_onc
     assert_eq!(with_refresh[2].program_id, price_post::PUSH_ORACLE_PROGRAM_ID);
     assert_eq!(with_refresh[2].accounts[5].pubkey, keeper.accounts.oracle, "the market's own feed account");
     assert!(is_refresh(with_refresh, &keeper));
-    assert!(is_close(&chain.sent[3]));
     // The round's liquidations carry nothing of it: the feed account already holds the price.
     let liquidate =
         keeper.accounts.liquidate_accounts(Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique());
     assert!(!has(&keeper.budgeted("liquidate", liquidate), price_post::PUSH_ORACLE_PROGRAM_ID));
+    // After the round's actions, the close; and only once.
+    keeper.close_posted(&mut chain).await;
+    keeper.close_posted(&mut chain).await;
+    assert_eq!(chain.sent.len(), 4);
+    assert!(is_close(&chain.sent[3]));
 }
 
 #[tokio::test]
@@ -91,14 +97,25 @@ async fn a_feed_account_not_yet_created_is_posted_into() {
 }
 
 #[tokio::test]
-async fn nothing_is_posted_unless_the_update_is_newer_by_the_threshold() {
-    for held in [1_001, 1_005, 1_006] {
-        let (mut keeper, mut chain) = posting_keeper(Some(held), 1_005);
+async fn nothing_is_posted_while_the_feed_is_young_or_the_update_no_newer() {
+    // At 1,010: held 1,001, 1,005 or 1,009 is younger than 10 s; held and offered 1,000 is nothing newer.
+    for (held, offered) in [(1_001, 1_005), (1_005, 1_008), (1_009, 1_009), (1_000, 1_000)] {
+        let (mut keeper, mut chain) = posting_keeper(Some(held), offered);
         let (poked, outcome) = keeper.refresh_with_price(&mut chain).await;
-        assert_eq!((poked, outcome), (true, Some(PostOutcome::NothingNewer)), "held {held}");
+        assert_eq!((poked, outcome), (true, Some(PostOutcome::NothingNewer)), "held {held}, offered {offered}");
         assert_eq!(chain.sent.len(), 1, "the refresh alone: no VAA paid for");
         assert!(is_refresh(&chain.sent[0], &keeper) && !has(&chain.sent[0], price_post::PUSH_ORACLE_PROGRAM_ID));
     }
+}
+
+#[tokio::test]
+async fn a_service_serving_an_old_price_is_not_followed() {
+    // The feed is 20 s old; the service offers a print 15 s old (lagging, or choosing among old prints).
+    let (mut keeper, mut chain) = posting_keeper(Some(990), 995);
+    let (poked, outcome) = keeper.refresh_with_price(&mut chain).await;
+    assert!(poked);
+    assert!(matches!(outcome, Some(PostOutcome::Failed { ref reason }) if reason.contains("15 s old")));
+    assert_eq!(chain.sent.len(), 1, "the refresh alone");
 }
 
 #[tokio::test]
@@ -135,7 +152,8 @@ async fn an_update_that_fails_on_chain_costs_the_refresh_its_company_not_the_rou
     assert!(matches!(outcome, Some(PostOutcome::Failed { ref reason }) if reason.contains("did not land")));
     let sent = &chain.inner.sent;
     assert!(is_refresh(&sent[3], &keeper) && !has(&sent[3], price_post::PUSH_ORACLE_PROGRAM_ID));
-    assert!(is_close(&sent[4]), "the VAA closed: {sent:#?}");
+    keeper.close_posted(&mut chain).await;
+    assert!(is_close(&chain.inner.sent[4]), "the VAA closed after the round");
 }
 
 #[tokio::test]
@@ -148,7 +166,6 @@ async fn a_refresh_refused_by_backstop_still_posts_the_price() {
     assert_eq!(outcome, Some(PostOutcome::Posted { publish_time: 1_005 }));
     let alone = &chain.inner.sent[3];
     assert!(has(alone, price_post::PUSH_ORACLE_PROGRAM_ID) && !is_refresh(alone, &keeper), "the update alone");
-    assert!(is_close(&chain.inner.sent[4]));
 }
 
 #[tokio::test]
@@ -160,7 +177,7 @@ async fn a_vaa_that_fails_to_verify_is_closed_and_the_refresh_goes_alone() {
     assert!(poked);
     assert!(matches!(outcome, Some(PostOutcome::Failed { ref reason }) if reason.contains("not verified")));
     let sent = &chain.inner.sent;
-    assert_eq!(sent.len(), 4, "create+write, the refused verify, the close, the refresh: {sent:#?}");
+    assert_eq!(sent.len(), 4, "fund+allocate+write, the refused verify, the close, the refresh: {sent:#?}");
     assert!(is_close(&sent[2]));
     assert!(is_refresh(&sent[3], &keeper));
 }
@@ -172,8 +189,21 @@ async fn an_encoded_vaa_left_by_an_earlier_posting_is_closed_first() {
     chain.accounts.insert(leftover, (vec![0; 100], price_post::WORMHOLE_PROGRAM_ID));
     let (_, outcome) = keeper.refresh_with_price(&mut chain).await;
     assert_eq!(outcome, Some(PostOutcome::Posted { publish_time: 1_005 }));
-    assert!(is_close(&chain.sent[0]), "closed before it is created again");
-    assert_eq!(chain.sent.len(), 5);
+    assert!(is_close(&chain.sent[0]), "closed before it is made again");
+    assert_eq!(chain.sent.len(), 4);
+}
+
+#[tokio::test]
+async fn lamports_a_stranger_sent_to_the_accounts_address_stop_nothing() {
+    let (mut keeper, mut chain) = posting_keeper(Some(1_000), 1_005);
+    let address = price_post::encoded_vaa_address(&chain.keeper(), price_post::ENCODED_VAA_SEED);
+    let system = anchor_lang::solana_program::system_program::ID;
+    chain.accounts.insert(address, (Vec::new(), system));
+    let (_, outcome) = keeper.refresh_with_price(&mut chain).await;
+    assert_eq!(outcome, Some(PostOutcome::Posted { publish_time: 1_005 }));
+    assert!(!is_close(&chain.sent[0]), "not Wormhole's: nothing to close");
+    // Funded and allocated, which a balance already there does not refuse (a creation would).
+    assert_eq!(chain.sent[0].iter().filter(|ix| ix.program_id == system).count(), 2);
 }
 
 /// A chain that fails its `fail_at`-th send (1-based) with `error` and takes every other.

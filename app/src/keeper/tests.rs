@@ -16,18 +16,20 @@ pub(super) struct Flaky {
     pub accounts: std::collections::HashMap<Pubkey, (Vec<u8>, Pubkey)>,
     /// Fees paid to write a set that includes one of these accounts (else `fees`).
     pub fees_by_account: std::collections::HashMap<Pubkey, Vec<u64>>,
+    /// Its clock.
+    pub now: i64,
 }
 
 impl Flaky {
     pub fn new(failures: Vec<Error>) -> Self {
         let (accounts, fees_by_account) = Default::default();
-        Self { failures, sends: 0, sent: Vec::new(), fees: None, accounts, fees_by_account }
+        Self { failures, sends: 0, sent: Vec::new(), fees: None, accounts, fees_by_account, now: 0 }
     }
 }
 
 impl Chain for Flaky {
     async fn now(&mut self) -> Result<i64> {
-        Ok(0)
+        Ok(self.now)
     }
     async fn account(&mut self, address: Pubkey) -> Result<Option<(Vec<u8>, Pubkey)>> {
         Ok(self.accounts.get(&address).cloned())

@@ -87,6 +87,9 @@ fn an_oversized_or_foreign_vaa_is_refused_before_anything_is_paid() {
     // More signatures than there are guardians: the VAA (and what verifying it costs) is the service's choice.
     let oversized = PriceUpdate::parse(&update_bytes(&[(SOL_FEED, 1, 1)], 40)).expect("parses");
     assert!(matches!(oversized.check(), Err(PostError::Refused(why)) if why.contains("40 signatures")));
+    // Fewer signatures than a quorum: Wormhole would refuse it after the keeper paid to post it.
+    let short_of_quorum = PriceUpdate::parse(&update_bytes(&[(SOL_FEED, 1, 1)], 12)).expect("parses");
+    assert!(matches!(short_of_quorum.check(), Err(PostError::Refused(why)) if why.contains("12 signatures")));
     let mut long = vaa([0; 20], 13);
     long.extend(std::iter::repeat_n(0u8, VAA_MAX_LEN));
     let long = PriceUpdate::parse(&update_with_filler_path(long, &[(SOL_FEED, 1, 1)], 1)).expect("parses");
@@ -177,8 +180,12 @@ fn the_vaa_is_written_whole_in_order_and_verified_last() {
     assert_eq!(last.data, anchor_discriminator("verify_encoded_vaa_v1"));
     assert_eq!(last.accounts[2].pubkey, guardian_set(4));
     let first = &post.transactions[0];
-    assert_eq!(first[0].program_id, system_program::ID, "created first");
-    assert_eq!(first[1].data, anchor_discriminator("init_encoded_vaa"));
+    assert_eq!(
+        first[0],
+        system_instruction::transfer(&payer, &post.encoded_vaa, Rent::default().minimum_balance(46 + vaa.len()))
+    );
+    assert_eq!(first[1].program_id, system_program::ID, "allocated and assigned to Wormhole");
+    assert_eq!(first[2].data, anchor_discriminator("init_encoded_vaa"));
     assert_eq!(post.close.data, anchor_discriminator("close_encoded_vaa"));
     assert!(post.close.accounts[0].is_writable, "the rent goes back to the payer");
 }
