@@ -259,14 +259,8 @@ impl Keeper {
         match self.unit_price {
             None => 0,
             Some(UnitPrice::Fixed(price)) => price,
-            Some(recent @ UnitPrice::Recent { max, .. }) => {
-                match chain.recent_prioritization_fees(&[self.market, self.accounts.book]).await {
-                    Ok(fees) => recent.price(&fees),
-                    Err(error) => {
-                        tracing::warn!(kind = error.kind(), %error, max, "recent fees unreadable: bidding the cap");
-                        max
-                    }
-                }
+            Some(recent @ UnitPrice::Recent { .. }) => {
+                recent_bid(recent, chain.recent_prioritization_fees(&[self.market, self.accounts.book]).await)
             }
         }
     }
@@ -281,21 +275,13 @@ impl Keeper {
     /// high-fee transactions raises the bid for his own liquidation, up to the cap; unreadable fees bid the cap);
     /// otherwise the round's price.
     pub(super) async fn action_prices<C: Chain>(&self, chain: &mut C, accounts: &[Pubkey]) -> Vec<u64> {
-        let Some(recent @ UnitPrice::Recent { max, .. }) = self.unit_price else {
+        let Some(recent @ UnitPrice::Recent { .. }) = self.unit_price else {
             return vec![self.price; accounts.len()];
         };
         let sets: Vec<Vec<Pubkey>> =
             accounts.iter().map(|account| vec![self.market, self.accounts.book, *account]).collect();
         let fees = chain.recent_prioritization_fees_each(&sets).await;
-        fees.into_iter()
-            .map(|fees| match fees {
-                Ok(fees) => recent.price(&fees),
-                Err(error) => {
-                    tracing::warn!(kind = error.kind(), %error, max, "recent fees unreadable: bidding the cap");
-                    max
-                }
-            })
-            .collect()
+        fees.into_iter().map(|fees| recent_bid(recent, fees)).collect()
     }
 
     /// `instruction` (a Backstop `kind`) behind the round's compute-budget instructions, when it bids.
@@ -332,6 +318,19 @@ impl Keeper {
                 Err(error) => return Err(error),
             }
         }
+    }
+}
+
+/// A recent-fees bid given the fees the cluster reported; unreadable fees bid the cap (in a crash, a liquidation
+/// that does not land costs the fund more than the fee).
+fn recent_bid(recent: UnitPrice, fees: Result<Vec<u64>>) -> u64 {
+    match (fees, recent) {
+        (Ok(fees), _) => recent.price(&fees),
+        (Err(error), UnitPrice::Recent { max, .. }) => {
+            tracing::warn!(kind = error.kind(), %error, max, "recent fees unreadable: bidding the cap");
+            max
+        }
+        (Err(_), UnitPrice::Fixed(price)) => price,
     }
 }
 

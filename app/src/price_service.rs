@@ -54,7 +54,7 @@ impl PriceService {
     pub async fn latest(&mut self, feed_id: &[u8; 32]) -> Result<Vec<u8>> {
         match self {
             Self::Hermes { url, client, timeout } => {
-                let feed: String = feed_id.iter().map(|b| format!("{b:02x}")).collect();
+                let feed = backstop_client::price_post::hex(feed_id);
                 let request = client
                     .get(format!("{url}/v2/updates/price/latest"))
                     .query(&[("ids[]", feed.as_str()), ("encoding", "base64")])

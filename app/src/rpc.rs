@@ -355,9 +355,7 @@ impl Chain for RpcChain {
     /// Every transaction of `batch` signed, broadcast and confirmed together: one that does not land holds up
     /// none of the others.
     async fn send_batch(&mut self, batch: &[Vec<Instruction>]) -> Vec<ChainResult<()>> {
-        let this = &*self;
-        let landing = batch.iter().map(|instructions| async move { this.send_returning_signature(instructions).await });
-        futures_util::future::join_all(landing).await.into_iter().map(|landed| landed.map(|_| ())).collect()
+        self.send_window(batch, batch.len()).await
     }
 
     /// A sliding window: `width` transactions in flight, the next signed and broadcast as soon as any one settles.

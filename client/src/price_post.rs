@@ -423,7 +423,8 @@ fn compact_len(n: usize) -> usize {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hex, as Pyth writes feed ids.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
