@@ -5,17 +5,20 @@ use crate::dynamic::{scale, to_u64_wide, Rounding, BPS};
 use crate::error::MathResult;
 use crate::params::MarketParams;
 
-/// The circuit breaker's memory, kept in the market.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct Breaker {
-    /// Price at the start of the current move window, and when that window opened.
-    pub reference_price: i64,
-    pub reference_time: i64,
-    /// Last time a trigger fired (0: never); the breaker holds reduce-only until `cooldown` after it.
-    pub last_trigger_time: i64,
-    /// 1 while tripped.
-    pub tripped: u64,
+crate::idl_struct! {
+    /// The circuit breaker's memory, kept in the market.
+    #[repr(C)]
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+    pub struct Breaker {
+        /// Price at the start of the current move window. precision: PRICE_PRECISION.
+        pub reference_price: i64,
+        /// Unix seconds at which that window opened (0: never).
+        pub reference_time: i64,
+        /// Last time a trigger fired (0: never); the breaker holds reduce-only until `cooldown` after it.
+        pub last_trigger_time: i64,
+        /// 1 while tripped.
+        pub tripped: u64,
+    }
 }
 
 /// A breaker observation's result, for events.

@@ -30,20 +30,22 @@ use crate::params::MarketParams;
 /// adequacy moves.
 pub const CONTROLS_MAX_AGE_SECS: i64 = 60;
 
-/// The fund's share as last worked out, and when.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct RefreshedControls {
-    /// Unix seconds of the refresh; 0: never refreshed (or voided by a parameter change).
-    pub refreshed_at: i64,
-    /// The dynamic fund share of fees at the refresh, bps.
-    pub fund_share_bps: u32,
-    /// The taker fee at `fee_variance_rate`, bps: a trade at that same rate need not take the square root again.
-    pub taker_fee_bps: u32,
-    /// The variance rate the refresh saw (`VarianceEstimate::rate`).
-    pub fee_variance_rate: u64,
-    /// The market's last price at the refresh, the one adequacy was read at. precision: PRICE_PRECISION.
-    pub price: i64,
+crate::idl_struct! {
+    /// The fund's share as last worked out, and when.
+    #[repr(C)]
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+    pub struct RefreshedControls {
+        /// Unix seconds of the refresh; 0: never refreshed (or voided by a parameter change).
+        pub refreshed_at: i64,
+        /// The dynamic fund share of fees at the refresh, bps.
+        pub fund_share_bps: u32,
+        /// The taker fee at `fee_variance_rate`, bps: a trade at that same rate need not take the square root again.
+        pub taker_fee_bps: u32,
+        /// The variance rate the refresh saw (`VarianceEstimate::rate`).
+        pub fee_variance_rate: u64,
+        /// The market's last price at the refresh, the one adequacy was read at. precision: PRICE_PRECISION.
+        pub price: i64,
+    }
 }
 
 const _: () = assert!(core::mem::size_of::<RefreshedControls>() == 32);

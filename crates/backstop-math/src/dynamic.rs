@@ -49,16 +49,18 @@ pub fn update_variance_rate(rate: u64, last_price: i64, price: i64, elapsed: i64
 /// mostly print-to-print noise, which `return² / elapsed` would read as volatility, and anyone can post prints.
 pub const MIN_VARIANCE_INTERVAL_SECS: i64 = 10;
 
-/// The variance estimate a market keeps: the rate, and the print the next return is measured from.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct VarianceEstimate {
-    /// precision: parts per 10¹⁸ per second.
-    pub rate: u64,
-    /// precision: PRICE_PRECISION; 0 before the first observation.
-    pub anchor_price: i64,
-    /// Publish time of the anchor, Unix seconds.
-    pub anchor_time: i64,
+crate::idl_struct! {
+    /// The variance estimate a market keeps: the rate, and the print the next return is measured from.
+    #[repr(C)]
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+    pub struct VarianceEstimate {
+        /// precision: parts per 10¹⁸ per second.
+        pub rate: u64,
+        /// precision: PRICE_PRECISION; 0 before the first observation.
+        pub anchor_price: i64,
+        /// Publish time of the anchor, Unix seconds.
+        pub anchor_time: i64,
+    }
 }
 
 impl VarianceEstimate {

@@ -11,6 +11,73 @@
 #![no_std]
 #![deny(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_possible_wrap)]
 
+/// Defines a `#[repr(C)]` Pod struct and, with feature `idl-build`, its description in the program's IDL (field
+/// names, types and doc comments read from this one definition; [`idl`]).
+#[macro_export]
+macro_rules! idl_struct {
+    (
+        $(#[$($attr:tt)*])*
+        $vis:vis struct $name:ident {
+            $( $(#[$($field_attr:tt)*])* $field_vis:vis $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$($attr)*])*
+        $vis struct $name {
+            $( $(#[$($field_attr)*])* $field_vis $field : $ty ),*
+        }
+
+        // The IDL says Bytemuck with C layout: both are checked here, not assumed.
+        const _: fn() = || {
+            fn pod<T: ::bytemuck::Pod>() {}
+            pod::<$name>();
+        };
+
+        #[cfg(feature = "idl-build")]
+        impl $crate::idl::IdlBuild for $name {
+            fn create_type() -> Option<$crate::idl::IdlTypeDef> {
+                Some($crate::idl::pod_struct(
+                    <Self as $crate::idl::IdlBuild>::get_full_path(),
+                    &[$($crate::doc_line!($($attr)*)),*],
+                    [$(
+                        $crate::idl::field::<$ty>(stringify!($field), &[$($crate::doc_line!($($field_attr)*)),*])
+                    ),*].into(),
+                ))
+            }
+
+            fn insert_types(types: &mut $crate::idl::BTreeMap<$crate::idl::String, $crate::idl::IdlTypeDef>) {
+                $( <$ty as $crate::idl::IdlField>::insert_definitions(types); )*
+            }
+
+            fn get_full_path() -> $crate::idl::String {
+                $crate::idl::full_path(module_path!(), stringify!($name))
+            }
+        }
+
+        #[cfg(feature = "idl-build")]
+        impl $crate::idl::IdlField for $name {
+            fn idl_type() -> $crate::idl::IdlType {
+                $crate::idl::defined::<Self>()
+            }
+
+            fn insert_definitions(types: &mut $crate::idl::BTreeMap<$crate::idl::String, $crate::idl::IdlTypeDef>) {
+                $crate::idl::insert_defined::<Self>(types);
+            }
+        }
+    };
+}
+
+/// An attribute's doc line, if it is one (for [`idl_struct!`]).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! doc_line {
+    (doc = $line:literal) => {
+        Some($line)
+    };
+    ($($other:tt)*) => {
+        None
+    };
+}
+
 pub mod book;
 pub mod breaker;
 pub mod constants;
@@ -21,6 +88,8 @@ pub mod fees;
 pub mod fund;
 pub mod funding;
 pub mod governance;
+#[cfg(feature = "idl-build")]
+pub mod idl;
 pub mod ledger;
 pub mod lp;
 pub mod margin;

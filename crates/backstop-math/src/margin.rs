@@ -5,30 +5,34 @@
 //! `unrealized_profit_cap_bps` of the account's collateral: borrowing against a pumped mark is how Mango lost
 //! ~$114M in October 2022.
 
-use crate::constants::BPS_DENOMINATOR;
+use crate::constants::{BPS_DENOMINATOR, PRICE_PRECISION};
 use crate::error::{MathError, MathResult};
 use crate::oracle::OraclePrice;
 use crate::params::MarketParams;
 use crate::position::{notional, Position};
 use crate::safe_math::{mul_div_ceil, mul_div_floor, to_i64, to_u64};
 
-/// The balances of one trader in one market, as margin sees them.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct TraderBalances {
-    /// Cash: deposits, realized and settled PnL, minus fees and penalties. Negative only when bankrupt.
-    /// precision: QUOTE_PRECISION.
-    pub collateral: i64,
-    pub position: Position,
-    /// Realized profit the pool could not pay yet; paid when the pool has cash. precision: QUOTE_PRECISION.
-    pub unsettled_pnl: u64,
-    /// The market's socialized-loss index and epoch when this account was last touched (see
-    /// `ledger::social`). precision: SOCIAL_INDEX_ONE; 0 stands for SOCIAL_INDEX_ONE.
-    pub social_loss_index: u64,
-    pub social_loss_epoch: u64,
-    /// The market's cumulative funding index when this account last settled funding.
-    /// precision: FUNDING_INDEX_PRECISION.
-    pub funding_index: i64,
+crate::idl_struct! {
+    /// The balances of one trader in one market, as margin sees them.
+    #[repr(C)]
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+    pub struct TraderBalances {
+        /// Cash: deposits, realized and settled PnL, minus fees and penalties. Negative only when bankrupt.
+        /// precision: QUOTE_PRECISION.
+        pub collateral: i64,
+        /// The open position: signed size and entry notional.
+        pub position: Position,
+        /// Realized profit the pool could not pay yet; paid when the pool has cash. precision: QUOTE_PRECISION.
+        pub unsettled_pnl: u64,
+        /// The market's socialized-loss index and epoch when this account was last touched (see
+        /// `ledger::social`). precision: SOCIAL_INDEX_ONE; 0 stands for SOCIAL_INDEX_ONE.
+        pub social_loss_index: u64,
+        /// The market's socialized-loss epoch at that touch (the index restarts at each epoch).
+        pub social_loss_epoch: u64,
+        /// The market's cumulative funding index when this account last settled funding.
+        /// precision: FUNDING_INDEX_PRECISION.
+        pub funding_index: i64,
+    }
 }
 
 /// Margin health at one price.
@@ -101,6 +105,48 @@ impl TraderBalances {
         let full = collateral.checked_add(profit).ok_or(MathError::Overflow)?;
         let capped = collateral.checked_add(counted).ok_or(MathError::Overflow)?;
         Ok((full, capped))
+    }
+
+    /// Below maintenance margin at `price`, with a position: what `liquidate` requires (after the touch that
+    /// applies funding and socialized loss, which a client reading the stored balances has not applied).
+    pub fn is_liquidatable(&self, price: &OraclePrice, params: &MarketParams) -> MathResult<bool> {
+        Ok(!self.position.is_flat() && !self.health(price, params)?.meets_maintenance())
+    }
+
+    /// The oracle price at which the account becomes liquidatable, with the confidence interval at zero (a wider
+    /// interval brings it closer by its width): for a long the highest price at which it is liquidatable, the next
+    /// price up not; for a short the lowest, the next price down not. `None` when flat, or for a long that no
+    /// positive price makes liquidatable. Found by bisection on [`TraderBalances::is_liquidatable`] itself, so it
+    /// is exactly the program's test at that price (rounding can make that test flip more than once within an
+    /// atom of quote; the bisection's answer is still liquidatable, and its neighbour still not). What a trading
+    /// UI shows; the TypeScript SDK computes the same number by the same steps. precision: PRICE_PRECISION.
+    pub fn liquidation_price(&self, params: &MarketParams) -> MathResult<Option<i64>> {
+        let long = self.position.base > 0;
+        if self.position.is_flat() {
+            return Ok(None);
+        }
+        let liquidatable = |price: i64| self.is_liquidatable(&OraclePrice { price, conf: 0, publish_time: 0 }, params);
+        // A long is liquidatable at low prices, a short at high ones: `inside` is the liquidatable end.
+        let (mut inside, mut outside) = (1i64, PRICE_PRECISION);
+        if long != liquidatable(1)? {
+            return Ok(if long { None } else { Some(1) });
+        }
+        while liquidatable(outside)? == long {
+            outside = outside.checked_mul(2).ok_or(MathError::Overflow)?;
+        }
+        if !long {
+            (inside, outside) = (outside, inside);
+        }
+        // Invariant: `inside` liquidatable, `outside` not.
+        while inside.abs_diff(outside) > 1 {
+            let middle = inside.min(outside) + (inside.abs_diff(outside) / 2).cast_signed();
+            if liquidatable(middle)? {
+                inside = middle;
+            } else {
+                outside = middle;
+            }
+        }
+        Ok(Some(inside))
     }
 
     /// Flat, and what the account holds (collateral plus the profit the pool still owes it) is negative. A
@@ -191,6 +237,23 @@ mod tests {
         assert_eq!(h.initial_requirement, 200_000_000);
         assert!(!h.meets_initial());
         assert!(h.meets_maintenance());
+    }
+
+    #[test]
+    fn a_ten_x_long_is_liquidatable_from_its_price_down_and_a_short_from_its_price_up() {
+        // 10 long at 100 on 100: equity 100 + 10(p − 100) meets 5 % of 10p at p = 900 / 9.5 = 94.736842…
+        let account = long(10 * BASE_PRECISION, 100 * USD, 100 * USD);
+        let at = |p: i64| account.is_liquidatable(&price(p, 0), &sample()).unwrap();
+        assert_eq!(account.liquidation_price(&sample()), Ok(Some(94_736_842)));
+        assert!(at(94_736_842) && !at(94_736_843));
+        // 10 short at 100 on 100: 100 − 10(p − 100) meets 0.5p at p = 1100 / 10.5 = 104.761904…
+        let short = long(-10 * BASE_PRECISION, 100 * USD, 100 * USD);
+        let at = |p: i64| short.is_liquidatable(&price(p, 0), &sample()).unwrap();
+        assert_eq!(short.liquidation_price(&sample()), Ok(Some(104_761_905)));
+        assert!(at(104_761_905) && !at(104_761_904));
+        // Flat, or a long no positive price can liquidate (fully paid for): none.
+        assert_eq!(TraderBalances { collateral: 5, ..Default::default() }.liquidation_price(&sample()), Ok(None));
+        assert_eq!(long(BASE_PRECISION, 100 * USD, 200 * USD).liquidation_price(&sample()), Ok(None));
     }
 
     #[test]

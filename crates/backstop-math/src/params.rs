@@ -94,11 +94,13 @@ pub const MIN_IMMEDIATE_ORACLE_AGE_SECS: u64 = 10;
 /// docs/parameters.md. Field order is the account layout: append only.
 macro_rules! market_params {
     ($( $(#[doc = $doc:tt])* $field:ident : $ty:ty = $safe:expr; )*) => {
-        /// Risk parameters of one market. Every ratio is in basis points (10 000 = 100 %).
-        #[repr(C)]
-        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
-        #[cfg_attr(feature = "borsh", derive(borsh::BorshSerialize, borsh::BorshDeserialize))]
-        pub struct MarketParams { $( $(#[doc = $doc])* pub $field: $ty, )* }
+        crate::idl_struct! {
+            /// Risk parameters of one market. Every ratio is in basis points (10 000 = 100 %).
+            #[repr(C)]
+            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+            #[cfg_attr(feature = "borsh", derive(borsh::BorshSerialize, borsh::BorshDeserialize))]
+            pub struct MarketParams { $( $(#[doc = $doc])* pub $field: $ty, )* }
+        }
 
         /// Every market parameter, in field order.
         pub const RULES: &[Rule] = &[ $( Rule {

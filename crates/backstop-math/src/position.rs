@@ -9,13 +9,16 @@ use crate::constants::NOTIONAL_DIVISOR;
 use crate::error::{MathError, MathResult};
 use crate::safe_math::{div_ceil, div_floor, mul, mul_div_ceil, to_i64};
 
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct Position {
-    /// precision: BASE_PRECISION; > 0 long, < 0 short.
-    pub base: i64,
-    /// precision: QUOTE_PRECISION; same sign as `base`, zero when flat.
-    pub entry_notional: i64,
+crate::idl_struct! {
+    /// A perpetual position against the pool: signed size and signed entry notional.
+    #[repr(C)]
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+    pub struct Position {
+        /// precision: BASE_PRECISION; > 0 long, < 0 short.
+        pub base: i64,
+        /// precision: QUOTE_PRECISION; same sign as `base`, zero when flat.
+        pub entry_notional: i64,
+    }
 }
 
 /// What a fill did: the new position and the PnL it realised.

@@ -5,12 +5,14 @@
 
 use crate::error::{MathError, MathResult};
 
-/// When a queued change may apply. Stored in the account beside the proposed value.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct Timelock {
-    /// Unix seconds from which the change may be applied; 0: nothing queued.
-    pub eta: i64,
+crate::idl_struct! {
+    /// When a queued change may apply. Stored in the account beside the proposed value.
+    #[repr(C)]
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+    pub struct Timelock {
+        /// Unix seconds from which the change may be applied; 0: nothing queued.
+        pub eta: i64,
+    }
 }
 
 impl Timelock {

@@ -45,18 +45,20 @@ pub fn plan(inputs: &WaterfallInputs) -> WaterfallPlan {
     WaterfallPlan { fund, lp_clawback: rest - beyond_pool, socialized, uncovered: beyond_pool - socialized }
 }
 
-/// A market's recent draws on its insurance fund, decaying: what counts as drawn fades linearly to nothing over
-/// the draw window, and every draw (a zero one too, which a cover records when the fund has no room) adds to what
-/// still counts and restarts the fade from that total. At most the cap can be drawn at once, and room comes back
-/// no faster than the cap per window; restarting the fade only holds room back longer than separate fades would.
-/// (A fixed window let twice the cap go in one instant across its boundary, the security review found.)
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct DrawWindow {
-    /// Unix seconds of the last draw.
-    pub start: i64,
-    /// What still counted as drawn at `start`, that draw included. precision: QUOTE_PRECISION.
-    pub drawn: u64,
+crate::idl_struct! {
+    /// A market's recent draws on its insurance fund, decaying: what counts as drawn fades linearly to nothing over
+    /// the draw window, and every draw (a zero one too, which a cover records when the fund has no room) adds to what
+    /// still counts and restarts the fade from that total. At most the cap can be drawn at once, and room comes back
+    /// no faster than the cap per window; restarting the fade only holds room back longer than separate fades would.
+    /// (A fixed window let twice the cap go in one instant across its boundary, the security review found.)
+    #[repr(C)]
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+    pub struct DrawWindow {
+        /// Unix seconds of the last draw.
+        pub start: i64,
+        /// What still counted as drawn at `start`, that draw included. precision: QUOTE_PRECISION.
+        pub drawn: u64,
+    }
 }
 
 impl DrawWindow {

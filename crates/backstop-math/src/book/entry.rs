@@ -38,19 +38,25 @@ pub struct Entry {
     pub bucket: u16,
 }
 
-/// An account's term as the book holds it, kept in the account (so an instruction removes exactly what was added,
-/// without computing it again). Zero: no term (flat).
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct BookTerm {
-    pub debt_lo: u64,
-    pub debt_hi: u64,
-    /// precision: BASE_PRECISION.
-    pub size: u64,
-    pub bucket: u16,
-    /// 0: none; 1: long; 2: short.
-    pub side: u8,
-    pub _padding: [u8; 5],
+crate::idl_struct! {
+    /// An account's term as the book holds it, kept in the account (so an instruction removes exactly what was added,
+    /// without computing it again). Zero: no term (flat).
+    #[repr(C)]
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+    pub struct BookTerm {
+        /// The account's debt `D` (rounded up, with `ROUNDING_SLACK`), an i128 kept in two words: the low one.
+        /// precision: QUOTE_PRECISION.
+        pub debt_lo: u64,
+        /// The debt's high word.
+        pub debt_hi: u64,
+        /// precision: BASE_PRECISION.
+        pub size: u64,
+        /// The bucket of `⌊D·K/b⌋`, the level at which the account goes bankrupt.
+        pub bucket: u16,
+        /// 0: none; 1: long; 2: short.
+        pub side: u8,
+        pub _padding: [u8; 5],
+    }
 }
 
 impl BookTerm {

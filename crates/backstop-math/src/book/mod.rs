@@ -142,18 +142,23 @@ impl Window {
     }
 }
 
-/// A market's bankruptcy book: both sides, and what the accounts have applied of the socialized loss.
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct RiskBook {
-    /// Positions recorded, per side.
-    pub long_entries: u64,
-    pub short_entries: u64,
-    /// Socialized losses the accounts have applied on their touches, in all: with the market's lifetime total
-    /// socialized it bounds what is not applied yet ([`RiskBook::social_unapplied`]). precision: QUOTE_PRECISION.
-    pub social_applied: u64,
-    pub longs: BookSide,
-    pub shorts: BookSide,
+crate::idl_struct! {
+    /// A market's bankruptcy book: both sides, and what the accounts have applied of the socialized loss.
+    #[repr(C)]
+    #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+    pub struct RiskBook {
+        /// Positions recorded, per side.
+        pub long_entries: u64,
+        /// Short positions recorded.
+        pub short_entries: u64,
+        /// Socialized losses the accounts have applied on their touches, in all: with the market's lifetime total
+        /// socialized it bounds what is not applied yet ([`RiskBook::social_unapplied`]). precision: QUOTE_PRECISION.
+        pub social_applied: u64,
+        /// The longs' bucket tree.
+        pub longs: BookSide,
+        /// The shorts' bucket tree.
+        pub shorts: BookSide,
+    }
 }
 
 impl Default for RiskBook {

@@ -4,15 +4,19 @@ use super::{product, Window, BUCKETS, LEVEL_SCALE};
 use crate::error::MathError;
 use crate::safe_math::{div_ceil, div_floor};
 
-/// Σ debt and Σ |size| of some buckets. The debt is an i128 kept in two words (its alignment differs between
-/// targets, a stored layout must not).
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct BucketSums {
-    pub debt_lo: u64,
-    pub debt_hi: u64,
-    /// precision: BASE_PRECISION.
-    pub size: u64,
+crate::idl_struct! {
+    /// Σ debt and Σ |size| of some buckets. The debt is an i128 kept in two words (its alignment differs between
+    /// targets, a stored layout must not).
+    #[repr(C)]
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+    pub struct BucketSums {
+        /// Σ debt, low word. precision: QUOTE_PRECISION.
+        pub debt_lo: u64,
+        /// Σ debt, high word.
+        pub debt_hi: u64,
+        /// precision: BASE_PRECISION.
+        pub size: u64,
+    }
 }
 
 /// The sums as numbers. Arithmetic wraps: every sum is of terms added and later removed exactly, so it is exact
@@ -77,13 +81,16 @@ impl From<Sums> for BucketSums {
     }
 }
 
-/// A side's Fenwick tree. Node `i` (1-based) holds the sums of the `i & −i` positions ending at `i`. Positions
-/// start at the most exposed bucket (a short's lowest levels, a long's highest), so for either side the buckets
-/// bankrupt at a level are a prefix.
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct BookSide {
-    pub nodes: [BucketSums; BUCKETS],
+crate::idl_struct! {
+    /// A side's Fenwick tree. Node `i` (1-based) holds the sums of the `i & −i` positions ending at `i`. Positions
+    /// start at the most exposed bucket (a short's lowest levels, a long's highest), so for either side the buckets
+    /// bankrupt at a level are a prefix.
+    #[repr(C)]
+    #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+    pub struct BookSide {
+        /// The tree's nodes, one per bucket: node `i` at index `i − 1`.
+        pub nodes: [BucketSums; BUCKETS],
+    }
 }
 
 fn position(long: bool, bucket: usize) -> usize {

@@ -207,16 +207,19 @@ pub fn lp_deposit(market: &MarketLedger, amount: u64, price: &OraclePrice) -> Ma
     Ok(LpOutcome { market: after, shares, amount })
 }
 
-/// An LP's pending exit: shares, what they were worth when asked for, and when they may leave. Stored in the LP
-/// position.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct LpExitRequest {
-    pub shares: u64,
-    /// precision: QUOTE_PRECISION.
-    pub value: u64,
-    /// Unix seconds: the market's exit delay after the request, fixed when it was made.
-    pub unlocks_at: i64,
+crate::idl_struct! {
+    /// An LP's pending exit: shares, what they were worth when asked for, and when they may leave. Stored in the LP
+    /// position.
+    #[repr(C)]
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+    pub struct LpExitRequest {
+        /// LP shares to burn (0: no pending exit).
+        pub shares: u64,
+        /// precision: QUOTE_PRECISION.
+        pub value: u64,
+        /// Unix seconds: the market's exit delay after the request, fixed when it was made.
+        pub unlocks_at: i64,
+    }
 }
 
 /// Asks to burn `shares` after the market's exit delay. A new request replaces the pending one (and its clock).

@@ -18,66 +18,74 @@ mod flows;
 mod funding;
 mod liquidation;
 mod social;
+mod views;
 
 pub use bankruptcy::*;
 pub use flows::*;
 pub use funding::*;
 pub use liquidation::*;
 pub use social::{pending_social_loss, SOCIAL_INDEX_ONE};
+pub use views::*;
 
-/// The market-wide totals the math needs. precision of every amount: QUOTE_PRECISION; of open interest:
-/// BASE_PRECISION.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct MarketLedger {
-    pub open_interest_long: u64,
-    pub open_interest_short: u64,
-    /// Σ traders' entry notional (signed): with the net size it gives traders' aggregate unrealized PnL.
-    pub net_entry_notional: i64,
-    /// Σ traders' collateral, signed.
-    pub total_collateral: i64,
-    /// Σ of negative collateral balances: losses the pool was credited but no trader has paid yet.
-    pub pending_deficit: u64,
-    /// Σ traders' realized profit the pool still owes.
-    pub total_unsettled_pnl: u64,
-    /// LP pool cash, including `pending_deficit` (credited, not yet received).
-    pub pool_balance: u64,
-    pub lp_shares: u64,
-    /// Insurance fund's fee share, held in the market vault until swept.
-    pub fund_fee_accrued: u64,
-    /// Treasury's fee share, held in the market vault.
-    pub treasury_fee_accrued: u64,
-    /// Insurance fund's share of liquidation penalties, held in the market vault until swept.
-    pub fund_penalty_accrued: u64,
-    /// Σ of positive collateral balances: the base over which a socialized loss is spread. May exceed the exact
-    /// sum by rounding dust from earlier socialized losses (dust stays in the vault, in the protocol's favour).
-    pub total_positive_collateral: u64,
-    /// Socialized-loss index: positive balances are worth `balance × index / index at last touch`.
-    /// precision: SOCIAL_INDEX_ONE (1e18); 0 stands for SOCIAL_INDEX_ONE.
-    pub social_loss_index: u64,
-    /// Bumped when a loss takes every positive balance, or when the index falls below
-    /// `SOCIAL_INDEX_REBASE_BELOW`, resetting the index.
-    pub social_loss_epoch: u64,
-    /// What the index had fallen to when the current epoch began: balances last touched in the previous epoch
-    /// convert at it. 0 when that epoch ended in a wipe (they read as zero). precision: SOCIAL_INDEX_ONE.
-    pub social_loss_carry_index: u64,
-    /// The part of `pending_deficit` owed by flat accounts: bankruptcies `cover_bankruptcy` can take now. (An
-    /// account with a position open can be below zero in cash, from funding or a reducing trade, while its
-    /// unrealized profit keeps it solvent: no loss, and nothing to cover.)
-    pub bankrupt_deficit: u64,
-    /// What funding accruals truncated from the index so far, carried into the next (numerator units: rate ppb ×
-    /// price × seconds), so frequent touches do not round a small rate away.
-    pub funding_carry: i64,
-    /// Cumulative funding per base unit paid by longs (received by shorts). precision: FUNDING_INDEX_PRECISION.
-    pub cumulative_funding_index: i64,
-    /// Unix seconds of the last funding accrual.
-    pub last_funding_time: i64,
-    /// The hourly rate of the last accrual, in ppb (positive: longs pay). For views.
-    pub funding_rate_ppb: i64,
-    /// Σ size × funding index at each account's last settlement, as an i128 in two words: with the index and the
-    /// net size it gives the funding accounts owe the pool but have not settled.
-    pub funding_basis_lo: u64,
-    pub funding_basis_hi: u64,
+crate::idl_struct! {
+    /// The market-wide totals the math needs. precision of every amount: QUOTE_PRECISION; of open interest:
+    /// BASE_PRECISION.
+    #[repr(C)]
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+    pub struct MarketLedger {
+        /// Σ size of long positions.
+        pub open_interest_long: u64,
+        /// Σ |size| of short positions.
+        pub open_interest_short: u64,
+        /// Σ traders' entry notional (signed): with the net size it gives traders' aggregate unrealized PnL.
+        pub net_entry_notional: i64,
+        /// Σ traders' collateral, signed.
+        pub total_collateral: i64,
+        /// Σ of negative collateral balances: losses the pool was credited but no trader has paid yet.
+        pub pending_deficit: u64,
+        /// Σ traders' realized profit the pool still owes.
+        pub total_unsettled_pnl: u64,
+        /// LP pool cash, including `pending_deficit` (credited, not yet received).
+        pub pool_balance: u64,
+        /// LP shares outstanding (a first deposit mints `VIRTUAL_SHARES`, 1 000, per quote atom).
+        pub lp_shares: u64,
+        /// Insurance fund's fee share, held in the market vault until swept.
+        pub fund_fee_accrued: u64,
+        /// Treasury's fee share, held in the market vault.
+        pub treasury_fee_accrued: u64,
+        /// Insurance fund's share of liquidation penalties, held in the market vault until swept.
+        pub fund_penalty_accrued: u64,
+        /// Σ of positive collateral balances: the base over which a socialized loss is spread. May exceed the exact
+        /// sum by rounding dust from earlier socialized losses (dust stays in the vault, in the protocol's favour).
+        pub total_positive_collateral: u64,
+        /// Socialized-loss index: positive balances are worth `balance × index / index at last touch`.
+        /// precision: SOCIAL_INDEX_ONE (1e18); 0 stands for SOCIAL_INDEX_ONE.
+        pub social_loss_index: u64,
+        /// Bumped when a loss takes every positive balance, or when the index falls below
+        /// `SOCIAL_INDEX_REBASE_BELOW`, resetting the index.
+        pub social_loss_epoch: u64,
+        /// What the index had fallen to when the current epoch began: balances last touched in the previous epoch
+        /// convert at it. 0 when that epoch ended in a wipe (they read as zero). precision: SOCIAL_INDEX_ONE.
+        pub social_loss_carry_index: u64,
+        /// The part of `pending_deficit` owed by flat accounts: bankruptcies `cover_bankruptcy` can take now. (An
+        /// account with a position open can be below zero in cash, from funding or a reducing trade, while its
+        /// unrealized profit keeps it solvent: no loss, and nothing to cover.)
+        pub bankrupt_deficit: u64,
+        /// What funding accruals truncated from the index so far, carried into the next (numerator units: rate ppb ×
+        /// price × seconds), so frequent touches do not round a small rate away.
+        pub funding_carry: i64,
+        /// Cumulative funding per base unit paid by longs (received by shorts). precision: FUNDING_INDEX_PRECISION.
+        pub cumulative_funding_index: i64,
+        /// Unix seconds of the last funding accrual.
+        pub last_funding_time: i64,
+        /// The hourly rate of the last accrual, in ppb (positive: longs pay). For views.
+        pub funding_rate_ppb: i64,
+        /// Σ size × funding index at each account's last settlement, as an i128 in two words: with the index and the
+        /// net size it gives the funding accounts owe the pool but have not settled.
+        pub funding_basis_lo: u64,
+        /// The basis's high word (`funding_basis_lo` is the low one).
+        pub funding_basis_hi: u64,
+    }
 }
 
 /// A trader and their market after a flow.

@@ -17,18 +17,21 @@ pub use flows::*;
 #[cfg(test)]
 mod tests;
 
-/// A fund's staking rules. Stored in the fund account.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-#[cfg_attr(feature = "borsh", derive(borsh::BorshSerialize, borsh::BorshDeserialize))]
-pub struct FundParams {
-    /// Seconds between `request_unstake` and `unstake`.
-    pub cooldown_secs: u32,
-    /// Seconds over which swept revenue raises share value, linearly.
-    pub vesting_period_secs: u32,
-    /// Most of the fund's value that unstakes may take out per window, bps.
-    pub gate_bps: u32,
-    pub gate_window_secs: u32,
+crate::idl_struct! {
+    /// A fund's staking rules. Stored in the fund account.
+    #[repr(C)]
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+    #[cfg_attr(feature = "borsh", derive(borsh::BorshSerialize, borsh::BorshDeserialize))]
+    pub struct FundParams {
+        /// Seconds between `request_unstake` and `unstake`.
+        pub cooldown_secs: u32,
+        /// Seconds over which swept revenue raises share value, linearly.
+        pub vesting_period_secs: u32,
+        /// Most of the fund's value that unstakes may take out per window, bps.
+        pub gate_bps: u32,
+        /// Length of a redemption-gate window, in seconds.
+        pub gate_window_secs: u32,
+    }
 }
 
 /// Bounds: cooldown 1 hour ..= 30 days; vesting 0 ..= 30 days; gate 1 ..= 10 000 bps per 1 hour ..= 30 days.
@@ -49,52 +52,69 @@ impl FundParams {
     }
 }
 
-/// The fund's staking books. Stored in the fund account. precision of amounts: QUOTE_PRECISION.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct FundBook {
-    /// What the fund owes out of its vault: stakers' capital, swept revenue (vested or not).
-    pub balance: u64,
-    pub total_shares: u64,
-    /// Revenue still vesting: `vesting_amount` at `vesting_start`, released linearly until `vesting_end`.
-    pub vesting_amount: u64,
-    pub vesting_start: i64,
-    pub vesting_end: i64,
-    /// Shares locked in unstake requests, and the value they were worth at request.
-    pub locked_shares: u64,
-    pub locked_value: u64,
-    /// Redemption gate: cumulative value requested (in request order) and released, and the current window.
-    pub queue_requested: u64,
-    pub queue_released: u64,
-    pub gate_window_start: i64,
-    /// The current window's budget (set when it opens) and what unstakes took from it: a hard cap.
-    pub window_budget: u64,
-    pub window_used: u64,
-    /// Bumped at each reverse split (covers left each share worth less than [`MAX_SHARES_PER_ATOM`] allows:
-    /// every share becomes 1/[`SHARE_SPLIT`] of a share worth [`SHARE_SPLIT`] times as much) and when a drained
-    /// fund voids its shares. Positions convert lazily ([`StakeBook::in_epoch_of`]).
-    pub share_epoch: u64,
-    /// The epoch a drain voided every share in (0: never): positions from before it hold nothing.
-    pub void_epoch: u64,
+crate::idl_struct! {
+    /// The fund's staking books. Stored in the fund account. precision of amounts: QUOTE_PRECISION.
+    #[repr(C)]
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+    pub struct FundBook {
+        /// What the fund owes out of its vault: stakers' capital, swept revenue (vested or not).
+        pub balance: u64,
+        /// Shares outstanding in the current `share_epoch`, locked ones included (a first stake mints
+        /// `VIRTUAL_SHARES`, 1 000, per quote atom).
+        pub total_shares: u64,
+        /// Revenue still vesting: `vesting_amount` at `vesting_start`, released linearly until `vesting_end`.
+        pub vesting_amount: u64,
+        /// Unix seconds at which the current vesting began (the last sweep or cover).
+        pub vesting_start: i64,
+        /// Unix seconds at which the revenue still vesting is fully vested.
+        pub vesting_end: i64,
+        /// Shares locked in unstake requests, and the value they were worth at request.
+        pub locked_shares: u64,
+        /// Value of `locked_shares` at their requests: the most those requests can pay.
+        pub locked_value: u64,
+        /// Redemption gate: cumulative value requested (in request order) and released, and the current window.
+        pub queue_requested: u64,
+        /// Cumulative value the gate has released, in request order: a request is served only as far as its
+        /// place in the queue (`StakeBook::queue_position`) lies below it.
+        pub queue_released: u64,
+        /// Unix seconds at which the current gate window opened (0: none yet).
+        pub gate_window_start: i64,
+        /// The current window's budget (set when it opens) and what unstakes took from it: a hard cap.
+        pub window_budget: u64,
+        /// What unstakes took from `window_budget` in the current window.
+        pub window_used: u64,
+        /// Bumped at each reverse split (covers left more than [`MAX_SHARES_PER_ATOM`] = 100 000 shares per atom of
+        /// value: every share becomes 1/[`SHARE_SPLIT`] = 1/1 000 of a share worth 1 000 times as much) and when a
+        /// drained fund voids its shares. Positions convert lazily, on their next instruction.
+        pub share_epoch: u64,
+        /// The epoch a drain voided every share in (0: never): positions from before it hold nothing.
+        pub void_epoch: u64,
+    }
 }
 
-/// One staker's shares and request. Stored in the stake position account.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct StakeBook {
-    /// Shares held, including `locked_shares`.
-    pub shares: u64,
-    /// Shares in the pending request (0: none), their value at request, and the request's time and place in the
-    /// redemption queue (cumulative value requested before it).
-    pub locked_shares: u64,
-    pub request_value: u64,
-    pub request_time: i64,
-    pub queue_position: u64,
-    /// When the pending request may be served: its cooldown is the one in force when it was made, so a later
-    /// cooldown change neither lengthens nor shortens it.
-    pub unlocks_at: i64,
-    /// The fund's share epoch these shares are counted in (see [`FundBook::share_epoch`]).
-    pub share_epoch: u64,
+crate::idl_struct! {
+    /// One staker's shares and request. Stored in the stake position account.
+    #[repr(C)]
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+    pub struct StakeBook {
+        /// Shares held, including `locked_shares`.
+        pub shares: u64,
+        /// Shares in the pending request (0: none), their value at request, and the request's time and place in the
+        /// redemption queue (cumulative value requested before it).
+        pub locked_shares: u64,
+        /// Value of `locked_shares` at request: the most the request can pay. precision: QUOTE_PRECISION.
+        pub request_value: u64,
+        /// Unix seconds of the request (0: none).
+        pub request_time: i64,
+        /// Cumulative value requested before this request (it grows as parts of the request are served).
+        /// precision: QUOTE_PRECISION.
+        pub queue_position: u64,
+        /// When the pending request may be served: its cooldown is the one in force when it was made, so a later
+        /// cooldown change neither lengthens nor shortens it.
+        pub unlocks_at: i64,
+        /// The fund's share epoch these shares are counted in (see [`FundBook::share_epoch`]).
+        pub share_epoch: u64,
+    }
 }
 
 /// Shares per atom of value beyond which the fund splits its shares: their value fell below 1 % of the first
