@@ -18,6 +18,7 @@ pub mod oracle;
 pub mod pda;
 pub mod seeds;
 pub mod state;
+pub mod units;
 pub mod vault;
 
 use backstop_math::params::MarketParams;
@@ -64,11 +65,13 @@ pub mod backstop {
     }
 
     /// Stakes tokens into the fund for shares at its vested value.
+    /// `amount`: tokens to stake, in the fund mint's atoms (QUOTE_PRECISION).
     pub fn stake(ctx: Context<Stake>, amount: u64) -> Result<()> {
         instructions::staking::stake::handle_stake(ctx, amount)
     }
 
     /// Locks shares for withdrawal after the fund's cooldown, recording their value now.
+    /// `shares`: how many of the position's stake shares to lock (one request at a time).
     pub fn request_unstake(ctx: Context<RequestUnstake>, shares: u64) -> Result<()> {
         instructions::staking::request_unstake::handle_request_unstake(ctx, shares)
     }
@@ -122,17 +125,20 @@ pub mod backstop {
     }
 
     /// Moves collateral from the owner's token account into their margin account.
+    /// `amount`: collateral to deposit, in the mint's atoms (QUOTE_PRECISION).
     pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
         instructions::deposit::handle_deposit(ctx, amount)
     }
 
     /// Moves collateral out of a margin account; initial margin must hold afterwards. Profit is withdrawable
     /// only once realized and settled against the pool.
+    /// `amount`: collateral to withdraw, in the mint's atoms (QUOTE_PRECISION).
     pub fn withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
         instructions::withdraw::handle_withdraw(ctx, amount)
     }
 
     /// Deposits into the market's LP pool for shares priced at pool value (including traders' unrealized PnL).
+    /// `amount`: collateral to deposit, in the mint's atoms (QUOTE_PRECISION).
     pub fn lp_deposit(ctx: Context<LpDeposit>, amount: u64) -> Result<()> {
         instructions::lp_deposit::handle_lp_deposit(ctx, amount)
     }
@@ -148,6 +154,7 @@ pub mod backstop {
     }
 
     /// Trades `base_delta` (signed: > 0 buys) against the LP pool at the oracle price moved against the taker.
+    /// `base_delta` is in BASE_PRECISION (10⁹ per base unit); < 0 sells.
     pub fn trade(ctx: Context<Trade>, base_delta: i64) -> Result<()> {
         instructions::trade::handle_trade(ctx, base_delta)
     }
@@ -228,6 +235,7 @@ pub mod backstop {
     }
 
     /// Governance: queues a new oracle for a market (always timelocked).
+    /// `config`: the kind, receiver, feed id and signature minimum of the new oracle account, passed as `new_oracle`.
     pub fn propose_oracle_change(ctx: Context<ProposeOracleChange>, config: OracleConfig) -> Result<()> {
         instructions::governance::propose_oracle_change::handle_propose_oracle_change(ctx, config)
     }
@@ -243,6 +251,7 @@ pub mod backstop {
     }
 
     /// Guardian or governance: reduce-only or pause at once; only governance re-activates.
+    /// `status`: 0 Active, 1 ReduceOnly, 2 Paused (3 Listing cannot be set).
     pub fn set_market_status(ctx: Context<SetMarketStatus>, status: u8) -> Result<()> {
         instructions::governance::set_market_status::handle_set_market_status(ctx, status)
     }

@@ -12,6 +12,8 @@ use backstop_math::waterfall::WaterfallPlan;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct CoverBankruptcy<'info> {
+    /// The bankrupt account's market (PDA `[MARKET, market_id u16 LE]`): its books and its draw window on the fund take
+    /// the waterfall's outcome.
     #[account(
         mut,
         has_one = vault @ BackstopError::VaultMismatch,
@@ -19,8 +21,12 @@ pub struct CoverBankruptcy<'info> {
         has_one = insurance_fund @ BackstopError::FundMismatch
     )]
     pub market: AccountLoader<'info, Market>,
+    /// The bankrupt margin account in `market` (PDA `[MARGIN_ACCOUNT, market, owner]`): its deficit is covered and it
+    /// ends at zero, usable again.
     #[account(mut, has_one = market @ BackstopError::MarketMismatch)]
     pub bankrupt_account: AccountLoader<'info, MarginAccount>,
+    /// The insurance fund backing `market` (the market's `insurance_fund`; PDA `[INSURANCE_FUND, fund_id u16 LE]`):
+    /// pays the first layer of the deficit from its vault into the market vault, signing that transfer.
     #[account(mut, constraint = insurance_fund.load()?.vault == fund_vault.key() @ BackstopError::VaultMismatch)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
     /// CHECK: the fund's vault (constraint above): a token account the program created; transfers and the
@@ -31,8 +37,10 @@ pub struct CoverBankruptcy<'info> {
     /// balance check need only its address and bytes.
     #[account(mut)]
     pub vault: UncheckedAccount<'info>,
+    /// The market's collateral mint.
     /// CHECK: the market's collateral mint (`has_one` above); a transfer needs only its address.
     pub collateral_mint: UncheckedAccount<'info>,
+    /// The market's configured oracle account (its `oracle`); read to value the LP pool's equity (the clawback layer).
     /// CHECK: must be the market's oracle (the pool's equity depends on the price). checked at #oracle
     pub oracle: UncheckedAccount<'info>,
     /// Anyone: cover is permissionless.

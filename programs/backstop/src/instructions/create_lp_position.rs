@@ -5,10 +5,13 @@ use anchor_lang::prelude::*;
 
 #[derive(Accounts)]
 pub struct CreateLpPosition<'info> {
+    /// The market whose LP pool the position is in (PDA `[MARKET, market_id u16 LE]`).
     pub market: AccountLoader<'info, Market>,
+    /// The new LP position, created here: PDA `[LP_POSITION, market, owner]`.
     /// CHECK: the PDA of (market, owner), created here even if someone already sent it lamports (`pda`)
     #[account(mut, seeds = [seeds::LP_POSITION, market.key().as_ref(), owner.key().as_ref()], bump)]
     pub lp_position: UncheckedAccount<'info>,
+    /// Signer: the LP who will own the position; pays its rent.
     #[account(mut)]
     pub owner: Signer<'info>,
     pub system_program: Program<'info, System>,

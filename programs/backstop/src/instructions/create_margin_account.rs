@@ -5,10 +5,13 @@ use anchor_lang::prelude::*;
 
 #[derive(Accounts)]
 pub struct CreateMarginAccount<'info> {
+    /// The market the margin account trades in (PDA `[MARKET, market_id u16 LE]`).
     pub market: AccountLoader<'info, Market>,
+    /// The new margin account, created here: PDA `[MARGIN_ACCOUNT, market, owner]`.
     /// CHECK: the PDA of (market, owner), created here even if someone already sent it lamports (`pda`)
     #[account(mut, seeds = [seeds::MARGIN_ACCOUNT, market.key().as_ref(), owner.key().as_ref()], bump)]
     pub margin_account: UncheckedAccount<'info>,
+    /// Signer: the trader who will own the account; pays its rent.
     #[account(mut)]
     pub owner: Signer<'info>,
     pub system_program: Program<'info, System>,

@@ -9,12 +9,15 @@ use backstop_math::ledger::{self, Books};
 #[event_cpi]
 #[derive(Accounts)]
 pub struct Deposit<'info> {
+    /// The margin account's market (PDA `[MARKET, market_id u16 LE]`); must be live. Funding accrues and its collateral
+    /// total grows.
     #[account(
         mut,
         has_one = vault @ BackstopError::VaultMismatch,
         has_one = collateral_mint @ BackstopError::MintMismatch
     )]
     pub market: AccountLoader<'info, Market>,
+    /// The owner's margin account in `market` (PDA `[MARGIN_ACCOUNT, market, owner]`): credited with `amount`.
     #[account(
         mut,
         has_one = owner @ BackstopError::AccountOwnerMismatch,
@@ -25,18 +28,21 @@ pub struct Deposit<'info> {
     /// checked at #book (`MarketBook::load_for`)
     #[account(mut)]
     pub market_book: AccountLoader<'info, MarketBook>,
+    /// Signer: the margin account's owner, authority of `owner_token`.
     pub owner: Signer<'info>,
     #[account(
         mut,
         constraint = TokenAccountView::read(&owner_token)?.mint == collateral_mint.key() @ BackstopError::MintMismatch,
         constraint = TokenAccountView::read(&owner_token)?.owner == owner.key() @ BackstopError::TokenOwnerMismatch
     )]
+    /// The owner's token account of the collateral mint; `amount` moves from it into the market vault.
     /// CHECK: an SPL token account of the collateral mint owned by `owner` (`TokenAccountView` above).
     pub owner_token: UncheckedAccount<'info>,
     /// CHECK: the market's vault (`has_one` above): a token account the program created; transfers and the
     /// balance check need only its address and bytes.
     #[account(mut)]
     pub vault: UncheckedAccount<'info>,
+    /// The market's collateral mint.
     /// CHECK: the market's collateral mint (`has_one` above); a transfer needs only its address.
     pub collateral_mint: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,

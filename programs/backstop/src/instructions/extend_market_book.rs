@@ -6,7 +6,9 @@ use anchor_lang::system_program::{transfer, Transfer};
 
 #[derive(Accounts)]
 pub struct ExtendMarketBook<'info> {
+    /// The market whose bankruptcy book grows (PDA `[MARKET, market_id u16 LE]`).
     pub market: AccountLoader<'info, Market>,
+    /// The market's bankruptcy book, PDA `[MARKET_BOOK, market]`: grown by up to 10 KiB, its rent topped up by `payer`.
     /// CHECK: the market's book PDA (seeds), created by `initialize_market`; owner checked at #1
     #[account(mut, seeds = [seeds::MARKET_BOOK, market.key().as_ref()], bump)]
     pub market_book: UncheckedAccount<'info>,

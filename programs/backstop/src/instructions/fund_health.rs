@@ -9,6 +9,7 @@ use backstop_math::funding::funding_rate_ppb;
 /// One market's share of the fund's risk.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MarketDraw {
+    /// The market.
     pub market: Pubkey,
     /// Long + short open interest at the market's last oracle price. precision: QUOTE_PRECISION.
     pub open_interest_notional: u64,
@@ -16,7 +17,9 @@ pub struct MarketDraw {
     pub draw_remaining: u64,
     /// The market's current hourly funding rate, ppb of notional (positive: longs pay), from its open interest.
     pub funding_rate_ppb: i64,
-    /// Deficits of liquidated accounts awaiting `cover_bankruptcy`: the fund's next calls on it.
+    /// Σ of the market's negative collateral balances (`MarketLedger::pending_deficit`): the bankruptcies awaiting
+    /// `cover_bankruptcy`, and accounts still holding a position that are below zero in cash. The fund's next
+    /// calls on it are at most this. precision: QUOTE_PRECISION.
     pub pending_deficit: u64,
     /// Lifetime bad debt nobody could absorb (the waterfall's last layer).
     pub uncovered: u64,
@@ -41,15 +44,23 @@ pub struct MarketDraw {
 /// markets' figures do not fit in it).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
 pub struct FundHealth {
+    /// The insurance fund.
     pub fund: Pubkey,
+    /// What the fund owes out of its vault (`FundBook::balance`). precision: QUOTE_PRECISION.
     pub balance: u64,
+    /// Σ of the markets' open interest notional at their last oracle prices. precision: QUOTE_PRECISION.
     pub backed_notional: u64,
     /// balance ÷ backed notional in bps; u64::MAX when nothing is backed.
     pub coverage_ratio_bps: u64,
+    /// Lifetime fee share swept in from the markets. precision: QUOTE_PRECISION.
     pub inflow_fees: u64,
+    /// Lifetime liquidation-penalty share swept in from the markets. precision: QUOTE_PRECISION.
     pub inflow_penalties: u64,
+    /// Lifetime staked. precision: QUOTE_PRECISION.
     pub inflow_stakes: u64,
+    /// Lifetime deficits the fund paid. precision: QUOTE_PRECISION.
     pub deficits_covered: u64,
+    /// Stake shares outstanding.
     pub total_shares: u64,
     /// Value of 1e9 shares now (vested value only). precision: QUOTE_PRECISION.
     pub share_value_per_billion: u64,
@@ -59,8 +70,10 @@ pub struct FundHealth {
     pub pending_unstake_value: u64,
     /// What unstakes may still take out in the current gate window.
     pub gate_remaining: u64,
-    /// Σ of the markets' pending deficits and of their uncovered bad debt.
+    /// Σ of the reported markets' `pending_deficit` (negative collateral balances awaiting cover or still with a
+    /// position); their uncovered bad debt is in `uncovered`, apart. precision: QUOTE_PRECISION.
     pub pending_deficits: u64,
+    /// Σ of the markets' lifetime uncovered bad debt. precision: QUOTE_PRECISION.
     pub uncovered: u64,
     /// Σ of the markets' latent deficits.
     pub latent_deficit: u64,
@@ -72,6 +85,7 @@ pub struct FundHealth {
     /// balance ÷ `stressed_deficit`, bps (`u64::MAX`: nothing at stake). Below 10 000 the fund could not pay
     /// the crash it is sized for, and the markets' fee share to it rises.
     pub adequacy_bps: u64,
+    /// Markets reported: every one the fund backs.
     pub markets_reported: u16,
 }
 
@@ -79,6 +93,7 @@ pub struct FundHealth {
 #[event_cpi]
 #[derive(Accounts)]
 pub struct FundHealthView<'info> {
+    /// The insurance fund reported on (PDA `[INSURANCE_FUND, fund_id u16 LE]`); read only.
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
 }
 

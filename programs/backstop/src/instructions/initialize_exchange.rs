@@ -5,18 +5,23 @@ use crate::seeds;
 use crate::state::{Exchange, MAX_TIMELOCK_DELAY_SECS, MIN_TIMELOCK_DELAY_SECS};
 use anchor_lang::prelude::*;
 
+/// Arguments of `initialize_exchange`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InitializeExchangeArgs {
     /// Governance authority (a multisig vault in production).
     pub authority: Pubkey,
+    /// May only make things safer at once (reduce-only, pause).
     pub guardian: Pubkey,
+    /// Owner of the treasury's fee share.
     pub treasury: Pubkey,
+    /// Delay before a queued loosening change may be applied, in seconds: 1 hour ..= 30 days.
     pub timelock_delay_secs: i64,
 }
 
 #[event_cpi]
 #[derive(Accounts)]
 pub struct InitializeExchange<'info> {
+    /// The exchange singleton, created here: PDA `[EXCHANGE]`.
     /// CHECK: the exchange PDA, created here (`pda`); a second initialisation finds it taken
     #[account(mut, seeds = [seeds::EXCHANGE], bump)]
     pub exchange: UncheckedAccount<'info>,

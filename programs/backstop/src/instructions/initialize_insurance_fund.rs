@@ -14,17 +14,25 @@ use backstop_math::staking::FundParams;
 #[derive(Accounts)]
 #[instruction(fund_id: u16, params: FundParams)]
 pub struct InitializeInsuranceFund<'info> {
+    /// The exchange (PDA `[EXCHANGE]`): names the governance authority and gives the fund its id (its `fund_count`,
+    /// then incremented).
     #[account(mut, has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// Signer: the exchange's governance authority.
     pub authority: Signer<'info>,
+    /// The new insurance fund, created here: PDA `[INSURANCE_FUND, fund_id u16 LE]`.
     /// CHECK: the PDA of fund_id (the exchange's next id, checked at #1), created here (`pda`)
     #[account(mut, seeds = [seeds::INSURANCE_FUND, &fund_id.to_le_bytes()], bump)]
     pub insurance_fund: UncheckedAccount<'info>,
+    /// The fund's new token vault, created here: PDA `[FUND_VAULT, insurance_fund]`, owned by the fund.
     /// CHECK: the fund's vault PDA, created here as a token account of `mint` owned by the fund
     #[account(mut, seeds = [seeds::FUND_VAULT, insurance_fund.key().as_ref()], bump)]
     pub vault: UncheckedAccount<'info>,
+    /// The token the fund holds and stakers stake (6 decimals, QUOTE_DECIMALS); the markets it backs must use it
+    /// as collateral.
     #[account(constraint = mint.decimals == QUOTE_DECIMALS @ BackstopError::InvalidCollateralMint)]
     pub mint: Box<Account<'info, Mint>>,
+    /// Payer of the new accounts' rent (the fund and its vault).
     #[account(mut)]
     pub payer: Signer<'info>,
     pub token_program: Program<'info, Token>,

@@ -10,11 +10,14 @@ use anchor_spl::token::{Mint, Token};
 use backstop_math::constants::QUOTE_DECIMALS;
 use backstop_math::params::MarketParams;
 
+/// Arguments of `initialize_market`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InitializeMarketArgs {
     /// Must be the exchange's next market id.
     pub market_id: u16,
+    /// Where and how the market reads its price (the oracle account itself is passed as `oracle`).
     pub oracle: OracleConfig,
+    /// The market's parameters; every bound is checked.
     pub params: MarketParams,
 }
 
@@ -22,26 +25,39 @@ pub struct InitializeMarketArgs {
 #[derive(Accounts)]
 #[instruction(args: InitializeMarketArgs)]
 pub struct InitializeMarket<'info> {
+    /// The exchange (PDA `[EXCHANGE]`): names the governance authority, gives the market its id (its `market_count`,
+    /// then incremented) and sets the listing delay (its timelock delay).
     #[account(mut, has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// Signer: the exchange's governance authority.
     pub authority: Signer<'info>,
+    /// The new market, created here: PDA `[MARKET, market_id u16 LE]`. Listed: it opens after the timelock
+    /// (`activate_market`).
     /// CHECK: the PDA of market_id (the exchange's next id, checked at #1), created here (`pda`)
     #[account(mut, seeds = [seeds::MARKET, &args.market_id.to_le_bytes()], bump)]
     pub market: UncheckedAccount<'info>,
+    /// The market's new token vault, created here: PDA `[MARKET_VAULT, market]`, owned by the market; it holds traders'
+    /// collateral and the LP pool.
     /// CHECK: the market's vault PDA, created here as a token account of the collateral mint owned by the market
     #[account(mut, seeds = [seeds::MARKET_VAULT, market.key().as_ref()], bump)]
     pub vault: UncheckedAccount<'info>,
+    /// The market's bankruptcy book, created here at its first size: PDA `[MARKET_BOOK, market]`; `extend_market_book`
+    /// grows the rest.
     /// CHECK: the market's bankruptcy book PDA, created here (`pda`)
     #[account(mut, seeds = [seeds::MARKET_BOOK, market.key().as_ref()], bump)]
     pub market_book: UncheckedAccount<'info>,
+    /// The market's collateral token mint (6 decimals, QUOTE_DECIMALS); must be the insurance fund's mint.
     #[account(constraint = collateral_mint.decimals == QUOTE_DECIMALS @ BackstopError::InvalidCollateralMint)]
     pub collateral_mint: Box<Account<'info, Mint>>,
     /// The fund must hold the same token as the market's collateral, since it pays deficits into the vault. It
     /// counts the markets it backs (unstakes must name them all).
     #[account(mut, constraint = insurance_fund.load()?.mint == collateral_mint.key() @ BackstopError::MintMismatch)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+    /// The market's price oracle account (Pyth legacy price account or pull `PriceUpdateV2`), as `args.oracle`
+    /// describes it.
     /// CHECK: owner, layout, feed and verification checked by decoding it as `args.oracle` at #2
     pub oracle: UncheckedAccount<'info>,
+    /// Payer of the new accounts' rent (the market, its vault and its book).
     #[account(mut)]
     pub payer: Signer<'info>,
     pub token_program: Program<'info, Token>,

@@ -9,6 +9,8 @@ use backstop_math::oracle::OracleView;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct Liquidate<'info> {
+    /// The market of both accounts (PDA `[MARKET, market_id u16 LE]`): funding accrues and the closed position passes
+    /// to the LP pool.
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
     /// The unhealthy account. Owner must differ from the liquidator's. checked at #1
@@ -25,7 +27,10 @@ pub struct Liquidate<'info> {
     /// checked at #book (`MarketBook::load_for`)
     #[account(mut)]
     pub market_book: AccountLoader<'info, MarketBook>,
+    /// Signer: the liquidator, owner of `liquidator` (which receives the reward); must not own `liquidatee`.
     pub keeper: Signer<'info>,
+    /// The market's configured oracle account (its `oracle`); read for the liquidation price (fresh within the market's
+    /// liquidation age).
     /// CHECK: must be the market's oracle. checked at #oracle
     pub oracle: UncheckedAccount<'info>,
 }

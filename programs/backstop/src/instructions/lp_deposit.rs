@@ -10,32 +10,38 @@ use backstop_math::ledger;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct LpDeposit<'info> {
+    /// The market whose LP pool is deposited into (PDA `[MARKET, market_id u16 LE]`); must be live and not paused.
     #[account(
         mut,
         has_one = vault @ BackstopError::VaultMismatch,
         has_one = collateral_mint @ BackstopError::MintMismatch
     )]
     pub market: AccountLoader<'info, Market>,
+    /// The owner's LP position in `market` (PDA `[LP_POSITION, market, owner]`): credited with the new shares.
     #[account(
         mut,
         has_one = owner @ BackstopError::AccountOwnerMismatch,
         has_one = market @ BackstopError::MarketMismatch
     )]
     pub lp_position: AccountLoader<'info, LpPosition>,
+    /// Signer: the LP position's owner, authority of `owner_token`.
     pub owner: Signer<'info>,
     #[account(
         mut,
         constraint = TokenAccountView::read(&owner_token)?.mint == collateral_mint.key() @ BackstopError::MintMismatch,
         constraint = TokenAccountView::read(&owner_token)?.owner == owner.key() @ BackstopError::TokenOwnerMismatch
     )]
+    /// The owner's token account of the collateral mint; `amount` moves from it into the market vault.
     /// CHECK: an SPL token account of the collateral mint owned by `owner` (`TokenAccountView` above).
     pub owner_token: UncheckedAccount<'info>,
     /// CHECK: the market's vault (`has_one` above): a token account the program created; transfers and the
     /// balance check need only its address and bytes.
     #[account(mut)]
     pub vault: UncheckedAccount<'info>,
+    /// The market's collateral mint.
     /// CHECK: the market's collateral mint (`has_one` above); a transfer needs only its address.
     pub collateral_mint: UncheckedAccount<'info>,
+    /// The market's configured oracle account (its `oracle`); read to price the pool for the new shares.
     /// CHECK: must be the market's oracle. checked at #oracle
     pub oracle: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,

@@ -10,19 +10,24 @@ use backstop_math::ledger;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct LpWithdraw<'info> {
+    /// The market whose LP pool pays out (PDA `[MARKET, market_id u16 LE]`); it signs the transfer out of its vault.
     #[account(
         mut,
         has_one = vault @ BackstopError::VaultMismatch,
         has_one = collateral_mint @ BackstopError::MintMismatch
     )]
     pub market: AccountLoader<'info, Market>,
+    /// The owner's LP position in `market` (PDA `[LP_POSITION, market, owner]`): `shares` of its matured exit request
+    /// are burned.
     #[account(
         mut,
         has_one = owner @ BackstopError::AccountOwnerMismatch,
         has_one = market @ BackstopError::MarketMismatch
     )]
     pub lp_position: AccountLoader<'info, LpPosition>,
+    /// Signer: the LP position's owner.
     pub owner: Signer<'info>,
+    /// Receives the payout: any token account of the collateral mint (the LP chooses), not the vault.
     /// CHECK: an SPL token account of the collateral mint, anyone's (`TokenAccountView`).
     #[account(
         mut,
@@ -34,8 +39,11 @@ pub struct LpWithdraw<'info> {
     /// balance check need only its address and bytes.
     #[account(mut)]
     pub vault: UncheckedAccount<'info>,
+    /// The market's collateral mint.
     /// CHECK: the market's collateral mint (`has_one` above); a transfer needs only its address.
     pub collateral_mint: UncheckedAccount<'info>,
+    /// The market's configured oracle account (its `oracle`); read to value the shares now (the payout is the lesser of
+    /// this and their value at request).
     /// CHECK: must be the market's oracle. checked at #oracle
     pub oracle: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,

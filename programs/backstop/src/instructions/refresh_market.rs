@@ -13,6 +13,8 @@ use backstop_math::oracle::OracleView;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct RefreshMarket<'info> {
+    /// The market to refresh (PDA `[MARKET, market_id u16 LE]`): absorbs the oracle print (funding, variance, circuit
+    /// breaker) and stores the fund's fee share.
     #[account(mut, has_one = insurance_fund @ BackstopError::FundMismatch)]
     pub market: AccountLoader<'info, Market>,
     /// The market's bankruptcy book, read for the crash deficit at the target shock (adequacy).
@@ -20,6 +22,7 @@ pub struct RefreshMarket<'info> {
     pub market_book: AccountLoader<'info, MarketBook>,
     /// Read for its balance: its coverage and adequacy set its share of the fees.
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+    /// The market's configured oracle account (its `oracle`); read for the print the market absorbs.
     /// CHECK: must be the market's oracle. checked at #oracle
     pub oracle: UncheckedAccount<'info>,
 }

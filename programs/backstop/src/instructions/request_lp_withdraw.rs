@@ -8,15 +8,21 @@ use backstop_math::ledger;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct RequestLpWithdraw<'info> {
+    /// The position's market (PDA `[MARKET, market_id u16 LE]`): absorbs the oracle print (funding, variance, circuit
+    /// breaker).
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
+    /// The owner's LP position in `market` (PDA `[LP_POSITION, market, owner]`): records the exit request, replacing a
+    /// pending one.
     #[account(
         mut,
         has_one = owner @ BackstopError::AccountOwnerMismatch,
         has_one = market @ BackstopError::MarketMismatch
     )]
     pub lp_position: AccountLoader<'info, LpPosition>,
+    /// Signer: the LP position's owner.
     pub owner: Signer<'info>,
+    /// The market's configured oracle account (its `oracle`); read to value the shares at request.
     /// CHECK: must be the market's oracle. checked at #oracle
     pub oracle: UncheckedAccount<'info>,
 }

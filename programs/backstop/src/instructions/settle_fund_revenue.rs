@@ -9,6 +9,8 @@ use backstop_math::ledger::{self, Sweep};
 #[event_cpi]
 #[derive(Accounts)]
 pub struct SettleFundRevenue<'info> {
+    /// The market whose accrued fund revenue is swept (PDA `[MARKET, market_id u16 LE]`); it signs the transfer out of
+    /// its vault.
     #[account(
         mut,
         has_one = vault @ BackstopError::VaultMismatch,
@@ -16,6 +18,8 @@ pub struct SettleFundRevenue<'info> {
         has_one = insurance_fund @ BackstopError::FundMismatch
     )]
     pub market: AccountLoader<'info, Market>,
+    /// The insurance fund backing `market` (the market's `insurance_fund`; PDA `[INSURANCE_FUND, fund_id u16 LE]`):
+    /// takes the revenue, vesting over its vesting period.
     #[account(mut, constraint = insurance_fund.load()?.vault == fund_vault.key() @ BackstopError::VaultMismatch)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
     /// CHECK: the fund's vault (constraint above): a token account the program created; transfers and the
@@ -26,6 +30,7 @@ pub struct SettleFundRevenue<'info> {
     /// balance check need only its address and bytes.
     #[account(mut)]
     pub vault: UncheckedAccount<'info>,
+    /// The market's collateral mint.
     /// CHECK: the market's collateral mint (`has_one` above); a transfer needs only its address.
     pub collateral_mint: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,

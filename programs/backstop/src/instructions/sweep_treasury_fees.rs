@@ -9,7 +9,10 @@ use backstop_math::ledger;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct SweepTreasuryFees<'info> {
+    /// The exchange (PDA `[EXCHANGE]`): read for its treasury, which must own `destination`.
     pub exchange: AccountLoader<'info, Exchange>,
+    /// The market whose accrued treasury fees are paid out (PDA `[MARKET, market_id u16 LE]`); it signs the transfer
+    /// out of its vault.
     #[account(
         mut,
         has_one = vault @ BackstopError::VaultMismatch,
@@ -30,6 +33,7 @@ pub struct SweepTreasuryFees<'info> {
     /// balance check need only its address and bytes.
     #[account(mut)]
     pub vault: UncheckedAccount<'info>,
+    /// The market's collateral mint.
     /// CHECK: the market's collateral mint (`has_one` above); a transfer needs only its address.
     pub collateral_mint: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,

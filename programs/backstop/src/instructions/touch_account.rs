@@ -7,6 +7,8 @@ use backstop_math::ledger;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct TouchAccount<'info> {
+    /// The margin account's market (PDA `[MARKET, market_id u16 LE]`); must be live. Its socialized-loss index sets the
+    /// loss applied (its totals already count it).
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
     /// Anyone's: the touch only applies the socialized loss the account already owes.

@@ -11,8 +11,12 @@ use backstop_math::oracle::{OraclePrice, OracleView};
 #[event_cpi]
 #[derive(Accounts)]
 pub struct Trade<'info> {
+    /// The market traded in (PDA `[MARKET, market_id u16 LE]`): absorbs the oracle print (funding, variance, circuit
+    /// breaker) and books the fill against its LP pool.
     #[account(mut, has_one = insurance_fund @ BackstopError::FundMismatch)]
     pub market: AccountLoader<'info, Market>,
+    /// The owner's margin account in `market` (PDA `[MARGIN_ACCOUNT, market, owner]`): its position changes and its
+    /// collateral pays the fee.
     #[account(
         mut,
         has_one = owner @ BackstopError::AccountOwnerMismatch,
@@ -23,7 +27,9 @@ pub struct Trade<'info> {
     /// checked at #book (`MarketBook::load_for`)
     #[account(mut)]
     pub market_book: AccountLoader<'info, MarketBook>,
+    /// Signer: the margin account's owner.
     pub owner: Signer<'info>,
+    /// The market's configured oracle account (its `oracle`); read for the fill price.
     /// CHECK: must be the market's oracle. checked at #oracle
     pub oracle: UncheckedAccount<'info>,
     /// Read for its balance: it is part of what a crash deficit can be absorbed by (risk-based admission).

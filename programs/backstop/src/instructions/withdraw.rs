@@ -10,6 +10,7 @@ use backstop_math::ledger;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct Withdraw<'info> {
+    /// The margin account's market (PDA `[MARKET, market_id u16 LE]`); it signs the transfer out of its vault.
     #[account(
         mut,
         has_one = vault @ BackstopError::VaultMismatch,
@@ -17,6 +18,8 @@ pub struct Withdraw<'info> {
         has_one = insurance_fund @ BackstopError::FundMismatch
     )]
     pub market: AccountLoader<'info, Market>,
+    /// The owner's margin account in `market` (PDA `[MARGIN_ACCOUNT, market, owner]`): debited `amount`; its initial
+    /// margin must hold afterwards.
     #[account(
         mut,
         has_one = owner @ BackstopError::AccountOwnerMismatch,
@@ -30,6 +33,7 @@ pub struct Withdraw<'info> {
     pub market_book: AccountLoader<'info, MarketBook>,
     /// Read for its balance: part of what a crash deficit can be absorbed by.
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+    /// Signer: the margin account's owner.
     pub owner: Signer<'info>,
     /// Any token account of the collateral mint: the owner chooses where their money goes.
     /// CHECK: an SPL token account of the collateral mint, anyone's (`TokenAccountView`).
@@ -43,8 +47,11 @@ pub struct Withdraw<'info> {
     /// balance check need only its address and bytes.
     #[account(mut)]
     pub vault: UncheckedAccount<'info>,
+    /// The market's collateral mint.
     /// CHECK: the market's collateral mint (`has_one` above); a transfer needs only its address.
     pub collateral_mint: UncheckedAccount<'info>,
+    /// The market's configured oracle account (its `oracle`); read to value the account, unless it is flat and the
+    /// market calm (no bankruptcy awaiting cover, last print within its EMA band).
     /// CHECK: must be the market's oracle; read only with a position open or a bankruptcy pending. checked at #oracle
     pub oracle: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,

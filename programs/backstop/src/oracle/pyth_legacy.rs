@@ -6,6 +6,7 @@ use backstop_math::oracle::RawOracleReading;
 use pyth_sdk_solana::state::{load_price_account, PriceStatus};
 
 /// The Pyth oracle program on mainnet, owner of every legacy price account.
+#[constant]
 pub const PYTH_LEGACY_PROGRAM_ID: Pubkey = pubkey!("FsJ3A3u2vn5cTVofAjvy6y5kwABJAqYWpe4975bi2epH");
 
 /// Size of a legacy price account with its 32 publisher slots.

@@ -10,6 +10,7 @@ use backstop_math::oracle::RawOracleReading;
 use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
 
 /// The Pyth Solana receiver program on mainnet, the default owner a pull market accepts.
+#[constant]
 pub const PYTH_RECEIVER_PROGRAM_ID: Pubkey = pubkey!("rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ");
 
 pub fn decode(account: &AccountInfo, config: &OracleConfig) -> Result<RawOracleReading> {

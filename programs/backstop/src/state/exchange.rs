@@ -26,17 +26,23 @@ pub struct Exchange {
     pub market_count: u16,
     /// Next insurance fund id.
     pub fund_count: u16,
+    /// Bump of this account's PDA.
     pub bump: u8,
     pub _padding: [u8; 3],
     /// A queued change of guardian, treasury and timelock delay, and when it may be applied (0: none queued).
     pub pending_guardian: Pubkey,
+    /// Treasury of the queued change.
     pub pending_treasury: Pubkey,
+    /// Timelock delay of the queued change, in seconds.
     pub pending_timelock_delay_secs: i64,
+    /// When the queued change may be applied (0: none queued).
     pub pending_change: Timelock,
     /// A receiver program, besides Pyth's own, whose PriceUpdateV2 accounts markets may be listed on (default:
     /// none). Allow-listing one is an exchange change, so it waits for the timelock; so does its queued value.
     pub oracle_receiver: Pubkey,
+    /// `oracle_receiver` of the queued change (default: none allowed).
     pub pending_oracle_receiver: Pubkey,
+    /// Zero; room for fields added later without moving the layout.
     pub reserved: [u8; 64],
 }
 

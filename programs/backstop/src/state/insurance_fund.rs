@@ -9,6 +9,7 @@ use static_assertions::const_assert_eq;
 pub struct InsuranceFund {
     /// offset 8.
     pub mint: Pubkey,
+    /// The fund's vault: a token account of `mint` owned by the fund, PDA `[FUND_VAULT, fund]`.
     pub vault: Pubkey,
     /// Stakers' capital and revenue (vested or not), shares, unstake requests and the redemption gate. `book.balance`
     /// is what the program owes out of the vault: never the vault's raw token balance, so a donation changes
@@ -18,21 +19,29 @@ pub struct InsuranceFund {
     pub params: FundParams,
     /// A queued change of `params` and when it may be applied.
     pub pending_params: FundParams,
+    /// When `pending_params` may be applied (0: none queued).
     pub params_change: Timelock,
     /// Lifetime inflows by source. precision: QUOTE_PRECISION.
     pub inflow_fees: u64,
+    /// Lifetime liquidation-penalty share swept in from the markets. precision: QUOTE_PRECISION.
     pub inflow_penalties: u64,
+    /// Lifetime staked. precision: QUOTE_PRECISION.
     pub inflow_stakes: u64,
     /// Lifetime deficits paid by the fund, and lifetime unstaked. precision: QUOTE_PRECISION.
     pub deficits_covered: u64,
+    /// Lifetime paid out to unstakers. precision: QUOTE_PRECISION.
     pub outflow_unstakes: u64,
+    /// The fund's id, its PDA seed (ids are dense from 0).
     pub fund_id: u16,
+    /// Bump of this account's PDA.
     pub bump: u8,
+    /// Bump of the vault's PDA.
     pub vault_bump: u8,
     /// How many markets this fund backs (each listing adds one; a market never changes fund). An unstake must
     /// name every one of them, so the deficits pending in each are counted (`fund_markets`).
     pub markets_backed: u16,
     pub _padding: [u8; 2],
+    /// Zero; room for fields added later without moving the layout.
     pub reserved: [u8; 240],
 }
 

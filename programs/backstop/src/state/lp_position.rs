@@ -9,14 +9,18 @@ pub struct LpPosition {
     pub owner: Pubkey,
     /// offset 40.
     pub market: Pubkey,
+    /// LP shares held in the market's pool, including those of a pending exit.
     pub shares: u64,
     /// Lifetime quote deposited and withdrawn, for the LP's own accounting. precision: QUOTE_PRECISION.
     pub deposited: u64,
+    /// Lifetime paid out by `lp_withdraw`. precision: QUOTE_PRECISION.
     pub withdrawn: u64,
+    /// Bump of this account's PDA.
     pub bump: u8,
     pub _padding: [u8; 7],
     /// The pending exit (`request_lp_withdraw`), served by `lp_withdraw` after the market's exit delay.
     pub exit: LpExitRequest,
+    /// Zero; room for fields added later without moving the layout.
     pub reserved: [u8; 40],
 }
 

@@ -17,10 +17,12 @@ pub struct MarginAccount {
     pub realized_pnl: i64,
     /// Lifetime fees paid. precision: QUOTE_PRECISION.
     pub fees_paid: u64,
+    /// Bump of this account's PDA.
     pub bump: u8,
     pub _padding: [u8; 7],
     /// The account's term in its market's bankruptcy book, as the book holds it (zero while flat).
     pub book_term: BookTerm,
+    /// Zero; room for fields added later without moving the layout.
     pub reserved: [u8; 96],
 }
 

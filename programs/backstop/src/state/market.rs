@@ -53,19 +53,24 @@ impl TryFrom<u8> for OracleKind {
 pub struct Market {
     /// The insurance fund that backs this market. offset 8.
     pub insurance_fund: Pubkey,
+    /// Mint of the collateral token (QUOTE_DECIMALS decimals), the insurance fund's too.
     pub collateral_mint: Pubkey,
+    /// The market's vault: a token account of `collateral_mint` owned by the market, PDA `[MARKET_VAULT, market]`.
     pub vault: Pubkey,
+    /// The oracle account the market reads its price from, in the format `oracle_kind`.
     pub oracle: Pubkey,
     /// PythPull only: the receiver program that must own the oracle account. Default for PythLegacy.
     pub oracle_receiver: Pubkey,
     /// PythPull only: the Pyth feed id the update must carry. Zero for PythLegacy.
     pub oracle_feed_id: [u8; 32],
+    /// The parameters in force.
     pub params: MarketParams,
     /// Open interest, pool, collateral totals and fee accruals. The vault must hold at least
     /// `books.vault_liability()`.
     pub books: MarketLedger,
     /// Last oracle price used. precision: PRICE_PRECISION.
     pub last_oracle_price: i64,
+    /// Confidence (±) of the last oracle price used. precision: PRICE_PRECISION.
     pub last_oracle_conf: i64,
     /// Publish time of the last oracle price used; older prices are refused.
     pub last_oracle_publish_time: i64,
@@ -73,25 +78,36 @@ pub struct Market {
     pub fund_draw: DrawWindow,
     /// Lifetime traded notional and fees charged. precision: QUOTE_PRECISION.
     pub cumulative_volume: u64,
+    /// Lifetime taker fees charged. precision: QUOTE_PRECISION.
     pub cumulative_fees: u64,
     /// Lifetime liquidation penalties charged, and the waterfall's totals. precision: QUOTE_PRECISION.
     pub cumulative_penalties: u64,
+    /// Lifetime deficits paid by the insurance fund (the waterfall's first layer). precision: QUOTE_PRECISION.
     pub cumulative_fund_cover: u64,
+    /// Lifetime deficits absorbed by the LP pool (second layer). precision: QUOTE_PRECISION.
     pub cumulative_lp_clawback: u64,
+    /// Lifetime deficits socialized over positive balances (third layer). precision: QUOTE_PRECISION.
     pub cumulative_socialized: u64,
+    /// Lifetime deficits nobody could absorb (last layer). precision: QUOTE_PRECISION.
     pub cumulative_uncovered: u64,
+    /// The market's id, its PDA seed (ids are dense from 0).
     pub market_id: u16,
-    /// [`MarketStatus`].
+    /// [`MarketStatus`]: 0 Active, 1 ReduceOnly (only risk-reducing trades), 2 Paused (no risk-increasing trades,
+    /// no LP deposits; reductions, free withdrawals, LP exits, liquidations and covers go on), 3 Listing (not live
+    /// until `listing_eta`).
     pub status: u8,
-    /// [`OracleKind`].
+    /// [`OracleKind`]: 0 Pyth legacy price account, 1 Pyth pull `PriceUpdateV2`.
     pub oracle_kind: u8,
+    /// Bump of this account's PDA.
     pub bump: u8,
+    /// Bump of the vault's PDA.
     pub vault_bump: u8,
     /// PythPull only: 0 requires Full verification; n > 0 also accepts Partial updates with at least n guardian
     /// signatures.
     pub oracle_min_signatures: u8,
     /// Kind and signature minimum of the queued oracle change.
     pub pending_oracle_kind: u8,
+    /// Signature minimum of the queued oracle change (as `oracle_min_signatures`).
     pub pending_oracle_min_signatures: u8,
     /// 1 while the last print read lay beyond the EMA band: value leaves only at a print the EMA agrees with, so
     /// a flat withdrawal then reads the oracle too.
@@ -109,17 +125,22 @@ pub struct Market {
     pub activated_at: i64,
     /// A queued parameter change and when it may be applied (0: none queued).
     pub pending_params: MarketParams,
+    /// When `pending_params` may be applied (0: none queued).
     pub params_change: Timelock,
     /// A queued oracle change and when it may be applied (0: none queued).
     pub pending_oracle: Pubkey,
+    /// Receiver program of the queued oracle change (as `oracle_receiver`).
     pub pending_oracle_receiver: Pubkey,
+    /// Feed id of the queued oracle change (as `oracle_feed_id`).
     pub pending_oracle_feed_id: [u8; 32],
+    /// When the queued oracle change may be applied (0: none queued).
     pub oracle_change: Timelock,
     /// When a stepped tightening (minimum order, LP exit delay, oracle bounds) last applied at once (0: never).
     pub last_step_at: i64,
     /// The fund's share of fees as the last `refresh_market` worked it out; trades read it while it is fresh and the
     /// price near the refresh's (`backstop_math::controls`).
     pub controls: RefreshedControls,
+    /// Zero; room for fields added later without moving the layout.
     pub reserved: [u8; 384],
 }
 
@@ -137,7 +158,7 @@ const_assert_eq!(core::mem::size_of::<Market>() % 8, 0);
 /// Where and how a market reads its price.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OracleConfig {
-    /// [`OracleKind`] as a byte.
+    /// [`OracleKind`] as a byte: 0 Pyth legacy price account, 1 Pyth pull `PriceUpdateV2`.
     pub kind: u8,
     /// PythPull: the receiver program that owns the update account (`rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ`
     /// on mainnet). PythLegacy: default.

@@ -23,7 +23,9 @@ pub struct MarketBook {
     /// offset 40.
     pub bump: u8,
     pub _padding: [u8; 7],
+    /// Zero; room for fields added later without moving the layout.
     pub reserved: [u8; 64],
+    /// The book itself: both sides' bucket trees and the socialized loss the accounts applied.
     pub book: RiskBook,
 }
 

@@ -13,9 +13,12 @@ pub struct StakePosition {
     pub book: StakeBook,
     /// Lifetime staked and unstaked. precision: QUOTE_PRECISION.
     pub staked: u64,
+    /// Lifetime paid out by `unstake`. precision: QUOTE_PRECISION.
     pub unstaked: u64,
+    /// Bump of this account's PDA.
     pub bump: u8,
     pub _padding: [u8; 7],
+    /// Zero; room for fields added later without moving the layout.
     pub reserved: [u8; 48],
 }
 

@@ -6,11 +6,13 @@ use anchor_lang::prelude::*;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct AcceptAuthority<'info> {
+    /// The exchange (PDA `[EXCHANGE]`): its pending authority becomes its authority.
     #[account(
         mut,
         constraint = exchange.load()?.pending_authority == new_authority.key() @ BackstopError::NotPendingAuthority
     )]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// Signer: the authority named by `propose_authority` (the exchange's `pending_authority`), taking over.
     pub new_authority: Signer<'info>,
 }
 

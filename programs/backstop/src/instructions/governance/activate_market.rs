@@ -9,8 +9,11 @@ use anchor_lang::prelude::*;
 pub struct ActivateMarket<'info> {
     /// Read for the receiver allow-list, which may have changed during the listing's delay.
     pub exchange: AccountLoader<'info, Exchange>,
+    /// The listed market to open (PDA `[MARKET, market_id u16 LE]`): goes from Listing to Active once its `listing_eta`
+    /// has passed.
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
+    /// The market's bankruptcy book, PDA `[MARKET_BOOK, market]`; must be full size (`extend_market_book`).
     /// CHECK: the market's book PDA (seeds): it must be whole (`extend_market_book`) before anything trades.
     #[account(seeds = [crate::seeds::MARKET_BOOK, market.key().as_ref()], bump)]
     pub market_book: UncheckedAccount<'info>,

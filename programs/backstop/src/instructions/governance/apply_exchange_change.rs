@@ -6,6 +6,7 @@ use anchor_lang::prelude::*;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ApplyExchangeChange<'info> {
+    /// The exchange (PDA `[EXCHANGE]`): its queued guardian, treasury, timelock delay and oracle receiver take effect.
     #[account(mut)]
     pub exchange: AccountLoader<'info, Exchange>,
     /// Anyone: the change was public for the whole delay.

@@ -7,6 +7,8 @@ use backstop_math::params::MarketParams;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ApplyMarketParams<'info> {
+    /// The market (PDA `[MARKET, market_id u16 LE]`): funding accrues to now under the old parameters, then its queued
+    /// parameters take effect.
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
     /// Anyone: the change was public for the whole delay.

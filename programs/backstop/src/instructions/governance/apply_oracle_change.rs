@@ -10,8 +10,11 @@ use backstop_math::breaker::Breaker;
 pub struct ApplyOracleChange<'info> {
     /// Read for the receiver allow-list, which may have changed while the oracle change was queued.
     pub exchange: AccountLoader<'info, Exchange>,
+    /// The market (PDA `[MARKET, market_id u16 LE]`): its queued oracle (account and config) replaces the current one.
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
+    /// The oracle account queued by `propose_oracle_change` (the market's `pending_oracle`); decoded again to check it
+    /// is still a valid oracle of the queued config.
     /// CHECK: must be the queued oracle, decoded again at #1
     pub new_oracle: UncheckedAccount<'info>,
     /// Anyone: the change was public for the whole delay.

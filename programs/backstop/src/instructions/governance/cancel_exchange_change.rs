@@ -6,8 +6,10 @@ use anchor_lang::prelude::*;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct CancelExchangeChange<'info> {
+    /// The exchange (PDA `[EXCHANGE]`): its queued change is dropped.
     #[account(mut, has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// Signer: the exchange's governance authority.
     pub authority: Signer<'info>,
 }
 

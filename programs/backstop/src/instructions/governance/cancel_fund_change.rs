@@ -7,9 +7,12 @@ use backstop_math::staking::FundParams;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct CancelFundChange<'info> {
+    /// The exchange (PDA `[EXCHANGE]`): names the governance authority.
     #[account(has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// Signer: the exchange's governance authority.
     pub authority: Signer<'info>,
+    /// The insurance fund (PDA `[INSURANCE_FUND, fund_id u16 LE]`): its queued staking-rule change is dropped.
     #[account(mut)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
 }

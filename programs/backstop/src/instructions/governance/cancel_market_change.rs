@@ -7,9 +7,12 @@ use backstop_math::params::MarketParams;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct CancelMarketChange<'info> {
+    /// The exchange (PDA `[EXCHANGE]`): names the governance authority.
     #[account(has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// Signer: the exchange's governance authority.
     pub authority: Signer<'info>,
+    /// The market (PDA `[MARKET, market_id u16 LE]`): its queued parameter and oracle changes are dropped.
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
 }

@@ -6,8 +6,10 @@ use anchor_lang::prelude::*;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ProposeAuthority<'info> {
+    /// The exchange (PDA `[EXCHANGE]`): records `new_authority` as its `pending_authority`.
     #[account(mut, has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// Signer: the exchange's current governance authority.
     pub authority: Signer<'info>,
 }
 

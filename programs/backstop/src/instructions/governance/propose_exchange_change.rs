@@ -3,10 +3,15 @@ use crate::events::{EventHeader, GovernanceAction, GovernanceRecord};
 use crate::state::{Exchange, MAX_TIMELOCK_DELAY_SECS, MIN_TIMELOCK_DELAY_SECS};
 use anchor_lang::prelude::*;
 
+/// A change of the exchange proposed by `propose_exchange_change`: each field replaces the exchange's own
+/// when it applies.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ExchangeChange {
+    /// Next guardian.
     pub guardian: Pubkey,
+    /// Next owner of the treasury's fee share.
     pub treasury: Pubkey,
+    /// Next timelock delay, in seconds: 1 hour ..= 30 days.
     pub timelock_delay_secs: i64,
     /// A receiver program allowed besides Pyth's for pull-oracle markets (default: none).
     pub oracle_receiver: Pubkey,
@@ -15,8 +20,10 @@ pub struct ExchangeChange {
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ProposeExchangeChange<'info> {
+    /// The exchange (PDA `[EXCHANGE]`): the change is queued on it, due after its timelock delay.
     #[account(mut, has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// Signer: the exchange's governance authority.
     pub authority: Signer<'info>,
 }
 

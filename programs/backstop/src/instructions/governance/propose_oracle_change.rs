@@ -7,11 +7,17 @@ use anchor_lang::prelude::*;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ProposeOracleChange<'info> {
+    /// The exchange (PDA `[EXCHANGE]`): names the governance authority; read for the timelock delay and the allowed
+    /// oracle receiver.
     #[account(has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// Signer: the exchange's governance authority.
     pub authority: Signer<'info>,
+    /// The market whose oracle changes (PDA `[MARKET, market_id u16 LE]`): the new oracle and its config are queued on
+    /// it.
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
+    /// The proposed oracle account (Pyth legacy price account or pull `PriceUpdateV2`); must decode as `config`.
     /// CHECK: decoded as `config` at #1
     pub new_oracle: UncheckedAccount<'info>,
 }

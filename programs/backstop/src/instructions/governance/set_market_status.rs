@@ -6,9 +6,11 @@ use anchor_lang::prelude::*;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct SetMarketStatus<'info> {
+    /// The exchange (PDA `[EXCHANGE]`): read for its governance authority and guardian.
     pub exchange: AccountLoader<'info, Exchange>,
     /// The guardian or governance. checked at #1
     pub signer: Signer<'info>,
+    /// The market whose status changes (PDA `[MARKET, market_id u16 LE]`).
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
 }

@@ -7,9 +7,12 @@ use backstop_math::staking::FundParams;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct UpdateFundParams<'info> {
+    /// The exchange (PDA `[EXCHANGE]`): names the governance authority; read for the timelock delay.
     #[account(has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// Signer: the exchange's governance authority.
     pub authority: Signer<'info>,
+    /// The insurance fund (PDA `[INSURANCE_FUND, fund_id u16 LE]`): the new staking rules are queued on it.
     #[account(mut)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
 }
@@ -44,6 +47,7 @@ pub fn handle_update_fund_params(ctx: Context<UpdateFundParams>, params: FundPar
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ApplyFundParams<'info> {
+    /// The insurance fund (PDA `[INSURANCE_FUND, fund_id u16 LE]`): its queued staking rules take effect.
     #[account(mut)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
     /// Anyone: the change was public for the whole delay.

@@ -8,9 +8,12 @@ use backstop_math::params::MarketParams;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct UpdateMarketParams<'info> {
+    /// The exchange (PDA `[EXCHANGE]`): names the governance authority; read for the timelock delay.
     #[account(has_one = authority @ BackstopError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// Signer: the exchange's governance authority.
     pub authority: Signer<'info>,
+    /// The market (PDA `[MARKET, market_id u16 LE]`): the new parameters apply to it at once or are queued on it.
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
 }

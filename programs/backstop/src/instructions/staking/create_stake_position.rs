@@ -5,10 +5,13 @@ use anchor_lang::prelude::*;
 
 #[derive(Accounts)]
 pub struct CreateStakePosition<'info> {
+    /// The insurance fund to stake in (PDA `[INSURANCE_FUND, fund_id u16 LE]`).
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+    /// The new stake position, created here: PDA `[STAKE_POSITION, insurance_fund, owner]`.
     /// CHECK: the PDA of (fund, owner), created here even if someone already sent it lamports (`pda`)
     #[account(mut, seeds = [seeds::STAKE_POSITION, insurance_fund.key().as_ref(), owner.key().as_ref()], bump)]
     pub stake_position: UncheckedAccount<'info>,
+    /// Signer: the staker who will own the position; pays its rent.
     #[account(mut)]
     pub owner: Signer<'info>,
     pub system_program: Program<'info, System>,

@@ -7,14 +7,18 @@ use backstop_math::staking::{self, StakeBook};
 #[event_cpi]
 #[derive(Accounts)]
 pub struct RequestUnstake<'info> {
+    /// The insurance fund staked in (PDA `[INSURANCE_FUND, fund_id u16 LE]`): the request joins its unstake queue.
     #[account(mut)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+    /// The owner's stake position in `insurance_fund` (PDA `[STAKE_POSITION, insurance_fund, owner]`): `shares` are
+    /// locked and their value now recorded.
     #[account(
         mut,
         has_one = owner @ BackstopError::AccountOwnerMismatch,
         constraint = stake_position.load()?.fund == insurance_fund.key() @ BackstopError::FundMismatch
     )]
     pub stake_position: AccountLoader<'info, StakePosition>,
+    /// Signer: the stake position's owner.
     pub owner: Signer<'info>,
 }
 

@@ -9,30 +9,37 @@ use backstop_math::staking;
 #[event_cpi]
 #[derive(Accounts)]
 pub struct Stake<'info> {
+    /// The insurance fund to stake in (PDA `[INSURANCE_FUND, fund_id u16 LE]`): its balance and shares grow by the
+    /// stake.
     #[account(
         mut,
         has_one = vault @ BackstopError::VaultMismatch,
         has_one = mint @ BackstopError::MintMismatch
     )]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+    /// The owner's stake position in `insurance_fund` (PDA `[STAKE_POSITION, insurance_fund, owner]`): credited with
+    /// the new shares.
     #[account(
         mut,
         has_one = owner @ BackstopError::AccountOwnerMismatch,
         constraint = stake_position.load()?.fund == insurance_fund.key() @ BackstopError::FundMismatch
     )]
     pub stake_position: AccountLoader<'info, StakePosition>,
+    /// Signer: the stake position's owner, authority of `owner_token`.
     pub owner: Signer<'info>,
     #[account(
         mut,
         constraint = TokenAccountView::read(&owner_token)?.mint == mint.key() @ BackstopError::MintMismatch,
         constraint = TokenAccountView::read(&owner_token)?.owner == owner.key() @ BackstopError::TokenOwnerMismatch
     )]
+    /// The owner's token account of the fund's mint; `amount` moves from it into the fund vault.
     /// CHECK: an SPL token account of the collateral mint owned by `owner` (`TokenAccountView` above).
     pub owner_token: UncheckedAccount<'info>,
     /// CHECK: the insurance fund's vault (`has_one` above): a token account the program created; transfers and the
     /// balance check need only its address and bytes.
     #[account(mut)]
     pub vault: UncheckedAccount<'info>,
+    /// The fund's token mint (the collateral mint of the markets it backs).
     /// CHECK: the insurance fund's collateral mint (`has_one` above); a transfer needs only its address.
     pub mint: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,

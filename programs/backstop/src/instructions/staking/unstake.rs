@@ -10,18 +10,23 @@ use backstop_math::staking::{self, Unstaked};
 #[event_cpi]
 #[derive(Accounts)]
 pub struct Unstake<'info> {
+    /// The insurance fund (PDA `[INSURANCE_FUND, fund_id u16 LE]`): pays the unstake out of its vault, signing the
+    /// transfer.
     #[account(
         mut,
         has_one = vault @ BackstopError::VaultMismatch,
         has_one = mint @ BackstopError::MintMismatch
     )]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
+    /// The owner's stake position in `insurance_fund` (PDA `[STAKE_POSITION, insurance_fund, owner]`): its matured
+    /// request's shares are burned (in part when the redemption gate limits the payout).
     #[account(
         mut,
         has_one = owner @ BackstopError::AccountOwnerMismatch,
         constraint = stake_position.load()?.fund == insurance_fund.key() @ BackstopError::FundMismatch
     )]
     pub stake_position: AccountLoader<'info, StakePosition>,
+    /// Signer: the stake position's owner.
     pub owner: Signer<'info>,
     /// Any token account of the fund's mint: the staker chooses where their money goes.
     /// CHECK: an SPL token account of the collateral mint, anyone's (`TokenAccountView`).
@@ -35,6 +40,7 @@ pub struct Unstake<'info> {
     /// balance check need only its address and bytes.
     #[account(mut)]
     pub vault: UncheckedAccount<'info>,
+    /// The fund's token mint (the collateral mint of the markets it backs).
     /// CHECK: the insurance fund's collateral mint (`has_one` above); a transfer needs only its address.
     pub mint: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
