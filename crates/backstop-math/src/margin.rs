@@ -113,19 +113,20 @@ impl TraderBalances {
         Ok(!self.position.is_flat() && !self.health(price, params)?.meets_maintenance())
     }
 
-    /// The oracle price at which the account becomes liquidatable, with the confidence interval at zero (a wider
-    /// interval brings it closer by its width): for a long the highest price at which it is liquidatable, the next
-    /// price up not; for a short the lowest, the next price down not. `None` when flat, or for a long that no
-    /// positive price makes liquidatable. Found by bisection on [`TraderBalances::is_liquidatable`] itself, so it
-    /// is exactly the program's test at that price (rounding can make that test flip more than once within an
-    /// atom of quote; the bisection's answer is still liquidatable, and its neighbour still not). What a trading
-    /// UI shows; the TypeScript SDK computes the same number by the same steps. precision: PRICE_PRECISION.
-    pub fn liquidation_price(&self, params: &MarketParams) -> MathResult<Option<i64>> {
+    /// The oracle price at which the account becomes liquidatable, with the confidence interval held at `conf`
+    /// (margin values a position at the side of the interval that hurts it: a long's liquidation price rises by
+    /// about `conf / (1 − maintenance)`): for a long the highest price at which it is liquidatable, the next price
+    /// up not; for a short the lowest, the next price down not. `None` when flat, or for a long that no positive
+    /// price makes liquidatable. Found by bisection on [`TraderBalances::is_liquidatable`] itself, so it is exactly
+    /// the program's test at that price (rounding can make that test flip more than once within an atom of quote;
+    /// the bisection's answer is still liquidatable, and its neighbour still not). What a trading UI shows; the
+    /// TypeScript SDK computes the same number by the same steps. precision: PRICE_PRECISION.
+    pub fn liquidation_price(&self, params: &MarketParams, conf: i64) -> MathResult<Option<i64>> {
         let long = self.position.base > 0;
         if self.position.is_flat() {
             return Ok(None);
         }
-        let liquidatable = |price: i64| self.is_liquidatable(&OraclePrice { price, conf: 0, publish_time: 0 }, params);
+        let liquidatable = |price: i64| self.is_liquidatable(&OraclePrice { price, conf, publish_time: 0 }, params);
         // A long is liquidatable at low prices, a short at high ones: `inside` is the liquidatable end.
         let (mut inside, mut outside) = (1i64, PRICE_PRECISION);
         if long != liquidatable(1)? {
@@ -244,16 +245,21 @@ mod tests {
         // 10 long at 100 on 100: equity 100 + 10(p − 100) meets 5 % of 10p at p = 900 / 9.5 = 94.736842…
         let account = long(10 * BASE_PRECISION, 100 * USD, 100 * USD);
         let at = |p: i64| account.is_liquidatable(&price(p, 0), &sample()).unwrap();
-        assert_eq!(account.liquidation_price(&sample()), Ok(Some(94_736_842)));
+        assert_eq!(account.liquidation_price(&sample(), 0), Ok(Some(94_736_842)));
         assert!(at(94_736_842) && !at(94_736_843));
         // 10 short at 100 on 100: 100 − 10(p − 100) meets 0.5p at p = 1100 / 10.5 = 104.761904…
         let short = long(-10 * BASE_PRECISION, 100 * USD, 100 * USD);
         let at = |p: i64| short.is_liquidatable(&price(p, 0), &sample()).unwrap();
-        assert_eq!(short.liquidation_price(&sample()), Ok(Some(104_761_905)));
+        assert_eq!(short.liquidation_price(&sample(), 0), Ok(Some(104_761_905)));
         assert!(at(104_761_905) && !at(104_761_904));
+        // A $1 interval held: the long is valued $1 lower, so liquidated ~$1.05 (1 / 0.95) higher.
+        let with_conf = account.liquidation_price(&sample(), USD).unwrap().unwrap();
+        let at = |p: i64| account.is_liquidatable(&price(p, USD), &sample()).unwrap();
+        assert!(at(with_conf) && !at(with_conf + 1));
+        assert_eq!(with_conf - 94_736_842, 1_052_631);
         // Flat, or a long no positive price can liquidate (fully paid for): none.
-        assert_eq!(TraderBalances { collateral: 5, ..Default::default() }.liquidation_price(&sample()), Ok(None));
-        assert_eq!(long(BASE_PRECISION, 100 * USD, 200 * USD).liquidation_price(&sample()), Ok(None));
+        assert_eq!(TraderBalances { collateral: 5, ..Default::default() }.liquidation_price(&sample(), 0), Ok(None));
+        assert_eq!(long(BASE_PRECISION, 100 * USD, 200 * USD).liquidation_price(&sample(), 0), Ok(None));
     }
 
     #[test]

@@ -52,6 +52,9 @@ export type UnsignedTrade = {
    */
   preview: {
     price: { price: bigint; conf: bigint };
+    /** When the market's last print was published (Unix seconds), or null for a price the UI passed: a UI shows
+     * its age, since the fill is at the print current when the transaction lands. */
+    publishTime: bigint | null;
     now: { health: Health; liquidationPrice: bigint | null };
     after: { health: Health; liquidationPrice: bigint | null };
   };
@@ -89,10 +92,12 @@ export async function unsignedTrade(request: {
   const price = request.price ?? { price: marketState.lastOraclePrice, conf: marketState.lastOracleConf };
   const now = balancesOf(account, marketState);
   const after = projectedTrade(now, request.baseDelta, price, marketState.params, marketState.params.feeCapBps);
+  // Liquidation prices with the print's confidence held: margin values a long at price − conf.
   const preview = {
     price,
-    now: { health: health(now, price, params), liquidationPrice: liquidationPrice(now, params) },
-    after: { health: health(after, price, params), liquidationPrice: liquidationPrice(after, params) },
+    publishTime: request.price ? null : marketState.lastOraclePublishTime,
+    now: { health: health(now, price, params), liquidationPrice: liquidationPrice(now, params, price.conf) },
+    after: { health: health(after, price, params), liquidationPrice: liquidationPrice(after, params, price.conf) },
   };
 
   // The owner signs in the wallet: here it is only an address behind a signer that signs nothing.
@@ -112,12 +117,12 @@ export async function unsignedTrade(request: {
     createTransactionMessage({ version: 0 }),
     (m) => setTransactionMessageFeePayer(request.owner, m),
     (m) => setTransactionMessageLifetimeUsingBlockhash(request.lifetime, m),
-    // A trade measures ≤ 10 000 compute units in docs/sbf-and-compute-units.md; the limit leaves room for a
-    // tripped breaker's extra event.
+    // A trade measures at most 9,984 compute units on the production preset (docs/sbf-and-compute-units.md);
+    // the limit leaves half again for a breaker's event and layout drift, and is what a priority price is paid on.
     (m) =>
       appendTransactionMessageInstructions(
         [
-          getSetComputeUnitLimitInstruction({ units: 40_000 }),
+          getSetComputeUnitLimitInstruction({ units: 15_000 }),
           ...(request.microLamportsPerUnit
             ? [getSetComputeUnitPriceInstruction({ microLamports: request.microLamportsPerUnit })]
             : []),

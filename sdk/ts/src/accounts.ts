@@ -63,7 +63,8 @@ export function readAccount(data: ReadonlyUint8Array): BackstopAccountData {
 }
 
 /**
- * A margin account's balances as margin reads them. With its market: as the program's next touch will leave them
+ * A margin account's balances as margin reads them. With its market (the account's own: `account.market` is its
+ * address; the caller passes the account that lives there): as the program's next touch will leave them
  * (the socialized loss and the funding since the account's last touch applied, `settledForMargin`), which is what
  * the program's liquidation test reads. Without: as stored.
  */

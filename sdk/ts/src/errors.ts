@@ -9,7 +9,11 @@ export type BackstopErrorInfo = { code: number; name: string; message: string };
 
 /**
  * The error of `code` raised by the instruction of `failingProgram` (the program of the instruction the
- * transaction error names), or `null` when that is another program, or the code is not one of Backstop's.
+ * transaction error names), or `null` when that is another program, or the code is not one of Backstop's list.
+ * `null` also for Anchor's own checks failing in Backstop (codes below 6000: e.g. 3012 `AccountNotInitialized`
+ * for a margin account not created yet; Anchor's error list names them) and for a Backstop error raised inside
+ * another program's instruction (a Squads execution: there the top-level failing program is Squads; its logs
+ * name the inner program's error).
  */
 export function backstopError(
   code: number,

@@ -150,15 +150,16 @@ export function isLiquidatable(balances: Balances, price: Price, params: MarginP
 }
 
 /**
- * The oracle price at which the account becomes liquidatable, with the confidence interval at zero: for a long the
- * highest liquidatable price (the next one up is not), for a short the lowest (the next one down is not); `null`
- * when flat or for a long no positive price liquidates. The core's `TraderBalances::liquidation_price`, by the same
- * bisection. precision: PRICE_PRECISION.
+ * The oracle price at which the account becomes liquidatable, with the confidence interval held at `conf` (the
+ * print's, for a UI: margin values a position at the side of the interval that hurts it, so a wider interval
+ * brings liquidation closer): for a long the highest liquidatable price (the next one up is not), for a short the
+ * lowest (the next one down is not); `null` when flat or for a long no positive price liquidates. The core's
+ * `TraderBalances::liquidation_price`, by the same bisection. precision: PRICE_PRECISION.
  */
-export function liquidationPrice(balances: Balances, params: MarginParams): bigint | null {
+export function liquidationPrice(balances: Balances, params: MarginParams, conf: bigint = 0n): bigint | null {
   if (balances.base === 0n) return null;
   const long = balances.base > 0n;
-  const liquidatable = (price: bigint) => isLiquidatable(balances, { price, conf: 0n }, params);
+  const liquidatable = (price: bigint) => isLiquidatable(balances, { price, conf }, params);
   let inside = 1n;
   let outside = PRICE_PRECISION;
   if (long !== liquidatable(1n)) return long ? null : 1n;

@@ -30,6 +30,7 @@ test('a wallet signs the unsigned trade, the program takes it, and the preview n
   });
   assert.equal(preview.now.health.maintenanceEquity, 1_000n * USDC);
   assert.equal(preview.now.liquidationPrice, null);
+  assert.equal(preview.publishTime, l.vm.now);
   assert.ok(preview.after.liquidationPrice !== null && preview.after.liquidationPrice > 60n * DOLLAR);
 
   // The wallet's part: decode, sign as the owner (also the fee payer), return.
@@ -56,9 +57,10 @@ test('a wallet signs the unsigned trade, the program takes it, and the preview n
       market.data.params.feeCapBps,
     ),
     marginParamsOf(market.data),
+    preview.price.conf,
   );
   assert.equal(previewed, preview.after.liquidationPrice);
-  const actual = liquidationPrice(landed, marginParamsOf(market.data));
+  const actual = liquidationPrice(landed, marginParamsOf(market.data), preview.price.conf);
   assert.ok(actual !== null && actual <= previewed! && previewed! - actual < DOLLAR, `${actual} ${previewed}`);
 
   // A lying RPC: a market account owned by another program is refused before anything is built.

@@ -21,7 +21,12 @@ import { projectedTrade } from '../src/trade';
 
 type Refused = { error: string };
 type Row = {
-  params: { initialMarginBps: number; maintenanceMarginBps: number; unrealizedProfitCapBps: number };
+  params: {
+    initialMarginBps: number;
+    maintenanceMarginBps: number;
+    unrealizedProfitCapBps: number;
+    execConfScaleBps: number;
+  };
   balances: Record<keyof Balances, string>;
   market: Record<keyof MarketIndexes, string>;
   price: { price: string; conf: string };
@@ -50,10 +55,6 @@ type Row = {
   projected: { collateral: string; unsettledPnl: string; base: string; entryNotional: string } | Refused;
 };
 
-/** Every case is on the production preset's fill rule (one confidence interval against the taker). */
-const PRODUCTION_EXEC_CONF_SCALE_BPS = Number(
-  JSON.parse(readFileSync(new URL('./fixtures/presets.json', import.meta.url), 'utf8')).production.exec_conf_scale_bps,
-);
 const rows: Row[] = JSON.parse(readFileSync(new URL('./fixtures/health.json', import.meta.url), 'utf8'));
 const refused = (value: unknown): value is Refused => typeof value === 'object' && value !== null && 'error' in value;
 const bigints = <K extends string>(record: Record<K, string>) =>
@@ -82,6 +83,9 @@ test('the fixtures hold enough cases of every kind', () => {
   assert.ok(rows.some((row) => row.liquidatable === true) && rows.some((row) => row.liquidatable === false));
   assert.ok(rows.some((row) => !refused(row.health) && row.health.meetsMaintenance && !row.health.meetsInitial));
   assert.ok(rows.some((row) => refused(row.health)) && rows.some((row) => refused(row.liquidationPrice)));
+  assert.ok(rows.some((row) => refused(row.projected) && row.projected.error === 'OracleUncertain'));
+  assert.ok(rows.some((row) => BigInt(row.balances.base) === 0n && BigInt(row.balances.collateral) < 0n));
+  assert.ok(new Set(rows.map((row) => row.params.execConfScaleBps)).size > 100);
   assert.ok(rows.filter((row) => row.market.socialLossEpoch !== '0').length > 50);
 });
 
@@ -109,7 +113,7 @@ test('the margin math and the settled view equal the core on every fixture', () 
       where,
     );
     agrees(
-      () => liquidationPrice(balances, row.params),
+      () => liquidationPrice(balances, row.params, price.conf),
       row.liquidationPrice,
       (expected: string | null) => (expected === null ? null : BigInt(expected)),
       where,
@@ -126,8 +130,7 @@ test('the margin math and the settled view equal the core on every fixture', () 
     );
     agrees(
       () => {
-        const params = { execConfScaleBps: PRODUCTION_EXEC_CONF_SCALE_BPS };
-        const after = projectedTrade(balances, BigInt(row.trade.delta), price, params, row.trade.feeBps);
+        const after = projectedTrade(balances, BigInt(row.trade.delta), price, row.params, row.trade.feeBps);
         const { collateral, unsettledPnl, base, entryNotional } = after;
         return { collateral, unsettledPnl, base, entryNotional };
       },

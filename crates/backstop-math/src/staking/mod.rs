@@ -68,18 +68,20 @@ crate::idl_struct! {
         pub vesting_start: i64,
         /// Unix seconds at which the revenue still vesting is fully vested.
         pub vesting_end: i64,
-        /// Shares locked in unstake requests, and the value they were worth at request.
+        /// Shares locked in pending unstake requests.
         pub locked_shares: u64,
         /// Value of `locked_shares` at their requests: the most those requests can pay.
         pub locked_value: u64,
-        /// Redemption gate: cumulative value requested (in request order) and released, and the current window.
+        /// Redemption gate: cumulative value requested by unstake requests, in request order (each request's place
+        /// in the queue is this total when it was made). precision: QUOTE_PRECISION.
         pub queue_requested: u64,
         /// Cumulative value the gate has released, in request order: a request is served only as far as its
         /// place in the queue (`StakeBook::queue_position`) lies below it.
         pub queue_released: u64,
         /// Unix seconds at which the current gate window opened (0: none yet).
         pub gate_window_start: i64,
-        /// The current window's budget (set when it opens) and what unstakes took from it: a hard cap.
+        /// The current gate window's budget, set when it opens: the most unstakes may take out in it.
+        /// precision: QUOTE_PRECISION.
         pub window_budget: u64,
         /// What unstakes took from `window_budget` in the current window.
         pub window_used: u64,
@@ -99,8 +101,7 @@ crate::idl_struct! {
     pub struct StakeBook {
         /// Shares held, including `locked_shares`.
         pub shares: u64,
-        /// Shares in the pending request (0: none), their value at request, and the request's time and place in the
-        /// redemption queue (cumulative value requested before it).
+        /// Shares in the pending request (0: none).
         pub locked_shares: u64,
         /// Value of `locked_shares` at request: the most the request can pay. precision: QUOTE_PRECISION.
         pub request_value: u64,

@@ -29,12 +29,12 @@ pub struct CoverBankruptcy<'info> {
     /// pays the first layer of the deficit from its vault into the market vault, signing that transfer.
     #[account(mut, constraint = insurance_fund.load()?.vault == fund_vault.key() @ BackstopError::VaultMismatch)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
-    /// CHECK: the fund's vault (constraint above): a token account the program created; transfers and the
-    /// balance check need only its address and bytes.
+    /// The fund's token vault (PDA `[FUND_VAULT, fund]`): pays the fund's part of the deficit.
+    /// CHECK: the fund's vault (constraint above), a token account the program created: read as bytes.
     #[account(mut)]
     pub fund_vault: UncheckedAccount<'info>,
-    /// CHECK: the market's vault (`has_one` above): a token account the program created; transfers and the
-    /// balance check need only its address and bytes.
+    /// The market's token vault (PDA `[MARKET_VAULT, market]`): receives the fund's payment.
+    /// CHECK: the market's vault (`has_one` above), a token account the program created: read as bytes.
     #[account(mut)]
     pub vault: UncheckedAccount<'info>,
     /// The market's collateral mint.

@@ -25,11 +25,13 @@ pub struct InitializeExchange<'info> {
     /// CHECK: the exchange PDA, created here (`pda`); a second initialisation finds it taken
     #[account(mut, seeds = [seeds::EXCHANGE], bump)]
     pub exchange: UncheckedAccount<'info>,
-    /// Must be the program's upgrade authority when the program is upgradeable. checked at #1
+    /// Must be the program's upgrade authority when the program is upgradeable.
+    // checked at #1
     #[account(mut)]
     pub payer: Signer<'info>,
     pub backstop_program: Program<'info, crate::program::Backstop>,
-    /// The program's ProgramData account; required when the program is upgradeable. checked at #1
+    /// The program's ProgramData account; required when the program is upgradeable.
+    // checked at #1
     pub program_data: Option<Account<'info, ProgramData>>,
     pub system_program: Program<'info, System>,
 }

@@ -13,7 +13,8 @@ pub struct Liquidate<'info> {
     /// to the LP pool.
     #[account(mut)]
     pub market: AccountLoader<'info, Market>,
-    /// The unhealthy account. Owner must differ from the liquidator's. checked at #1
+    /// The unhealthy account. Owner must differ from the liquidator's.
+    // checked at #1
     #[account(mut, has_one = market @ BackstopError::MarketMismatch)]
     pub liquidatee: AccountLoader<'info, MarginAccount>,
     /// The keeper's own margin account in this market, which receives the reward.
@@ -24,7 +25,7 @@ pub struct Liquidate<'info> {
     )]
     pub liquidator: AccountLoader<'info, MarginAccount>,
     /// The market's bankruptcy book: both accounts' terms move.
-    /// checked at #book (`MarketBook::load_for`)
+    // checked at #book (`MarketBook::load_for`)
     #[account(mut)]
     pub market_book: AccountLoader<'info, MarketBook>,
     /// Signer: the liquidator, owner of `liquidator` (which receives the reward); must not own `liquidatee`.

@@ -34,8 +34,8 @@ pub struct LpDeposit<'info> {
     /// The owner's token account of the collateral mint; `amount` moves from it into the market vault.
     /// CHECK: an SPL token account of the collateral mint owned by `owner` (`TokenAccountView` above).
     pub owner_token: UncheckedAccount<'info>,
-    /// CHECK: the market's vault (`has_one` above): a token account the program created; transfers and the
-    /// balance check need only its address and bytes.
+    /// The market's token vault (PDA `[MARKET_VAULT, market]`): receives the deposit.
+    /// CHECK: the market's vault (`has_one` above), a token account the program created: read as bytes.
     #[account(mut)]
     pub vault: UncheckedAccount<'info>,
     /// The market's collateral mint.

@@ -18,7 +18,7 @@ pub struct RefreshMarket<'info> {
     #[account(mut, has_one = insurance_fund @ BackstopError::FundMismatch)]
     pub market: AccountLoader<'info, Market>,
     /// The market's bankruptcy book, read for the crash deficit at the target shock (adequacy).
-    /// checked at #book (`MarketBook::read_for`)
+    // checked at #book (`MarketBook::read_for`)
     pub market_book: AccountLoader<'info, MarketBook>,
     /// Read for its balance: its coverage and adequacy set its share of the fees.
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,

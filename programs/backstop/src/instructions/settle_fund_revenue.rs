@@ -22,12 +22,12 @@ pub struct SettleFundRevenue<'info> {
     /// takes the revenue, vesting over its vesting period.
     #[account(mut, constraint = insurance_fund.load()?.vault == fund_vault.key() @ BackstopError::VaultMismatch)]
     pub insurance_fund: AccountLoader<'info, InsuranceFund>,
-    /// CHECK: the fund's vault (constraint above): a token account the program created; transfers and the
-    /// balance check need only its address and bytes.
+    /// The fund's token vault (PDA `[FUND_VAULT, fund]`): receives the revenue.
+    /// CHECK: the fund's vault (constraint above), a token account the program created: read as bytes.
     #[account(mut)]
     pub fund_vault: UncheckedAccount<'info>,
-    /// CHECK: the market's vault (`has_one` above): a token account the program created; transfers and the
-    /// balance check need only its address and bytes.
+    /// The market's token vault (PDA `[MARKET_VAULT, market]`): pays the fund's accrued fees and penalties.
+    /// CHECK: the market's vault (`has_one` above), a token account the program created: read as bytes.
     #[account(mut)]
     pub vault: UncheckedAccount<'info>,
     /// The market's collateral mint.

@@ -29,8 +29,8 @@ pub struct SweepTreasuryFees<'info> {
         constraint = TokenAccountView::read(&destination)?.mint == collateral_mint.key() @ BackstopError::MintMismatch
     )]
     pub destination: UncheckedAccount<'info>,
-    /// CHECK: the market's vault (`has_one` above): a token account the program created; transfers and the
-    /// balance check need only its address and bytes.
+    /// The market's token vault (PDA `[MARKET_VAULT, market]`): pays the treasury's fees.
+    /// CHECK: the market's vault (`has_one` above), a token account the program created: read as bytes.
     #[account(mut)]
     pub vault: UncheckedAccount<'info>,
     /// The market's collateral mint.

@@ -15,7 +15,7 @@ pub struct TouchAccount<'info> {
     #[account(mut, has_one = market @ BackstopError::MarketMismatch)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
     /// The market's bankruptcy book: the account's term moves, and what it applied leaves the book's bound.
-    /// checked at #book (`MarketBook::load_for`)
+    // checked at #book (`MarketBook::load_for`)
     #[account(mut)]
     pub market_book: AccountLoader<'info, MarketBook>,
 }

@@ -24,7 +24,7 @@ pub struct Trade<'info> {
     )]
     pub margin_account: AccountLoader<'info, MarginAccount>,
     /// The market's bankruptcy book: the account's term moves, and a risk-adding trade is admitted by it.
-    /// checked at #book (`MarketBook::load_for`)
+    // checked at #book (`MarketBook::load_for`)
     #[account(mut)]
     pub market_book: AccountLoader<'info, MarketBook>,
     /// Signer: the margin account's owner.

@@ -28,7 +28,7 @@ pub struct Withdraw<'info> {
     pub margin_account: AccountLoader<'info, MarginAccount>,
     /// The market's bankruptcy book: the account's term moves, and a withdrawal beside a position is admitted by
     /// it as a risk-adding trade is.
-    /// checked at #book (`MarketBook::load_for`)
+    // checked at #book (`MarketBook::load_for`)
     #[account(mut)]
     pub market_book: AccountLoader<'info, MarketBook>,
     /// Read for its balance: part of what a crash deficit can be absorbed by.
@@ -43,8 +43,8 @@ pub struct Withdraw<'info> {
         constraint = TokenAccountView::read(&destination)?.mint == collateral_mint.key() @ BackstopError::MintMismatch
     )]
     pub destination: UncheckedAccount<'info>,
-    /// CHECK: the market's vault (`has_one` above): a token account the program created; transfers and the
-    /// balance check need only its address and bytes.
+    /// The market's token vault (PDA `[MARKET_VAULT, market]`): pays the withdrawal.
+    /// CHECK: the market's vault (`has_one` above), a token account the program created: read as bytes.
     #[account(mut)]
     pub vault: UncheckedAccount<'info>,
     /// The market's collateral mint.

@@ -7,7 +7,7 @@ use static_assertions::const_assert_eq;
 /// owned by the fund PDA.
 #[account(zero_copy)]
 pub struct InsuranceFund {
-    /// offset 8.
+    /// Mint of the token the fund holds, takes stakes in and pays covers with (offset 8, for `memcmp`).
     pub mint: Pubkey,
     /// The fund's vault: a token account of `mint` owned by the fund, PDA `[FUND_VAULT, fund]`.
     pub vault: Pubkey,

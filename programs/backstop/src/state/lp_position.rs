@@ -5,9 +5,9 @@ use static_assertions::const_assert_eq;
 /// One LP's shares in one market's pool. PDA `[LP_POSITION, market, owner]`.
 #[account(zero_copy)]
 pub struct LpPosition {
-    /// offset 8.
+    /// The wallet that owns the position and alone may deposit into and exit it (offset 8, for `memcmp`).
     pub owner: Pubkey,
-    /// offset 40.
+    /// The market whose LP pool the position holds shares of (offset 40, for `memcmp`).
     pub market: Pubkey,
     /// LP shares held in the market's pool, including those of a pending exit.
     pub shares: u64,

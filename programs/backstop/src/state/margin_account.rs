@@ -7,9 +7,9 @@ use static_assertions::const_assert_eq;
 /// Keepers find every account of a market with a data-size filter and `memcmp` on the market at offset 40.
 #[account(zero_copy)]
 pub struct MarginAccount {
-    /// offset 8.
+    /// The wallet that owns the account and alone may deposit, withdraw and trade with it (offset 8, for `memcmp`).
     pub owner: Pubkey,
-    /// offset 40.
+    /// The market the account trades in (offset 40, for `memcmp`).
     pub market: Pubkey,
     /// Collateral (signed: negative is a deficit awaiting cover), position, unsettled profit. offset 72.
     pub balances: TraderBalances,

@@ -76,11 +76,11 @@ pub struct Market {
     pub last_oracle_publish_time: i64,
     /// This market's draws on its insurance fund in the current window (capped by `params.fund_draw_cap`).
     pub fund_draw: DrawWindow,
-    /// Lifetime traded notional and fees charged. precision: QUOTE_PRECISION.
+    /// Lifetime traded notional (each fill's, rounded up). precision: QUOTE_PRECISION.
     pub cumulative_volume: u64,
     /// Lifetime taker fees charged. precision: QUOTE_PRECISION.
     pub cumulative_fees: u64,
-    /// Lifetime liquidation penalties charged, and the waterfall's totals. precision: QUOTE_PRECISION.
+    /// Lifetime liquidation penalties charged. precision: QUOTE_PRECISION.
     pub cumulative_penalties: u64,
     /// Lifetime deficits paid by the insurance fund (the waterfall's first layer). precision: QUOTE_PRECISION.
     pub cumulative_fund_cover: u64,
@@ -105,7 +105,7 @@ pub struct Market {
     /// PythPull only: 0 requires Full verification; n > 0 also accepts Partial updates with at least n guardian
     /// signatures.
     pub oracle_min_signatures: u8,
-    /// Kind and signature minimum of the queued oracle change.
+    /// Kind of the queued oracle change: 0 Pyth legacy, 1 Pyth pull.
     pub pending_oracle_kind: u8,
     /// Signature minimum of the queued oracle change (as `oracle_min_signatures`).
     pub pending_oracle_min_signatures: u8,
@@ -123,11 +123,11 @@ pub struct Market {
     /// When the market was activated (0: never). A listing the guardian paused before activation stays dead:
     /// governance cannot bring it to life without listing it again behind a new timelock.
     pub activated_at: i64,
-    /// A queued parameter change and when it may be applied (0: none queued).
+    /// The queued parameter set (zeros: none queued).
     pub pending_params: MarketParams,
     /// When `pending_params` may be applied (0: none queued).
     pub params_change: Timelock,
-    /// A queued oracle change and when it may be applied (0: none queued).
+    /// The queued oracle account (the default address: none queued).
     pub pending_oracle: Pubkey,
     /// Receiver program of the queued oracle change (as `oracle_receiver`).
     pub pending_oracle_receiver: Pubkey,

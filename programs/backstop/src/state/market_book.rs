@@ -18,9 +18,9 @@ use static_assertions::const_assert_eq;
 /// and `activate_market` refuses until it is whole.
 #[account(zero_copy)]
 pub struct MarketBook {
-    /// offset 8.
+    /// The market whose book this is (offset 8, written by `initialize_market`).
     pub market: Pubkey,
-    /// offset 40.
+    /// Bump of this account's PDA (offset 40, written by `initialize_market`).
     pub bump: u8,
     pub _padding: [u8; 7],
     /// Zero; room for fields added later without moving the layout.

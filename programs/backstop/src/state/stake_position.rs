@@ -5,9 +5,9 @@ use static_assertions::const_assert_eq;
 /// One staker's shares in one insurance fund. PDA `[STAKE_POSITION, fund, owner]`.
 #[account(zero_copy)]
 pub struct StakePosition {
-    /// offset 8.
+    /// The wallet that owns the position and alone may stake, request and unstake (offset 8, for `memcmp`).
     pub owner: Pubkey,
-    /// offset 40.
+    /// The insurance fund the position holds shares of (offset 40, for `memcmp`).
     pub fund: Pubkey,
     /// Shares, and the pending unstake request (shares locked, value at request, time, place in the queue).
     pub book: StakeBook,

@@ -8,7 +8,8 @@ use anchor_lang::prelude::*;
 pub struct SetMarketStatus<'info> {
     /// The exchange (PDA `[EXCHANGE]`): read for its governance authority and guardian.
     pub exchange: AccountLoader<'info, Exchange>,
-    /// The guardian or governance. checked at #1
+    /// The guardian or governance.
+    // checked at #1
     pub signer: Signer<'info>,
     /// The market whose status changes (PDA `[MARKET, market_id u16 LE]`).
     #[account(mut)]

@@ -20,7 +20,8 @@ pub struct UpdateMarketParams<'info> {
 
 /// Proposes a market's whole parameter set. Every bound is checked. When every changed field moves in its safe
 /// direction within its limit (`backstop_math::governance::RULES`: value transfers and margins never, the minimum
-/// order, the LP exit delay and the oracle bounds one step a day, the oracle bounds not below a floor) it applies at once; otherwise it is queued for the timelock.
+/// order, the LP exit delay and the oracle bounds one step a day, the oracle bounds not below a floor) it applies
+/// at once; otherwise it is queued for the timelock.
 pub fn handle_update_market_params(ctx: Context<UpdateMarketParams>, params: MarketParams) -> Result<()> {
     params.validate().or_reject()?;
     let clock = Clock::get()?;

@@ -35,8 +35,8 @@ pub struct Stake<'info> {
     /// The owner's token account of the fund's mint; `amount` moves from it into the fund vault.
     /// CHECK: an SPL token account of the collateral mint owned by `owner` (`TokenAccountView` above).
     pub owner_token: UncheckedAccount<'info>,
-    /// CHECK: the insurance fund's vault (`has_one` above): a token account the program created; transfers and the
-    /// balance check need only its address and bytes.
+    /// The fund's token vault (PDA `[FUND_VAULT, fund]`): receives the stake.
+    /// CHECK: the insurance fund's vault (`has_one` above), a token account the program created: read as bytes.
     #[account(mut)]
     pub vault: UncheckedAccount<'info>,
     /// The fund's token mint (the collateral mint of the markets it backs).

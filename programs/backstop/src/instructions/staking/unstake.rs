@@ -36,8 +36,8 @@ pub struct Unstake<'info> {
         constraint = TokenAccountView::read(&destination)?.mint == mint.key() @ BackstopError::MintMismatch
     )]
     pub destination: UncheckedAccount<'info>,
-    /// CHECK: the insurance fund's vault (`has_one` above): a token account the program created; transfers and the
-    /// balance check need only its address and bytes.
+    /// The fund's token vault (PDA `[FUND_VAULT, fund]`): pays the unstake.
+    /// CHECK: the insurance fund's vault (`has_one` above), a token account the program created: read as bytes.
     #[account(mut)]
     pub vault: UncheckedAccount<'info>,
     /// The fund's token mint (the collateral mint of the markets it backs).

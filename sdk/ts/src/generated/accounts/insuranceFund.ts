@@ -63,7 +63,7 @@ export function getInsuranceFundDiscriminatorBytes(): ReadonlyUint8Array {
 
 export type InsuranceFund = {
   discriminator: ReadonlyUint8Array;
-  /** offset 8. */
+  /** Mint of the token the fund holds, takes stakes in and pays covers with (offset 8, for `memcmp`). */
   mint: Address;
   /** The fund's vault: a token account of `mint` owned by the fund, PDA `[FUND_VAULT, fund]`. */
   vault: Address;
@@ -106,7 +106,7 @@ export type InsuranceFund = {
 };
 
 export type InsuranceFundArgs = {
-  /** offset 8. */
+  /** Mint of the token the fund holds, takes stakes in and pays covers with (offset 8, for `memcmp`). */
   mint: Address;
   /** The fund's vault: a token account of `mint` owned by the fund, PDA `[FUND_VAULT, fund]`. */
   vault: Address;

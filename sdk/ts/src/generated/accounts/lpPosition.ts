@@ -48,9 +48,9 @@ export function getLpPositionDiscriminatorBytes(): ReadonlyUint8Array {
 
 export type LpPosition = {
   discriminator: ReadonlyUint8Array;
-  /** offset 8. */
+  /** The wallet that owns the position and alone may deposit into and exit it (offset 8, for `memcmp`). */
   owner: Address;
-  /** offset 40. */
+  /** The market whose LP pool the position holds shares of (offset 40, for `memcmp`). */
   market: Address;
   /** LP shares held in the market's pool, including those of a pending exit. */
   shares: bigint;
@@ -68,9 +68,9 @@ export type LpPosition = {
 };
 
 export type LpPositionArgs = {
-  /** offset 8. */
+  /** The wallet that owns the position and alone may deposit into and exit it (offset 8, for `memcmp`). */
   owner: Address;
-  /** offset 40. */
+  /** The market whose LP pool the position holds shares of (offset 40, for `memcmp`). */
   market: Address;
   /** LP shares held in the market's pool, including those of a pending exit. */
   shares: number | bigint;

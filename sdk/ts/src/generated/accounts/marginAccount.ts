@@ -59,9 +59,9 @@ export function getMarginAccountDiscriminatorBytes(): ReadonlyUint8Array {
 
 export type MarginAccount = {
   discriminator: ReadonlyUint8Array;
-  /** offset 8. */
+  /** The wallet that owns the account and alone may deposit, withdraw and trade with it (offset 8, for `memcmp`). */
   owner: Address;
-  /** offset 40. */
+  /** The market the account trades in (offset 40, for `memcmp`). */
   market: Address;
   /** Collateral (signed: negative is a deficit awaiting cover), position, unsettled profit. offset 72. */
   balances: TraderBalances;
@@ -79,9 +79,9 @@ export type MarginAccount = {
 };
 
 export type MarginAccountArgs = {
-  /** offset 8. */
+  /** The wallet that owns the account and alone may deposit, withdraw and trade with it (offset 8, for `memcmp`). */
   owner: Address;
-  /** offset 40. */
+  /** The market the account trades in (offset 40, for `memcmp`). */
   market: Address;
   /** Collateral (signed: negative is a deficit awaiting cover), position, unsettled profit. offset 72. */
   balances: TraderBalancesArgs;

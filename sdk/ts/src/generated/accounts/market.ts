@@ -108,11 +108,11 @@ export type Market = {
   lastOraclePublishTime: bigint;
   /** This market's draws on its insurance fund in the current window (capped by `params.fund_draw_cap`). */
   fundDraw: DrawWindow;
-  /** Lifetime traded notional and fees charged. precision: QUOTE_PRECISION. */
+  /** Lifetime traded notional (each fill's, rounded up). precision: QUOTE_PRECISION. */
   cumulativeVolume: bigint;
   /** Lifetime taker fees charged. precision: QUOTE_PRECISION. */
   cumulativeFees: bigint;
-  /** Lifetime liquidation penalties charged, and the waterfall's totals. precision: QUOTE_PRECISION. */
+  /** Lifetime liquidation penalties charged. precision: QUOTE_PRECISION. */
   cumulativePenalties: bigint;
   /** Lifetime deficits paid by the insurance fund (the waterfall's first layer). precision: QUOTE_PRECISION. */
   cumulativeFundCover: bigint;
@@ -141,7 +141,7 @@ export type Market = {
    * signatures.
    */
   oracleMinSignatures: number;
-  /** Kind and signature minimum of the queued oracle change. */
+  /** Kind of the queued oracle change: 0 Pyth legacy, 1 Pyth pull. */
   pendingOracleKind: number;
   /** Signature minimum of the queued oracle change (as `oracle_min_signatures`). */
   pendingOracleMinSignatures: number;
@@ -165,11 +165,11 @@ export type Market = {
    * governance cannot bring it to life without listing it again behind a new timelock.
    */
   activatedAt: bigint;
-  /** A queued parameter change and when it may be applied (0: none queued). */
+  /** The queued parameter set (zeros: none queued). */
   pendingParams: MarketParams;
   /** When `pending_params` may be applied (0: none queued). */
   paramsChange: Timelock;
-  /** A queued oracle change and when it may be applied (0: none queued). */
+  /** The queued oracle account (the default address: none queued). */
   pendingOracle: Address;
   /** Receiver program of the queued oracle change (as `oracle_receiver`). */
   pendingOracleReceiver: Address;
@@ -216,11 +216,11 @@ export type MarketArgs = {
   lastOraclePublishTime: number | bigint;
   /** This market's draws on its insurance fund in the current window (capped by `params.fund_draw_cap`). */
   fundDraw: DrawWindowArgs;
-  /** Lifetime traded notional and fees charged. precision: QUOTE_PRECISION. */
+  /** Lifetime traded notional (each fill's, rounded up). precision: QUOTE_PRECISION. */
   cumulativeVolume: number | bigint;
   /** Lifetime taker fees charged. precision: QUOTE_PRECISION. */
   cumulativeFees: number | bigint;
-  /** Lifetime liquidation penalties charged, and the waterfall's totals. precision: QUOTE_PRECISION. */
+  /** Lifetime liquidation penalties charged. precision: QUOTE_PRECISION. */
   cumulativePenalties: number | bigint;
   /** Lifetime deficits paid by the insurance fund (the waterfall's first layer). precision: QUOTE_PRECISION. */
   cumulativeFundCover: number | bigint;
@@ -249,7 +249,7 @@ export type MarketArgs = {
    * signatures.
    */
   oracleMinSignatures: number;
-  /** Kind and signature minimum of the queued oracle change. */
+  /** Kind of the queued oracle change: 0 Pyth legacy, 1 Pyth pull. */
   pendingOracleKind: number;
   /** Signature minimum of the queued oracle change (as `oracle_min_signatures`). */
   pendingOracleMinSignatures: number;
@@ -273,11 +273,11 @@ export type MarketArgs = {
    * governance cannot bring it to life without listing it again behind a new timelock.
    */
   activatedAt: number | bigint;
-  /** A queued parameter change and when it may be applied (0: none queued). */
+  /** The queued parameter set (zeros: none queued). */
   pendingParams: MarketParamsArgs;
   /** When `pending_params` may be applied (0: none queued). */
   paramsChange: TimelockArgs;
-  /** A queued oracle change and when it may be applied (0: none queued). */
+  /** The queued oracle account (the default address: none queued). */
   pendingOracle: Address;
   /** Receiver program of the queued oracle change (as `oracle_receiver`). */
   pendingOracleReceiver: Address;

@@ -46,9 +46,9 @@ export function getMarketBookDiscriminatorBytes(): ReadonlyUint8Array {
 
 export type MarketBook = {
   discriminator: ReadonlyUint8Array;
-  /** offset 8. */
+  /** The market whose book this is (offset 8, written by `initialize_market`). */
   market: Address;
-  /** offset 40. */
+  /** Bump of this account's PDA (offset 40, written by `initialize_market`). */
   bump: number;
   padding: ReadonlyUint8Array;
   /** Zero; room for fields added later without moving the layout. */
@@ -58,9 +58,9 @@ export type MarketBook = {
 };
 
 export type MarketBookArgs = {
-  /** offset 8. */
+  /** The market whose book this is (offset 8, written by `initialize_market`). */
   market: Address;
-  /** offset 40. */
+  /** Bump of this account's PDA (offset 40, written by `initialize_market`). */
   bump: number;
   padding: ReadonlyUint8Array;
   /** Zero; room for fields added later without moving the layout. */

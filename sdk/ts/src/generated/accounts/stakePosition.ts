@@ -48,9 +48,9 @@ export function getStakePositionDiscriminatorBytes(): ReadonlyUint8Array {
 
 export type StakePosition = {
   discriminator: ReadonlyUint8Array;
-  /** offset 8. */
+  /** The wallet that owns the position and alone may stake, request and unstake (offset 8, for `memcmp`). */
   owner: Address;
-  /** offset 40. */
+  /** The insurance fund the position holds shares of (offset 40, for `memcmp`). */
   fund: Address;
   /** Shares, and the pending unstake request (shares locked, value at request, time, place in the queue). */
   book: StakeBook;
@@ -66,9 +66,9 @@ export type StakePosition = {
 };
 
 export type StakePositionArgs = {
-  /** offset 8. */
+  /** The wallet that owns the position and alone may stake, request and unstake (offset 8, for `memcmp`). */
   owner: Address;
-  /** offset 40. */
+  /** The insurance fund the position holds shares of (offset 40, for `memcmp`). */
   fund: Address;
   /** Shares, and the pending unstake request (shares locked, value at request, time, place in the queue). */
   book: StakeBookArgs;

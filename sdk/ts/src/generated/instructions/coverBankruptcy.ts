@@ -126,9 +126,9 @@ export type CoverBankruptcyInput<
    * pays the first layer of the deficit from its vault into the market vault, signing that transfer.
    */
   insuranceFund: Address<TAccountInsuranceFund>;
-  /** balance check need only its address and bytes. */
+  /** The fund's token vault (PDA `[FUND_VAULT, fund]`): pays the fund's part of the deficit. */
   fundVault: Address<TAccountFundVault>;
-  /** balance check need only its address and bytes. */
+  /** The market's token vault (PDA `[MARKET_VAULT, market]`): receives the fund's payment. */
   vault: Address<TAccountVault>;
   /** The market's collateral mint. */
   collateralMint: Address<TAccountCollateralMint>;
@@ -262,9 +262,9 @@ export type ParsedCoverBankruptcyInstruction<
      * pays the first layer of the deficit from its vault into the market vault, signing that transfer.
      */
     insuranceFund: TAccountMetas[2];
-    /** balance check need only its address and bytes. */
+    /** The fund's token vault (PDA `[FUND_VAULT, fund]`): pays the fund's part of the deficit. */
     fundVault: TAccountMetas[3];
-    /** balance check need only its address and bytes. */
+    /** The market's token vault (PDA `[MARKET_VAULT, market]`): receives the fund's payment. */
     vault: TAccountMetas[4];
     /** The market's collateral mint. */
     collateralMint: TAccountMetas[5];

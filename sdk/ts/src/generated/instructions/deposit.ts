@@ -120,16 +120,13 @@ export type DepositInput<
   market: Address<TAccountMarket>;
   /** The owner's margin account in `market` (PDA `[MARGIN_ACCOUNT, market, owner]`): credited with `amount`. */
   marginAccount: Address<TAccountMarginAccount>;
-  /**
-   * The market's bankruptcy book: the account's term moves.
-   * checked at #book (`MarketBook::load_for`)
-   */
+  /** The market's bankruptcy book: the account's term moves. */
   marketBook: Address<TAccountMarketBook>;
   /** Signer: the margin account's owner, authority of `owner_token`. */
   owner: TransactionSigner<TAccountOwner>;
   /** The owner's token account of the collateral mint; `amount` moves from it into the market vault. */
   ownerToken: Address<TAccountOwnerToken>;
-  /** balance check need only its address and bytes. */
+  /** The market's token vault (PDA `[MARKET_VAULT, market]`): receives the deposit. */
   vault: Address<TAccountVault>;
   /** The market's collateral mint. */
   collateralMint: Address<TAccountCollateralMint>;
@@ -249,16 +246,13 @@ export type ParsedDepositInstruction<
     market: TAccountMetas[0];
     /** The owner's margin account in `market` (PDA `[MARGIN_ACCOUNT, market, owner]`): credited with `amount`. */
     marginAccount: TAccountMetas[1];
-    /**
-     * The market's bankruptcy book: the account's term moves.
-     * checked at #book (`MarketBook::load_for`)
-     */
+    /** The market's bankruptcy book: the account's term moves. */
     marketBook: TAccountMetas[2];
     /** Signer: the margin account's owner, authority of `owner_token`. */
     owner: TAccountMetas[3];
     /** The owner's token account of the collateral mint; `amount` moves from it into the market vault. */
     ownerToken: TAccountMetas[4];
-    /** balance check need only its address and bytes. */
+    /** The market's token vault (PDA `[MARKET_VAULT, market]`): receives the deposit. */
     vault: TAccountMetas[5];
     /** The market's collateral mint. */
     collateralMint: TAccountMetas[6];

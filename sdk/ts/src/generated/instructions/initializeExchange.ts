@@ -139,10 +139,10 @@ export type InitializeExchangeAsyncInput<
 > = {
   /** The exchange singleton, created here: PDA `[EXCHANGE]`. */
   exchange?: Address<TAccountExchange>;
-  /** Must be the program's upgrade authority when the program is upgradeable. checked at #1 */
+  /** Must be the program's upgrade authority when the program is upgradeable. */
   payer: TransactionSigner<TAccountPayer>;
   backstopProgram?: Address<TAccountBackstopProgram>;
-  /** The program's ProgramData account; required when the program is upgradeable. checked at #1 */
+  /** The program's ProgramData account; required when the program is upgradeable. */
   programData?: Address<TAccountProgramData>;
   systemProgram?: Address<TAccountSystemProgram>;
   eventAuthority: Address<TAccountEventAuthority>;
@@ -251,10 +251,10 @@ export type InitializeExchangeInput<
 > = {
   /** The exchange singleton, created here: PDA `[EXCHANGE]`. */
   exchange: Address<TAccountExchange>;
-  /** Must be the program's upgrade authority when the program is upgradeable. checked at #1 */
+  /** Must be the program's upgrade authority when the program is upgradeable. */
   payer: TransactionSigner<TAccountPayer>;
   backstopProgram?: Address<TAccountBackstopProgram>;
-  /** The program's ProgramData account; required when the program is upgradeable. checked at #1 */
+  /** The program's ProgramData account; required when the program is upgradeable. */
   programData?: Address<TAccountProgramData>;
   systemProgram?: Address<TAccountSystemProgram>;
   eventAuthority: Address<TAccountEventAuthority>;
@@ -355,10 +355,10 @@ export type ParsedInitializeExchangeInstruction<
   accounts: {
     /** The exchange singleton, created here: PDA `[EXCHANGE]`. */
     exchange: TAccountMetas[0];
-    /** Must be the program's upgrade authority when the program is upgradeable. checked at #1 */
+    /** Must be the program's upgrade authority when the program is upgradeable. */
     payer: TAccountMetas[1];
     backstopProgram: TAccountMetas[2];
-    /** The program's ProgramData account; required when the program is upgradeable. checked at #1 */
+    /** The program's ProgramData account; required when the program is upgradeable. */
     programData?: TAccountMetas[3] | undefined;
     systemProgram: TAccountMetas[4];
     eventAuthority: TAccountMetas[5];

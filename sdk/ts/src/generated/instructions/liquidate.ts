@@ -107,14 +107,11 @@ export type LiquidateInput<
    * to the LP pool.
    */
   market: Address<TAccountMarket>;
-  /** The unhealthy account. Owner must differ from the liquidator's. checked at #1 */
+  /** The unhealthy account. Owner must differ from the liquidator's. */
   liquidatee: Address<TAccountLiquidatee>;
   /** The keeper's own margin account in this market, which receives the reward. */
   liquidator: Address<TAccountLiquidator>;
-  /**
-   * The market's bankruptcy book: both accounts' terms move.
-   * checked at #book (`MarketBook::load_for`)
-   */
+  /** The market's bankruptcy book: both accounts' terms move. */
   marketBook: Address<TAccountMarketBook>;
   /** Signer: the liquidator, owner of `liquidator` (which receives the reward); must not own `liquidatee`. */
   keeper: TransactionSigner<TAccountKeeper>;
@@ -214,14 +211,11 @@ export type ParsedLiquidateInstruction<
      * to the LP pool.
      */
     market: TAccountMetas[0];
-    /** The unhealthy account. Owner must differ from the liquidator's. checked at #1 */
+    /** The unhealthy account. Owner must differ from the liquidator's. */
     liquidatee: TAccountMetas[1];
     /** The keeper's own margin account in this market, which receives the reward. */
     liquidator: TAccountMetas[2];
-    /**
-     * The market's bankruptcy book: both accounts' terms move.
-     * checked at #book (`MarketBook::load_for`)
-     */
+    /** The market's bankruptcy book: both accounts' terms move. */
     marketBook: TAccountMetas[3];
     /** Signer: the liquidator, owner of `liquidator` (which receives the reward); must not own `liquidatee`. */
     keeper: TAccountMetas[4];

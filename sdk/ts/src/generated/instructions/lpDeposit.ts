@@ -124,7 +124,7 @@ export type LpDepositInput<
   owner: TransactionSigner<TAccountOwner>;
   /** The owner's token account of the collateral mint; `amount` moves from it into the market vault. */
   ownerToken: Address<TAccountOwnerToken>;
-  /** balance check need only its address and bytes. */
+  /** The market's token vault (PDA `[MARKET_VAULT, market]`): receives the deposit. */
   vault: Address<TAccountVault>;
   /** The market's collateral mint. */
   collateralMint: Address<TAccountCollateralMint>;
@@ -247,7 +247,7 @@ export type ParsedLpDepositInstruction<
     owner: TAccountMetas[2];
     /** The owner's token account of the collateral mint; `amount` moves from it into the market vault. */
     ownerToken: TAccountMetas[3];
-    /** balance check need only its address and bytes. */
+    /** The market's token vault (PDA `[MARKET_VAULT, market]`): receives the deposit. */
     vault: TAccountMetas[4];
     /** The market's collateral mint. */
     collateralMint: TAccountMetas[5];

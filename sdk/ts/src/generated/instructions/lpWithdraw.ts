@@ -127,7 +127,7 @@ export type LpWithdrawInput<
   owner: TransactionSigner<TAccountOwner>;
   /** Receives the payout: any token account of the collateral mint (the LP chooses), not the vault. */
   destination: Address<TAccountDestination>;
-  /** balance check need only its address and bytes. */
+  /** The market's token vault (PDA `[MARKET_VAULT, market]`): pays the exit. */
   vault: Address<TAccountVault>;
   /** The market's collateral mint. */
   collateralMint: Address<TAccountCollateralMint>;
@@ -256,7 +256,7 @@ export type ParsedLpWithdrawInstruction<
     owner: TAccountMetas[2];
     /** Receives the payout: any token account of the collateral mint (the LP chooses), not the vault. */
     destination: TAccountMetas[3];
-    /** balance check need only its address and bytes. */
+    /** The market's token vault (PDA `[MARKET_VAULT, market]`): pays the exit. */
     vault: TAccountMetas[4];
     /** The market's collateral mint. */
     collateralMint: TAccountMetas[5];

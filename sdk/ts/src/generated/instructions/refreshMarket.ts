@@ -96,10 +96,7 @@ export type RefreshMarketInput<
    * breaker) and stores the fund's fee share.
    */
   market: Address<TAccountMarket>;
-  /**
-   * The market's bankruptcy book, read for the crash deficit at the target shock (adequacy).
-   * checked at #book (`MarketBook::read_for`)
-   */
+  /** The market's bankruptcy book, read for the crash deficit at the target shock (adequacy). */
   marketBook: Address<TAccountMarketBook>;
   /** Read for its balance: its coverage and adequacy set its share of the fees. */
   insuranceFund: Address<TAccountInsuranceFund>;
@@ -184,10 +181,7 @@ export type ParsedRefreshMarketInstruction<
      * breaker) and stores the fund's fee share.
      */
     market: TAccountMetas[0];
-    /**
-     * The market's bankruptcy book, read for the crash deficit at the target shock (adequacy).
-     * checked at #book (`MarketBook::read_for`)
-     */
+    /** The market's bankruptcy book, read for the crash deficit at the target shock (adequacy). */
     marketBook: TAccountMetas[1];
     /** Read for its balance: its coverage and adequacy set its share of the fees. */
     insuranceFund: TAccountMetas[2];

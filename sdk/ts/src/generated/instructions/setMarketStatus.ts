@@ -105,7 +105,7 @@ export type SetMarketStatusInput<
 > = {
   /** The exchange (PDA `[EXCHANGE]`): read for its governance authority and guardian. */
   exchange: Address<TAccountExchange>;
-  /** The guardian or governance. checked at #1 */
+  /** The guardian or governance. */
   signer: TransactionSigner<TAccountSigner>;
   /** The market whose status changes (PDA `[MARKET, market_id u16 LE]`). */
   market: Address<TAccountMarket>;
@@ -183,7 +183,7 @@ export type ParsedSetMarketStatusInstruction<
   accounts: {
     /** The exchange (PDA `[EXCHANGE]`): read for its governance authority and guardian. */
     exchange: TAccountMetas[0];
-    /** The guardian or governance. checked at #1 */
+    /** The guardian or governance. */
     signer: TAccountMetas[1];
     /** The market whose status changes (PDA `[MARKET, market_id u16 LE]`). */
     market: TAccountMetas[2];

@@ -109,9 +109,9 @@ export type SettleFundRevenueInput<
    * takes the revenue, vesting over its vesting period.
    */
   insuranceFund: Address<TAccountInsuranceFund>;
-  /** balance check need only its address and bytes. */
+  /** The fund's token vault (PDA `[FUND_VAULT, fund]`): receives the revenue. */
   fundVault: Address<TAccountFundVault>;
-  /** balance check need only its address and bytes. */
+  /** The market's token vault (PDA `[MARKET_VAULT, market]`): pays the fund's accrued fees and penalties. */
   vault: Address<TAccountVault>;
   /** The market's collateral mint. */
   collateralMint: Address<TAccountCollateralMint>;
@@ -218,9 +218,9 @@ export type ParsedSettleFundRevenueInstruction<
      * takes the revenue, vesting over its vesting period.
      */
     insuranceFund: TAccountMetas[1];
-    /** balance check need only its address and bytes. */
+    /** The fund's token vault (PDA `[FUND_VAULT, fund]`): receives the revenue. */
     fundVault: TAccountMetas[2];
-    /** balance check need only its address and bytes. */
+    /** The market's token vault (PDA `[MARKET_VAULT, market]`): pays the fund's accrued fees and penalties. */
     vault: TAccountMetas[3];
     /** The market's collateral mint. */
     collateralMint: TAccountMetas[4];

@@ -124,7 +124,7 @@ export type StakeInput<
   owner: TransactionSigner<TAccountOwner>;
   /** The owner's token account of the fund's mint; `amount` moves from it into the fund vault. */
   ownerToken: Address<TAccountOwnerToken>;
-  /** balance check need only its address and bytes. */
+  /** The fund's token vault (PDA `[FUND_VAULT, fund]`): receives the stake. */
   vault: Address<TAccountVault>;
   /** The fund's token mint (the collateral mint of the markets it backs). */
   mint: Address<TAccountMint>;
@@ -245,7 +245,7 @@ export type ParsedStakeInstruction<
     owner: TAccountMetas[2];
     /** The owner's token account of the fund's mint; `amount` moves from it into the fund vault. */
     ownerToken: TAccountMetas[3];
-    /** balance check need only its address and bytes. */
+    /** The fund's token vault (PDA `[FUND_VAULT, fund]`): receives the stake. */
     vault: TAccountMetas[4];
     /** The fund's token mint (the collateral mint of the markets it backs). */
     mint: TAccountMetas[5];

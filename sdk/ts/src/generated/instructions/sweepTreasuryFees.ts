@@ -111,7 +111,7 @@ export type SweepTreasuryFeesInput<
    * else can receive the treasury's fees, whoever calls.
    */
   destination: Address<TAccountDestination>;
-  /** balance check need only its address and bytes. */
+  /** The market's token vault (PDA `[MARKET_VAULT, market]`): pays the treasury's fees. */
   vault: Address<TAccountVault>;
   /** The market's collateral mint. */
   collateralMint: Address<TAccountCollateralMint>;
@@ -220,7 +220,7 @@ export type ParsedSweepTreasuryFeesInstruction<
      * else can receive the treasury's fees, whoever calls.
      */
     destination: TAccountMetas[2];
-    /** balance check need only its address and bytes. */
+    /** The market's token vault (PDA `[MARKET_VAULT, market]`): pays the treasury's fees. */
     vault: TAccountMetas[3];
     /** The market's collateral mint. */
     collateralMint: TAccountMetas[4];

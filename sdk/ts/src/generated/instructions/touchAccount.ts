@@ -95,10 +95,7 @@ export type TouchAccountInput<
   market: Address<TAccountMarket>;
   /** Anyone's: the touch only applies the socialized loss the account already owes. */
   marginAccount: Address<TAccountMarginAccount>;
-  /**
-   * The market's bankruptcy book: the account's term moves, and what it applied leaves the book's bound.
-   * checked at #book (`MarketBook::load_for`)
-   */
+  /** The market's bankruptcy book: the account's term moves, and what it applied leaves the book's bound. */
   marketBook: Address<TAccountMarketBook>;
   eventAuthority: Address<TAccountEventAuthority>;
   program: Address<TAccountProgram>;
@@ -175,10 +172,7 @@ export type ParsedTouchAccountInstruction<
     market: TAccountMetas[0];
     /** Anyone's: the touch only applies the socialized loss the account already owes. */
     marginAccount: TAccountMetas[1];
-    /**
-     * The market's bankruptcy book: the account's term moves, and what it applied leaves the book's bound.
-     * checked at #book (`MarketBook::load_for`)
-     */
+    /** The market's bankruptcy book: the account's term moves, and what it applied leaves the book's bound. */
     marketBook: TAccountMetas[2];
     eventAuthority: TAccountMetas[3];
     program: TAccountMetas[4];

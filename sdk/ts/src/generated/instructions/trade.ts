@@ -117,10 +117,7 @@ export type TradeInput<
    * collateral pays the fee.
    */
   marginAccount: Address<TAccountMarginAccount>;
-  /**
-   * The market's bankruptcy book: the account's term moves, and a risk-adding trade is admitted by it.
-   * checked at #book (`MarketBook::load_for`)
-   */
+  /** The market's bankruptcy book: the account's term moves, and a risk-adding trade is admitted by it. */
   marketBook: Address<TAccountMarketBook>;
   /** Signer: the margin account's owner. */
   owner: TransactionSigner<TAccountOwner>;
@@ -228,10 +225,7 @@ export type ParsedTradeInstruction<
      * collateral pays the fee.
      */
     marginAccount: TAccountMetas[1];
-    /**
-     * The market's bankruptcy book: the account's term moves, and a risk-adding trade is admitted by it.
-     * checked at #book (`MarketBook::load_for`)
-     */
+    /** The market's bankruptcy book: the account's term moves, and a risk-adding trade is admitted by it. */
     marketBook: TAccountMetas[2];
     /** Signer: the margin account's owner. */
     owner: TAccountMetas[3];

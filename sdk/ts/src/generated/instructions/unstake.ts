@@ -116,7 +116,7 @@ export type UnstakeInput<
   owner: TransactionSigner<TAccountOwner>;
   /** Any token account of the fund's mint: the staker chooses where their money goes. */
   destination: Address<TAccountDestination>;
-  /** balance check need only its address and bytes. */
+  /** The fund's token vault (PDA `[FUND_VAULT, fund]`): pays the unstake. */
   vault: Address<TAccountVault>;
   /** The fund's token mint (the collateral mint of the markets it backs). */
   mint: Address<TAccountMint>;
@@ -233,7 +233,7 @@ export type ParsedUnstakeInstruction<
     owner: TAccountMetas[2];
     /** Any token account of the fund's mint: the staker chooses where their money goes. */
     destination: TAccountMetas[3];
-    /** balance check need only its address and bytes. */
+    /** The fund's token vault (PDA `[FUND_VAULT, fund]`): pays the unstake. */
     vault: TAccountMetas[4];
     /** The fund's token mint (the collateral mint of the markets it backs). */
     mint: TAccountMetas[5];

@@ -132,7 +132,6 @@ export type WithdrawInput<
   /**
    * The market's bankruptcy book: the account's term moves, and a withdrawal beside a position is admitted by
    * it as a risk-adding trade is.
-   * checked at #book (`MarketBook::load_for`)
    */
   marketBook: Address<TAccountMarketBook>;
   /** Read for its balance: part of what a crash deficit can be absorbed by. */
@@ -141,7 +140,7 @@ export type WithdrawInput<
   owner: TransactionSigner<TAccountOwner>;
   /** Any token account of the collateral mint: the owner chooses where their money goes. */
   destination: Address<TAccountDestination>;
-  /** balance check need only its address and bytes. */
+  /** The market's token vault (PDA `[MARKET_VAULT, market]`): pays the withdrawal. */
   vault: Address<TAccountVault>;
   /** The market's collateral mint. */
   collateralMint: Address<TAccountCollateralMint>;
@@ -281,7 +280,6 @@ export type ParsedWithdrawInstruction<
     /**
      * The market's bankruptcy book: the account's term moves, and a withdrawal beside a position is admitted by
      * it as a risk-adding trade is.
-     * checked at #book (`MarketBook::load_for`)
      */
     marketBook: TAccountMetas[2];
     /** Read for its balance: part of what a crash deficit can be absorbed by. */
@@ -290,7 +288,7 @@ export type ParsedWithdrawInstruction<
     owner: TAccountMetas[4];
     /** Any token account of the collateral mint: the owner chooses where their money goes. */
     destination: TAccountMetas[5];
-    /** balance check need only its address and bytes. */
+    /** The market's token vault (PDA `[MARKET_VAULT, market]`): pays the withdrawal. */
     vault: TAccountMetas[6];
     /** The market's collateral mint. */
     collateralMint: TAccountMetas[7];

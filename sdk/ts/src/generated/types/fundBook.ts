@@ -34,11 +34,14 @@ export type FundBook = {
   vestingStart: bigint;
   /** Unix seconds at which the revenue still vesting is fully vested. */
   vestingEnd: bigint;
-  /** Shares locked in unstake requests, and the value they were worth at request. */
+  /** Shares locked in pending unstake requests. */
   lockedShares: bigint;
   /** Value of `locked_shares` at their requests: the most those requests can pay. */
   lockedValue: bigint;
-  /** Redemption gate: cumulative value requested (in request order) and released, and the current window. */
+  /**
+   * Redemption gate: cumulative value requested by unstake requests, in request order (each request's place
+   * in the queue is this total when it was made). precision: QUOTE_PRECISION.
+   */
   queueRequested: bigint;
   /**
    * Cumulative value the gate has released, in request order: a request is served only as far as its
@@ -47,7 +50,10 @@ export type FundBook = {
   queueReleased: bigint;
   /** Unix seconds at which the current gate window opened (0: none yet). */
   gateWindowStart: bigint;
-  /** The current window's budget (set when it opens) and what unstakes took from it: a hard cap. */
+  /**
+   * The current gate window's budget, set when it opens: the most unstakes may take out in it.
+   * precision: QUOTE_PRECISION.
+   */
   windowBudget: bigint;
   /** What unstakes took from `window_budget` in the current window. */
   windowUsed: bigint;
@@ -75,11 +81,14 @@ export type FundBookArgs = {
   vestingStart: number | bigint;
   /** Unix seconds at which the revenue still vesting is fully vested. */
   vestingEnd: number | bigint;
-  /** Shares locked in unstake requests, and the value they were worth at request. */
+  /** Shares locked in pending unstake requests. */
   lockedShares: number | bigint;
   /** Value of `locked_shares` at their requests: the most those requests can pay. */
   lockedValue: number | bigint;
-  /** Redemption gate: cumulative value requested (in request order) and released, and the current window. */
+  /**
+   * Redemption gate: cumulative value requested by unstake requests, in request order (each request's place
+   * in the queue is this total when it was made). precision: QUOTE_PRECISION.
+   */
   queueRequested: number | bigint;
   /**
    * Cumulative value the gate has released, in request order: a request is served only as far as its
@@ -88,7 +97,10 @@ export type FundBookArgs = {
   queueReleased: number | bigint;
   /** Unix seconds at which the current gate window opened (0: none yet). */
   gateWindowStart: number | bigint;
-  /** The current window's budget (set when it opens) and what unstakes took from it: a hard cap. */
+  /**
+   * The current gate window's budget, set when it opens: the most unstakes may take out in it.
+   * precision: QUOTE_PRECISION.
+   */
   windowBudget: number | bigint;
   /** What unstakes took from `window_budget` in the current window. */
   windowUsed: number | bigint;

@@ -23,10 +23,7 @@ import {
 export type StakeBook = {
   /** Shares held, including `locked_shares`. */
   shares: bigint;
-  /**
-   * Shares in the pending request (0: none), their value at request, and the request's time and place in the
-   * redemption queue (cumulative value requested before it).
-   */
+  /** Shares in the pending request (0: none). */
   lockedShares: bigint;
   /** Value of `locked_shares` at request: the most the request can pay. precision: QUOTE_PRECISION. */
   requestValue: bigint;
@@ -49,10 +46,7 @@ export type StakeBook = {
 export type StakeBookArgs = {
   /** Shares held, including `locked_shares`. */
   shares: number | bigint;
-  /**
-   * Shares in the pending request (0: none), their value at request, and the request's time and place in the
-   * redemption queue (cumulative value requested before it).
-   */
+  /** Shares in the pending request (0: none). */
   lockedShares: number | bigint;
   /** Value of `locked_shares` at request: the most the request can pay. precision: QUOTE_PRECISION. */
   requestValue: number | bigint;
