@@ -56,5 +56,11 @@ export const mulDivCeil = (value: bigint, numerator: bigint, denominator: bigint
 /** |base| × price, rounded up. precision: QUOTE_PRECISION. */
 export function notional(base: bigint, price: bigint): bigint {
   const size = toI64(base < 0n ? -base : base, 'size');
-  return toU64(divCeil(i128(size * price, 'notional'), NOTIONAL_DIVISOR), 'notional');
+  return toU64(valueCeil(size, price), 'notional');
 }
+
+/** Signed quote value of `base` at `price`, rounded down (the core's `value_floor`). precision: QUOTE_PRECISION. */
+export const valueFloor = (base: bigint, price: bigint) => divFloor(i128(base * price, 'value'), NOTIONAL_DIVISOR);
+
+/** Signed quote value of `base` at `price`, rounded up (the core's `value_ceil`). precision: QUOTE_PRECISION. */
+export const valueCeil = (base: bigint, price: bigint) => divCeil(i128(base * price, 'value'), NOTIONAL_DIVISOR);

@@ -12,7 +12,7 @@ import {
   PRICE_PRECISION,
   SOCIAL_INDEX_ONE,
 } from './generated/constants';
-import { divCeil, divFloor, i128, mulDivCeil, mulDivFloor, notional, NOTIONAL_DIVISOR, toI64, toU64 } from './fixed';
+import { divCeil, i128, mulDivCeil, mulDivFloor, notional, toI64, toU64, valueFloor } from './fixed';
 
 export { divCeil, divFloor, MathOverflowError, notional, OracleUncertainError } from './fixed';
 
@@ -60,8 +60,7 @@ export type Health = {
 
 /** Unrealized PnL at `price`, rounded against the holder. precision: QUOTE_PRECISION. */
 export function unrealizedPnl(balances: Balances, price: bigint): bigint {
-  const value = divFloor(i128(balances.base * price, 'value'), NOTIONAL_DIVISOR);
-  return toI64(value - balances.entryNotional, 'unrealized PnL');
+  return toI64(valueFloor(balances.base, price) - balances.entryNotional, 'unrealized PnL');
 }
 
 /** The side of the confidence interval that hurts the holder: lower for a long, higher for a short. */

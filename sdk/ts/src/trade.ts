@@ -4,16 +4,14 @@
 // core's fixtures, and a Rust test checks the core's preview against the program's own `trade`.
 import { BPS_DENOMINATOR } from './generated/constants';
 import {
-  divCeil,
-  divFloor,
-  i128,
-  mulDivCeil,
   MathOverflowError,
+  mulDivCeil,
   notional,
-  NOTIONAL_DIVISOR,
   OracleUncertainError,
   toI64,
   toU64,
+  valueCeil,
+  valueFloor,
 } from './fixed';
 import type { Balances, Price } from './health';
 
@@ -28,9 +26,6 @@ export function executionPrice(price: Price, takerBuys: boolean, confScaleBps: n
 /** Fee on a fill of `fillNotional` at `feeBps`, rounded up. precision: QUOTE_PRECISION. */
 export const takerFee = (fillNotional: bigint, feeBps: number) =>
   toU64(mulDivCeil(fillNotional, BigInt(feeBps), BPS_DENOMINATOR), 'fee');
-
-const valueFloor = (base: bigint, price: bigint) => divFloor(i128(base * price, 'value'), NOTIONAL_DIVISOR);
-const valueCeil = (base: bigint, price: bigint) => divCeil(i128(base * price, 'value'), NOTIONAL_DIVISOR);
 
 /** A fill of `delta` base at `price` on a position: extends, reduces, closes or flips (the core's `apply_fill`). */
 export function applyFill(
