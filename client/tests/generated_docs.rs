@@ -2,21 +2,13 @@
 //! (`backstop_math::params::RULES`, with the production preset's values) and the one list of errors
 //! (`backstop_math::error::ERRORS`). These tests fail when a file is stale; `UPDATE_DOCS=1` rewrites it.
 
+mod common;
+
 use backstop_math::error::ERRORS;
 use backstop_math::governance::RULES;
-use std::path::PathBuf;
 
 fn check(relative: &str, generated: String) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(relative);
-    if std::env::var_os("UPDATE_DOCS").is_some() {
-        std::fs::write(&path, &generated).expect("writes the document");
-        return;
-    }
-    let current = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        current == generated,
-        "{relative} is stale: run `UPDATE_DOCS=1 cargo test -p backstop-client --test generated_docs`"
-    );
+    common::check_generated("generated_docs", relative, &generated);
 }
 
 /// A table cell: one line, pipes escaped.

@@ -7,6 +7,8 @@
 //! with the refusal by name. The production preset's parameters are written beside them (fixtures/presets.json), which the SDK's tests list
 //! a market with.
 
+mod common;
+
 use backstop_math::constants::{BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION};
 use backstop_math::error::MathResult;
 use backstop_math::governance::RULES;
@@ -18,7 +20,6 @@ use backstop_math::oracle::OraclePrice;
 use backstop_math::params::MarketParams;
 use backstop_math::position::Position;
 use serde_json::{json, Value};
-use std::path::PathBuf;
 
 const FIXTURE: &str = "sdk/ts/test/fixtures/health.json";
 const PRESETS: &str = "sdk/ts/test/fixtures/presets.json";
@@ -259,16 +260,7 @@ fn render(cases: &[Case]) -> String {
 }
 
 fn check(relative: &str, generated: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(relative);
-    if std::env::var_os("UPDATE_DOCS").is_some() {
-        std::fs::write(&path, generated).expect("writes the fixtures");
-        return;
-    }
-    let current = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        current == generated,
-        "{relative} is stale: run `UPDATE_DOCS=1 cargo test -p backstop-client --test sdk_fixtures`"
-    );
+    common::check_generated("sdk_fixtures", relative, generated);
 }
 
 #[test]
