@@ -4,6 +4,11 @@
 pub const PRICE_PRECISION: i64 = 1_000_000;
 /// The exponent that [`PRICE_PRECISION`] stands for.
 pub const PRICE_EXPO: i32 = -6;
+/// A fund asset's price is quote units per whole token with 12 decimals (expo = -12): fine enough for a token
+/// worth a millionth of a dollar (BONK) to keep six significant digits, wide enough for $9 million a token.
+pub const ASSET_PRICE_PRECISION: i64 = 1_000_000_000_000;
+/// The exponent that [`ASSET_PRICE_PRECISION`] stands for.
+pub const ASSET_PRICE_EXPO: i32 = -12;
 /// Position sizes are base units with 9 decimals (expo = -9).
 pub const BASE_PRECISION: i64 = 1_000_000_000;
 /// [`BASE_PRECISION`] as an unsigned size (open-interest caps and order sizes are unsigned).

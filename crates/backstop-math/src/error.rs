@@ -175,6 +175,14 @@ macro_rules! backstop_errors {
         program MarketBookIncomplete = "The market's book is not fully allocated yet: send extend_market_book until it is";
         /// The market's bankruptcy book is already whole.
         program MarketBookComplete = "The market's book is already fully allocated";
+        /// A fund asset has no usable price (stale, uncertain, out of order or off its EMA): a stake, an unstake
+        /// request and an unstake are each priced against the whole fund and wait for one (post a fresh update).
+        core FundAssetUnpriced = "A fund asset has no usable price: stakes and exits wait for one (post a fresh update)";
+        /// A fund asset's parameters are out of bounds: haircut ≤ 90 %, auction discount start ≤ deepest ≤ haircut
+        /// and ≤ 50 %, a step of 1 ..= 1 000 bps a minute, correlations ≤ 100 %, one per market, 0 to 12 decimals.
+        core InvalidAssetParams = "Fund asset parameters out of range (haircut, auction discounts, correlations)";
+        /// The backstop auction has nothing to sell to this bid: no deficit is open, or the bid buys not one atom.
+        core NothingToAuction = "The backstop auction has nothing to sell for this bid";
         }
     };
 }

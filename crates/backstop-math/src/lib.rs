@@ -78,6 +78,7 @@ macro_rules! doc_line {
     };
 }
 
+pub mod assets;
 pub mod book;
 pub mod breaker;
 pub mod constants;

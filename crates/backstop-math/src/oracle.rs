@@ -56,6 +56,17 @@ pub const MAX_ORACLE_CLOCK_SKEW_SECS: i64 = 10;
 /// Order of checks is part of the contract (tests pin which error a reading with several faults gets):
 /// status, sign, exponent, staleness, future, ordering, confidence.
 pub fn validate_reading(reading: &RawOracleReading, guards: &OracleGuards, now: i64) -> MathResult<OracleView> {
+    validate_reading_at(reading, guards, now, PRICE_EXPO)
+}
+
+/// [`validate_reading`], normalised to `10^target_expo` instead: a fund asset's price is read at
+/// [`crate::constants::ASSET_PRICE_EXPO`], fine enough for a token worth a millionth of a dollar.
+pub fn validate_reading_at(
+    reading: &RawOracleReading,
+    guards: &OracleGuards,
+    now: i64,
+    target_expo: i32,
+) -> MathResult<OracleView> {
     if !reading.trading {
         return Err(MathError::OracleNotTrading);
     }
@@ -78,8 +89,9 @@ pub fn validate_reading(reading: &RawOracleReading, guards: &OracleGuards, now: 
         return Err(MathError::OracleOutOfOrder);
     }
     // Price rounds down and confidence up: the normalised band is never narrower than the published one.
-    let price = to_i64(rescale(i128::from(reading.price), reading.expo, false)?)?;
-    let conf = to_i64(rescale(i128::from(reading.conf), reading.expo, true)?)?;
+    let to_target = |mantissa: i128, round_up: bool| rescale(mantissa, reading.expo, target_expo, round_up);
+    let price = to_i64(to_target(i128::from(reading.price), false)?)?;
+    let conf = to_i64(to_target(i128::from(reading.conf), true)?)?;
     if price <= 0 {
         // A positive price below one PRICE_PRECISION atom cannot be represented.
         return Err(MathError::OracleNonPositivePrice);
@@ -101,9 +113,9 @@ pub fn validate_reading(reading: &RawOracleReading, guards: &OracleGuards, now: 
         // Inside the band every action takes the print as it is; the band itself is only worked out when needed.
         return Ok(OracleView::agreeing(print, uncertainty_bps));
     }
-    let band_low = to_i64(rescale(ema - allowed, reading.expo, true)?)?;
-    let band_high = to_i64(rescale(ema + allowed, reading.expo, false)?)?;
-    let ema = to_i64(rescale(ema, reading.expo, false)?)?;
+    let band_low = to_i64(to_target(ema - allowed, true)?)?;
+    let band_high = to_i64(to_target(ema + allowed, false)?)?;
+    let ema = to_i64(to_target(ema, false)?)?;
     Ok(OracleView { print, ema, band_low, band_high, diverged: true, uncertainty_bps })
 }
 
@@ -132,14 +144,23 @@ const POWERS_OF_TEN: [i128; 39] = {
     table
 };
 
-/// Moves `mantissa × 10^expo` to PRICE_PRECISION, rounding up or down when digits are dropped.
-fn rescale(mantissa: i128, expo: i32, round_up: bool) -> MathResult<i128> {
-    let shift = expo.checked_sub(PRICE_EXPO).ok_or(MathError::Overflow)?;
-    let factor = usize::try_from(shift.unsigned_abs())
-        .ok()
-        .and_then(|index| POWERS_OF_TEN.get(index))
-        .copied()
-        .ok_or(MathError::Overflow)?;
+/// The publishers' EMA of a reading at `10^target_expo`, rounded down (0 when none is published).
+pub fn ema_at(reading: &RawOracleReading, target_expo: i32) -> MathResult<i64> {
+    if reading.ema_price <= 0 {
+        return Ok(0);
+    }
+    to_i64(rescale(i128::from(reading.ema_price), reading.expo, target_expo, false)?)
+}
+
+/// 10^`exponent`, for every power of ten an i128 holds.
+pub fn pow10(exponent: u32) -> MathResult<i128> {
+    usize::try_from(exponent).ok().and_then(|index| POWERS_OF_TEN.get(index)).copied().ok_or(MathError::Overflow)
+}
+
+/// Moves `mantissa × 10^expo` to `10^target_expo`, rounding up or down when digits are dropped.
+fn rescale(mantissa: i128, expo: i32, target_expo: i32, round_up: bool) -> MathResult<i128> {
+    let shift = expo.checked_sub(target_expo).ok_or(MathError::Overflow)?;
+    let factor = pow10(shift.unsigned_abs())?;
     if shift >= 0 {
         mantissa.checked_mul(factor).ok_or(MathError::Overflow)
     } else if round_up {

@@ -77,7 +77,7 @@ proptest! {
         for op in &ops {
             match *op {
                 Op::Stake { who, amount } => {
-                    if let Ok((f, s, _)) = staking::stake(&fund, &stakers[who], amount, now) {
+                    if let Ok((f, s, _)) = staking::stake(&fund, &stakers[who], amount, now, &staking::OtherAssets::NONE) {
                         fund = f;
                         stakers[who] = s;
                         vault += amount;
@@ -86,8 +86,8 @@ proptest! {
                 }
                 Op::Request { who, bps } => {
                     let shares = u64::try_from(u128::from(stakers[who].shares) * u128::from(bps) / 10_000).unwrap();
-                    if let Ok((f, s)) = staking::request_unstake(&fund, &stakers[who], shares, now, &params()) {
-                        prop_assert!(s.request_value <= fund.share_value(shares, now).unwrap());
+                    if let Ok((f, s)) = staking::request_unstake(&fund, &stakers[who], shares, now, &params(), &staking::OtherAssets::NONE) {
+                        prop_assert!(s.request_value <= fund.share_value(shares, now, &staking::OtherAssets::NONE).unwrap());
                         fund = f;
                         stakers[who] = s;
                     }
@@ -98,7 +98,7 @@ proptest! {
                     let before = ahead(&fund);
                     for _ in 0..pairs {
                         let shares = stakers[who].in_epoch_of(&fund).shares;
-                        let Ok((f, s)) = staking::request_unstake(&fund, &stakers[who], shares, now, &params()) else {
+                        let Ok((f, s)) = staking::request_unstake(&fund, &stakers[who], shares, now, &params(), &staking::OtherAssets::NONE) else {
                             break;
                         };
                         let (f, s) = staking::cancel_unstake(&f, &s).unwrap();
@@ -114,15 +114,15 @@ proptest! {
                     }
                 }
                 Op::Unstake { who, exposure } => {
-                    if let Ok(done) = staking::unstake(&fund, &stakers[who], now, &params(), exposure) {
+                    if let Ok(done) = staking::unstake(&fund, &stakers[who], now, &params(), exposure, &staking::OtherAssets::NONE) {
                         prop_assert!(done.fund.window_used <= done.fund.window_budget, "the gate holds");
                         let net = fund.balance.saturating_sub(fund.unvested(now).unwrap().max(exposure));
                         let fair = u128::from(net) * u128::from(done.shares_burned) / u128::from(fund.total_shares);
-                        prop_assert!(u128::from(done.amount) <= fair + 1, "a leaver bears pending deficits pro rata");
+                        prop_assert!(u128::from(done.quote) <= fair + 1, "a leaver bears pending deficits pro rata");
                         fund = done.fund;
                         stakers[who] = done.position;
-                        vault -= done.amount;
-                        paid += done.amount;
+                        vault -= done.quote;
+                        paid += done.quote;
                     }
                 }
                 Op::Revenue { amount } => {
@@ -132,7 +132,7 @@ proptest! {
                 }
                 Op::Cover { bps } => {
                     let amount = u64::try_from(u128::from(fund.balance) * u128::from(bps) / 10_000).unwrap();
-                    fund.pay_cover(amount, now).unwrap();
+                    fund.pay_cover(amount, now, &staking::OtherAssets::NONE).unwrap();
                     vault -= amount;
                     covered += amount;
                 }

@@ -391,7 +391,7 @@ impl Engine for CoreEngine {
         }
         let (mut fund, mut stake) = (self.fund, self.stake);
         let Ok(done) = apply_unstake(&mut fund, &mut stake, exposure, self.now) else { return Ok(false) };
-        let Some(fund_vault) = self.fund_vault.checked_sub(done.amount) else { return Ok(false) };
+        let Some(fund_vault) = self.fund_vault.checked_sub(done.quote) else { return Ok(false) };
         if fund_vault < fund.book.balance {
             return Ok(false);
         }

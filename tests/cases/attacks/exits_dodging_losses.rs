@@ -86,7 +86,10 @@ async fn a_staker_cannot_leave_between_a_liquidation_and_its_cover_at_full_value
     assert_eq!(env.token_balance(leaver.token).await, 981_959_955, "(2,000 − 36.080090) / 2, rounded down");
     env.act(&keeper, env.keeper_accounts().cover_bankruptcy(keeper.pubkey(), alice.pubkey())).await.expect("cover");
     let fund = env.fund_state().await;
-    let stays = fund.book.share_value(env.stake_position(&stayer).await.book.shares, env.now).unwrap();
+    let stays = fund
+        .book
+        .share_value(env.stake_position(&stayer).await.book.shares, env.now, &backstop_math::staking::OtherAssets::NONE)
+        .unwrap();
     assert_eq!(stays, 981_959_955, "the stayer: the same");
     env.assert_fund_vault_matches_books().await;
 }

@@ -14,6 +14,39 @@ use crate::safe_math::{add_u64, mul_div_floor, sub_u64, to_u64};
 mod flows;
 pub use flows::*;
 
+/// What a fund holds besides its quote balance, valued for one instruction: its non-quote assets
+/// ([`crate::assets`]). Zero in a quote-only fund. precision: QUOTE_PRECISION.
+///
+/// Each side is chosen against whoever is paid: a claim on the fund (an unstake request, the gate, what a
+/// share is worth) reads `claim`, every asset at the low side of its band less haircut; a new stake buys into
+/// `buy_in`, every asset at the high side of its band with no haircut, so the new shares are never cheap.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OtherAssets {
+    /// Σ amount × min(price − conf, EMA) × (1 − haircut): what a claim on the assets is worth.
+    pub claim: u64,
+    /// Σ amount × max(price + conf, EMA): the most the assets are worth.
+    pub buy_in: u64,
+    /// Whether the fund holds any token of them, priced or not: a fund that does is not empty, whatever its
+    /// claim value, and its shares are never voided while one of them has no price.
+    pub held: bool,
+    /// Whether every asset held had a usable price. A stake, a request and an exit need it (each is priced
+    /// against the whole fund, and none is urgent: anyone may post a fresh pull update); a cover does not.
+    pub complete: bool,
+}
+
+impl OtherAssets {
+    pub const NONE: OtherAssets = OtherAssets { claim: 0, buy_in: 0, held: false, complete: true };
+
+    /// Refused unless every asset held was priced.
+    pub fn require_complete(&self) -> MathResult<()> {
+        if self.complete {
+            Ok(())
+        } else {
+            Err(MathError::FundAssetUnpriced)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;
 
@@ -166,23 +199,33 @@ impl FundBook {
         Ok(to_u64(unvested)?.min(self.balance))
     }
 
-    /// What all shares are worth at `now`: balance less unvested revenue.
+    /// What the quote balance is worth to the shares at `now`: balance less unvested revenue.
     pub fn value(&self, now: i64) -> MathResult<u64> {
         Ok(self.balance.saturating_sub(self.unvested(now)?))
     }
 
-    /// Value of `shares` at `now`, rounded down.
-    pub fn share_value(&self, shares: u64, now: i64) -> MathResult<u64> {
-        self.share_value_net_of(shares, now, 0)
+    /// What all shares can claim at `now`: the vested quote balance and the other assets' claim value.
+    pub fn worth(&self, now: i64, others: &OtherAssets) -> MathResult<u64> {
+        add_u64(self.value(now)?, others.claim)
     }
 
-    /// Value of `shares` at `now` once the fund has paid `exposure`, rounded down: exactly what they will be worth
-    /// after that cover. A cover takes unvested revenue first ([`FundBook::pay_cover`]), so it leaves
-    /// `balance − max(exposure, unvested)`, not the vested value less the exposure: leaving before or after the
-    /// cover pays the same.
-    pub fn share_value_net_of(&self, shares: u64, now: i64, exposure: u64) -> MathResult<u64> {
-        let value = self.balance.saturating_sub(self.unvested(now)?.max(exposure));
-        amount_for_shares(shares, i128::from(value), self.total_shares)
+    /// Value of `shares` at `now`, rounded down.
+    pub fn share_value(&self, shares: u64, now: i64, others: &OtherAssets) -> MathResult<u64> {
+        self.share_value_net_of(shares, now, 0, others)
+    }
+
+    /// What all shares can claim once the fund has paid `exposure`: exactly what they will be worth after that
+    /// cover. A cover takes unvested revenue first ([`FundBook::pay_cover`]) and the quote balance before any
+    /// other asset (what it cannot pay is raised by selling them, never for less than their claim value), so it
+    /// leaves `balance + others − max(exposure, unvested)`, not the vested value less the exposure: leaving
+    /// before or after the cover pays the same.
+    pub fn worth_net_of(&self, now: i64, exposure: u64, others: &OtherAssets) -> MathResult<u64> {
+        Ok(add_u64(self.balance, others.claim)?.saturating_sub(self.unvested(now)?.max(exposure)))
+    }
+
+    /// Value of `shares` at `now` once the fund has paid `exposure`, rounded down ([`FundBook::worth_net_of`]).
+    pub fn share_value_net_of(&self, shares: u64, now: i64, exposure: u64, others: &OtherAssets) -> MathResult<u64> {
+        amount_for_shares(shares, i128::from(self.worth_net_of(now, exposure, others)?), self.total_shares)
     }
 
     /// Swept revenue: joins the balance at once and vests into share value over `vesting_secs`. What was still
@@ -204,10 +247,9 @@ impl FundBook {
         Ok(())
     }
 
-    /// A cover paid `amount` out: share value drops at once (unvested revenue first, since it is the part no
-    /// staker has yet been credited with). A cover that drains the fund voids its shares; one that leaves each
-    /// share worth under 1 % of the first staker's price splits them (holders keep their value).
-    pub fn pay_cover(&mut self, amount: u64, now: i64) -> MathResult<()> {
+    /// A cover paid `amount` of quote out: share value drops at once (unvested revenue first, since it is the
+    /// part no staker has yet been credited with). `others` is what the fund holds besides, after the cover.
+    pub fn pay_cover(&mut self, amount: u64, now: i64, others: &OtherAssets) -> MathResult<()> {
         let unvested = self.unvested(now)?;
         self.balance = sub_u64(self.balance, amount)?;
         let left = unvested.saturating_sub(amount);
@@ -216,11 +258,24 @@ impl FundBook {
         if left == 0 {
             self.vesting_end = now;
         }
-        if self.total_shares > 0 && self.balance == 0 {
+        self.reprice_shares(now, others)
+    }
+
+    /// After a cover (in quote or in kind), and before a stake: a fund worth nothing voids its shares; one whose
+    /// shares are each worth under 1 % of the first staker's price splits them (holders keep their value). Both
+    /// wait while an asset held has no price: its claim value of nothing would void or split shares that are
+    /// worth more, and the next staker would buy at the first staker's price into a fund that is not empty. (Dust
+    /// that a price values at nothing does not hold the void back: it goes to the next staker.)
+    pub fn reprice_shares(&mut self, now: i64, others: &OtherAssets) -> MathResult<()> {
+        if !others.complete {
+            return Ok(());
+        }
+        if self.total_shares > 0 && self.balance == 0 && others.claim == 0 {
             self.void_shares()?;
         }
         // At most a handful of rounds: each divides the shares by 1,000.
-        while self.total_shares > 0 && self.value(now)?.saturating_mul(MAX_SHARES_PER_ATOM) < self.total_shares {
+        while self.total_shares > 0 && self.worth(now, others)?.saturating_mul(MAX_SHARES_PER_ATOM) < self.total_shares
+        {
             self.reverse_split()?;
         }
         Ok(())
@@ -254,10 +309,10 @@ impl FundBook {
     /// Two guards work together: each window has a hard budget (what unstakes may take out in it, fixed when the
     /// window opens), and the queue frontier `queue_released` advances one budget per window, so requests are
     /// served in the order they were made, a window's slice at a time.
-    pub fn roll_gate(&mut self, now: i64, params: &FundParams) -> MathResult<()> {
+    pub fn roll_gate(&mut self, now: i64, params: &FundParams, others: &OtherAssets) -> MathResult<()> {
         let window = i64::from(params.gate_window_secs.max(1));
         if self.gate_window_start == 0 {
-            self.open_window(now, now, params)?;
+            self.open_window(now, now, params, others)?;
             self.queue_released = add_u64(self.queue_requested, self.window_budget)?;
             return Ok(());
         }
@@ -266,21 +321,22 @@ impl FundBook {
             return Ok(());
         }
         let windows = u64::try_from(elapsed / window).map_err(|_| MathError::Overflow)?;
-        self.open_window(self.gate_window_start.saturating_add(elapsed / window * window), now, params)?;
+        self.open_window(self.gate_window_start.saturating_add(elapsed / window * window), now, params, others)?;
         let grown = self.queue_released.saturating_add(self.window_budget.saturating_mul(windows));
         self.queue_released = grown.min(add_u64(self.queue_requested, self.window_budget)?);
         Ok(())
     }
 
-    fn open_window(&mut self, start: i64, now: i64, params: &FundParams) -> MathResult<()> {
+    fn open_window(&mut self, start: i64, now: i64, params: &FundParams, others: &OtherAssets) -> MathResult<()> {
         self.gate_window_start = start;
-        self.window_budget = self.budget(now, params)?;
+        self.window_budget = self.budget(now, params, others)?;
         self.window_used = 0;
         Ok(())
     }
 
-    fn budget(&self, now: i64, params: &FundParams) -> MathResult<u64> {
-        to_u64(mul_div_floor(i128::from(self.value(now)?), i128::from(params.gate_bps), i128::from(BPS_DENOMINATOR))?)
+    fn budget(&self, now: i64, params: &FundParams, others: &OtherAssets) -> MathResult<u64> {
+        let worth = i128::from(self.worth(now, others)?);
+        to_u64(mul_div_floor(worth, i128::from(params.gate_bps), i128::from(BPS_DENOMINATOR))?)
     }
 
     /// What the gate still lets out this window.

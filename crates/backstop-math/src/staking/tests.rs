@@ -13,16 +13,17 @@ fn params() -> FundParams {
 
 #[test]
 fn revenue_vests_linearly_and_a_late_staker_gets_only_what_vests_after() {
-    let (fund, alice, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000, 0).unwrap();
+    let (fund, alice, _) =
+        stake(&FundBook::default(), &StakeBook::default(), 1_000_000, 0, &OtherAssets::NONE).unwrap();
     let mut fund = fund;
     fund.add_revenue(700_000, DAY, 7 * 86_400).unwrap();
     assert_eq!(fund.value(DAY), Ok(1_000_000));
     assert_eq!(fund.value(DAY + 3 * DAY), Ok(1_300_000));
     // Bob stakes right after the sweep: his shares are priced without the unvested revenue.
-    let (fund, bob, _) = stake(&fund, &StakeBook::default(), 1_000_000, DAY).unwrap();
+    let (fund, bob, _) = stake(&fund, &StakeBook::default(), 1_000_000, DAY, &OtherAssets::NONE).unwrap();
     let at = 8 * DAY;
-    let alice_value = fund.share_value(alice.shares, at).unwrap();
-    let bob_value = fund.share_value(bob.shares, at).unwrap();
+    let alice_value = fund.share_value(alice.shares, at, &OtherAssets::NONE).unwrap();
+    let bob_value = fund.share_value(bob.shares, at, &OtherAssets::NONE).unwrap();
     // All of the revenue vests after Bob joined, so it is split pro rata: 350 000 each (less rounding).
     assert!((1_349_990..=1_350_000).contains(&alice_value), "{alice_value}");
     assert!((1_349_990..=1_350_000).contains(&bob_value), "{bob_value}");
@@ -32,14 +33,15 @@ fn revenue_vests_linearly_and_a_late_staker_gets_only_what_vests_after() {
 fn unstake_pays_the_lesser_of_request_and_current_value() {
     let mut relaxed = params();
     relaxed.gate_bps = 10_000;
-    let (fund, alice, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000, DAY).unwrap();
-    let (mut fund, alice) = request_unstake(&fund, &alice, alice.shares, DAY, &relaxed).unwrap();
+    let (fund, alice, _) =
+        stake(&FundBook::default(), &StakeBook::default(), 1_000_000, DAY, &OtherAssets::NONE).unwrap();
+    let (mut fund, alice) = request_unstake(&fund, &alice, alice.shares, DAY, &relaxed, &OtherAssets::NONE).unwrap();
     assert_eq!(alice.request_value, 1_000_000);
-    assert_eq!(unstake(&fund, &alice, 7 * DAY, &relaxed, 0), Err(MathError::CooldownNotElapsed));
-    fund.pay_cover(400_000, 2 * DAY).unwrap(); // a bankruptcy covered during the cooldown
-    let done = unstake(&fund, &alice, 8 * DAY, &relaxed, 0).unwrap();
+    assert_eq!(unstake(&fund, &alice, 7 * DAY, &relaxed, 0, &OtherAssets::NONE), Err(MathError::CooldownNotElapsed));
+    fund.pay_cover(400_000, 2 * DAY, &OtherAssets::NONE).unwrap(); // a bankruptcy covered during the cooldown
+    let done = unstake(&fund, &alice, 8 * DAY, &relaxed, 0, &OtherAssets::NONE).unwrap();
     assert!(done.complete);
-    assert_eq!(done.amount, 600_000);
+    assert_eq!(done.quote, 600_000);
 }
 
 #[test]
@@ -47,13 +49,14 @@ fn the_gate_serves_a_run_in_order_one_window_at_a_time() {
     let mut fund = FundBook::default();
     let mut stakers = Vec::new();
     for _ in 0..5 {
-        let (next, position, _) = stake(&fund, &StakeBook::default(), 1_000_000, DAY).unwrap();
+        let (next, position, _) = stake(&fund, &StakeBook::default(), 1_000_000, DAY, &OtherAssets::NONE).unwrap();
         fund = next;
         stakers.push(position);
     }
     // Everyone asks to leave at once: 20 % of the fund per day.
     for staker in stakers.iter_mut() {
-        let (next, position) = request_unstake(&fund, staker, staker.shares, DAY, &params()).unwrap();
+        let (next, position) =
+            request_unstake(&fund, staker, staker.shares, DAY, &params(), &OtherAssets::NONE).unwrap();
         fund = next;
         *staker = position;
     }
@@ -63,7 +66,7 @@ fn the_gate_serves_a_run_in_order_one_window_at_a_time() {
         let now = after_cooldown + day * DAY;
         let mut served = 0;
         for staker in stakers.iter_mut().filter(|s| s.locked_shares > 0) {
-            if let Ok(done) = unstake(&fund, staker, now, &params(), 0) {
+            if let Ok(done) = unstake(&fund, staker, now, &params(), 0, &OtherAssets::NONE) {
                 fund = done.fund;
                 *staker = done.position;
                 served += 1;
@@ -80,16 +83,23 @@ fn the_gate_serves_a_run_in_order_one_window_at_a_time() {
 
 #[test]
 fn a_pending_request_blocks_more_stakes_and_a_second_request() {
-    let (fund, alice, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000, DAY).unwrap();
-    let (fund, alice) = request_unstake(&fund, &alice, 10, DAY, &params()).unwrap();
-    assert_eq!(stake(&fund, &alice, 5, 0).unwrap_err(), MathError::UnstakePending);
-    assert_eq!(request_unstake(&fund, &alice, 5, 0, &params()).unwrap_err(), MathError::UnstakePending);
+    let (fund, alice, _) =
+        stake(&FundBook::default(), &StakeBook::default(), 1_000_000, DAY, &OtherAssets::NONE).unwrap();
+    let (fund, alice) = request_unstake(&fund, &alice, 10, DAY, &params(), &OtherAssets::NONE).unwrap();
+    assert_eq!(stake(&fund, &alice, 5, 0, &OtherAssets::NONE).unwrap_err(), MathError::UnstakePending);
+    assert_eq!(
+        request_unstake(&fund, &alice, 5, 0, &params(), &OtherAssets::NONE).unwrap_err(),
+        MathError::UnstakePending
+    );
     let (fund, alice) = cancel_unstake(&fund, &alice).unwrap();
     assert_eq!((alice.locked_shares, fund.locked_shares), (0, 0));
     assert_eq!(cancel_unstake(&fund, &alice).unwrap_err(), MathError::NoUnstakeRequest);
-    assert_eq!(unstake(&fund, &alice, DAY * 30, &params(), 0).unwrap_err(), MathError::NoUnstakeRequest);
     assert_eq!(
-        request_unstake(&fund, &alice, alice.shares + 1, 0, &params()).unwrap_err(),
+        unstake(&fund, &alice, DAY * 30, &params(), 0, &OtherAssets::NONE).unwrap_err(),
+        MathError::NoUnstakeRequest
+    );
+    assert_eq!(
+        request_unstake(&fund, &alice, alice.shares + 1, 0, &params(), &OtherAssets::NONE).unwrap_err(),
         MathError::InsufficientShares
     );
 }
@@ -99,32 +109,38 @@ fn a_pending_request_blocks_more_stakes_and_a_second_request() {
 /// ~50 windows late. Now a cancel gives its room back: the other staker is paid in the first window.
 #[test]
 fn request_cancel_storms_do_not_delay_anyone_else() {
-    let (fund, attacker, _) = stake(&FundBook::default(), &StakeBook::default(), 100_000_000, 0).unwrap();
-    let (mut fund, victim, _) = stake(&fund, &StakeBook::default(), 900_000_000, 0).unwrap();
+    let (fund, attacker, _) =
+        stake(&FundBook::default(), &StakeBook::default(), 100_000_000, 0, &OtherAssets::NONE).unwrap();
+    let (mut fund, victim, _) = stake(&fund, &StakeBook::default(), 900_000_000, 0, &OtherAssets::NONE).unwrap();
     let mut attacker = attacker;
     for _ in 0..100 {
-        let (f, a) = request_unstake(&fund, &attacker, attacker.shares, DAY, &params()).unwrap();
+        let (f, a) = request_unstake(&fund, &attacker, attacker.shares, DAY, &params(), &OtherAssets::NONE).unwrap();
         let (f, a) = cancel_unstake(&f, &a).unwrap();
         fund = f;
         attacker = a;
     }
-    let (fund, victim) = request_unstake(&fund, &victim, victim.shares / 10, DAY, &params()).unwrap();
+    let (fund, victim) =
+        request_unstake(&fund, &victim, victim.shares / 10, DAY, &params(), &OtherAssets::NONE).unwrap();
     assert_eq!(victim.queue_position, 0, "the storm left the queue as it found it");
-    let served = unstake(&fund, &victim, DAY + 7 * DAY, &params(), 0).unwrap();
+    let served = unstake(&fund, &victim, DAY + 7 * DAY, &params(), 0, &OtherAssets::NONE).unwrap();
     assert!(served.complete, "served in the first window after its cooldown");
-    assert_eq!(served.amount, 90_000_000);
+    assert_eq!(served.quote, 90_000_000);
 }
 
 #[test]
 fn a_pending_request_keeps_the_cooldown_it_was_made_under() {
-    let (fund, alice, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000, 0).unwrap();
-    let (fund, alice) = request_unstake(&fund, &alice, alice.shares, DAY, &params()).unwrap();
+    let (fund, alice, _) =
+        stake(&FundBook::default(), &StakeBook::default(), 1_000_000, 0, &OtherAssets::NONE).unwrap();
+    let (fund, alice) = request_unstake(&fund, &alice, alice.shares, DAY, &params(), &OtherAssets::NONE).unwrap();
     let mut longer = params();
     longer.cooldown_secs = 30 * 86_400;
     let mut relaxed = longer;
     relaxed.gate_bps = 10_000;
-    assert_eq!(unstake(&fund, &alice, 8 * DAY - 1, &relaxed, 0).unwrap_err(), MathError::CooldownNotElapsed);
-    assert!(unstake(&fund, &alice, 8 * DAY, &relaxed, 0).unwrap().complete);
+    assert_eq!(
+        unstake(&fund, &alice, 8 * DAY - 1, &relaxed, 0, &OtherAssets::NONE).unwrap_err(),
+        MathError::CooldownNotElapsed
+    );
+    assert!(unstake(&fund, &alice, 8 * DAY, &relaxed, 0, &OtherAssets::NONE).unwrap().complete);
 }
 
 #[test]
@@ -132,14 +148,15 @@ fn a_leaver_bears_the_deficits_the_fund_is_about_to_pay() {
     // Two $1,000 stakers and $36.080090 of deficit pending in a market the fund backs (the review's replay).
     let mut relaxed = params();
     relaxed.gate_bps = 10_000;
-    let (fund, a, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000_000, 0).unwrap();
-    let (fund, b, _) = stake(&fund, &StakeBook::default(), 1_000_000_000, 0).unwrap();
-    let (fund, a) = request_unstake(&fund, &a, a.shares, DAY, &relaxed).unwrap();
-    let done = unstake(&fund, &a, 8 * DAY, &relaxed, 36_080_090).unwrap();
-    assert_eq!(done.amount, 981_959_955);
+    let (fund, a, _) =
+        stake(&FundBook::default(), &StakeBook::default(), 1_000_000_000, 0, &OtherAssets::NONE).unwrap();
+    let (fund, b, _) = stake(&fund, &StakeBook::default(), 1_000_000_000, 0, &OtherAssets::NONE).unwrap();
+    let (fund, a) = request_unstake(&fund, &a, a.shares, DAY, &relaxed, &OtherAssets::NONE).unwrap();
+    let done = unstake(&fund, &a, 8 * DAY, &relaxed, 36_080_090, &OtherAssets::NONE).unwrap();
+    assert_eq!(done.quote, 981_959_955);
     let mut fund = done.fund;
-    fund.pay_cover(36_080_090, 8 * DAY).unwrap();
-    assert_eq!(fund.share_value(b.shares, 8 * DAY), Ok(981_959_955), "the stayer: the same");
+    fund.pay_cover(36_080_090, 8 * DAY, &OtherAssets::NONE).unwrap();
+    assert_eq!(fund.share_value(b.shares, 8 * DAY, &OtherAssets::NONE), Ok(981_959_955), "the stayer: the same");
 }
 
 /// Replays the review's finding: a cover takes the whole fund (1e15 shares left on nothing); a $0.01 stake
@@ -150,10 +167,13 @@ fn a_leaver_bears_the_deficits_the_fund_is_about_to_pay() {
 fn a_request_worth_nothing_now_is_kept_not_burned() {
     let mut relaxed = params();
     relaxed.gate_bps = 10_000;
-    let (fund, a, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000, 0).unwrap();
-    let (fund, a) = request_unstake(&fund, &a, a.shares, DAY, &relaxed).unwrap();
-    assert_eq!(unstake(&fund, &a, 8 * DAY, &relaxed, 1_000_000).unwrap_err(), MathError::NothingToRedeem);
-    assert_eq!(unstake(&fund, &a, 8 * DAY, &relaxed, 400_000).unwrap().amount, 600_000);
+    let (fund, a, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000, 0, &OtherAssets::NONE).unwrap();
+    let (fund, a) = request_unstake(&fund, &a, a.shares, DAY, &relaxed, &OtherAssets::NONE).unwrap();
+    assert_eq!(
+        unstake(&fund, &a, 8 * DAY, &relaxed, 1_000_000, &OtherAssets::NONE).unwrap_err(),
+        MathError::NothingToRedeem
+    );
+    assert_eq!(unstake(&fund, &a, 8 * DAY, &relaxed, 400_000, &OtherAssets::NONE).unwrap().quote, 600_000);
 }
 
 /// The second review: with revenue still vesting, netting the exposure off the vested value charged a leaver
@@ -163,59 +183,66 @@ fn a_request_worth_nothing_now_is_kept_not_burned() {
 fn leaving_before_a_cover_pays_what_leaving_after_it_would() {
     let mut relaxed = params();
     relaxed.gate_bps = 10_000;
-    let (fund, a, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000_000, 0).unwrap();
-    let (mut fund, _b, _) = stake(&fund, &StakeBook::default(), 1_000_000_000, 0).unwrap();
-    let (f, a) = request_unstake(&fund, &a, a.shares, 0, &relaxed).unwrap();
+    let (fund, a, _) =
+        stake(&FundBook::default(), &StakeBook::default(), 1_000_000_000, 0, &OtherAssets::NONE).unwrap();
+    let (mut fund, _b, _) = stake(&fund, &StakeBook::default(), 1_000_000_000, 0, &OtherAssets::NONE).unwrap();
+    let (f, a) = request_unstake(&fund, &a, a.shares, 0, &relaxed, &OtherAssets::NONE).unwrap();
     fund = f;
     fund.add_revenue(2_000_000_000, 8 * DAY, 7 * 86_400).unwrap();
-    let before = unstake(&fund, &a, 8 * DAY, &relaxed, 300_000_000).unwrap().amount;
+    let before = unstake(&fund, &a, 8 * DAY, &relaxed, 300_000_000, &OtherAssets::NONE).unwrap().quote;
     let mut covered = fund;
-    covered.pay_cover(300_000_000, 8 * DAY).unwrap();
-    let after = unstake(&covered, &a, 8 * DAY, &relaxed, 0).unwrap().amount;
+    covered.pay_cover(300_000_000, 8 * DAY, &OtherAssets::NONE).unwrap();
+    let after = unstake(&covered, &a, 8 * DAY, &relaxed, 0, &OtherAssets::NONE).unwrap().quote;
     // The first fix paid $850 before the cover: the $300 it will take comes out of the unvested $2,000.
     assert_eq!((before, after), (1_000_000_000, 1_000_000_000));
 }
 
 #[test]
 fn a_drained_fund_can_be_recapitalised() {
-    let (mut fund, old, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000_000_000, 0).unwrap();
+    let (mut fund, old, _) =
+        stake(&FundBook::default(), &StakeBook::default(), 1_000_000_000_000, 0, &OtherAssets::NONE).unwrap();
     assert_eq!(fund.total_shares, 1_000_000_000_000_000);
-    fund.pay_cover(1_000_000_000_000, DAY).unwrap();
+    fund.pay_cover(1_000_000_000_000, DAY, &OtherAssets::NONE).unwrap();
     assert_eq!((fund.total_shares, fund.share_epoch), (0, 1));
-    let (fund, cent, cent_shares) = stake(&fund, &StakeBook::default(), 10_000, DAY).unwrap();
+    let (fund, cent, cent_shares) = stake(&fund, &StakeBook::default(), 10_000, DAY, &OtherAssets::NONE).unwrap();
     assert_eq!(cent_shares, 10_000_000, "the first staker's price again");
-    let (fund, _, big_shares) = stake(&fund, &StakeBook::default(), 100_000_000_000, DAY).unwrap();
+    let (fund, _, big_shares) = stake(&fund, &StakeBook::default(), 100_000_000_000, DAY, &OtherAssets::NONE).unwrap();
     assert_eq!(big_shares, 100_000_000_000_000, "1,000 shares an atom, as the first staker got");
     assert_eq!(old.in_epoch_of(&fund).shares, 0, "the drained epoch's shares are void");
     assert_eq!(cent.in_epoch_of(&fund), cent);
-    assert_eq!(request_unstake(&fund, &old, 1, DAY, &params()).unwrap_err(), MathError::InsufficientShares);
+    assert_eq!(
+        request_unstake(&fund, &old, 1, DAY, &params(), &OtherAssets::NONE).unwrap_err(),
+        MathError::InsufficientShares
+    );
 }
 
 /// The review of the first fix: voiding every share once the price fell below 1 % of the first staker's would
 /// have handed a refilled fund's value to whoever staked next. A reverse split keeps each holder's value.
 #[test]
 fn a_collapsed_share_price_splits_and_holders_keep_their_value() {
-    let (mut fund, old, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000_000, 0).unwrap();
-    fund.pay_cover(985_000_000, DAY).unwrap(); // 1.5 % of the first price is left
+    let (mut fund, old, _) =
+        stake(&FundBook::default(), &StakeBook::default(), 1_000_000_000, 0, &OtherAssets::NONE).unwrap();
+    fund.pay_cover(985_000_000, DAY, &OtherAssets::NONE).unwrap(); // 1.5 % of the first price is left
     assert_eq!(fund.share_epoch, 0);
-    let (fund, refill, _) = stake(&fund, &StakeBook::default(), 10_000_000_000_000, DAY).unwrap();
+    let (fund, refill, _) = stake(&fund, &StakeBook::default(), 10_000_000_000_000, DAY, &OtherAssets::NONE).unwrap();
     let mut fund = fund;
-    let before = fund.share_value(refill.shares, DAY).unwrap();
-    fund.pay_cover(fund.balance * 34 / 100, DAY).unwrap();
+    let before = fund.share_value(refill.shares, DAY, &OtherAssets::NONE).unwrap();
+    fund.pay_cover(fund.balance * 34 / 100, DAY, &OtherAssets::NONE).unwrap();
     assert_eq!(fund.share_epoch, 1, "below 1 % of the first price: split");
     let refill_now = refill.in_epoch_of(&fund);
-    let after = fund.share_value(refill_now.shares, DAY).unwrap();
+    let after = fund.share_value(refill_now.shares, DAY, &OtherAssets::NONE).unwrap();
     assert!(after >= before * 66 / 100 - 1_000 && after <= before * 66 / 100, "{before} -> {after}");
-    assert!(fund.share_value(old.in_epoch_of(&fund).shares, DAY).unwrap() > 0);
+    assert!(fund.share_value(old.in_epoch_of(&fund).shares, DAY, &OtherAssets::NONE).unwrap() > 0);
     // A newcomer buys only what it pays for.
-    let (fund, newcomer, _) = stake(&fund, &StakeBook::default(), 1_000_000_000_000, DAY).unwrap();
-    let worth = fund.share_value(newcomer.shares, DAY).unwrap();
+    let (fund, newcomer, _) = stake(&fund, &StakeBook::default(), 1_000_000_000_000, DAY, &OtherAssets::NONE).unwrap();
+    let worth = fund.share_value(newcomer.shares, DAY, &OtherAssets::NONE).unwrap();
     assert!((999_999_000_000..=1_000_000_000_000).contains(&worth), "{worth}");
 }
 
 #[test]
 fn an_empty_sweep_does_not_restart_vesting() {
-    let (mut fund, _, _) = stake(&FundBook::default(), &StakeBook::default(), 1_000_000, 0).unwrap();
+    let (mut fund, _, _) =
+        stake(&FundBook::default(), &StakeBook::default(), 1_000_000, 0, &OtherAssets::NONE).unwrap();
     fund.add_revenue(700_000_000, 0, 7 * 86_400).unwrap();
     for hour in 1..=168 {
         fund.add_revenue(0, hour * 3_600, 7 * 86_400).unwrap();
@@ -236,13 +263,13 @@ proptest! {
         let mut fund = FundBook::default();
         let mut positions = Vec::new();
         for amount in &stakes {
-            let (next, position, _) = stake(&fund, &StakeBook::default(), *amount, 0).unwrap();
+            let (next, position, _) = stake(&fund, &StakeBook::default(), *amount, 0, &OtherAssets::NONE).unwrap();
             fund = next;
             positions.push(position);
         }
         fund.add_revenue(revenue, 1, 86_400).unwrap();
         let cover = cover.min(fund.balance);
-        fund.pay_cover(cover, 2).unwrap();
+        fund.pay_cover(cover, 2, &OtherAssets::NONE).unwrap();
         let mut paid = 0u64;
         let mut now = 3 * DAY;
         // A cover that wiped the fund voided every share: nothing to request.
@@ -251,18 +278,18 @@ proptest! {
             if shares == 0 {
                 continue;
             }
-            let (next, requested) = request_unstake(&fund, position, shares, now, &params()).unwrap();
+            let (next, requested) = request_unstake(&fund, position, shares, now, &params(), &OtherAssets::NONE).unwrap();
             fund = next;
             *position = requested;
         }
         for _ in 0..60 {
             now += 86_400;
             for position in positions.iter_mut().filter(|p| p.locked_shares > 0) {
-                if let Ok(done) = unstake(&fund, position, now + 7 * 86_400, &params(), 0) {
-                    prop_assert!(done.amount <= done.fund.window_budget);
+                if let Ok(done) = unstake(&fund, position, now + 7 * 86_400, &params(), 0, &OtherAssets::NONE) {
+                    prop_assert!(done.quote <= done.fund.window_budget);
                     fund = done.fund;
                     *position = done.position;
-                    paid += done.amount;
+                    paid += done.quote;
                 }
             }
         }

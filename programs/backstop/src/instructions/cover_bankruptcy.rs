@@ -7,6 +7,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::Token;
 use backstop_math::ledger::{self, CoverOutcome, SOCIAL_INDEX_ONE};
 use backstop_math::oracle::OracleView;
+use backstop_math::staking::OtherAssets;
 use backstop_math::waterfall::WaterfallPlan;
 
 #[event_cpi]
@@ -167,7 +168,7 @@ pub fn apply_cover(
     market.cumulative_uncovered = market.cumulative_uncovered.saturating_add(plan.uncovered);
     account.balances = outcome.books.trader;
     // Covers lower share value at once (unvested revenue first).
-    fund.book.pay_cover(plan.fund, now).or_reject()?;
+    fund.book.pay_cover(plan.fund, now, &OtherAssets::NONE).or_reject()?;
     fund.deficits_covered = fund.deficits_covered.saturating_add(plan.fund);
     Ok(outcome)
 }

@@ -5,6 +5,7 @@ use anchor_lang::prelude::*;
 use backstop_math::book;
 use backstop_math::fund::coverage_ratio_bps;
 use backstop_math::funding::funding_rate_ppb;
+use backstop_math::staking::OtherAssets;
 
 /// One market's share of the fund's risk.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,7 +137,7 @@ pub fn handle_fund_health<'info>(ctx: Context<'info, FundHealthView<'info>>) -> 
         inflow_stakes: fund.inflow_stakes,
         deficits_covered: fund.deficits_covered,
         total_shares: fund.book.total_shares,
-        share_value_per_billion: fund.book.share_value(1_000_000_000, now).unwrap_or(0),
+        share_value_per_billion: fund.book.share_value(1_000_000_000, now, &OtherAssets::NONE).unwrap_or(0),
         unvested: fund.book.unvested(now).unwrap_or(0),
         pending_unstake_value: fund.book.locked_value,
         gate_remaining: fund.book.gate_remaining(),

@@ -156,4 +156,13 @@ export const ERROR_NAMES: { [code: number]: { name: string; message: string } } 
     message: "The market's book is not fully allocated yet: send extend_market_book until it is",
   },
   6087: { name: 'MarketBookComplete', message: "The market's book is already fully allocated" },
+  6088: {
+    name: 'FundAssetUnpriced',
+    message: 'A fund asset has no usable price: stakes and exits wait for one (post a fresh update)',
+  },
+  6089: {
+    name: 'InvalidAssetParams',
+    message: 'Fund asset parameters out of range (haircut, auction discounts, correlations)',
+  },
+  6090: { name: 'NothingToAuction', message: 'The backstop auction has nothing to sell for this bid' },
 };

@@ -2,7 +2,7 @@ use crate::error::{BackstopError, OrReject};
 use crate::events::{EventHeader, StakeAction, StakeRecord};
 use crate::state::{InsuranceFund, StakePosition};
 use anchor_lang::prelude::*;
-use backstop_math::staking::{self, StakeBook};
+use backstop_math::staking::{self, OtherAssets, StakeBook};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -56,7 +56,8 @@ pub fn apply_request_unstake(
     now: i64,
 ) -> Result<StakeBook> {
     let params = fund.params;
-    let (book, stake_book) = staking::request_unstake(&fund.book, &position.book, shares, now, &params).or_reject()?;
+    let (book, stake_book) =
+        staking::request_unstake(&fund.book, &position.book, shares, now, &params, &OtherAssets::NONE).or_reject()?;
     fund.book = book;
     position.book = stake_book;
     Ok(stake_book)

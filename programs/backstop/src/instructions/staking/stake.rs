@@ -4,7 +4,7 @@ use crate::state::{InsuranceFund, StakePosition};
 use crate::vault::{self, TokenAccountView};
 use anchor_lang::prelude::*;
 use anchor_spl::token::Token;
-use backstop_math::staking;
+use backstop_math::staking::{self, OtherAssets};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -50,7 +50,8 @@ pub fn handle_stake(ctx: Context<Stake>, amount: u64) -> Result<()> {
     let now = clock.unix_timestamp;
     let mut fund = ctx.accounts.insurance_fund.load_mut()?;
     let mut position = ctx.accounts.stake_position.load_mut()?;
-    let (book, stake_book, shares) = staking::stake(&fund.book, &position.book, amount, now).or_reject()?;
+    let (book, stake_book, shares) =
+        staking::stake(&fund.book, &position.book, amount, now, &OtherAssets::NONE).or_reject()?;
     fund.book = book;
     fund.inflow_stakes = fund.inflow_stakes.saturating_add(amount);
     position.book = stake_book;

@@ -5,7 +5,7 @@ use crate::state::{InsuranceFund, StakePosition};
 use crate::vault::{self, TokenAccountView};
 use anchor_lang::prelude::*;
 use anchor_spl::token::Token;
-use backstop_math::staking::{self, Unstaked};
+use backstop_math::staking::{self, OtherAssets, Unstaked};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -62,7 +62,7 @@ pub fn handle_unstake<'info>(ctx: Context<'info, Unstake<'info>>) -> Result<()> 
         fund: ctx.accounts.insurance_fund.key(),
         staker: ctx.accounts.owner.key(),
         action: StakeAction::Unstake { complete: done.complete },
-        amount: done.amount,
+        amount: done.quote,
         shares: done.shares_burned,
         fund_balance_after: fund.book.balance,
         total_shares_after: fund.book.total_shares,
@@ -77,7 +77,7 @@ pub fn handle_unstake<'info>(ctx: Context<'info, Unstake<'info>>) -> Result<()> 
         &accounts.destination,
         accounts.insurance_fund.to_account_info(),
         &signer.seeds(),
-        done.amount,
+        done.quote,
     )?;
     vault::require_covers(&ctx.accounts.vault, owed)?;
     crate::events::emit(&ctx.accounts.event_authority, &record)?;
@@ -85,7 +85,7 @@ pub fn handle_unstake<'info>(ctx: Context<'info, Unstake<'info>>) -> Result<()> 
 }
 
 /// Everything an unstake decides and stores, on the loaded accounts, given the fund's `exposure` (what it is about
-/// to pay in the markets it backs, [`fund_markets::exposure`]); the handler then pays `amount` out of the vault. The
+/// to pay in the markets it backs, [`fund_markets::exposure`]); the handler then pays `quote` out of the vault. The
 /// crash laboratory's core engine runs this same function in memory.
 pub fn apply_unstake(
     fund: &mut InsuranceFund,
@@ -94,10 +94,10 @@ pub fn apply_unstake(
     now: i64,
 ) -> Result<Unstaked> {
     let params = fund.params;
-    let done = staking::unstake(&fund.book, &position.book, now, &params, exposure).or_reject()?;
+    let done = staking::unstake(&fund.book, &position.book, now, &params, exposure, &OtherAssets::NONE).or_reject()?;
     fund.book = done.fund;
-    fund.outflow_unstakes = fund.outflow_unstakes.saturating_add(done.amount);
+    fund.outflow_unstakes = fund.outflow_unstakes.saturating_add(done.quote);
     position.book = done.position;
-    position.unstaked = position.unstaked.saturating_add(done.amount);
+    position.unstaked = position.unstaked.saturating_add(done.quote);
     Ok(done)
 }

@@ -190,6 +190,12 @@ export const BACKSTOP_ERROR__STRESSED_DEFICIT_BEYOND_CAPACITY = 0x17c5; // 6085
 export const BACKSTOP_ERROR__MARKET_BOOK_INCOMPLETE = 0x17c6; // 6086
 /** MarketBookComplete: The market's book is already fully allocated */
 export const BACKSTOP_ERROR__MARKET_BOOK_COMPLETE = 0x17c7; // 6087
+/** FundAssetUnpriced: A fund asset has no usable price: stakes and exits wait for one (post a fresh update) */
+export const BACKSTOP_ERROR__FUND_ASSET_UNPRICED = 0x17c8; // 6088
+/** InvalidAssetParams: Fund asset parameters out of range (haircut, auction discounts, correlations) */
+export const BACKSTOP_ERROR__INVALID_ASSET_PARAMS = 0x17c9; // 6089
+/** NothingToAuction: The backstop auction has nothing to sell for this bid */
+export const BACKSTOP_ERROR__NOTHING_TO_AUCTION = 0x17ca; // 6090
 
 export type BackstopError =
   | typeof BACKSTOP_ERROR__ACCOUNT_ALREADY_INITIALIZED
@@ -201,6 +207,7 @@ export type BackstopError =
   | typeof BACKSTOP_ERROR__DEFICIT_AWAITING_COVER
   | typeof BACKSTOP_ERROR__DESTINATION_IS_VAULT
   | typeof BACKSTOP_ERROR__DIVISION_BY_ZERO
+  | typeof BACKSTOP_ERROR__FUND_ASSET_UNPRICED
   | typeof BACKSTOP_ERROR__FUND_MISMATCH
   | typeof BACKSTOP_ERROR__GUARDIAN_CANNOT_LOOSEN
   | typeof BACKSTOP_ERROR__INITIALIZER_NOT_UPGRADE_AUTHORITY
@@ -209,6 +216,7 @@ export type BackstopError =
   | typeof BACKSTOP_ERROR__INSUFFICIENT_POOL_LIQUIDITY
   | typeof BACKSTOP_ERROR__INSUFFICIENT_SHARES
   | typeof BACKSTOP_ERROR__INVALID_AMOUNT
+  | typeof BACKSTOP_ERROR__INVALID_ASSET_PARAMS
   | typeof BACKSTOP_ERROR__INVALID_CIRCUIT_BREAKER
   | typeof BACKSTOP_ERROR__INVALID_COLLATERAL_MINT
   | typeof BACKSTOP_ERROR__INVALID_DYNAMIC_FEE
@@ -244,6 +252,7 @@ export type BackstopError =
   | typeof BACKSTOP_ERROR__NO_QUEUED_CHANGE
   | typeof BACKSTOP_ERROR__NOT_BANKRUPT
   | typeof BACKSTOP_ERROR__NOT_GUARDIAN
+  | typeof BACKSTOP_ERROR__NOTHING_TO_AUCTION
   | typeof BACKSTOP_ERROR__NOTHING_TO_REDEEM
   | typeof BACKSTOP_ERROR__NOT_LIQUIDATABLE
   | typeof BACKSTOP_ERROR__NOT_PENDING_AUTHORITY
@@ -293,6 +302,7 @@ if (process.env['NODE_ENV'] !== 'production') {
     [BACKSTOP_ERROR__DEFICIT_AWAITING_COVER]: `A deficit awaits cover that the LP pool alone cannot absorb: cover_bankruptcy first, then withdraw`,
     [BACKSTOP_ERROR__DESTINATION_IS_VAULT]: `A withdrawal cannot pay into the vault it comes from`,
     [BACKSTOP_ERROR__DIVISION_BY_ZERO]: `Division by zero`,
+    [BACKSTOP_ERROR__FUND_ASSET_UNPRICED]: `A fund asset has no usable price: stakes and exits wait for one (post a fresh update)`,
     [BACKSTOP_ERROR__FUND_MISMATCH]: `Insurance fund does not match`,
     [BACKSTOP_ERROR__GUARDIAN_CANNOT_LOOSEN]: `Only governance can make a market less restricted`,
     [BACKSTOP_ERROR__INITIALIZER_NOT_UPGRADE_AUTHORITY]: `Exchange initializer must be the program's upgrade authority`,
@@ -301,6 +311,7 @@ if (process.env['NODE_ENV'] !== 'production') {
     [BACKSTOP_ERROR__INSUFFICIENT_POOL_LIQUIDITY]: `LP pool has not enough free cash`,
     [BACKSTOP_ERROR__INSUFFICIENT_SHARES]: `More LP shares requested than held`,
     [BACKSTOP_ERROR__INVALID_AMOUNT]: `Amount is zero or too large`,
+    [BACKSTOP_ERROR__INVALID_ASSET_PARAMS]: `Fund asset parameters out of range (haircut, auction discounts, correlations)`,
     [BACKSTOP_ERROR__INVALID_CIRCUIT_BREAKER]: `Circuit breaker thresholds, window or cooldown out of range`,
     [BACKSTOP_ERROR__INVALID_COLLATERAL_MINT]: `Collateral mint must have 6 decimals`,
     [BACKSTOP_ERROR__INVALID_DYNAMIC_FEE]: `Dynamic fee out of bounds: floor <= base fee <= cap <= 1%, coefficient and window in range`,
@@ -336,6 +347,7 @@ if (process.env['NODE_ENV'] !== 'production') {
     [BACKSTOP_ERROR__NO_QUEUED_CHANGE]: `No change is queued`,
     [BACKSTOP_ERROR__NOT_BANKRUPT]: `Account is not bankrupt: nothing to cover`,
     [BACKSTOP_ERROR__NOT_GUARDIAN]: `Signer is neither the guardian nor governance`,
+    [BACKSTOP_ERROR__NOTHING_TO_AUCTION]: `The backstop auction has nothing to sell for this bid`,
     [BACKSTOP_ERROR__NOTHING_TO_REDEEM]: `The request is worth nothing until pending covers are paid: it is kept, not burned`,
     [BACKSTOP_ERROR__NOT_LIQUIDATABLE]: `Account is at or above maintenance margin, or has no position: nothing to liquidate`,
     [BACKSTOP_ERROR__NOT_PENDING_AUTHORITY]: `Signer is not the pending authority`,
